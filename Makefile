@@ -1,0 +1,137 @@
+# swdflashd: build, test, benchmark, install.  Plain make + pkg-config.
+#
+#   make run     install missing build packages, build, start the daemon
+#   make check   install missing packages, build with ASan+UBSan, run every suite
+#   make bench   optimised build, print the figures, write bench/results.json
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Debian packages needed to build, and the extra ones the test suite uses.
+DEB_BUILD := pkg-config gcc make libc6-dev libgpiod-dev libmicrohttpd-dev \
+	libjansson-dev libinih-dev libsystemd-dev
+DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
+	binutils-arm-none-eabi srecord gpiod python3
+
+# libgpiod: v1 (Debian 12) or v2, chosen by pkg-config.  Point
+# GPIOD_PKG_CONFIG_PATH at another prefix to build against libgpiod v2.
+GPIOD_PKG_CONFIG_PATH ?=
+GPIOD_PC = PKG_CONFIG_PATH=$(GPIOD_PKG_CONFIG_PATH)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH} $(PKG_CONFIG)
+
+PKGS := libmicrohttpd jansson inih libsystemd
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
+	$(shell $(GPIOD_PC) --cflags libgpiod 2>/dev/null) \
+	-DSWD_GPIOD_VERSION_MAJOR=$(firstword $(subst ., ,$(shell $(GPIOD_PC) --modversion libgpiod 2>/dev/null) 0))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) \
+	$(shell $(GPIOD_PC) --libs libgpiod 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifdef WERROR
+WARN += -Werror
+endif
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -I. -pthread
+
+# Two flavours: rel (optimised: run, bench, install) and check (sanitizers).
+REL_CFLAGS := $(BASE_CFLAGS) -O2 -g
+CHK_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+CHK_LDFLAGS := -fsanitize=address,undefined
+
+LIB_SRCS := $(sort $(wildcard swd/*.c sim/*.c nrf52/*.c))
+APP_SRCS := $(filter-out daemon/cli.c daemon/main.c,$(sort $(wildcard daemon/*.c web/*.c)))
+WEB_ASSETS := $(sort $(wildcard web/static/*))
+TEST_SRCS := $(sort $(wildcard tests/check_*.c))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+
+define flavour
+$(1)_LIB := build/$(1)/libswdflash.a
+$(1)_APP := build/$(1)/libswdflashd.a
+$(1)_LIB_OBJS := $$(LIB_SRCS:%.c=build/$(1)/%.o)
+$(1)_APP_OBJS := $$(APP_SRCS:%.c=build/$(1)/%.o) $$(if $$(WEB_ASSETS),build/$(1)/web/assets.o)
+
+build/$(1)/%.o: %.c | build-config
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(2)) $$(PKG_CFLAGS) -MMD -MP -c $$< -o $$@
+
+build/$(1)/web/assets.o: build/web_assets.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(2)) -c $$< -o $$@
+
+$$($(1)_LIB): $$($(1)_LIB_OBJS)
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$$($(1)_APP): $$($(1)_APP_OBJS)
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+build/$(1)/swdflash: build/$(1)/daemon/cli.o $$($(1)_APP) $$($(1)_LIB)
+	$$(CC) $$($(3)) -pthread -o $$@ $$^ $$(PKG_LIBS) -lm
+
+build/$(1)/swdflashd: build/$(1)/daemon/main.o $$($(1)_APP) $$($(1)_LIB)
+	$$(CC) $$($(3)) -pthread -o $$@ $$^ $$(PKG_LIBS) -lm
+endef
+
+REL_LD :=
+$(eval $(call flavour,rel,REL_CFLAGS,REL_LD))
+$(eval $(call flavour,check,CHK_CFLAGS,CHK_LDFLAGS))
+
+CHECK_TESTS := $(TEST_SRCS:tests/%.c=build/check/tests/%)
+build/check/tests/%: build/check/tests/%.o $(check_APP) $(check_LIB)
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
+
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=build/rel/bench/%)
+build/rel/bench/%: build/rel/bench/%.o $(rel_APP) $(rel_LIB)
+	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
+
+# The status page, embedded as a generated constant.
+build/web_assets.c: $(WEB_ASSETS) web/embed.sh
+	@mkdir -p build
+	sh web/embed.sh $(WEB_ASSETS) > $@.tmp && mv $@.tmp $@
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+BINS = $(if $(wildcard daemon/cli.c),swdflash) $(if $(wildcard daemon/main.c),swdflashd)
+
+.PHONY: all deps deps-check build-config check run bench install uninstall clean
+all: deps $(rel_LIB) $(BINS:%=build/rel/%)
+
+# Tell the user what is missing; install it when we are root.
+deps:
+	@sh tools/deps.sh $(DEB_BUILD)
+deps-check:
+	@sh tools/deps.sh $(DEB_BUILD) $(DEB_CHECK)
+
+build-config:
+	@$(PKG_CONFIG) --exists $(PKGS) || { echo "missing build packages: run 'make deps'" >&2; exit 1; }
+
+check: deps-check
+	$(MAKE) --no-print-directory check-build
+	sh tests/run.sh
+
+.PHONY: check-build
+check-build: $(check_LIB) $(BINS:%=build/check/%) $(CHECK_TESTS) $(BINS:%=build/rel/%) tests-extra
+
+# Extra artefacts that tests need (emulated gpiochip, ...); extended below.
+.PHONY: tests-extra
+tests-extra:
+
+run: all
+	sh tools/run.sh
+
+bench: deps $(rel_LIB) $(BINS:%=build/rel/%) $(BENCH_BINS)
+	@mkdir -p bench
+	sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BINS:%=build/rel/%) $(DESTDIR)$(BINDIR)/
+
+uninstall:
+	rm -f $(BINS:%=$(DESTDIR)$(BINDIR)/%)
+
+clean:
+	rm -rf build

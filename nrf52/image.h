@@ -1,0 +1,59 @@
+/* img: firmware images as sorted, non-overlapping segments.
+ *
+ * Parsers for Intel HEX, UF2, ELF32 (PT_LOAD at the physical address) and
+ * raw binary (with a base address). The format is detected from content.
+ * Every image carries the SHA-256 of the file it came from. Errors are
+ * specific (line number, block number, address) and nothing is partially
+ * returned. */
+#ifndef NRF52_IMAGE_H
+#define NRF52_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../swd/swd_err.h"
+
+enum img_format { IMG_AUTO = 0, IMG_HEX, IMG_UF2, IMG_ELF, IMG_BIN };
+
+struct img_segment {
+	uint32_t addr;
+	uint32_t len;
+	uint8_t *data;
+};
+
+struct img {
+	enum img_format format;
+	struct img_segment *seg; /* sorted by addr, non-overlapping, adjacent ones merged */
+	size_t nseg;
+	uint64_t total;          /* bytes in all segments */
+	int has_entry;
+	uint32_t entry;          /* start address record / ELF e_entry */
+	uint8_t sha256[32];
+	char sha256_hex[65];
+};
+
+/* Parse buf. fmt IMG_AUTO detects from content; base is used by IMG_BIN
+ * only. On error returns SWD_E_IMAGE or SWD_E_FORMAT with the message in
+ * err and leaves *out empty. */
+int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base,
+	      struct img *out, struct swd_err *err);
+/* Read a file and parse it (messages are prefixed with the file name). */
+int img_load_file(const char *path, enum img_format fmt, uint32_t base,
+		  struct img *out, struct swd_err *err);
+void img_free(struct img *img);
+
+/* Detect from content; IMG_BIN when nothing else matches. */
+enum img_format img_detect(const uint8_t *buf, size_t len);
+const char *img_format_name(enum img_format f);   /* "hex", "uf2", "elf", "bin" */
+/* "auto", "hex", ... -> enum; returns -1 for an unknown name. */
+int img_format_from_name(const char *name);
+
+/* Write bytes as Intel HEX (extended linear address records, 16 bytes a
+ * line, EOF record). */
+int img_write_ihex(FILE *f, uint32_t addr, const uint8_t *buf, size_t len);
+
+/* SHA-256 of a buffer; hex must hold 65 bytes (or be NULL). */
+void img_sha256(const uint8_t *buf, size_t len, uint8_t out[32], char *hex);
+
+#endif

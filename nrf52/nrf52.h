@@ -1,0 +1,123 @@
+/* nrf52: the flash engine. Uses only the DAP interface (swd/dap.h).
+ *
+ * identify -> (recover) -> erase -> program -> verify -> reset. Every long
+ * operation reports progress through one callback shared by the CLI and the
+ * daemon; the callback may ask to stop (return non-zero) and the engine
+ * stops at the next safe point (between NVMC words, never mid-erase). */
+#ifndef NRF52_H
+#define NRF52_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../swd/dap.h"
+#include "image.h"
+
+#define NRF52_FLASH_BASE 0x00000000U
+#define NRF52_RAM_BASE 0x20000000U
+#define NRF52_FICR_BASE 0x10000000U
+#define NRF52_UICR_BASE 0x10001000U
+#define NRF52_UICR_SIZE 0x400U      /* pyOCD's UICR region; covers every register */
+#define NRF52_UICR_APPROTECT 0x10001208U
+#define NRF52_APPROTECT_HWDISABLED 0x5AU
+
+struct nrf52_info {
+	uint32_t dpidr;
+	uint32_t ahb_ap_idr, ctrl_ap_idr;
+	uint32_t part;          /* FICR INFO.PART, e.g. 0x52840 */
+	char name[16];          /* "nRF52840" */
+	char variant[5];        /* FICR INFO.VARIANT as text, "AAD0" */
+	uint32_t package;
+	char package_name[4];   /* "QI", "QF", ... */
+	uint32_t flash_size;    /* bytes */
+	uint32_t ram_size;      /* bytes */
+	uint32_t page_size;     /* bytes */
+	uint64_t device_id;     /* FICR DEVICEID[1]:DEVICEID[0] */
+	uint64_t device_addr;   /* FICR DEVICEADDR, 48 bits */
+	int locked;             /* CTRL-AP APPROTECTSTATUS says protected */
+	int hardened;           /* hardware-controlled APPROTECT revision */
+	int has_readynext;
+	int identified;         /* FICR was readable (not locked) */
+};
+
+enum nrf52_phase {
+	NRF52_PHASE_CONNECT,
+	NRF52_PHASE_ERASE,
+	NRF52_PHASE_PROGRAM,
+	NRF52_PHASE_VERIFY,
+	NRF52_PHASE_RESET,
+	NRF52_PHASE_RECOVER,
+	NRF52_PHASE_READ,
+};
+const char *nrf52_phase_name(enum nrf52_phase p); /* "connect", "erase", ... */
+
+/* Return non-zero to cancel. */
+typedef int (*nrf52_progress_fn)(void *user, enum nrf52_phase phase,
+				 uint64_t done, uint64_t total);
+
+enum nrf52_erase_mode {
+	NRF52_ERASE_AUTO,  /* erase a page only when the image needs a 0->1 bit */
+	NRF52_ERASE_CHIP,  /* NVMC ERASEALL first */
+	NRF52_ERASE_NONE,  /* never erase; fail if a 0->1 bit is needed */
+};
+
+struct nrf52_flash_opts {
+	enum nrf52_erase_mode erase;
+	int verify;      /* read back every written byte */
+	int reset;       /* reset and run afterwards */
+	int full_write;  /* write pages even when they already match */
+	int recover;     /* recover a locked chip first (destroys contents) */
+};
+
+struct nrf52_stats {
+	uint32_t pages_erased, pages_skipped, pages_written;
+	uint64_t bytes_written, bytes_verified;
+	int uicr_erased, uicr_merged;
+	/* simulated or real microseconds (dap now_us) per phase */
+	uint64_t us_connect, us_erase, us_program, us_verify, us_reset;
+};
+
+enum nrf52_reset_kind {
+	NRF52_RESET_SYSRESETREQ,
+	NRF52_RESET_CTRLAP,
+	NRF52_RESET_PIN,
+};
+
+struct nrf52;
+
+/* The engine borrows dap; it does not free it. log may be NULL: it
+ * receives lines worth telling the user ("UICR merged: ..."). */
+struct nrf52 *nrf52_new(struct dap *dap,
+			void (*log)(void *user, const char *line), void *log_user);
+void nrf52_free(struct nrf52 *n);
+void nrf52_set_progress(struct nrf52 *n, nrf52_progress_fn fn, void *user);
+
+/* Connect and read everything in struct nrf52_info. On a locked chip it
+ * returns 0 with info->locked set and FICR fields unknown. An unsupported
+ * part is SWD_E_UNSUPPORTED naming the part. */
+int nrf52_identify(struct nrf52 *n, struct nrf52_info *info, struct swd_err *err);
+
+/* Check an image against the part: every segment inside flash or UICR.
+ * SWD_E_RANGE names the segment and the part's limits. */
+int nrf52_check_image(const struct nrf52_info *info, const struct img *img,
+		      struct swd_err *err);
+
+int nrf52_recover(struct nrf52 *n, struct swd_err *err);
+int nrf52_erase_chip(struct nrf52 *n, struct swd_err *err);
+int nrf52_erase_uicr(struct nrf52 *n, struct swd_err *err);
+/* Erase the pages covering [start, end). */
+int nrf52_erase_range(struct nrf52 *n, uint32_t start, uint32_t end, struct swd_err *err);
+
+int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash_opts *opts,
+		struct nrf52_stats *stats, struct swd_err *err);
+/* Compare the chip with the image; SWD_E_VERIFY names the first mismatch
+ * (address, expected, actual). */
+int nrf52_verify(struct nrf52 *n, const struct img *img, struct swd_err *err);
+
+int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct swd_err *err);
+int nrf52_halt(struct nrf52 *n, struct swd_err *err);
+int nrf52_resume(struct nrf52 *n, struct swd_err *err);
+
+int nrf52_read(struct nrf52 *n, uint32_t addr, void *buf, size_t len, struct swd_err *err);
+
+#endif
