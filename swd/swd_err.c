@@ -27,7 +27,18 @@ int swd_err_prefix(struct swd_err *err, const char *fmt, ...)
 	vsnprintf(pre, sizeof(pre), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", pre, old);
+	/* pre + ": " + old, cut to fit */
+	size_t n = strlen(pre), cap = sizeof(err->msg) - 1;
+	if (n > cap - 2)
+		n = cap - 2;
+	memcpy(err->msg, pre, n);
+	memcpy(err->msg + n, ": ", 2);
+	n += 2;
+	size_t m = strnlen(old, sizeof(old));
+	if (m > cap - n)
+		m = cap - n;
+	memcpy(err->msg + n, old, m);
+	err->msg[n + m] = '\0';
 	return err->code;
 }
 

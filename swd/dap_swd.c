@@ -1,0 +1,344 @@
+/* ADIv5 DP/AP access and MEM-AP transfers over the SWD link. */
+#include "dap_swd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DAP_POWERUP_TIMEOUT_US 100000U
+#define DAP_TAR_BLOCK 1024U /* ADIv5 guarantees TAR auto-increment within 1 KiB */
+
+struct dap_swd {
+	struct swd_link *link;
+	int select_valid;
+	uint32_t select;
+	int csw_valid;
+	uint32_t csw;
+	int tar_valid;
+	uint32_t tar;
+};
+
+static void invalidate(void *ctx)
+{
+	struct dap_swd *d = ctx;
+
+	d->select_valid = d->csw_valid = d->tar_valid = 0;
+}
+
+static int dp_write(void *ctx, unsigned reg, uint32_t val, struct swd_err *err)
+{
+	struct dap_swd *d = ctx;
+	int rc = swd_link_xfer(d->link, 0, 0, reg, &val, err);
+
+	if (rc) {
+		invalidate(d);
+		return rc;
+	}
+	if (reg == DAP_DP_SELECT) {
+		d->select = val;
+		d->select_valid = 1;
+	}
+	return 0;
+}
+
+static int dp_read(void *ctx, unsigned reg, uint32_t *val, struct swd_err *err)
+{
+	struct dap_swd *d = ctx;
+	int rc = swd_link_xfer(d->link, 0, 1, reg, val, err);
+
+	if (rc)
+		invalidate(d);
+	return rc;
+}
+
+/* SELECT: APSEL [31:24], APBANKSEL [7:4], DPBANKSEL [3:0] (kept 0 so that
+ * DP 0x4 is CTRL/STAT, which FAULT recovery relies on). */
+static int select_ap(struct dap_swd *d, unsigned ap, unsigned reg, struct swd_err *err)
+{
+	uint32_t sel = (ap << 24) | (reg & 0xF0U);
+
+	if (d->select_valid && d->select == sel)
+		return 0;
+	if (ap != 0) /* CSW/TAR caches describe AP 0 only */
+		d->csw_valid = d->tar_valid = 0;
+	return dp_write(d, DAP_DP_SELECT, sel, err);
+}
+
+static int ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t val, struct swd_err *err)
+{
+	struct dap_swd *d = ctx;
+	int rc = select_ap(d, ap, reg, err);
+
+	if (!rc)
+		rc = swd_link_xfer(d->link, 1, 0, reg & 0xC, &val, err);
+	if (rc) {
+		invalidate(d);
+		return swd_err_prefix(err, "AP%u register 0x%02X", ap, reg);
+	}
+	if (ap == 0 && reg == DAP_AP_CSW) {
+		d->csw = val;
+		d->csw_valid = 1;
+	} else if (ap == 0 && reg == DAP_AP_TAR) {
+		d->tar = val;
+		d->tar_valid = 1;
+	} else if (ap == 0 && (reg == DAP_AP_DRW || (reg & 0xF0) == DAP_AP_BD0)) {
+		d->tar_valid = 0;
+	}
+	return 0;
+}
+
+/* AP reads are posted: the AP read returns the previous result and RDBUFF
+ * collects this one. */
+static int ap_read(void *ctx, unsigned ap, unsigned reg, uint32_t *val, struct swd_err *err)
+{
+	struct dap_swd *d = ctx;
+	int rc = select_ap(d, ap, reg, err);
+
+	if (!rc)
+		rc = swd_link_xfer(d->link, 1, 1, reg & 0xC, NULL, err);
+	if (!rc)
+		rc = swd_link_xfer(d->link, 0, 1, DAP_DP_RDBUFF, val, err);
+	if (rc) {
+		invalidate(d);
+		return swd_err_prefix(err, "AP%u register 0x%02X", ap, reg);
+	}
+	if (ap == 0 && reg == DAP_AP_DRW)
+		d->tar_valid = 0;
+	return 0;
+}
+
+static int connect(void *ctx, uint32_t *dpidr, struct swd_err *err)
+{
+	struct dap_swd *d = ctx;
+	uint32_t id = 0, cs = 0;
+	uint32_t want = DAP_CTRL_CDBGPWRUPACK | DAP_CTRL_CSYSPWRUPACK;
+	int rc;
+
+	invalidate(d);
+	swd_link_jtag_to_swd(d->link);
+	/* After a line reset the DP accepts only a DPIDR read. */
+	rc = dp_read(d, DAP_DP_DPIDR, &id, err);
+	if (rc)
+		return swd_err_prefix(err, "connect");
+	if (dpidr)
+		*dpidr = id;
+	/* Clear sticky flags left by an earlier session before powering up
+	 * (probe-rs: without it, the nRF52840 faults the next access). */
+	rc = dp_write(d, DAP_DP_ABORT, DAP_ABORT_CLEAR_ALL, err);
+	if (!rc)
+		rc = dp_write(d, DAP_DP_SELECT, 0, err);
+	if (!rc)
+		rc = dp_write(d, DAP_DP_CTRLSTAT, DAP_CTRL_CDBGPWRUPREQ | DAP_CTRL_CSYSPWRUPREQ, err);
+	if (rc)
+		return swd_err_prefix(err, "power-up request");
+	uint64_t deadline = swd_link_now_us(d->link) + DAP_POWERUP_TIMEOUT_US;
+	for (;;) {
+		rc = dp_read(d, DAP_DP_CTRLSTAT, &cs, err);
+		if (rc)
+			return swd_err_prefix(err, "power-up");
+		if ((cs & want) == want)
+			return 0;
+		if (swd_link_now_us(d->link) > deadline)
+			return swd_err_set(err, SWD_E_TIMEOUT,
+					   "debug power-up not acknowledged (CTRL/STAT 0x%08X)", cs);
+		swd_link_delay_us(d->link, 100);
+	}
+}
+
+static uint32_t csw_for(unsigned size)
+{
+	uint32_t sz = size == 1 ? DAP_CSW_SIZE8 : size == 2 ? DAP_CSW_SIZE16 : DAP_CSW_SIZE32;
+
+	return DAP_CSW_DBGSWENABLE | DAP_CSW_MASTER_DEBUG | DAP_CSW_HPROT1 |
+	       DAP_CSW_ADDRINC_SINGLE | sz;
+}
+
+/* Set CSW and TAR for a run starting at addr, skipping what is cached. */
+static int setup_run(struct dap_swd *d, uint32_t addr, unsigned size, struct swd_err *err)
+{
+	uint32_t csw = csw_for(size);
+	int rc = select_ap(d, 0, DAP_AP_CSW, err);
+
+	if (rc)
+		return rc;
+	if (!d->csw_valid || d->csw != csw) {
+		rc = ap_write(d, 0, DAP_AP_CSW, csw, err);
+		if (rc)
+			return rc;
+	}
+	if (!d->tar_valid || d->tar != addr)
+		rc = ap_write(d, 0, DAP_AP_TAR, addr, err);
+	return rc;
+}
+
+/* After a run of n accesses TAR has moved on, unless it wrapped at the
+ * 1 KiB boundary (TAR[9:0] only is guaranteed to increment). */
+static void advance_tar(struct dap_swd *d, uint32_t start, uint32_t bytes)
+{
+	uint32_t end = start + bytes;
+
+	d->tar = end;
+	d->tar_valid = (end & (DAP_TAR_BLOCK - 1)) != 0;
+}
+
+static int fail_run(struct dap_swd *d, struct swd_err *err, const char *op, uint32_t start,
+		    uint32_t done, uint32_t bytes)
+{
+	invalidate(d);
+	return swd_err_prefix(err, "%s 0x%08X..0x%08X (at or before 0x%08X)", op, start,
+			      start + bytes - 1, start + done);
+}
+
+static int check_args(uint32_t addr, size_t len, unsigned size, struct swd_err *err)
+{
+	if ((size != 1 && size != 2 && size != 4) || (addr % size) || (len % size))
+		return swd_err_set(err, SWD_E_ARG,
+				   "unaligned memory access: %zu bytes at 0x%08X in %u-byte units",
+				   len, addr, size);
+	if (len && (uint64_t)addr + len - 1 > 0xFFFFFFFFULL)
+		return swd_err_set(err, SWD_E_ARG, "memory access wraps past 4 GiB");
+	return 0;
+}
+
+static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len, unsigned size,
+		    struct swd_err *err)
+{
+	struct dap_swd *d = ctx;
+	uint8_t *out = buf;
+	int rc = check_args(addr, len, size, err);
+
+	while (!rc && len) {
+		uint32_t room = DAP_TAR_BLOCK - (addr & (DAP_TAR_BLOCK - 1));
+		uint32_t bytes = len < room ? (uint32_t)len : room;
+		uint32_t n = bytes / size, v;
+
+		rc = setup_run(d, addr, size, err);
+		if (rc)
+			return fail_run(d, err, "reading", addr, 0, bytes);
+		/* Posted: read i returns word i-1; RDBUFF returns the last. */
+		for (uint32_t i = 0; i <= n; i++) {
+			if (i < n)
+				rc = swd_link_xfer(d->link, 1, 1, DAP_AP_DRW, &v, err);
+			else
+				rc = swd_link_xfer(d->link, 0, 1, DAP_DP_RDBUFF, &v, err);
+			if (rc)
+				return fail_run(d, err, "reading", addr, i * size, bytes);
+			if (i == 0)
+				continue;
+			uint32_t a = addr + (i - 1) * size;
+			uint8_t *o = out + (i - 1) * size;
+			if (size == 4) {
+				memcpy(o, &v, 4);
+			} else {
+				v >>= 8 * (a & 3); /* byte lanes follow the address */
+				o[0] = (uint8_t)v;
+				if (size == 2)
+					o[1] = (uint8_t)(v >> 8);
+			}
+		}
+		advance_tar(d, addr, bytes);
+		addr += bytes;
+		out += bytes;
+		len -= bytes;
+	}
+	return rc;
+}
+
+static int mem_write(void *ctx, uint32_t addr, const void *buf, size_t len, unsigned size,
+		     struct swd_err *err)
+{
+	struct dap_swd *d = ctx;
+	const uint8_t *in = buf;
+	int rc = check_args(addr, len, size, err);
+
+	while (!rc && len) {
+		uint32_t room = DAP_TAR_BLOCK - (addr & (DAP_TAR_BLOCK - 1));
+		uint32_t bytes = len < room ? (uint32_t)len : room;
+		uint32_t n = bytes / size;
+
+		rc = setup_run(d, addr, size, err);
+		if (rc)
+			return fail_run(d, err, "writing", addr, 0, bytes);
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t a = addr + i * size, v;
+			const uint8_t *p = in + i * size;
+			if (size == 4) {
+				memcpy(&v, p, 4);
+			} else {
+				v = size == 2 ? (uint32_t)(p[0] | p[1] << 8) : p[0];
+				v <<= 8 * (a & 3);
+			}
+			rc = swd_link_xfer(d->link, 1, 0, DAP_AP_DRW, &v, err);
+			if (rc)
+				return fail_run(d, err, "writing", addr, i * size, bytes);
+		}
+		advance_tar(d, addr, bytes);
+		addr += bytes;
+		in += bytes;
+		len -= bytes;
+	}
+	return rc;
+}
+
+static void delay_us(void *ctx, uint32_t us)
+{
+	struct dap_swd *d = ctx;
+
+	/* Flush: ADIv5 wants >= 8 idle cycles before the clock stops. */
+	swd_link_idle(d->link, 8);
+	swd_link_delay_us(d->link, us);
+}
+
+static uint64_t now_us(void *ctx)
+{
+	return swd_link_now_us(((struct dap_swd *)ctx)->link);
+}
+
+static int reset_pin(void *ctx, int level, struct swd_err *err)
+{
+	struct dap_swd *d = ctx;
+	struct swd_pins *p = swd_link_pins(d->link);
+
+	if (!p->ops->nreset)
+		return swd_err_set(err, SWD_E_UNSUPPORTED, "no nRESET line is wired to this probe");
+	if (p->ops->nreset(p->ctx, level))
+		return swd_err_set(err, SWD_E_IO, "setting nRESET failed");
+	return 0;
+}
+
+static void get_stats(void *ctx, struct dap_stats *st)
+{
+	swd_link_stats(((struct dap_swd *)ctx)->link, st);
+}
+
+static void dap_free(void *ctx)
+{
+	free(ctx);
+}
+
+static const struct dap_ops dap_swd_ops = {
+	.connect = connect,
+	.dp_read = dp_read,
+	.dp_write = dp_write,
+	.ap_read = ap_read,
+	.ap_write = ap_write,
+	.mem_read = mem_read,
+	.mem_write = mem_write,
+	.reset_pin = reset_pin,
+	.delay_us = delay_us,
+	.now_us = now_us,
+	.get_stats = get_stats,
+	.invalidate = invalidate,
+	.free = dap_free,
+};
+
+int dap_swd_new(struct swd_link *link, struct dap *out, struct swd_err *err)
+{
+	struct dap_swd *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+	d->link = link;
+	out->ops = &dap_swd_ops;
+	out->ctx = d;
+	return 0;
+}

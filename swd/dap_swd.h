@@ -1,0 +1,13 @@
+/* dap_swd: the DAP interface over a bit-bang SWD link.
+ * Caches SELECT, CSW and TAR so block transfers cost one DRW access per
+ * word plus a TAR write per 1 KiB. */
+#ifndef SWD_DAP_SWD_H
+#define SWD_DAP_SWD_H
+
+#include "dap.h"
+#include "link.h"
+
+/* The DAP borrows the link; dap->ops->free frees only the DAP state. */
+int dap_swd_new(struct swd_link *link, struct dap *out, struct swd_err *err);
+
+#endif

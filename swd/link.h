@@ -1,0 +1,55 @@
+/* swd_link: SWD wire transactions over a pins driver.
+ *
+ * Knows requests, ACKs, parity, turnaround, line reset and JTAG-to-SWD; retries
+ * WAIT until a deadline, recovers from FAULT (reads CTRL/STAT, clears the
+ * sticky flags through ABORT and names them), and from protocol errors by a
+ * line reset. Knows nothing of what an AP is for. */
+#ifndef SWD_LINK_H
+#define SWD_LINK_H
+
+#include <stdint.h>
+
+#include "dap.h"
+#include "pins.h"
+#include "swd_err.h"
+
+#define SWD_ACK_OK 0x1U
+#define SWD_ACK_WAIT 0x2U
+#define SWD_ACK_FAULT 0x4U
+
+struct swd_link;
+
+/* Takes ownership of pins (freed with the link). */
+struct swd_link *swd_link_new(const struct swd_pins_ops *ops, void *pins_ctx);
+void swd_link_free(struct swd_link *l);
+struct swd_pins *swd_link_pins(struct swd_link *l);
+
+/* Give up on WAIT answers after this long in the pins' time base. */
+void swd_link_set_wait_timeout(struct swd_link *l, uint32_t us);
+
+/* >= 50 cycles high then idle cycles low. */
+void swd_link_line_reset(struct swd_link *l);
+/* JTAG-to-SWD select sequence, including the line resets around it. */
+void swd_link_jtag_to_swd(struct swd_link *l);
+/* Clock n idle (low) cycles: lets the last write complete before the
+ * clock stops (ADIv5: at least 8). */
+void swd_link_idle(struct swd_link *l, unsigned n);
+
+/* One transfer, with WAIT retries and FAULT/protocol recovery.
+ * ap: 0 = DP, 1 = AP; rnw: 1 = read; addr: 0x0/0x4/0x8/0xC. */
+int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *data,
+		  struct swd_err *err);
+/* One transfer without any retry or recovery: returns the raw ACK
+ * (SWD_ACK_*, or 0x7 when nothing answered) and sets *parity_ok for reads.
+ * For tests and for callers that handle WAIT themselves. */
+unsigned swd_link_xfer_raw(struct swd_link *l, int ap, int rnw, unsigned addr,
+			   uint32_t *data, int *parity_ok);
+
+void swd_link_delay_us(struct swd_link *l, uint32_t us);
+uint64_t swd_link_now_us(struct swd_link *l);
+void swd_link_stats(const struct swd_link *l, struct dap_stats *st);
+
+/* Request byte as sent on the wire (LSB first). */
+uint8_t swd_link_request(int ap, int rnw, unsigned addr);
+
+#endif
