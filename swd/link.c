@@ -13,6 +13,8 @@ struct swd_link {
 	struct swd_pins pins;
 	uint32_t wait_timeout_us;
 	struct dap_stats stats;
+	swd_link_trace_fn trace;
+	void *trace_user;
 };
 
 static unsigned parity32(uint32_t v)
@@ -60,6 +62,12 @@ struct swd_pins *swd_link_pins(struct swd_link *l)
 void swd_link_set_wait_timeout(struct swd_link *l, uint32_t us)
 {
 	l->wait_timeout_us = us;
+}
+
+void swd_link_set_trace(struct swd_link *l, swd_link_trace_fn fn, void *user)
+{
+	l->trace = fn;
+	l->trace_user = user;
 }
 
 void swd_link_delay_us(struct swd_link *l, uint32_t us)
@@ -111,6 +119,7 @@ unsigned swd_link_xfer_raw(struct swd_link *l, int ap, int rnw, unsigned addr,
 {
 	struct swd_pins *p = &l->pins;
 	unsigned ack;
+	uint32_t v = 0;
 
 	swd_pins_dir(p, 1);
 	swd_pins_seq_out(p, swd_link_request(ap, rnw, addr), 8);
@@ -120,7 +129,7 @@ unsigned swd_link_xfer_raw(struct swd_link *l, int ap, int rnw, unsigned addr,
 		/* turnaround + ACK */
 		ack = (swd_pins_seq_in(p, 4) >> 1) & 7;
 		if (ack == SWD_ACK_OK) {
-			uint32_t v = swd_pins_seq_in(p, 32);
+			v = swd_pins_seq_in(p, 32);
 			unsigned tail = swd_pins_seq_in(p, 2); /* parity + turnaround */
 			if (parity_ok)
 				*parity_ok = (tail & 1) == parity32(v);
@@ -135,11 +144,13 @@ unsigned swd_link_xfer_raw(struct swd_link *l, int ap, int rnw, unsigned addr,
 		ack = (swd_pins_seq_in(p, 5) >> 1) & 7;
 		swd_pins_dir(p, 1);
 		if (ack == SWD_ACK_OK) {
-			uint32_t v = data ? *data : 0;
+			v = data ? *data : 0;
 			swd_pins_seq_out(p, v, 32);
 			swd_pins_seq_out(p, parity32(v), 1);
 		}
 	}
+	if (l->trace)
+		l->trace(l->trace_user, ap, rnw, addr, ack, v);
 	return ack;
 }
 

@@ -45,6 +45,12 @@ int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *
 unsigned swd_link_xfer_raw(struct swd_link *l, int ap, int rnw, unsigned addr,
 			   uint32_t *data, int *parity_ok);
 
+/* Called after every wire transfer with what was sent and answered (data
+ * is the value read or written; meaningless unless ack is OK). */
+typedef void (*swd_link_trace_fn)(void *user, int ap, int rnw, unsigned addr, unsigned ack,
+				  uint32_t data);
+void swd_link_set_trace(struct swd_link *l, swd_link_trace_fn fn, void *user);
+
 void swd_link_delay_us(struct swd_link *l, uint32_t us);
 uint64_t swd_link_now_us(struct swd_link *l);
 void swd_link_stats(const struct swd_link *l, struct dap_stats *st);
