@@ -1,0 +1,402 @@
+/* image: the segment model shared by every format, format detection, raw
+ * binary, file loading and the Intel HEX writer. The format parsers are in
+ * image_hex.c, image_uf2.c and image_elf.c. */
+#include "image.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "image_internal.h"
+
+/* Largest file img_load_file reads: four times the biggest nRF52 flash
+ * even as an ELF with debug sections is plenty; anything bigger is not a
+ * firmware image for this station. */
+#define IMG_MAX_FILE (256u * 1024 * 1024)
+
+void img_build_init(struct img_build *b, enum img_origin_kind kind)
+{
+	memset(b, 0, sizeof(*b));
+	b->kind = kind;
+}
+
+void img_build_free(struct img_build *b)
+{
+	free(b->p);
+	free(b->arena);
+	memset(b, 0, sizeof(*b));
+}
+
+int img_build_add(struct img_build *b, uint32_t addr, const uint8_t *data, size_t len,
+		  uint32_t origin, struct swd_err *err)
+{
+	if (len == 0)
+		return 0;
+	if (b->n == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 256;
+		struct img_piece *np = realloc(b->p, ncap * sizeof(*np));
+		if (!np)
+			return swd_err_set(err, SWD_E_NOMEM, "out of memory (%zu image pieces)", ncap);
+		b->p = np;
+		b->cap = ncap;
+	}
+	if (b->alen + len > b->acap) {
+		size_t ncap = b->acap ? b->acap : 4096;
+		uint8_t *na;
+		while (ncap < b->alen + len)
+			ncap *= 2;
+		na = realloc(b->arena, ncap);
+		if (!na)
+			return swd_err_set(err, SWD_E_NOMEM, "out of memory (%zu image bytes)", ncap);
+		b->arena = na;
+		b->acap = ncap;
+	}
+	memcpy(b->arena + b->alen, data, len);
+	b->p[b->n] = (struct img_piece){ .addr = addr, .len = (uint32_t)len, .off = b->alen,
+					 .seq = b->n, .origin = origin };
+	b->alen += len;
+	b->n++;
+	return 0;
+}
+
+static int piece_cmp(const void *a, const void *b)
+{
+	const struct img_piece *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static const char *origin_word(enum img_origin_kind k)
+{
+	switch (k) {
+	case IMG_ORIGIN_LINE: return "line";
+	case IMG_ORIGIN_BLOCK: return "block";
+	case IMG_ORIGIN_PHDR: return "program header";
+	case IMG_ORIGIN_FILE: return "offset";
+	}
+	return "piece";
+}
+
+/* Overlap with different bytes: name the address, both values and both
+ * origins ("line 7" and "line 12"). */
+static int overlap_error(const struct img_build *b, size_t first, size_t k, uint32_t addr,
+			 uint8_t had, struct swd_err *err)
+{
+	const struct img_piece *cur = &b->p[k];
+	uint8_t now = b->arena[cur->off + (addr - cur->addr)];
+	uint32_t prev_origin = 0;
+	size_t j;
+
+	/* The earlier piece that holds addr (the last one placed wins). */
+	for (j = first; j < k; j++) {
+		const struct img_piece *q = &b->p[j];
+		if (addr >= q->addr && (uint64_t)addr < (uint64_t)q->addr + q->len &&
+		    b->arena[q->off + (addr - q->addr)] == had)
+			prev_origin = q->origin;
+	}
+	return swd_err_set(err, SWD_E_IMAGE,
+			   "overlapping data with different values at 0x%08X: 0x%02X from %s %u, "
+			   "0x%02X from %s %u",
+			   (unsigned)addr, had, origin_word(b->kind), (unsigned)prev_origin, now,
+			   origin_word(b->kind), (unsigned)cur->origin);
+}
+
+int img_build_finish(struct img_build *b, struct img *out, struct swd_err *err)
+{
+	struct img_segment *seg = NULL;
+	size_t nseg = 0, cap = 0, i = 0, k;
+	uint64_t total = 0;
+	int rc;
+
+	if (b->n == 0)
+		return swd_err_set(err, SWD_E_IMAGE, "image contains no data");
+	qsort(b->p, b->n, sizeof(b->p[0]), piece_cmp);
+
+	while (i < b->n) {
+		uint64_t start = b->p[i].addr, end = start + b->p[i].len, written;
+		size_t j = i + 1;
+		uint8_t *data;
+
+		/* A segment is a maximal run of overlapping or touching pieces. */
+		while (j < b->n && b->p[j].addr <= end) {
+			uint64_t e = (uint64_t)b->p[j].addr + b->p[j].len;
+			if (e > end)
+				end = e;
+			j++;
+		}
+		if (end - start > UINT32_MAX) {
+			rc = swd_err_set(err, SWD_E_IMAGE, "image covers the whole 4 GiB address space");
+			goto fail;
+		}
+		data = malloc((size_t)(end - start));
+		if (!data) {
+			rc = swd_err_set(err, SWD_E_NOMEM, "out of memory (segment of %llu bytes)",
+				    (unsigned long long)(end - start));
+			goto fail;
+		}
+		if (nseg == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct img_segment *ns = realloc(seg, ncap * sizeof(*ns));
+			if (!ns) {
+				free(data);
+				rc = swd_err_set(err, SWD_E_NOMEM, "out of memory (%zu segments)", ncap);
+				goto fail;
+			}
+			seg = ns;
+			cap = ncap;
+		}
+		seg[nseg++] = (struct img_segment){ .addr = (uint32_t)start,
+						    .len = (uint32_t)(end - start), .data = data };
+
+		/* Sorted by address, every byte in [start, written) has been placed,
+		 * so a piece overlaps exactly its part below `written`. */
+		written = start;
+		for (k = i; k < j; k++) {
+			const struct img_piece *q = &b->p[k];
+			const uint8_t *src = b->arena + q->off;
+			uint64_t a = q->addr, e = a + q->len, ov = e < written ? e : written, x;
+
+			for (x = a; x < ov; x++) {
+				uint8_t had = data[x - start];
+				if (had != src[x - a]) {
+					rc = overlap_error(b, i, k, (uint32_t)x, had, err);
+					goto fail;
+				}
+			}
+			if (e > written) {
+				uint64_t from = a > written ? a : written;
+				memcpy(data + (from - start), src + (from - a), (size_t)(e - from));
+				written = e;
+			}
+		}
+		total += end - start;
+		i = j;
+	}
+	out->seg = seg;
+	out->nseg = nseg;
+	out->total = total;
+	return 0;
+fail:
+	for (k = 0; k < nseg; k++)
+		free(seg[k].data);
+	free(seg);
+	return rc;
+}
+
+void img_free(struct img *img)
+{
+	size_t i;
+
+	if (!img)
+		return;
+	for (i = 0; i < img->nseg; i++)
+		free(img->seg[i].data);
+	free(img->seg);
+	img->seg = NULL;
+	img->nseg = 0;
+	img->total = 0;
+	img->has_entry = 0;
+	img->entry = 0;
+}
+
+static int is_hex_digit(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+}
+
+enum img_format img_detect(const uint8_t *buf, size_t len)
+{
+	/* Magic numbers first: they cannot be mistaken for text. A truncated
+	 * UF2 or ELF is still detected as such so that it fails loudly
+	 * instead of being flashed as a raw binary. */
+	if (len >= 8 && img_le32(buf) == 0x0A324655u && img_le32(buf + 4) == 0x9E5D5157u)
+		return IMG_UF2;
+	if (len >= 4 && memcmp(buf, "\x7f" "ELF", 4) == 0)
+		return IMG_ELF;
+	/* ':' and two hex digits (the record length) starts every HEX file. */
+	if (len >= 3 && buf[0] == ':' && is_hex_digit(buf[1]) && is_hex_digit(buf[2]))
+		return IMG_HEX;
+	return IMG_BIN;
+}
+
+const char *img_format_name(enum img_format f)
+{
+	switch (f) {
+	case IMG_AUTO: return "auto";
+	case IMG_HEX: return "hex";
+	case IMG_UF2: return "uf2";
+	case IMG_ELF: return "elf";
+	case IMG_BIN: return "bin";
+	}
+	return "unknown";
+}
+
+int img_format_from_name(const char *name)
+{
+	static const struct { const char *name; enum img_format f; } names[] = {
+		{ "auto", IMG_AUTO }, { "hex", IMG_HEX }, { "ihex", IMG_HEX },
+		{ "uf2", IMG_UF2 }, { "elf", IMG_ELF }, { "bin", IMG_BIN },
+	};
+	size_t i;
+
+	if (!name)
+		return -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i].name) == 0)
+			return (int)names[i].f;
+	return -1;
+}
+
+static int parse_bin(const uint8_t *buf, size_t len, uint32_t base, struct img_build *b,
+		     struct swd_err *err)
+{
+	if ((uint64_t)base + len > IMG_ADDR_LIMIT)
+		return swd_err_set(err, SWD_E_IMAGE,
+				   "address wrap past 4 GiB: %zu bytes at base 0x%08X end beyond 0xFFFFFFFF",
+				   len, (unsigned)base);
+	return img_build_add(b, base, buf, len, 0, err);
+}
+
+int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base,
+	      struct img *out, struct swd_err *err)
+{
+	struct img_build b;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!buf && len)
+		return swd_err_set(err, SWD_E_ARG, "no image buffer");
+	if (len == 0)
+		return swd_err_set(err, SWD_E_IMAGE, "empty file");
+	if (fmt == IMG_AUTO)
+		fmt = img_detect(buf, len);
+
+	switch (fmt) {
+	case IMG_HEX:
+		img_build_init(&b, IMG_ORIGIN_LINE);
+		rc = img_parse_hex(buf, len, &b, out, err);
+		break;
+	case IMG_UF2:
+		img_build_init(&b, IMG_ORIGIN_BLOCK);
+		rc = img_parse_uf2(buf, len, &b, out, err);
+		break;
+	case IMG_ELF:
+		img_build_init(&b, IMG_ORIGIN_PHDR);
+		rc = img_parse_elf(buf, len, &b, out, err);
+		break;
+	case IMG_BIN:
+		img_build_init(&b, IMG_ORIGIN_FILE);
+		rc = parse_bin(buf, len, base, &b, err);
+		break;
+	default:
+		return swd_err_set(err, SWD_E_FORMAT, "unknown image format %d", (int)fmt);
+	}
+	if (rc == 0)
+		rc = img_build_finish(&b, out, err);
+	img_build_free(&b);
+	if (rc) {
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	out->format = fmt;
+	img_sha256(buf, len, out->sha256, out->sha256_hex);
+	return 0;
+}
+
+int img_load_file(const char *path, enum img_format fmt, uint32_t base, struct img *out,
+		  struct swd_err *err)
+{
+	FILE *f;
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len, got;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	f = fopen(path, "rb");
+	if (!f)
+		return swd_err_set(err, SWD_E_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) != 0) {
+		rc = swd_err_set(err, SWD_E_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = swd_err_set(err, SWD_E_IO, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((unsigned long long)st.st_size > IMG_MAX_FILE) {
+		rc = swd_err_set(err, SWD_E_IMAGE, "%s: %lld bytes is too big for a firmware image "
+				 "(limit %u MiB)", path, (long long)st.st_size, IMG_MAX_FILE >> 20);
+		goto out;
+	}
+	len = (size_t)st.st_size;
+	buf = malloc(len ? len : 1);
+	if (!buf) {
+		rc = swd_err_set(err, SWD_E_NOMEM, "%s: out of memory (%zu bytes)", path, len);
+		goto out;
+	}
+	got = fread(buf, 1, len, f);
+	if (got != len || ferror(f)) {
+		rc = swd_err_set(err, SWD_E_IO, "%s: short read (%zu of %zu bytes)", path, got, len);
+		goto out;
+	}
+	rc = img_parse(buf, len, fmt, base, out, err);
+	if (rc)
+		swd_err_prefix(err, "%s", path);
+out:
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+/* One record: ":LLAAAATT<data>CC\n". */
+static int ihex_record(FILE *f, uint8_t type, uint16_t off, const uint8_t *data, size_t n)
+{
+	unsigned sum = (unsigned)n + (off >> 8) + (off & 0xFF) + type;
+	size_t i;
+
+	if (fprintf(f, ":%02X%04X%02X", (unsigned)n, (unsigned)off, type) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		sum += data[i];
+		if (fprintf(f, "%02X", data[i]) < 0)
+			return -1;
+	}
+	return fprintf(f, "%02X\n", (unsigned)(-sum & 0xFF)) < 0 ? -1 : 0;
+}
+
+int img_write_ihex(FILE *f, uint32_t addr, const uint8_t *buf, size_t len)
+{
+	uint64_t a = addr, end = (uint64_t)addr + len;
+	uint32_t upper = 0;
+	int have_upper = 0;
+
+	if (end > IMG_ADDR_LIMIT || (!buf && len))
+		return SWD_E_ARG;
+	while (a < end) {
+		uint32_t hi = (uint32_t)(a >> 16);
+		/* 16 bytes a line, never across a 64 KiB boundary, so every
+		 * record sits wholly under its extended linear address. */
+		uint64_t n = end - a, room = 0x10000 - (a & 0xFFFF);
+		if (n > 16)
+			n = 16;
+		if (n > room)
+			n = room;
+		if (!have_upper || hi != upper) {
+			uint8_t ula[2] = { (uint8_t)(hi >> 8), (uint8_t)hi };
+			if (ihex_record(f, 0x04, 0, ula, 2))
+				return SWD_E_IO;
+			upper = hi;
+			have_upper = 1;
+		}
+		if (ihex_record(f, 0x00, (uint16_t)(a & 0xFFFF), buf + (a - addr), (size_t)n))
+			return SWD_E_IO;
+		a += n;
+	}
+	if (ihex_record(f, 0x01, 0, NULL, 0) || fflush(f) != 0 || ferror(f))
+		return SWD_E_IO;
+	return 0;
+}
