@@ -119,6 +119,11 @@ check-build: $(check_LIB) $(BINS:%=build/check/%) $(CHECK_TESTS) $(BINS:%=build/
 .PHONY: tests-extra
 tests-extra:
 
+# imgdump: prints/flattens images with the library for tests/t_image_fixtures.sh.
+tests-extra: build/check/tests/imgdump
+build/check/tests/imgdump: build/check/tests/imgdump.o $(check_LIB)
+	$(CC) $(CHK_LDFLAGS) -o $@ $^
+
 run: all
 	sh tools/run.sh
 
