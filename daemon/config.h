@@ -1,0 +1,55 @@
+/* config: swdflashd settings from an INI file (libinih) and the command
+ * line. Flags override the file. Every key is documented in
+ * systemd/swdflashd.conf.example and the README.
+ *
+ *   [server]  listen, name, state_dir, max_connections, max_header_bytes,
+ *             max_body_bytes, connection_timeout
+ *   [probe]   spec, refresh_ms
+ *   [jobs]    queue_length, history_max, stop_timeout, max_read_bytes
+ *   [auth]    token_file, token, protect_reads
+ *
+ * Sizes take an optional K or M suffix (KiB, MiB); times are seconds
+ * unless the key ends in _ms. */
+#ifndef DAEMON_CONFIG_H
+#define DAEMON_CONFIG_H
+
+#include <stdint.h>
+
+#include "../swd/swd_err.h"
+
+#define DCFG_DEFAULT_PATH "/etc/swdflashd/swdflashd.conf"
+
+struct dcfg {
+	char listen[128];          /* "127.0.0.1:8080" */
+	char name[64];             /* station name shown to users */
+	char state_dir[512];
+	unsigned max_connections;
+	unsigned max_header_bytes; /* per-connection memory for the request head */
+	uint64_t max_body_bytes;
+	unsigned connection_timeout; /* seconds of inactivity */
+	char probe[512];
+	unsigned refresh_ms;       /* identify the target this often when idle */
+	unsigned queue_length;     /* queued jobs (the running one not counted) */
+	unsigned history_max;      /* job records kept */
+	unsigned stop_timeout;     /* SIGTERM: seconds a running job may finish */
+	uint64_t max_read_bytes;   /* GET /api/v1/target/memory */
+	char token_file[512];
+	char token[256];
+	int protect_reads;         /* GET needs the token too */
+};
+
+/* Which fields the command line set (they win over the file). */
+struct dcfg_flags {
+	const char *config, *listen, *probe, *state_dir, *token_file;
+	int foreground;
+};
+
+void dcfg_defaults(struct dcfg *c);
+/* Parse path into c (which holds defaults or earlier values). A missing
+ * file is an error only when must_exist. Errors name the line. */
+int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct swd_err *err);
+void dcfg_apply_flags(struct dcfg *c, const struct dcfg_flags *f);
+/* Parse "1.5M", "64K", "4096". */
+int dcfg_parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,311 @@
+#include "history.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dlog.h"
+#include "store.h"
+
+/* Last record per job id, kept sorted by id (ids only grow). */
+struct history {
+	pthread_mutex_t lock;
+	char dir[600];
+	char path[700];
+	int fd;
+	unsigned max;
+	unsigned long lines;
+	json_t **rec;      /* owned references, ascending id */
+	size_t n, cap;
+};
+
+static json_int_t rec_id(json_t *o)
+{
+	return json_integer_value(json_object_get(o, "id"));
+}
+
+static int is_terminal(const char *state)
+{
+	return state && (!strcmp(state, "succeeded") || !strcmp(state, "failed") ||
+			 !strcmp(state, "cancelled") || !strcmp(state, "interrupted"));
+}
+
+/* Insert or replace; takes a reference. */
+static int remember(struct history *h, json_t *o)
+{
+	json_int_t id = rec_id(o);
+	size_t lo = 0, hi = h->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (rec_id(h->rec[mid]) < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	json_incref(o);
+	if (lo < h->n && rec_id(h->rec[lo]) == id) {
+		json_decref(h->rec[lo]);
+		h->rec[lo] = o;
+		return 0;
+	}
+	if (h->n == h->cap) {
+		size_t nc = h->cap ? h->cap * 2 : 64;
+		json_t **nr = realloc(h->rec, nc * sizeof(*nr));
+		if (!nr) {
+			json_decref(o);
+			return -1;
+		}
+		h->rec = nr;
+		h->cap = nc;
+	}
+	memmove(h->rec + lo + 1, h->rec + lo, (h->n - lo) * sizeof(*h->rec));
+	h->rec[lo] = o;
+	h->n++;
+	return 0;
+}
+
+/* Drop the oldest terminal records beyond max. */
+static void trim(struct history *h)
+{
+	size_t keep = h->max, drop, w = 0;
+
+	if (h->n <= keep)
+		return;
+	drop = h->n - keep;
+	for (size_t i = 0; i < h->n; i++) {
+		const char *st = json_string_value(json_object_get(h->rec[i], "state"));
+		if (drop && is_terminal(st)) {
+			json_decref(h->rec[i]);
+			drop--;
+		} else {
+			h->rec[w++] = h->rec[i];
+		}
+	}
+	h->n = w;
+}
+
+static int write_line(int fd, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+	size_t len, off = 0;
+	int rc = 0;
+
+	if (!text)
+		return -1;
+	len = strlen(text);
+	char *line = malloc(len + 2);
+	if (!line) {
+		free(text);
+		return -1;
+	}
+	memcpy(line, text, len);
+	line[len++] = '\n';
+	free(text);
+	while (off < len) {
+		ssize_t w = write(fd, line + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = -1;
+			break;
+		}
+		off += (size_t)w;
+	}
+	free(line);
+	return rc;
+}
+
+static int rewrite(struct history *h, struct swd_err *err)
+{
+	char tmp[720];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", h->path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return swd_err_set(err, SWD_E_IO, "%s: %s", tmp, strerror(errno));
+	for (size_t i = 0; i < h->n; i++) {
+		if (write_line(fd, h->rec[i])) {
+			close(fd);
+			unlink(tmp);
+			return swd_err_set(err, SWD_E_IO, "writing %s: %s", tmp, strerror(errno));
+		}
+	}
+	if (fsync(fd) || rename(tmp, h->path)) {
+		close(fd);
+		unlink(tmp);
+		return swd_err_set(err, SWD_E_IO, "replacing %s: %s", h->path, strerror(errno));
+	}
+	store_fsync_dir(h->dir);
+	if (h->fd >= 0)
+		close(h->fd);
+	/* keep appending to the new file */
+	lseek(fd, 0, SEEK_END);
+	close(fd);
+	h->fd = open(h->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (h->fd < 0)
+		return swd_err_set(err, SWD_E_IO, "%s: %s", h->path, strerror(errno));
+	h->lines = h->n;
+	return 0;
+}
+
+static int load(struct history *h, struct swd_err *err)
+{
+	FILE *f = fopen(h->path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0, bad = 0;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		return swd_err_set(err, SWD_E_IO, "%s: %s", h->path, strerror(errno));
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		json_error_t je;
+		json_t *o;
+
+		lineno++;
+		o = json_loadb(line, (size_t)len, 0, &je);
+		if (!o || !json_is_object(o) || !json_is_integer(json_object_get(o, "id"))) {
+			/* a torn last line after a crash: skip it, say so */
+			bad++;
+			dlog(DLOG_WARNING, "history %s line %lu unreadable (%s); skipped", h->path,
+			     lineno, o ? "no job id" : je.text);
+			json_decref(o);
+			continue;
+		}
+		if (remember(h, o)) {
+			json_decref(o);
+			free(line);
+			fclose(f);
+			return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		}
+		json_decref(o);
+	}
+	free(line);
+	fclose(f);
+	h->lines = lineno;
+	(void)bad;
+	return 0;
+}
+
+struct history *history_open(const char *state_dir, unsigned max, json_t **records,
+			     unsigned *interrupted, struct swd_err *err)
+{
+	struct history *h = calloc(1, sizeof(*h));
+	unsigned nint = 0;
+	int64_t now = store_now_ms();
+	char when[40];
+
+	*records = NULL;
+	if (interrupted)
+		*interrupted = 0;
+	if (!h) {
+		swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&h->lock, NULL);
+	h->fd = -1;
+	h->max = max ? max : 1;
+	snprintf(h->dir, sizeof(h->dir), "%s", state_dir);
+	snprintf(h->path, sizeof(h->path), "%s/history.jsonl", state_dir);
+	if (load(h, err))
+		goto fail;
+	store_iso_time(now, when, sizeof(when));
+	for (size_t i = 0; i < h->n; i++) {
+		json_t *o = h->rec[i];
+		const char *st = json_string_value(json_object_get(o, "state"));
+		if (is_terminal(st))
+			continue;
+		/* it was queued or running when the daemon died */
+		json_t *c = json_deep_copy(o);
+		if (!c)
+			continue;
+		int was_running = st && !strcmp(st, "running");
+		json_object_set_new(c, "state", json_string("interrupted"));
+		json_object_set_new(c, "finished_at", json_string(when));
+		json_object_set_new(c, "finished_ms", json_integer(now));
+		json_t *started = json_object_get(c, "started_ms");
+		if (json_is_integer(started))
+			json_object_set_new(c, "duration_ms",
+					    json_integer(now - json_integer_value(started)));
+		json_object_set_new(c, "error",
+			json_pack("{s:s, s:s}", "code", "interrupted", "message",
+				  was_running ? "the daemon stopped while this job was running; "
+						"the chip may be partly programmed"
+					      : "the daemon stopped before this job ran"));
+		json_decref(h->rec[i]);
+		h->rec[i] = c;
+		nint++;
+	}
+	trim(h);
+	/* rewrite at start when anything changed or the file grew too long */
+	if (nint || h->lines > (unsigned long)h->n) {
+		if (rewrite(h, err))
+			goto fail;
+	} else {
+		h->fd = open(h->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (h->fd < 0) {
+			swd_err_set(err, SWD_E_IO, "%s: %s", h->path, strerror(errno));
+			goto fail;
+		}
+	}
+	*records = json_array();
+	for (size_t i = 0; i < h->n; i++)
+		json_array_append(*records, h->rec[i]);
+	if (interrupted)
+		*interrupted = nint;
+	return h;
+fail:
+	history_close(h);
+	return NULL;
+}
+
+void history_close(struct history *h)
+{
+	if (!h)
+		return;
+	if (h->fd >= 0)
+		close(h->fd);
+	for (size_t i = 0; i < h->n; i++)
+		json_decref(h->rec[i]);
+	free(h->rec);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+void history_set_max(struct history *h, unsigned max)
+{
+	pthread_mutex_lock(&h->lock);
+	h->max = max ? max : 1;
+	pthread_mutex_unlock(&h->lock);
+}
+
+int history_append(struct history *h, json_t *job, struct swd_err *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&h->lock);
+	if (write_line(h->fd, job) || fdatasync(h->fd)) {
+		rc = swd_err_set(err, SWD_E_IO, "appending to %s: %s", h->path, strerror(errno));
+		goto out;
+	}
+	h->lines++;
+	if (remember(h, job)) {
+		rc = swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		goto out;
+	}
+	trim(h);
+	if (h->lines > 2UL * h->max + 16)
+		rc = rewrite(h, err);
+out:
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}

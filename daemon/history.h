@@ -1,0 +1,30 @@
+/* history: the durable job history, an append-only JSON-lines file
+ * STATE_DIR/history.jsonl. Every state change of a job appends the whole
+ * job object as one line and fsyncs it; the last line of a job id wins.
+ *
+ * history_open() reads the file back. Records of jobs that were queued or
+ * running when the process died are returned with state "interrupted" (and
+ * that is appended), so no job is lost or shown as running. The file is
+ * bounded: when it holds more than 2 x max lines it is rewritten (temporary
+ * file, fsync, rename) with the last record of the newest max jobs. */
+#ifndef DAEMON_HISTORY_H
+#define DAEMON_HISTORY_H
+
+#include <jansson.h>
+
+#include "../swd/swd_err.h"
+
+struct history;
+
+/* *records: array of the newest max job objects, oldest first.
+ * *interrupted: how many were marked interrupted now. */
+struct history *history_open(const char *state_dir, unsigned max, json_t **records,
+			     unsigned *interrupted, struct swd_err *err);
+void history_close(struct history *h);
+void history_set_max(struct history *h, unsigned max);
+
+/* Append one job object, fsync. Thread-safe. Compacts when needed using
+ * the records it has seen (it keeps the newest max itself). */
+int history_append(struct history *h, json_t *job, struct swd_err *err);
+
+#endif

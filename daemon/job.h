@@ -1,0 +1,132 @@
+/* job: the job queue and the worker thread of one probe.
+ *
+ * The worker is the only thread that touches the probe (SWD). It runs
+ * queued jobs in FIFO order, serves memory reads, and when idle identifies
+ * the target every refresh_ms so that HTTP threads can answer from a
+ * cached copy (job_mgr_target()). Every job state change is appended to the
+ * history (fsync) before anyone can observe it.
+ *
+ * Job state is protected by the manager's lock; callers get JSON snapshots
+ * (new references they must json_decref).
+ *
+ * Listeners (job_mgr_listen) receive events from any thread, outside the
+ * lock: a job's state change, its progress (at most every
+ * JOB_PROGRESS_INTERVAL_MS, plus phase changes), and target changes
+ * (connected, disconnected, locked, unlocked, part changed). The snapshot
+ * passed is borrowed for the duration of the call. Listeners must return
+ * quickly (queue the event; never block on a client). */
+#ifndef DAEMON_JOB_H
+#define DAEMON_JOB_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "../nrf52/image.h"
+#include "../nrf52/nrf52.h"
+#include "../swd/swd_err.h"
+#include "history.h"
+
+#define JOB_PROGRESS_INTERVAL_MS 200
+
+enum job_kind { JOB_FLASH, JOB_RECOVER, JOB_ERASE, JOB_RESET };
+enum job_state {
+	JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, JOB_INTERRUPTED,
+};
+const char *job_state_name(enum job_state s);
+const char *job_kind_name(enum job_kind k);
+
+struct job_options {
+	enum img_format format;   /* as requested (IMG_AUTO = detect) */
+	uint32_t base;            /* bin only */
+	enum nrf52_erase_mode erase;
+	int verify;
+	int reset;
+	int recover;              /* recover a locked chip first */
+	int full_write;           /* write pages even when unchanged */
+	int erase_uicr;           /* JOB_ERASE: 1 = UICR, 0 = chip */
+	int halt;                 /* JOB_RESET: stay halted */
+};
+void job_options_default(struct job_options *o);
+
+/* What a flash job writes. */
+struct job_image {
+	char sha256[65];
+	char name[128];
+	char format[8];
+};
+
+/* The target as the worker last saw it. */
+struct job_target {
+	int probe_open;            /* the probe itself could be opened */
+	int connected;             /* the chip answered */
+	int locked;
+	struct nrf52_info info;    /* valid when connected (FICR only when !locked) */
+	char probe_kind[16];
+	char probe_desc[192];
+	char error[320];           /* why not connected */
+	int64_t updated_ms;
+};
+
+enum job_event_kind { JOB_EVENT_STATE, JOB_EVENT_PROGRESS, JOB_EVENT_TARGET };
+typedef void (*job_listener_fn)(void *user, enum job_event_kind kind, json_t *snapshot);
+
+struct job_mgr_config {
+	const char *probe_spec;
+	unsigned queue_length;
+	unsigned history_max;
+	unsigned refresh_ms;
+};
+
+struct job_mgr;
+
+/* Opens the probe (a spec with bad syntax is an error; a probe that cannot
+ * be reached now is retried by the worker) and loads the history records. */
+struct job_mgr *job_mgr_new(const struct job_mgr_config *cfg, struct history *h,
+			    json_t *records, struct swd_err *err);
+int job_mgr_start(struct job_mgr *m, struct swd_err *err);
+/* Stop: no new jobs, queued ones cancelled, the running one may finish for
+ * grace_ms, then it is cancelled at the engine's next safe point; the
+ * worker exits and the probe is closed. */
+void job_mgr_stop(struct job_mgr *m, unsigned grace_ms);
+void job_mgr_free(struct job_mgr *m);
+/* SIGHUP: limits that may change at run time. */
+void job_mgr_set_limits(struct job_mgr *m, unsigned queue_length, unsigned history_max,
+			unsigned refresh_ms);
+
+int job_mgr_listen(struct job_mgr *m, job_listener_fn fn, void *user);
+void job_mgr_unlisten(struct job_mgr *m, job_listener_fn fn, void *user);
+
+/* Queue a job. For JOB_FLASH img is taken over on success (and left alone
+ * on failure). Errors: SWD_E_BUSY with *retry_after set when the queue is
+ * full, SWD_E_BUSY with *retry_after 0 when a target operation finds the
+ * probe busy, SWD_E_IO when the history cannot be written, SWD_E_NOTARGET
+ * while stopping. *snapshot (may be NULL) receives the queued job. */
+int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *opts,
+	       struct img *img, const struct job_image *image, uint64_t *id,
+	       json_t **snapshot, unsigned *retry_after, struct swd_err *err);
+
+/* Snapshot of one job, NULL if unknown. */
+json_t *job_get(struct job_mgr *m, uint64_t id);
+/* Newest first, at most limit (0 = all). */
+json_t *job_list(struct job_mgr *m, unsigned limit);
+
+enum job_cancel_result { JOB_CANCEL_DONE, JOB_CANCEL_REQUESTED, JOB_CANCEL_NOT_FOUND,
+			 JOB_CANCEL_FINISHED };
+enum job_cancel_result job_cancel(struct job_mgr *m, uint64_t id, json_t **snapshot);
+
+/* Block until job id has ended (or timeout_ms, 0 = forever); returns the
+ * final snapshot (NULL if unknown) and *err_code (0 when it succeeded). */
+json_t *job_wait(struct job_mgr *m, uint64_t id, unsigned timeout_ms, int *err_code);
+
+void job_mgr_target(struct job_mgr *m, struct job_target *out);
+json_t *job_target_json(const struct job_target *t);
+
+/* Read target memory through the worker. SWD_E_BUSY while a job runs or
+ * is queued. *buf is malloc'ed (len bytes) on success. */
+int job_read_memory(struct job_mgr *m, uint32_t addr, uint32_t len, uint8_t **buf,
+		    struct swd_err *err);
+
+/* Counts for status/metrics: queued jobs and the id of the running one. */
+void job_mgr_counts(struct job_mgr *m, unsigned *queued, uint64_t *running_id);
+
+#endif

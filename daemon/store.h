@@ -1,0 +1,63 @@
+/* store: the image store, STATE_DIR/images/<sha256> with a metadata file
+ * <sha256>.json beside it (size, format, name, first and last address,
+ * upload time). Files are written as a temporary file in STATE_DIR/tmp,
+ * fsynced, renamed into place, and the directory fsynced, so an image
+ * that is listed is complete on disk.
+ *
+ * Thread-safe. Names come from the SHA-256 only, never from a request. */
+#ifndef DAEMON_STORE_H
+#define DAEMON_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../swd/swd_err.h"
+
+struct store_meta {
+	char sha256[65];
+	uint64_t size;
+	char format[8];
+	char name[128];
+	uint32_t first, last;   /* first address, last address + 1 */
+	int64_t uploaded_ms;    /* Unix epoch, milliseconds */
+};
+
+struct store;
+
+/* Creates STATE_DIR/images and STATE_DIR/tmp (emptying tmp) and reads the
+ * metadata of every stored image. */
+struct store *store_open(const char *state_dir, struct swd_err *err);
+void store_close(struct store *s);
+
+/* A new temporary file in STATE_DIR/tmp: returns an fd open for writing
+ * and its path in path[pathlen], or -1 with err set. */
+int store_tmp_create(struct store *s, char *path, size_t pathlen, struct swd_err *err);
+
+/* fsync the temporary file fd/tmp_path and move it to images/<sha256>,
+ * then write the metadata. When the image is already stored the temporary
+ * file is removed and the metadata kept (name/time of the first upload).
+ * fd is closed in every case. */
+int store_commit(struct store *s, int fd, const char *tmp_path, const struct store_meta *m,
+		 struct swd_err *err);
+
+/* 0 and *out filled, or SWD_E_ARG when no such image. */
+int store_lookup(struct store *s, const char *sha256, struct store_meta *out);
+/* Path of a stored image file. */
+void store_path(struct store *s, const char *sha256, char *buf, size_t len);
+/* Array of image objects, newest upload first. */
+json_t *store_list_json(struct store *s);
+json_t *store_meta_json(const struct store_meta *m);
+
+/* Map a whole file read-only (len 0 gives a non-NULL dummy). */
+int store_map_file(const char *path, const uint8_t **data, size_t *len, struct swd_err *err);
+void store_unmap(const uint8_t *data, size_t len);
+
+/* Milliseconds since the epoch and an ISO 8601 UTC rendering of it. */
+int64_t store_now_ms(void);
+void store_iso_time(int64_t ms, char *buf, size_t len);
+
+/* fsync a directory (after a rename into it). */
+int store_fsync_dir(const char *dir);
+
+#endif
