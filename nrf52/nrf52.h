@@ -75,6 +75,8 @@ struct nrf52_stats {
 	int uicr_erased, uicr_merged;
 	/* simulated or real microseconds (dap now_us) per phase */
 	uint64_t us_connect, us_erase, us_program, us_verify, us_reset;
+	/* added: time spent reading pages to decide erase/skip (erase=auto/none) */
+	uint64_t us_compare;
 };
 
 enum nrf52_reset_kind {
@@ -119,5 +121,9 @@ int nrf52_halt(struct nrf52 *n, struct swd_err *err);
 int nrf52_resume(struct nrf52 *n, struct swd_err *err);
 
 int nrf52_read(struct nrf52 *n, uint32_t addr, void *buf, size_t len, struct swd_err *err);
+
+/* added: what the last identify (or recover/reset) learned; valid for the
+ * engine's lifetime. */
+const struct nrf52_info *nrf52_get_info(const struct nrf52 *n);
 
 #endif

@@ -1,0 +1,581 @@
+/* nrf52_flash: program and verify an image.
+ *
+ * The image is cut into units the NVMC erases as a whole: code pages
+ * (FICR CODEPAGESIZE) and the UICR. For each unit we know what the chip
+ * must hold afterwards ("want"): the image bytes over what the chip holds
+ * now, so bytes outside the image survive even when the unit is erased.
+ *
+ *   compare  (erase=auto/none) one block read of the words the image covers;
+ *            the rest of the page only when it has to be erased
+ *   erase    a unit only when some bit must go 0->1 (or everything with
+ *            NVMC ERASEALL for erase=chip); UICR with contents is read,
+ *            erased and written back merged, and the log says so
+ *   program  CONFIG=Wen once, then one auto-increment block write per run
+ *            of words that change, straight into flash: the AHB stalls
+ *            (SWD WAIT) while the NVMC writes a word, which paces the
+ *            stream; READY is polled only before CONFIG changes and at
+ *            the end (../shared/NRF52.md section 5, Black Magic Probe's
+ *            evidence)
+ *   verify   one block read per written unit, compared with "want"
+ *
+ * Cancellation is honoured between units (never inside an erase). */
+#include "nrf52_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct nrf52_unit {
+	uint32_t addr, size;       /* base address and bytes */
+	int uicr;
+	uint8_t *want, *cur, *mask; /* size bytes each; mask: 1 = image byte */
+	uint32_t lo, hi;           /* word indices covered by the image: [lo, hi) */
+	uint32_t img_bytes;
+	int cur_full;              /* cur holds the whole unit (else only [lo, hi)) */
+	int erase;                 /* erase before writing */
+	int skip;                  /* contents already equal: nothing to do */
+	uint32_t nwrite;           /* words to write */
+	uint32_t vlo, vhi;         /* word range to verify */
+};
+
+struct nrf52_plan {
+	struct nrf52_unit *u;
+	size_t n, cap;
+	uint64_t img_bytes;
+};
+
+static void nrf52_plan_free(struct nrf52_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->u[i].want);
+		free(p->u[i].cur);
+		free(p->u[i].mask);
+	}
+	free(p->u);
+	memset(p, 0, sizeof(*p));
+}
+
+static struct nrf52_unit *nrf52_plan_unit(struct nrf52_plan *p, uint32_t addr, uint32_t size,
+					  int uicr)
+{
+	struct nrf52_unit *u;
+
+	if (p->n && p->u[p->n - 1].addr == addr)
+		return &p->u[p->n - 1];
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct nrf52_unit *nu = realloc(p->u, cap * sizeof(*nu));
+		if (!nu)
+			return NULL;
+		p->u = nu;
+		p->cap = cap;
+	}
+	u = &p->u[p->n];
+	memset(u, 0, sizeof(*u));
+	u->addr = addr;
+	u->size = size;
+	u->uicr = uicr;
+	u->lo = size / 4;
+	u->want = malloc(size);
+	u->cur = malloc(size);
+	u->mask = calloc(1, size);
+	if (!u->want || !u->cur || !u->mask) {
+		free(u->want);
+		free(u->cur);
+		free(u->mask);
+		return NULL;
+	}
+	memset(u->want, 0xFF, size);
+	memset(u->cur, 0xFF, size);
+	p->n++;
+	return u;
+}
+
+/* Cut the (already range-checked) image into units. */
+static int nrf52_plan_build(struct nrf52 *n, const struct img *img, struct nrf52_plan *p,
+			    struct swd_err *err)
+{
+	uint32_t ps = n->info.page_size;
+
+	for (size_t i = 0; i < img->nseg; i++) {
+		const struct img_segment *s = &img->seg[i];
+		uint64_t a = s->addr, e = a + s->len;
+
+		while (a < e) {
+			int uicr = a >= NRF52_UICR_BASE;
+			uint32_t base = uicr ? NRF52_UICR_BASE : (uint32_t)a & ~(ps - 1);
+			uint32_t size = uicr ? NRF52_UICR_SIZE : ps;
+			uint64_t stop = e < (uint64_t)base + size ? e : (uint64_t)base + size;
+			uint32_t off = (uint32_t)(a - base), len = (uint32_t)(stop - a);
+			struct nrf52_unit *u = nrf52_plan_unit(p, base, size, uicr);
+
+			if (!u)
+				return swd_err_set(err, SWD_E_NOMEM, "out of memory planning the flash");
+			memcpy(u->want + off, s->data + (a - s->addr), len);
+			memset(u->mask + off, 1, len);
+			if (off / 4 < u->lo)
+				u->lo = off / 4;
+			if ((off + len + 3) / 4 > u->hi)
+				u->hi = (off + len + 3) / 4;
+			u->img_bytes += len;
+			p->img_bytes += len;
+			a = stop;
+		}
+	}
+	return 0;
+}
+
+static uint32_t nrf52_word(const uint8_t *b, uint32_t i)
+{
+	uint32_t w;
+
+	memcpy(&w, b + 4 * i, 4);
+	return w;
+}
+
+/* want := image bytes over cur, for word indices [lo, hi). */
+static void nrf52_merge(struct nrf52_unit *u, uint32_t lo, uint32_t hi)
+{
+	for (uint32_t b = lo * 4; b < hi * 4; b++)
+		if (!u->mask[b])
+			u->want[b] = u->cur[b];
+}
+
+/* Does some bit have to go from 0 to 1 in [lo, hi)? Returns the first such
+ * word index, or -1. */
+static long nrf52_needs_erase(const struct nrf52_unit *u, uint32_t lo, uint32_t hi)
+{
+	for (uint32_t i = lo; i < hi; i++)
+		if (nrf52_word(u->want, i) & ~nrf52_word(u->cur, i))
+			return (long)i;
+	return -1;
+}
+
+/* erase=auto/none: read what the image covers, decide, and read the rest
+ * of a unit only when it will be erased. */
+static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
+			      const struct nrf52_flash_opts *o, struct nrf52_stats *st,
+			      struct swd_err *err)
+{
+	uint64_t done = 0;
+	int rc;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct nrf52_unit *u = &p->u[i];
+		uint32_t words = u->size / 4;
+		long bad;
+
+		if ((rc = nrf52_report(n, NRF52_PHASE_ERASE, done, p->img_bytes, err)))
+			return rc;
+		rc = nrf52_read_words(n, u->addr + 4 * u->lo, (uint32_t *)(void *)(u->cur + 4 * u->lo),
+				      u->hi - u->lo, err);
+		if (rc)
+			return rc;
+		nrf52_merge(u, u->lo, u->hi);
+		bad = nrf52_needs_erase(u, u->lo, u->hi);
+		if (bad >= 0 && o->erase == NRF52_ERASE_NONE)
+			return swd_err_set(err, SWD_E_VERIFY,
+					   "0x%08x holds 0x%08x where the image needs 0x%08x: a 0->1 "
+					   "bit needs an erase, but erase=none (nothing was written)",
+					   u->addr + 4 * (uint32_t)bad, nrf52_word(u->cur, (uint32_t)bad),
+					   nrf52_word(u->want, (uint32_t)bad));
+		u->erase = bad >= 0 || (o->full_write && o->erase == NRF52_ERASE_AUTO);
+		if (u->erase) {
+			/* keep what lies outside the image: read the rest too */
+			if (u->lo > 0 && (rc = nrf52_read_words(n, u->addr, (uint32_t *)(void *)u->cur,
+								u->lo, err)))
+				return rc;
+			if (u->hi < words &&
+			    (rc = nrf52_read_words(n, u->addr + 4 * u->hi,
+						   (uint32_t *)(void *)(u->cur + 4 * u->hi),
+						   words - u->hi, err)))
+				return rc;
+			u->cur_full = 1;
+			nrf52_merge(u, 0, words);
+		} else if (!o->full_write && memcmp(u->want + 4 * u->lo, u->cur + 4 * u->lo,
+						    4 * (u->hi - u->lo)) == 0) {
+			u->skip = 1;
+			st->pages_skipped += !u->uicr;
+		}
+		done += u->img_bytes;
+	}
+	return nrf52_report(n, NRF52_PHASE_ERASE, done, p->img_bytes, err);
+}
+
+/* Does word w get written? After an erase every word that is not 0xFF;
+ * otherwise the image's words that differ from the chip (or all of the
+ * image's programmed words for a full write). */
+static int nrf52_word_writes(const struct nrf52_unit *u, uint32_t w, int full_write)
+{
+	uint32_t want = nrf52_word(u->want, w);
+
+	if (u->erase)
+		return want != 0xFFFFFFFFU;
+	if (w < u->lo || w >= u->hi)
+		return 0;
+	return want != nrf52_word(u->cur, w) || (full_write && want != 0xFFFFFFFFU);
+}
+
+/* Which words get written, and which are verified afterwards. */
+static void nrf52_plan_writes(struct nrf52_plan *p, const struct nrf52_flash_opts *o)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct nrf52_unit *u = &p->u[i];
+		uint32_t words = u->size / 4, first = words, last = 0;
+
+		u->nwrite = 0;
+		if (u->skip)
+			continue;
+		for (uint32_t w = 0; w < words; w++) {
+			if (!nrf52_word_writes(u, w, o->full_write))
+				continue;
+			u->nwrite++;
+			if (w < first)
+				first = w;
+			last = w;
+		}
+		u->vlo = u->lo;
+		u->vhi = u->hi;
+		if (u->nwrite) {
+			if (first < u->vlo)
+				u->vlo = first;
+			if (last + 1 > u->vhi)
+				u->vhi = last + 1;
+		}
+	}
+}
+
+static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_write,
+			      struct swd_err *err)
+{
+	uint32_t words = u->size / 4, w = 0;
+
+	while (w < words) {
+		uint32_t end;
+		int rc;
+
+		while (w < words && !nrf52_word_writes(u, w, full_write))
+			w++;
+		end = w;
+		while (end < words && nrf52_word_writes(u, end, full_write))
+			end++;
+		if (end == w)
+			break;
+		rc = nrf52_write_words(n, u->addr + 4 * w, (const uint32_t *)(const void *)
+				       (u->want + 4 * w), end - w, err);
+		if (rc)
+			return swd_err_prefix(err, "programming %s", u->uicr ? "UICR" : "flash");
+		w = end;
+	}
+	return 0;
+}
+
+static int nrf52_unit_verify(struct nrf52 *n, const struct nrf52_unit *u, uint32_t *buf,
+			     struct swd_err *err)
+{
+	uint32_t nw = u->vhi - u->vlo;
+	const uint8_t *got = (const uint8_t *)buf, *want = u->want + 4 * u->vlo;
+	int rc;
+
+	if (!nw)
+		return 0;
+	rc = nrf52_read_words(n, u->addr + 4 * u->vlo, buf, nw, err);
+	if (rc)
+		return swd_err_prefix(err, "verifying");
+	for (uint32_t b = 0; b < nw * 4; b++) {
+		if (got[b] != want[b]) {
+			uint32_t a = u->addr + 4 * u->vlo + b, wi = b & ~3U;
+			uint32_t ew, gw;
+			memcpy(&ew, want + wi, 4);
+			memcpy(&gw, got + wi, 4);
+			return swd_err_set(err, SWD_E_VERIFY,
+					   "verify failed at 0x%08x: expected 0x%02x, read 0x%02x "
+					   "(word 0x%08x: expected 0x%08x, read 0x%08x)",
+					   a, want[b], got[b], a & ~3U, ew, gw);
+		}
+	}
+	return 0;
+}
+
+static int nrf52_plan_has_uicr_word(const struct nrf52_unit *u, uint32_t off)
+{
+	return u->mask[off] || u->mask[off + 1] || u->mask[off + 2] || u->mask[off + 3];
+}
+
+/* erase=chip on a hardened part: keep UICR.APPROTECT=HwDisabled unless
+ * the image sets APPROTECT itself. */
+static int nrf52_plan_keep_approtect(struct nrf52 *n, struct nrf52_plan *p, uint32_t saved,
+				     struct swd_err *err)
+{
+	uint32_t off = NRF52_UICR_APPROTECT - NRF52_UICR_BASE;
+	struct nrf52_unit *u;
+
+	if (saved == 0xFFFFFFFFU)
+		return 0;
+	u = nrf52_plan_unit(p, NRF52_UICR_BASE, NRF52_UICR_SIZE, 1);
+	if (!u)
+		return swd_err_set(err, SWD_E_NOMEM, "out of memory planning the flash");
+	if (nrf52_plan_has_uicr_word(u, off)) {
+		nrf52_logf(n, "the image sets UICR.APPROTECT itself: not keeping 0x%02X",
+			   saved & 0xFFU);
+		return 0;
+	}
+	memcpy(u->want + off, &saved, 4);
+	if (off / 4 < u->lo)
+		u->lo = off / 4;
+	if (off / 4 + 1 > u->hi)
+		u->hi = off / 4 + 1;
+	nrf52_logf(n, "keeping UICR.APPROTECT=0x%02X (HwDisabled) through the chip erase so this "
+		   "hardened %s stays debuggable", saved & 0xFFU, n->info.name);
+	return 0;
+}
+
+static uint32_t nrf52_count_words(const uint8_t *b, uint32_t lo, uint32_t hi)
+{
+	uint32_t c = 0;
+
+	for (uint32_t i = lo; i < hi; i++)
+		c += nrf52_word(b, i) != 0xFFFFFFFFU;
+	return c;
+}
+
+/* Best effort after a failure: leave the NVMC read-only. */
+static void nrf52_nvmc_cleanup(struct nrf52 *n, int rc)
+{
+	struct swd_err tmp;
+
+	if (rc == SWD_E_NOTARGET || n->nvmc_config == NRF52_NVMC_CONFIG_REN ||
+	    n->nvmc_config == ~0U)
+		return;
+	nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_REN, &tmp);
+}
+
+static int nrf52_flash_open(struct nrf52 *n, const struct nrf52_flash_opts *o,
+			    struct swd_err *err)
+{
+	int rc = 0;
+
+	if (!n->connected) {
+		rc = nrf52_identify(n, NULL, err);
+		if (rc)
+			return rc;
+	}
+	if (n->info.locked) {
+		if (!o->recover)
+			return swd_err_set(err, SWD_E_LOCKED,
+					   "the chip is locked (APPROTECT): flashing it needs a "
+					   "recover first, which erases flash, UICR and RAM");
+		rc = nrf52_recover(n, err);
+	}
+	return rc;
+}
+
+int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash_opts *o,
+		struct nrf52_stats *stats, struct swd_err *err)
+{
+	struct nrf52_plan plan = { 0 };
+	struct nrf52_stats st = { 0 };
+	uint64_t t = nrf52_now_us(n), done;
+	uint32_t saved = 0xFFFFFFFFU, *vbuf = NULL;
+	int rc;
+
+	if (o->erase != NRF52_ERASE_AUTO && o->erase != NRF52_ERASE_CHIP &&
+	    o->erase != NRF52_ERASE_NONE)
+		return swd_err_set(err, SWD_E_ARG, "unknown erase mode %d", (int)o->erase);
+	nrf52_report(n, NRF52_PHASE_CONNECT, 0, 1, NULL);
+	rc = nrf52_flash_open(n, o, err);
+	if (!rc)
+		rc = nrf52_check_image(&n->info, img, err);
+	if (!rc)
+		rc = nrf52_prepare(n, err);
+	if (rc)
+		goto out;
+	rc = nrf52_plan_build(n, img, &plan, err);
+	if (rc)
+		goto out;
+	st.us_connect = nrf52_now_us(n) - t;
+
+	/* compare (auto/none) */
+	t = nrf52_now_us(n);
+	if (o->erase != NRF52_ERASE_CHIP) {
+		rc = nrf52_plan_compare(n, &plan, o, &st, err);
+		if (rc)
+			goto out;
+	} else {
+		rc = nrf52_save_approtect(n, &saved, err);
+		if (!rc)
+			rc = nrf52_plan_keep_approtect(n, &plan, saved, err);
+		if (rc)
+			goto out;
+		for (size_t i = 0; i < plan.n; i++)
+			plan.u[i].erase = 1;  /* ERASEALL below: everything reads 0xFF */
+	}
+	nrf52_plan_writes(&plan, o);
+	st.us_compare = nrf52_now_us(n) - t;
+
+	/* erase */
+	t = nrf52_now_us(n);
+	if (o->erase == NRF52_ERASE_CHIP) {
+		if ((rc = nrf52_report(n, NRF52_PHASE_ERASE, 0, n->info.flash_size, err)))
+			goto out;
+		rc = nrf52_nvmc_erase_all(n, err);
+		if (rc)
+			goto out;
+		st.pages_erased = n->info.flash_size / n->info.page_size;
+		st.uicr_erased = 1;
+		nrf52_logf(n, "erased the whole chip (NVMC ERASEALL: flash and UICR)");
+		nrf52_report(n, NRF52_PHASE_ERASE, n->info.flash_size, n->info.flash_size, NULL);
+	} else {
+		uint64_t total = 0;
+
+		done = 0;
+		for (size_t i = 0; i < plan.n; i++)
+			total += plan.u[i].erase ? plan.u[i].size : 0;
+		for (size_t i = 0; i < plan.n && total; i++) {
+			struct nrf52_unit *u = &plan.u[i];
+
+			if (!u->erase)
+				continue;
+			if ((rc = nrf52_report(n, NRF52_PHASE_ERASE, done, total, err)))
+				goto out;
+			if (u->uicr) {
+				uint32_t had = nrf52_count_words(u->cur, 0, u->size / 4);
+				rc = nrf52_nvmc_erase_uicr(n, err);
+				if (rc)
+					goto out;
+				st.uicr_erased = 1;
+				if (had) {
+					st.uicr_merged = 1;
+					nrf52_logf(n, "UICR already held %u programmed words and the image "
+						   "changes it: read it, erased UICR, writing back %u "
+						   "words merged with the image's",
+						   had, nrf52_count_words(u->want, 0, u->size / 4));
+				}
+			} else {
+				rc = nrf52_nvmc_erase_page(n, u->addr, err);
+				if (rc)
+					goto out;
+				st.pages_erased++;
+			}
+			done += u->size;
+		}
+		if (total)
+			nrf52_report(n, NRF52_PHASE_ERASE, total, total, NULL);
+	}
+	st.us_erase = nrf52_now_us(n) - t;
+
+	/* program */
+	t = nrf52_now_us(n);
+	done = 0;
+	for (size_t i = 0; i < plan.n; i++) {
+		struct nrf52_unit *u = &plan.u[i];
+
+		if ((rc = nrf52_report(n, NRF52_PHASE_PROGRAM, done, plan.img_bytes, err)))
+			goto out;
+		if (u->nwrite) {
+			rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_WEN, err);
+			if (!rc)
+				rc = nrf52_unit_program(n, u, o->full_write, err);
+			if (rc)
+				goto out;
+			st.bytes_written += 4ULL * u->nwrite;
+			st.pages_written += !u->uicr;
+		}
+		done += u->img_bytes;
+	}
+	/* READY at the end: CONFIG back to read-only waits for the last word */
+	rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_REN, err);
+	if (rc)
+		goto out;
+	nrf52_report(n, NRF52_PHASE_PROGRAM, plan.img_bytes, plan.img_bytes, NULL);
+	st.us_program = nrf52_now_us(n) - t;
+
+	/* verify what was written; skipped units were compared just before */
+	if (o->verify) {
+		uint64_t total = 0;
+
+		t = nrf52_now_us(n);
+		vbuf = malloc(NRF52_UICR_SIZE > n->info.page_size ? NRF52_UICR_SIZE
+								  : n->info.page_size);
+		if (!vbuf) {
+			rc = swd_err_set(err, SWD_E_NOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < plan.n; i++)
+			total += plan.u[i].skip ? 0 : 4ULL * (plan.u[i].vhi - plan.u[i].vlo);
+		done = 0;
+		for (size_t i = 0; i < plan.n; i++) {
+			struct nrf52_unit *u = &plan.u[i];
+
+			if (u->skip)
+				continue;
+			if ((rc = nrf52_report(n, NRF52_PHASE_VERIFY, done, total, err)))
+				goto out;
+			rc = nrf52_unit_verify(n, u, vbuf, err);
+			if (rc)
+				goto out;
+			done += 4ULL * (u->vhi - u->vlo);
+		}
+		st.bytes_verified = done;
+		nrf52_report(n, NRF52_PHASE_VERIFY, total, total, NULL);
+		st.us_verify = nrf52_now_us(n) - t;
+	}
+
+	if (o->reset) {
+		t = nrf52_now_us(n);
+		nrf52_report(n, NRF52_PHASE_RESET, 0, 1, NULL);
+		rc = nrf52_reset(n, NRF52_RESET_SYSRESETREQ, 0, err);
+		if (rc)
+			goto out;
+		nrf52_report(n, NRF52_PHASE_RESET, 1, 1, NULL);
+		st.us_reset = nrf52_now_us(n) - t;
+	}
+out:
+	if (rc)
+		nrf52_nvmc_cleanup(n, rc);
+	free(vbuf);
+	nrf52_plan_free(&plan);
+	if (stats)
+		*stats = st;
+	return rc;
+}
+
+int nrf52_verify(struct nrf52 *n, const struct img *img, struct swd_err *err)
+{
+	uint32_t words[1024];
+	uint64_t done = 0;
+	int rc = nrf52_ensure_open(n, err);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < img->nseg; i++) {
+		const struct img_segment *s = &img->seg[i];
+		uint64_t a = s->addr, e = a + s->len;
+
+		while (a < e) {
+			uint64_t a0 = a & ~3ULL, stop = a0 + sizeof(words);
+			size_t nw;
+			const uint8_t *got = (const uint8_t *)words;
+
+			if (stop > e)
+				stop = e;
+			nw = (size_t)((stop - a0 + 3) / 4);
+			if ((rc = nrf52_report(n, NRF52_PHASE_VERIFY, done, img->total, err)))
+				return rc;
+			rc = nrf52_read_words(n, (uint32_t)a0, words, nw, err);
+			if (rc)
+				return swd_err_prefix(err, "verifying");
+			for (uint64_t b = a; b < stop; b++) {
+				uint8_t want = s->data[b - s->addr], have = got[b - a0];
+				if (want != have)
+					return swd_err_set(err, SWD_E_VERIFY,
+							   "verify failed at 0x%08llx: expected 0x%02x, "
+							   "read 0x%02x", (unsigned long long)b, want, have);
+			}
+			done += stop - a;
+			a = stop;
+		}
+	}
+	nrf52_report(n, NRF52_PHASE_VERIFY, img->total, img->total, NULL);
+	return 0;
+}

@@ -1,0 +1,113 @@
+/* nrf52 internals shared by nrf52.c, nrf52_flash.c and nrf52_parts.c.
+ * Not part of the public API. */
+#ifndef NRF52_PRIV_H
+#define NRF52_PRIV_H
+
+#include <stdint.h>
+
+#include "nrf52.h"
+
+/* CTRL-AP (AP 1), nRF52 PS "CTRL-AP" */
+#define NRF52_CTRLAP 1U
+#define NRF52_CTRLAP_RESET 0x000U
+#define NRF52_CTRLAP_ERASEALL 0x004U
+#define NRF52_CTRLAP_ERASEALLSTATUS 0x008U
+#define NRF52_CTRLAP_APPROTECTSTATUS 0x00CU
+#define NRF52_CTRLAP_IDR_VALUE 0x02880000U  /* compared without the revision nibble */
+#define NRF52_AHBAP 0U
+
+/* FICR (base 0x10000000) */
+#define NRF52_FICR_CODEPAGESIZE (NRF52_FICR_BASE + 0x010U)
+#define NRF52_FICR_DEVICEID0 (NRF52_FICR_BASE + 0x060U)
+#define NRF52_FICR_DEVICEADDR0 (NRF52_FICR_BASE + 0x0A4U)
+#define NRF52_FICR_INFO_PART (NRF52_FICR_BASE + 0x100U)
+#define NRF52_FICR_VAR1 (NRF52_FICR_BASE + 0x130U)
+
+/* NVMC, nRF52840 PS 4.3 */
+#define NRF52_NVMC 0x4001E000U
+#define NRF52_NVMC_READY (NRF52_NVMC + 0x400U)
+#define NRF52_NVMC_READYNEXT (NRF52_NVMC + 0x408U)
+#define NRF52_NVMC_CONFIG (NRF52_NVMC + 0x504U)
+#define NRF52_NVMC_ERASEPAGE (NRF52_NVMC + 0x508U)
+#define NRF52_NVMC_ERASEALL (NRF52_NVMC + 0x50CU)
+#define NRF52_NVMC_ERASEUICR (NRF52_NVMC + 0x514U)
+#define NRF52_NVMC_CONFIG_REN 0U
+#define NRF52_NVMC_CONFIG_WEN 1U
+#define NRF52_NVMC_CONFIG_EEN 2U
+
+/* Cortex-M4 debug (ARMv7-M ARM C1.6) */
+#define NRF52_DHCSR 0xE000EDF0U
+#define NRF52_DEMCR 0xE000EDFCU
+#define NRF52_AIRCR 0xE000ED0CU
+#define NRF52_DHCSR_DBGKEY 0xA05F0000U
+#define NRF52_DHCSR_C_DEBUGEN (1U << 0)
+#define NRF52_DHCSR_C_HALT (1U << 1)
+#define NRF52_DHCSR_S_HALT (1U << 17)
+#define NRF52_DHCSR_S_RESET_ST (1U << 25)
+#define NRF52_DEMCR_VC_CORERESET (1U << 0)
+#define NRF52_AIRCR_SYSRESETREQ 0x05FA0004U
+
+/* One row of the part table (nrf52_parts.c). */
+struct nrf52_part {
+	uint32_t part;            /* FICR INFO.PART */
+	const char *name;         /* "nRF52840" */
+	char variant[3];          /* first two letters of INFO.VARIANT: "AA", "AB" */
+	uint32_t flash_kib, ram_kib;
+	int has_readynext;
+	uint32_t hardened_var1;   /* FICR 0x130 value of this part (nrfx errata 249) */
+	uint32_t hardened_var2;   /* first hardened FICR 0x134 value */
+	int supported;            /* tested against the simulator */
+	/* typical NVMC times used to pace polls (PS "NVMC electrical"; see
+	 * ../shared/NRF52.md section 5); deadlines are a multiple of these */
+	uint32_t t_erasepage_us, t_eraseall_us;
+};
+
+const struct nrf52_part *nrf52_part_lookup(uint32_t part, const char *variant);
+int nrf52_part_is_hardened(const struct nrf52_part *p, uint32_t var1, uint32_t var2);
+const char *nrf52_package_name(uint32_t part, uint32_t package);
+/* "nRF52832, nRF52833, nRF52840" */
+const char *nrf52_supported_list(void);
+
+/* The engine object. */
+struct nrf52 {
+	struct dap *dap;
+	void (*log)(void *user, const char *line);
+	void *log_user;
+	nrf52_progress_fn progress;
+	void *progress_user;
+	struct nrf52_info info;
+	const struct nrf52_part *part;
+	int connected;            /* identify ran and the chip was open */
+	int halted;               /* we halted the core */
+	uint32_t nvmc_config;     /* last CONFIG we wrote, ~0 unknown */
+};
+
+uint64_t nrf52_now_us(struct nrf52 *n);
+void nrf52_logf(struct nrf52 *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Report progress; returns SWD_E_CANCELLED (with err set) when the caller
+ * asked to stop, else 0. */
+int nrf52_report(struct nrf52 *n, enum nrf52_phase phase, uint64_t done, uint64_t total,
+		 struct swd_err *err);
+/* Identify if not done yet; SWD_E_LOCKED when the AHB-AP is blocked. */
+int nrf52_ensure_open(struct nrf52 *n, struct swd_err *err);
+/* ensure_open, then halt the core once (PS: halt the CPU before NVMC
+ * operations started from the debugger). */
+int nrf52_prepare(struct nrf52 *n, struct swd_err *err);
+/* Hardened parts: remember UICR.APPROTECT when it is HwDisabled (else
+ * *saved = 0xFFFFFFFF) and write it back after an erase, saying so. */
+int nrf52_save_approtect(struct nrf52 *n, uint32_t *saved, struct swd_err *err);
+int nrf52_restore_approtect(struct nrf52 *n, uint32_t saved, struct swd_err *err);
+/* NVMC helpers (nrf52.c). */
+int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct swd_err *err);
+int nrf52_nvmc_config(struct nrf52 *n, uint32_t mode, struct swd_err *err);
+int nrf52_nvmc_erase_page(struct nrf52 *n, uint32_t addr, struct swd_err *err);
+int nrf52_nvmc_erase_uicr(struct nrf52 *n, struct swd_err *err);
+int nrf52_nvmc_erase_all(struct nrf52 *n, struct swd_err *err);
+/* Block read/write of whole words, in chunks that stop at 1 KiB
+ * boundaries (so an error names an address within 1 KiB). */
+int nrf52_read_words(struct nrf52 *n, uint32_t addr, uint32_t *buf, size_t nwords,
+		     struct swd_err *err);
+int nrf52_write_words(struct nrf52 *n, uint32_t addr, const uint32_t *buf, size_t nwords,
+		      struct swd_err *err);
+
+#endif
