@@ -1,0 +1,333 @@
+/* swdflashd: the networked nRF52 flashing station daemon.
+ *
+ * main: options, configuration, signals, start-up and shutdown. The work
+ * happens in the job worker (daemon/job.c) and the HTTP server (web/). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../web/api.h"
+#include "../web/http.h"
+#include "auth.h"
+#include "config.h"
+#include "dlog.h"
+#include "history.h"
+#include "job.h"
+#include "store.h"
+
+#define SWDFLASHD_VERSION "0.1"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: swdflashd [--config FILE] [--listen ADDR:PORT] [--probe SPEC]\n"
+		"                 [--state-dir DIR] [--token-file FILE] [--foreground]\n"
+		"\n"
+		"  --config FILE      INI configuration (default " DCFG_DEFAULT_PATH ")\n"
+		"  --listen ADDR:PORT HTTP address (default 127.0.0.1:8080; port 0 = any free port)\n"
+		"  --probe SPEC       sim[:part=nrf52840,...] | gpiod[:chip=auto,...] | stlink\n"
+		"  --state-dir DIR    images, job history (default /var/lib/swdflashd)\n"
+		"  --token-file FILE  bearer token for POST/DELETE (also [auth] token_file,\n"
+		"                     or $CREDENTIALS_DIRECTORY/token)\n"
+		"  --foreground       do not fork (use this under systemd)\n"
+		"Flags override the configuration file. SIGHUP reloads it; SIGTERM stops.\n");
+}
+
+static int parse_args(int argc, char **argv, struct dcfg_flags *f)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "probe", required_argument, NULL, 'p' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(f, 0, sizeof(*f));
+	while ((c = getopt_long(argc, argv, "c:l:p:s:t:fhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': f->config = optarg; break;
+		case 'l': f->listen = optarg; break;
+		case 'p': f->probe = optarg; break;
+		case 's': f->state_dir = optarg; break;
+		case 't': f->token_file = optarg; break;
+		case 'f': f->foreground = 1; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("swdflashd %s\n", SWDFLASHD_VERSION); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "swdflashd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the configuration: defaults, file, flags. */
+static int load_config(const struct dcfg_flags *f, struct dcfg *c, struct swd_err *err)
+{
+	dcfg_defaults(c);
+	if (dcfg_load(c, f->config ? f->config : DCFG_DEFAULT_PATH, f->config != NULL, err))
+		return -1;
+	dcfg_apply_flags(c, f);
+	return 0;
+}
+
+static int mkdirs(const char *path)
+{
+	char buf[600];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0750) && errno != EEXIST ? -1 : 0;
+}
+
+/* Fork into the background; the parent exits when the child says it is
+ * listening (a byte on the pipe) or failed. Returns the write end in the
+ * child. */
+static int daemonize(void)
+{
+	int p[2];
+	pid_t pid;
+	char ok = 0;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &ok, 1) != 1)
+			ok = 0;
+		_exit(ok == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout))
+		return -1;
+	return p[1];
+}
+
+/* SIGHUP: re-read the file and apply what can change while running. */
+static void reload(const struct dcfg_flags *f, struct dcfg *cur, struct auth *auth,
+		   struct web_server *web, struct job_mgr *jobs)
+{
+	struct dcfg n;
+	struct swd_err err = { 0 };
+	char token[512], src[640];
+
+	if (load_config(f, &n, &err)) {
+		dlog(DLOG_ERR, "reload: %s; keeping the running configuration", err.msg);
+		return;
+	}
+	if (auth_load_token(&n, token, sizeof(token), src, sizeof(src), &err)) {
+		dlog(DLOG_ERR, "reload: %s; keeping the running configuration", err.msg);
+		return;
+	}
+	if (!token[0] && !web_listen_is_loopback(cur->listen)) {
+		dlog(DLOG_ERR, "reload: no token any more but listening on %s; keeping the old token",
+		     cur->listen);
+	} else {
+		auth_configure(auth, token, n.protect_reads);
+		cur->protect_reads = n.protect_reads;
+		dlog(DLOG_INFO, "reload: token %s%s, reads %s", token[0] ? "from " : "none",
+		     token[0] ? src : "", n.protect_reads ? "need the token" : "open");
+	}
+	memset(token, 0, sizeof(token));
+	web_server_set_max_body(web, n.max_body_bytes);
+	job_mgr_set_limits(jobs, n.queue_length, n.history_max, n.refresh_ms);
+	cur->max_body_bytes = n.max_body_bytes;
+	cur->queue_length = n.queue_length;
+	cur->history_max = n.history_max;
+	cur->refresh_ms = n.refresh_ms;
+	cur->stop_timeout = n.stop_timeout;
+	dlog(DLOG_INFO, "reload: max_body_bytes %llu, queue_length %u, history_max %u, "
+	     "refresh_ms %u, stop_timeout %u s", (unsigned long long)n.max_body_bytes,
+	     n.queue_length, n.history_max, n.refresh_ms, n.stop_timeout);
+	if (strcmp(n.listen, cur->listen) || strcmp(n.probe, cur->probe) ||
+	    strcmp(n.state_dir, cur->state_dir) || strcmp(n.name, cur->name) ||
+	    n.max_connections != cur->max_connections ||
+	    n.max_header_bytes != cur->max_header_bytes ||
+	    n.connection_timeout != cur->connection_timeout || n.max_read_bytes != cur->max_read_bytes)
+		dlog(DLOG_WARNING, "reload: listen, probe, state_dir, name, max_connections, "
+		     "max_header_bytes, connection_timeout and max_read_bytes change only on restart");
+}
+
+int main(int argc, char **argv)
+{
+	struct dcfg_flags flags;
+	struct dcfg cfg;
+	struct swd_err err = { 0 };
+	char token[512], src[640], tmpdir[600];
+	struct auth *auth = NULL;
+	struct store *store = NULL;
+	struct history *hist = NULL;
+	struct job_mgr *jobs = NULL;
+	struct web_server *web = NULL;
+	struct web_api api;
+	json_t *records = NULL;
+	unsigned interrupted = 0, port = 0;
+	int ready_fd = -1, rc = 1;
+	sigset_t sigs;
+
+	if (parse_args(argc, argv, &flags))
+		return 2;
+	if (load_config(&flags, &cfg, &err)) {
+		dlog(DLOG_ERR, "%s", err.msg);
+		return 1;
+	}
+	if (auth_load_token(&cfg, token, sizeof(token), src, sizeof(src), &err)) {
+		dlog(DLOG_ERR, "%s", err.msg);
+		return 1;
+	}
+	if (!token[0] && !web_listen_is_loopback(cfg.listen)) {
+		dlog(DLOG_ERR, "refusing to listen on %s without a token: anyone on the network "
+		     "could flash or erase the target. Make one with\n"
+		     "  head -c 32 /dev/urandom | base64 > /etc/swdflashd/token && "
+		     "chmod 600 /etc/swdflashd/token\n"
+		     "and start with --token-file /etc/swdflashd/token (or [auth] token_file, "
+		     "or systemd LoadCredential=token:...), or listen on 127.0.0.1", cfg.listen);
+		return 1;
+	}
+	if (mkdirs(cfg.state_dir)) {
+		dlog(DLOG_ERR, "state directory %s: %s", cfg.state_dir, strerror(errno));
+		return 1;
+	}
+	if (!flags.foreground) {
+		ready_fd = daemonize();
+		if (ready_fd < 0) {
+			dlog(DLOG_ERR, "cannot fork into the background: %s", strerror(errno));
+			return 1;
+		}
+	}
+
+	/* signals are taken synchronously by this thread; every other thread
+	 * inherits the mask */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	auth = auth_new();
+	if (!auth)
+		goto out;
+	auth_configure(auth, token, cfg.protect_reads);
+	if (token[0])
+		dlog(DLOG_INFO, "auth: token from %s; POST and DELETE need it%s", src,
+		     cfg.protect_reads ? ", reads too" : "");
+	else
+		dlog(DLOG_WARNING, "auth: no token configured: anyone who can reach %s may flash "
+		     "(allowed on loopback only)", cfg.listen);
+	memset(token, 0, sizeof(token));
+
+	store = store_open(cfg.state_dir, &err);
+	if (!store)
+		goto fail;
+	hist = history_open(cfg.state_dir, cfg.history_max, &records, &interrupted, &err);
+	if (!hist)
+		goto fail;
+	if (interrupted)
+		dlog(DLOG_WARNING, "history: %u job(s) were unfinished when the daemon stopped; "
+		     "marked interrupted", interrupted);
+	struct job_mgr_config jc = {
+		.probe_spec = cfg.probe, .queue_length = cfg.queue_length,
+		.history_max = cfg.history_max, .refresh_ms = cfg.refresh_ms,
+	};
+	jobs = job_mgr_new(&jc, hist, records, &err);
+	json_decref(records);
+	records = NULL;
+	if (!jobs)
+		goto fail;
+	if (job_mgr_start(jobs, &err))
+		goto fail;
+
+	struct web_config wc = {
+		.max_connections = cfg.max_connections, .max_header_bytes = cfg.max_header_bytes,
+		.max_body_bytes = cfg.max_body_bytes, .connection_timeout = cfg.connection_timeout,
+	};
+	snprintf(wc.listen, sizeof(wc.listen), "%s", cfg.listen);
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", cfg.state_dir);
+	snprintf(wc.tmp_dir, sizeof(wc.tmp_dir), "%s", tmpdir);
+	web = web_server_new(&wc, auth, &err);
+	if (!web)
+		goto fail;
+	memset(&api, 0, sizeof(api));
+	api.jobs = jobs;
+	api.store = store;
+	api.station = cfg.name;
+	api.max_read_bytes = cfg.max_read_bytes;
+	if (web_api_register(web, &api)) {
+		swd_err_set(&err, SWD_E_ARG, "route table full");
+		goto fail;
+	}
+	if (web_server_start(web, &port, &err))
+		goto fail;
+	{
+		char host[128];
+		snprintf(host, sizeof(host), "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen),
+			 cfg.listen);
+		dlog(DLOG_INFO, "swdflashd %s listening on http://%s:%u/ (probe %s, state %s)",
+		     SWDFLASHD_VERSION, host, port, cfg.probe, cfg.state_dir);
+	}
+	if (ready_fd >= 0) {
+		char ok = 1;
+		if (write(ready_fd, &ok, 1) != 1)
+			dlog(DLOG_WARNING, "cannot notify the parent process");
+		close(ready_fd);
+		ready_fd = -1;
+	}
+
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&sigs, &sig))
+			continue;
+		if (sig == SIGHUP) {
+			dlog(DLOG_INFO, "SIGHUP: reloading the configuration");
+			reload(&flags, &cfg, auth, web, jobs);
+			continue;
+		}
+		dlog(DLOG_INFO, "%s: stopping (a running job may finish for %u s)",
+		     sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg.stop_timeout);
+		break;
+	}
+	api.stopping = 1;
+	job_mgr_stop(jobs, cfg.stop_timeout * 1000U);
+	web_server_stop(web);
+	rc = 0;
+	dlog(DLOG_INFO, "stopped");
+	goto out;
+fail:
+	dlog(DLOG_ERR, "%s", err.msg[0] ? err.msg : "start-up failed");
+	if (ready_fd >= 0)
+		close(ready_fd);
+out:
+	web_server_free(web);
+	job_mgr_free(jobs);
+	json_decref(records);
+	history_close(hist);
+	store_close(store);
+	auth_free(auth);
+	return rc;
+}

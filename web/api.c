@@ -1,0 +1,544 @@
+#include "api.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../daemon/dlog.h"
+#include "../daemon/errmap.h"
+#include "../nrf52/image.h"
+
+#define API_DEFAULT_LIST 100
+
+/* ---- option parsing ---- */
+
+static int parse_bool_opt(struct web_request *r, const char *key, int *out)
+{
+	const char *v = web_req_query(r, key);
+
+	if (!v)
+		return 0;
+	if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") || !*v)
+		*out = 1;
+	else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > 0xFFFFFFFFULL)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Fills opts from the query (or small form fields). On error replies and
+ * returns 1 with *ret set. */
+static int flash_options(struct web_request *r, struct job_options *o, int *wait,
+			 enum MHD_Result *ret)
+{
+	const char *v;
+
+	job_options_default(o);
+	*wait = 0;
+	v = web_req_query(r, "format");
+	if (v) {
+		int f = img_format_from_name(v);
+		if (f < 0) {
+			*ret = web_reply_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unknown_format",
+					       "unknown format '%s' (use auto, hex, uf2, elf or bin)", v);
+			return 1;
+		}
+		o->format = (enum img_format)f;
+	}
+	v = web_req_query(r, "base");
+	if (v && parse_u32(v, &o->base)) {
+		*ret = web_reply_error(r, 400, "bad_argument", "base '%s' is not a 32-bit number", v);
+		return 1;
+	}
+	v = web_req_query(r, "erase");
+	if (v) {
+		if (!strcmp(v, "auto"))
+			o->erase = NRF52_ERASE_AUTO;
+		else if (!strcmp(v, "chip"))
+			o->erase = NRF52_ERASE_CHIP;
+		else if (!strcmp(v, "none"))
+			o->erase = NRF52_ERASE_NONE;
+		else {
+			*ret = web_reply_error(r, 400, "bad_argument",
+					       "erase '%s': use auto, chip or none", v);
+			return 1;
+		}
+	}
+	static const char *const keys[] = { "verify", "reset", "wait", "recover", "full" };
+	int *dst[] = { &o->verify, &o->reset, wait, &o->recover, &o->full_write };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (parse_bool_opt(r, keys[i], dst[i])) {
+			*ret = web_reply_error(r, 400, "bad_argument", "%s must be 1 or 0", keys[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static enum MHD_Result reply_swd(struct web_request *r, const struct swd_err *e)
+{
+	int code = e->code ? e->code : SWD_E_IO;
+
+	return web_reply_error(r, (unsigned)errmap_http_status(code), swd_err_name(code), "%s",
+			       e->msg[0] ? e->msg : swd_err_name(code));
+}
+
+/* Answer for a queued job: 202 + Location, or wait for its end. */
+static enum MHD_Result reply_job(struct web_api *api, struct web_request *r, uint64_t id,
+				 json_t *snap, int wait)
+{
+	char loc[64];
+	int code = 0;
+
+	snprintf(loc, sizeof(loc), "/api/v1/jobs/%" PRIu64, id);
+	web_req_add_header(r, "Location", loc);
+	if (!wait)
+		return web_reply_json(r, MHD_HTTP_ACCEPTED, snap);
+	json_decref(snap);
+	/* the connection idles while the job runs: no inactivity timeout */
+	MHD_set_connection_option(web_req_connection(r), MHD_CONNECTION_OPTION_TIMEOUT, 0U);
+	snap = job_wait(api->jobs, id, 0, &code);
+	if (!snap)
+		return web_reply_error(r, 500, "io_error", "job %" PRIu64 " vanished", id);
+	return web_reply_json(r, code ? (unsigned)errmap_http_status(code) : MHD_HTTP_OK, snap);
+}
+
+static int is_sha_hex(const char *s)
+{
+	if (strlen(s) != 64)
+		return 0;
+	for (int i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static void sanitize_name(char *dst, size_t n, const char *src)
+{
+	size_t w = 0;
+	const char *slash = strrchr(src, '/');
+
+	if (slash)
+		src = slash + 1;
+	for (; *src && w + 1 < n; src++)
+		if ((unsigned char)*src >= 0x20 && *src != 0x7f)
+			dst[w++] = *src;
+	dst[w] = '\0';
+}
+
+/* ---- POST /api/v1/flash ---- */
+
+static enum MHD_Result h_flash(void *user, struct web_request *r)
+{
+	struct web_api *api = user;
+	struct job_options o;
+	struct job_image ji;
+	struct store_meta meta;
+	struct img img;
+	struct swd_err err = { 0 };
+	struct job_target t;
+	const uint8_t *data = NULL;
+	size_t len = 0;
+	int wait, fd = -1, rc;
+	const char *tmp_path = NULL, *filename = NULL;
+	uint64_t size = 0, id = 0;
+	enum MHD_Result ret;
+	unsigned retry = 0;
+	json_t *snap = NULL;
+	char path[700];
+
+	memset(&img, 0, sizeof(img));
+	memset(&ji, 0, sizeof(ji));
+	memset(&meta, 0, sizeof(meta));
+	if (flash_options(r, &o, &wait, &ret))
+		return ret;
+
+	if (web_req_upload_kind(r) == WEB_UPLOAD_JSON) {
+		json_error_t je;
+		size_t blen;
+		const char *body = web_req_body(r, &blen);
+		json_t *j = json_loadb(body, blen, 0, &je);
+		const char *ref = json_string_value(json_object_get(j, "image"));
+		if (!ref) {
+			json_decref(j);
+			return web_reply_error(r, 400, "bad_request",
+					       "JSON body must be {\"image\": \"sha256:<64 hex digits>\"}");
+		}
+		if (!strncmp(ref, "sha256:", 7))
+			ref += 7;
+		if (!is_sha_hex(ref) || store_lookup(api->store, ref, &meta)) {
+			ret = web_reply_error(r, 404, "not_found", "no uploaded image sha256:%.64s", ref);
+			json_decref(j);
+			return ret;
+		}
+		json_decref(j);
+		if (o.format == IMG_AUTO)
+			o.format = (enum img_format)(img_format_from_name(meta.format) < 0
+						     ? IMG_AUTO : img_format_from_name(meta.format));
+		store_path(api->store, meta.sha256, path, sizeof(path));
+		snprintf(ji.name, sizeof(ji.name), "%s", meta.name);
+		tmp_path = NULL;
+	} else {
+		if (web_req_upload(r, &fd, &tmp_path, &size, &filename))
+			return web_reply_error(r, 400, "bad_request", "no firmware in the request");
+		snprintf(path, sizeof(path), "%s", tmp_path);
+		const char *qn = web_req_query(r, "name");
+		sanitize_name(ji.name, sizeof(ji.name), qn ? qn : filename && *filename ? filename
+										: "upload");
+	}
+	if (o.format == IMG_BIN && !web_req_query(r, "base") && web_req_upload_kind(r) != WEB_UPLOAD_JSON)
+		o.base = 0;
+
+	/* parse and check before anything is queued */
+	rc = store_map_file(path, &data, &len, &err);
+	if (rc)
+		return reply_swd(r, &err);
+	rc = img_parse(data, len, o.format, o.base, &img, &err);
+	store_unmap(data, len);
+	if (rc) {
+		dlog(DLOG_INFO, "flash request rejected: %s: %s", ji.name, err.msg);
+		return reply_swd(r, &err);
+	}
+	job_mgr_target(api->jobs, &t);
+	if (!t.connected) {
+		img_free(&img);
+		return web_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no_target",
+				       "no target: %s", t.error[0] ? t.error : "probe not ready");
+	}
+	if (t.locked && !o.recover) {
+		img_free(&img);
+		return web_reply_error(r, MHD_HTTP_CONFLICT, "target_locked",
+				       "target is locked (APPROTECT): add recover=1 to erase and "
+				       "unlock it first (destroys its contents)");
+	}
+	if (t.info.identified && (rc = nrf52_check_image(&t.info, &img, &err))) {
+		img_free(&img);
+		return reply_swd(r, &err);
+	}
+	snprintf(ji.sha256, sizeof(ji.sha256), "%s", img.sha256_hex);
+	snprintf(ji.format, sizeof(ji.format), "%s", img_format_name(img.format));
+	if (fd >= 0) {
+		snprintf(meta.sha256, sizeof(meta.sha256), "%s", img.sha256_hex);
+		meta.size = size;
+		snprintf(meta.format, sizeof(meta.format), "%s", ji.format);
+		snprintf(meta.name, sizeof(meta.name), "%s", ji.name);
+		if (img.nseg) {
+			meta.first = img.seg[0].addr;
+			meta.last = img.seg[img.nseg - 1].addr + img.seg[img.nseg - 1].len;
+		}
+		meta.uploaded_ms = store_now_ms();
+		web_req_upload_release(r); /* store_commit owns fd and the file now */
+		rc = store_commit(api->store, fd, tmp_path, &meta, &err);
+		if (rc) {
+			img_free(&img);
+			dlog(DLOG_ERR, "image store: %s", err.msg);
+			return reply_swd(r, &err);
+		}
+	}
+	rc = job_submit(api->jobs, JOB_FLASH, &o, &img, &ji, &id, &snap, &retry, &err);
+	if (rc) {
+		img_free(&img);
+		if (rc == SWD_E_BUSY && retry) {
+			char ra[16];
+			snprintf(ra, sizeof(ra), "%u", retry);
+			web_req_add_header(r, "Retry-After", ra);
+			return web_reply_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "queue_full", "%s", err.msg);
+		}
+		if (rc == SWD_E_NOTARGET)
+			return web_reply_error(r, 503, "unavailable", "%s", err.msg);
+		return reply_swd(r, &err);
+	}
+	return reply_job(api, r, id, snap, wait);
+}
+
+/* ---- jobs ---- */
+
+static int parse_id(struct web_request *r, uint64_t *id)
+{
+	const char *s = web_req_param(r, 0);
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	*id = strtoull(s, &end, 10);
+	return errno || *end || !*id ? -1 : 0;
+}
+
+static enum MHD_Result h_jobs(void *user, struct web_request *r)
+{
+	struct web_api *api = user;
+	const char *l = web_req_query(r, "limit");
+	uint32_t limit = API_DEFAULT_LIST;
+
+	if (l && (parse_u32(l, &limit) || !limit))
+		return web_reply_error(r, 400, "bad_argument", "limit must be a positive number");
+	return web_reply_json(r, 200, json_pack("{s:o}", "jobs", job_list(api->jobs, limit)));
+}
+
+static enum MHD_Result h_job(void *user, struct web_request *r)
+{
+	struct web_api *api = user;
+	uint64_t id;
+	json_t *o;
+
+	if (parse_id(r, &id))
+		return web_reply_error(r, 404, "not_found", "no job '%s'", web_req_param(r, 0));
+	o = job_get(api->jobs, id);
+	if (!o)
+		return web_reply_error(r, 404, "not_found", "no job %" PRIu64, id);
+	return web_reply_json(r, 200, o);
+}
+
+static enum MHD_Result h_job_delete(void *user, struct web_request *r)
+{
+	struct web_api *api = user;
+	uint64_t id;
+	json_t *snap = NULL;
+
+	if (parse_id(r, &id))
+		return web_reply_error(r, 404, "not_found", "no job '%s'", web_req_param(r, 0));
+	switch (job_cancel(api->jobs, id, &snap)) {
+	case JOB_CANCEL_DONE:
+		return web_reply_json(r, 200, snap);
+	case JOB_CANCEL_REQUESTED:
+		return web_reply_json(r, 202, snap);
+	case JOB_CANCEL_FINISHED: {
+		const char *st = json_string_value(json_object_get(snap, "state"));
+		enum MHD_Result ret = web_reply_error(r, 409, "job_finished",
+			"job %" PRIu64 " already ended (%s)", id, st ? st : "?");
+		json_decref(snap);
+		return ret;
+	}
+	case JOB_CANCEL_NOT_FOUND:
+		break;
+	}
+	json_decref(snap);
+	return web_reply_error(r, 404, "not_found", "no job %" PRIu64, id);
+}
+
+/* ---- target ---- */
+
+static enum MHD_Result h_target(void *user, struct web_request *r)
+{
+	struct web_api *api = user;
+	struct job_target t;
+	unsigned queued;
+	uint64_t running;
+	json_t *o;
+
+	job_mgr_target(api->jobs, &t);
+	job_mgr_counts(api->jobs, &queued, &running);
+	o = job_target_json(&t);
+	json_object_set_new(o, "station", json_string(api->station));
+	json_object_set_new(o, "queued_jobs", json_integer(queued));
+	json_object_set_new(o, "running_job", running ? json_integer((json_int_t)running)
+						      : json_null());
+	return web_reply_json(r, 200, o);
+}
+
+/* recover / erase / reset: jobs too (history), waited for unless wait=0 */
+static enum MHD_Result target_op(struct web_api *api, struct web_request *r, enum job_kind kind,
+				 struct job_options *o)
+{
+	struct swd_err err = { 0 };
+	uint64_t id;
+	json_t *snap = NULL;
+	unsigned retry = 0;
+	int wait = 1;
+
+	if (parse_bool_opt(r, "wait", &wait))
+		return web_reply_error(r, 400, "bad_argument", "wait must be 1 or 0");
+	if (job_submit(api->jobs, kind, o, NULL, NULL, &id, &snap, &retry, &err)) {
+		if (err.code == SWD_E_NOTARGET)
+			return web_reply_error(r, 503, "unavailable", "%s", err.msg);
+		return reply_swd(r, &err);
+	}
+	return reply_job(api, r, id, snap, wait);
+}
+
+/* Small JSON body for target operations; NULL (no error) when empty. */
+static int small_json(struct web_request *r, json_t **out, enum MHD_Result *ret)
+{
+	size_t len;
+	const char *b = web_req_body(r, &len);
+	json_error_t je;
+
+	*out = NULL;
+	if (!len)
+		return 0;
+	*out = json_loadb(b, len, 0, &je);
+	if (!*out || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		*ret = web_reply_error(r, 400, "bad_request", "body is not a JSON object: %s", je.text);
+		return 1;
+	}
+	return 0;
+}
+
+static enum MHD_Result h_recover(void *user, struct web_request *r)
+{
+	struct job_options o;
+
+	job_options_default(&o);
+	return target_op(user, r, JOB_RECOVER, &o);
+}
+
+static enum MHD_Result h_erase(void *user, struct web_request *r)
+{
+	struct job_options o;
+	json_t *body;
+	enum MHD_Result ret;
+	const char *scope;
+
+	job_options_default(&o);
+	if (small_json(r, &body, &ret))
+		return ret;
+	scope = json_string_value(json_object_get(body, "scope"));
+	if (!scope)
+		scope = web_req_query(r, "scope");
+	if (!scope)
+		scope = "chip";
+	if (!strcmp(scope, "chip"))
+		o.erase_uicr = 0;
+	else if (!strcmp(scope, "uicr"))
+		o.erase_uicr = 1;
+	else {
+		ret = web_reply_error(r, 400, "bad_argument", "scope '%s': use \"chip\" or \"uicr\"",
+				      scope);
+		json_decref(body);
+		return ret;
+	}
+	json_decref(body);
+	return target_op(user, r, JOB_ERASE, &o);
+}
+
+static enum MHD_Result h_reset(void *user, struct web_request *r)
+{
+	struct job_options o;
+	json_t *body;
+	enum MHD_Result ret;
+
+	job_options_default(&o);
+	if (small_json(r, &body, &ret))
+		return ret;
+	if (json_is_true(json_object_get(body, "halt")))
+		o.halt = 1;
+	json_decref(body);
+	if (parse_bool_opt(r, "halt", &o.halt))
+		return web_reply_error(r, 400, "bad_argument", "halt must be 1 or 0");
+	return target_op(user, r, JOB_RESET, &o);
+}
+
+static enum MHD_Result h_memory(void *user, struct web_request *r)
+{
+	struct web_api *api = user;
+	const char *a = web_req_query(r, "address"), *l = web_req_query(r, "length");
+	const char *fmt = web_req_query(r, "format");
+	uint32_t addr, len;
+	uint8_t *buf = NULL;
+	struct swd_err err = { 0 };
+	int hex = 0;
+
+	if (!a || !l || parse_u32(a, &addr) || parse_u32(l, &len) || !len)
+		return web_reply_error(r, 400, "bad_argument",
+				       "address and length are required numbers (e.g. address=0x1000&length=256)");
+	if (fmt && !strcmp(fmt, "hex"))
+		hex = 1;
+	else if (fmt && strcmp(fmt, "bin"))
+		return web_reply_error(r, 400, "bad_argument", "format '%s': use bin or hex", fmt);
+	if (len > api->max_read_bytes)
+		return web_reply_error(r, 400, "bad_argument",
+				       "length %" PRIu32 " exceeds max_read_bytes (%" PRIu64 ")", len,
+				       api->max_read_bytes);
+	if ((uint64_t)addr + len > 0x100000000ULL)
+		return web_reply_error(r, 400, "bad_argument", "range wraps past 4 GiB");
+	if (job_read_memory(api->jobs, addr, len, &buf, &err))
+		return reply_swd(r, &err);
+	if (!hex)
+		return web_reply_buffer(r, 200, "application/octet-stream", buf, len, 1);
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *f = open_memstream(&text, &tlen);
+	if (!f) {
+		free(buf);
+		return web_reply_error(r, 500, "out_of_memory", "out of memory");
+	}
+	int rc = img_write_ihex(f, addr, buf, len);
+	fclose(f);
+	free(buf);
+	if (rc) {
+		free(text);
+		return web_reply_error(r, 500, "io_error", "cannot format Intel HEX");
+	}
+	return web_reply_buffer(r, 200, "text/plain", text, tlen, 1);
+}
+
+static enum MHD_Result h_images(void *user, struct web_request *r)
+{
+	struct web_api *api = user;
+	json_t *a = store_list_json(api->store);
+
+	if (!a)
+		return web_reply_error(r, 500, "out_of_memory", "out of memory");
+	return web_reply_json(r, 200, json_pack("{s:o}", "images", a));
+}
+
+static enum MHD_Result h_healthz(void *user, struct web_request *r)
+{
+	struct web_api *api = user;
+
+	if (api->stopping)
+		return web_reply_json(r, 503, json_pack("{s:s}", "status", "stopping"));
+	return web_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+int web_api_register(struct web_server *s, struct web_api *api)
+{
+	static const struct {
+		const char *method, *pattern;
+		enum web_access access;
+		enum web_body body;
+		web_handler_fn fn;
+	} routes[] = {
+		{ "GET", "/healthz", WEB_OPEN, WEB_BODY_NONE, h_healthz },
+		{ "POST", "/api/v1/flash", WEB_WRITE, WEB_BODY_UPLOAD, h_flash },
+		{ "GET", "/api/v1/jobs", WEB_READ, WEB_BODY_NONE, h_jobs },
+		{ "GET", "/api/v1/jobs/{}", WEB_READ, WEB_BODY_NONE, h_job },
+		{ "DELETE", "/api/v1/jobs/{}", WEB_WRITE, WEB_BODY_NONE, h_job_delete },
+		{ "GET", "/api/v1/target", WEB_READ, WEB_BODY_NONE, h_target },
+		{ "POST", "/api/v1/target/recover", WEB_WRITE, WEB_BODY_SMALL, h_recover },
+		{ "POST", "/api/v1/target/erase", WEB_WRITE, WEB_BODY_SMALL, h_erase },
+		{ "POST", "/api/v1/target/reset", WEB_WRITE, WEB_BODY_SMALL, h_reset },
+		{ "GET", "/api/v1/target/memory", WEB_READ, WEB_BODY_NONE, h_memory },
+		{ "GET", "/api/v1/images", WEB_READ, WEB_BODY_NONE, h_images },
+	};
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		int rc = web_route_add(s, routes[i].method, routes[i].pattern, routes[i].access,
+				       routes[i].body, routes[i].fn, api);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

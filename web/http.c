@@ -1,0 +1,747 @@
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../daemon/dlog.h"
+
+#define WEB_MAX_ROUTES 64
+#define WEB_MAX_PARAMS 4
+#define WEB_SMALL_MAX (64 * 1024)
+#define WEB_MAX_FIELDS 16
+#define WEB_FIELD_MAX 256
+#define WEB_MAX_HEADERS 6
+
+struct web_route {
+	char method[8];
+	char pattern[128];
+	enum web_access access;
+	enum web_body body;
+	web_handler_fn fn;
+	void *user;
+};
+
+struct web_server {
+	struct web_config cfg;
+	struct auth *auth;
+	struct web_route routes[WEB_MAX_ROUTES];
+	size_t nroutes;
+	struct MHD_Daemon *mhd;
+	pthread_mutex_t lock;   /* max_body */
+	uint64_t max_body;
+};
+
+struct web_field {
+	char key[32];
+	char val[WEB_FIELD_MAX];
+	size_t len;
+};
+
+struct web_request {
+	struct web_server *srv;
+	struct MHD_Connection *conn;
+	const struct web_route *route;
+	char method[8];
+	char *path;
+	char params[WEB_MAX_PARAMS][128];
+	unsigned nparams;
+	uint64_t limit;
+	uint64_t received;
+	int too_large;
+	int io_error;
+	int discard;
+	/* in-memory body */
+	char *body;
+	size_t body_len;
+	/* upload */
+	enum web_upload_kind kind;
+	int fd;
+	char tmp_path[700];
+	int have_file;
+	uint64_t file_size;
+	char filename[128];
+	int got_firmware;
+	struct MHD_PostProcessor *pp;
+	struct web_field fields[WEB_MAX_FIELDS];
+	unsigned nfields;
+	/* reply */
+	char hdr_name[WEB_MAX_HEADERS][32];
+	char hdr_val[WEB_MAX_HEADERS][128];
+	unsigned nhdr;
+};
+
+/* ---- server setup ---- */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	dlog(DLOG_WARNING, "http: %s", buf);
+}
+
+struct web_server *web_server_new(const struct web_config *cfg, struct auth *auth,
+				  struct swd_err *err)
+{
+	struct web_server *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	s->cfg = *cfg;
+	s->auth = auth;
+	s->max_body = cfg->max_body_bytes;
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+}
+
+int web_route_add(struct web_server *s, const char *method, const char *pattern,
+		  enum web_access access, enum web_body body, web_handler_fn fn, void *user)
+{
+	struct web_route *r;
+
+	if (s->nroutes >= WEB_MAX_ROUTES || strlen(method) >= sizeof(r->method) ||
+	    strlen(pattern) >= sizeof(r->pattern))
+		return SWD_E_ARG;
+	r = &s->routes[s->nroutes++];
+	snprintf(r->method, sizeof(r->method), "%s", method);
+	snprintf(r->pattern, sizeof(r->pattern), "%s", pattern);
+	r->access = access;
+	r->body = body;
+	r->fn = fn;
+	r->user = user;
+	return 0;
+}
+
+void web_server_set_max_body(struct web_server *s, uint64_t max_body_bytes)
+{
+	pthread_mutex_lock(&s->lock);
+	s->max_body = max_body_bytes;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static uint64_t get_max_body(struct web_server *s)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&s->lock);
+	v = s->max_body;
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+/* Split "ADDR:PORT" / "[ADDR]:PORT". */
+static int split_listen(const char *listen, char *addr, size_t alen, unsigned *port)
+{
+	const char *colon;
+	char *end;
+	unsigned long p;
+
+	if (listen[0] == '[') {
+		const char *close = strchr(listen, ']');
+		if (!close || close[1] != ':' || (size_t)(close - listen - 1) >= alen)
+			return -1;
+		memcpy(addr, listen + 1, (size_t)(close - listen - 1));
+		addr[close - listen - 1] = '\0';
+		colon = close + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (!colon || (size_t)(colon - listen) >= alen)
+			return -1;
+		memcpy(addr, listen, (size_t)(colon - listen));
+		addr[colon - listen] = '\0';
+	}
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || p > 65535)
+		return -1;
+	*port = (unsigned)p;
+	return 0;
+}
+
+int web_listen_is_loopback(const char *listen)
+{
+	char addr[128];
+	unsigned port;
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (split_listen(listen, addr, sizeof(addr), &port))
+		return 0;
+	if (!strcmp(addr, "localhost"))
+		return 1;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+/* ---- routing ---- */
+
+static int match(const char *pattern, const char *path, struct web_request *r)
+{
+	const char *p = pattern, *u = path;
+	unsigned np = 0;
+
+	while (*p && *u) {
+		if (p[0] == '*' && p[1] == '\0')
+			return 1;
+		if (p[0] == '{' && p[1] == '}') {
+			size_t len = strcspn(u, "/");
+			if (len == 0 || np >= WEB_MAX_PARAMS || len >= sizeof(r->params[0]))
+				return 0;
+			if (r) {
+				memcpy(r->params[np], u, len);
+				r->params[np][len] = '\0';
+			}
+			np++;
+			p += 2;
+			u += len;
+			continue;
+		}
+		if (*p != *u)
+			return 0;
+		p++;
+		u++;
+	}
+	if (p[0] == '*' && p[1] == '\0')
+		return 1;
+	if (*p || *u)
+		return 0;
+	if (r)
+		r->nparams = np;
+	return 1;
+}
+
+/* ---- replies ---- */
+
+static enum MHD_Result queue(struct web_request *r, unsigned status, struct MHD_Response *resp)
+{
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	for (unsigned i = 0; i < r->nhdr; i++)
+		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_val[i]);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+enum MHD_Result web_reply_mhd(struct web_request *r, unsigned status, struct MHD_Response *resp)
+{
+	return queue(r, status, resp);
+}
+
+enum MHD_Result web_reply_buffer(struct web_request *r, unsigned status, const char *ctype,
+				 void *buf, size_t len, int must_free)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(len, buf, must_free ? MHD_RESPMEM_MUST_FREE
+								   : MHD_RESPMEM_MUST_COPY);
+	if (!resp) {
+		if (must_free)
+			free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	return queue(r, status, resp);
+}
+
+enum MHD_Result web_reply_json(struct web_request *r, unsigned status, json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	size_t len;
+
+	json_decref(body);
+	if (!text)
+		return MHD_NO;
+	len = strlen(text);
+	/* a trailing newline keeps curl output readable */
+	char *t2 = realloc(text, len + 2);
+	if (t2) {
+		text = t2;
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	return web_reply_buffer(r, status, "application/json", text, len, 1);
+}
+
+enum MHD_Result web_reply_error(struct web_request *r, unsigned status, const char *code,
+				const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return web_reply_json(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code,
+						   "message", msg));
+}
+
+void web_req_add_header(struct web_request *r, const char *name, const char *value)
+{
+	if (r->nhdr >= WEB_MAX_HEADERS)
+		return;
+	snprintf(r->hdr_name[r->nhdr], sizeof(r->hdr_name[0]), "%s", name);
+	snprintf(r->hdr_val[r->nhdr], sizeof(r->hdr_val[0]), "%s", value);
+	r->nhdr++;
+}
+
+/* ---- accessors ---- */
+
+const char *web_req_method(struct web_request *r) { return r->method; }
+const char *web_req_path(struct web_request *r) { return r->path; }
+struct MHD_Connection *web_req_connection(struct web_request *r) { return r->conn; }
+enum web_upload_kind web_req_upload_kind(struct web_request *r) { return r->kind; }
+
+const char *web_req_param(struct web_request *r, unsigned n)
+{
+	return n < r->nparams ? r->params[n] : NULL;
+}
+
+const char *web_req_query(struct web_request *r, const char *key)
+{
+	const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+
+	if (v)
+		return v;
+	for (unsigned i = 0; i < r->nfields; i++)
+		if (!strcmp(r->fields[i].key, key))
+			return r->fields[i].val;
+	return NULL;
+}
+
+const char *web_req_header(struct web_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *web_req_body(struct web_request *r, size_t *len)
+{
+	if (len)
+		*len = r->body_len;
+	return r->body ? r->body : "";
+}
+
+int web_req_upload(struct web_request *r, int *fd, const char **path, uint64_t *size,
+		   const char **filename)
+{
+	if (!r->have_file)
+		return -1;
+	*fd = r->fd;
+	*path = r->tmp_path;
+	*size = r->file_size;
+	if (filename)
+		*filename = r->filename;
+	return 0;
+}
+
+void web_req_upload_release(struct web_request *r)
+{
+	r->have_file = 0;
+	r->fd = -1;
+}
+
+/* ---- bodies ---- */
+
+static int body_append(struct web_request *r, const char *data, size_t len)
+{
+	if (r->body_len + len > WEB_SMALL_MAX) {
+		r->too_large = 1;
+		return -1;
+	}
+	char *nb = realloc(r->body, r->body_len + len + 1);
+	if (!nb) {
+		r->io_error = 1;
+		return -1;
+	}
+	r->body = nb;
+	memcpy(r->body + r->body_len, data, len);
+	r->body_len += len;
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+static int file_write(struct web_request *r, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t w = write(r->fd, data, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r->io_error = 1;
+			return -1;
+		}
+		data += w;
+		len -= (size_t)w;
+		r->file_size += (uint64_t)w;
+	}
+	return 0;
+}
+
+static void set_filename(struct web_request *r, const char *name)
+{
+	const char *base = strrchr(name, '/');
+	size_t w = 0;
+
+	base = base ? base + 1 : name;
+	if (strrchr(base, '\\'))
+		base = strrchr(base, '\\') + 1;
+	for (; *base && w < sizeof(r->filename) - 1; base++)
+		if ((unsigned char)*base >= 0x20 && *base != 0x7f)
+			r->filename[w++] = *base;
+	r->filename[w] = '\0';
+}
+
+static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *filename, const char *content_type,
+				 const char *transfer_encoding, const char *data, uint64_t off,
+				 size_t size)
+{
+	struct web_request *r = cls;
+
+	(void)kind;
+	(void)content_type;
+	(void)transfer_encoding;
+	if (!key)
+		return MHD_YES;
+	if (!strcmp(key, "firmware")) {
+		if (!r->got_firmware) {
+			r->got_firmware = 1;
+			if (filename)
+				set_filename(r, filename);
+		}
+		if (size && file_write(r, data, size))
+			return MHD_NO;
+		return MHD_YES;
+	}
+	/* small form fields (options) */
+	struct web_field *f = NULL;
+	for (unsigned i = 0; i < r->nfields; i++)
+		if (!strcmp(r->fields[i].key, key))
+			f = &r->fields[i];
+	if (!f) {
+		if (r->nfields >= WEB_MAX_FIELDS || strlen(key) >= sizeof(f->key))
+			return MHD_YES;
+		f = &r->fields[r->nfields++];
+		snprintf(f->key, sizeof(f->key), "%s", key);
+	}
+	if (off == f->len && f->len + size < sizeof(f->val)) {
+		memcpy(f->val + f->len, data, size);
+		f->len += size;
+		f->val[f->len] = '\0';
+	}
+	return MHD_YES;
+}
+
+static void feed(struct web_request *r, const char *data, size_t len)
+{
+	r->received += len;
+	if (r->discard || r->too_large || r->io_error)
+		return;
+	if (r->received > r->limit) {
+		/* stop storing; the rest is read and dropped */
+		r->too_large = 1;
+		return;
+	}
+	switch (r->route->body) {
+	case WEB_BODY_NONE:
+		return;
+	case WEB_BODY_SMALL:
+		body_append(r, data, len);
+		return;
+	case WEB_BODY_UPLOAD:
+		break;
+	}
+	switch (r->kind) {
+	case WEB_UPLOAD_JSON:
+		body_append(r, data, len);
+		break;
+	case WEB_UPLOAD_RAW:
+		file_write(r, data, len);
+		break;
+	case WEB_UPLOAD_MULTIPART:
+		if (MHD_post_process(r->pp, data, len) != MHD_YES && !r->io_error)
+			r->io_error = 2; /* malformed form */
+		break;
+	case WEB_UPLOAD_NONE:
+		break;
+	}
+}
+
+/* ---- the access handler ---- */
+
+static void request_free(struct web_request *r)
+{
+	if (!r)
+		return;
+	if (r->pp)
+		MHD_destroy_post_processor(r->pp);
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->tmp_path[0] && r->have_file)
+		unlink(r->tmp_path);
+	free(r->body);
+	free(r->path);
+	free(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	request_free(*con_cls);
+	*con_cls = NULL;
+}
+
+static int ctype_is(const char *ct, const char *what)
+{
+	return ct && !strncasecmp(ct, what, strlen(what));
+}
+
+/* First call: route, authorise, check the announced size, prepare the
+ * body sink. Returns 1 when a response was queued (ret set). */
+static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *ret)
+{
+	const struct web_route *found = NULL;
+	int path_known = 0;
+	char allow[64] = "";
+
+	for (size_t i = 0; i < s->nroutes; i++) {
+		if (!match(s->routes[i].pattern, r->path, NULL))
+			continue;
+		path_known = 1;
+		if (strlen(allow) + strlen(s->routes[i].method) + 3 < sizeof(allow)) {
+			if (allow[0])
+				strcat(allow, ", ");
+			strcat(allow, s->routes[i].method);
+		}
+		if (!strcmp(s->routes[i].method, r->method) ||
+		    (!strcmp(r->method, "HEAD") && !strcmp(s->routes[i].method, "GET"))) {
+			found = &s->routes[i];
+			match(found->pattern, r->path, r);
+			break;
+		}
+	}
+	if (!found) {
+		r->discard = 1;
+		if (path_known) {
+			web_req_add_header(r, "Allow", allow);
+			*ret = web_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+					       "%s is not allowed on %s (allowed: %s)", r->method,
+					       r->path, allow);
+		} else {
+			*ret = web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+					       "no such endpoint: %s %s", r->method, r->path);
+		}
+		return 1;
+	}
+	r->route = found;
+	if (found->access != WEB_OPEN &&
+	    !auth_allow(s->auth, web_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION),
+			found->access == WEB_WRITE)) {
+		r->discard = 1;
+		web_req_add_header(r, "WWW-Authenticate", "Bearer realm=\"swdflashd\"");
+		*ret = web_reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+				       web_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION)
+				       ? "wrong token" : "this request needs 'Authorization: Bearer TOKEN'");
+		return 1;
+	}
+
+	const char *ct = web_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	r->limit = found->body == WEB_BODY_UPLOAD ? get_max_body(s) : WEB_SMALL_MAX;
+	if (found->body == WEB_BODY_UPLOAD) {
+		if (ctype_is(ct, "multipart/form-data"))
+			r->kind = WEB_UPLOAD_MULTIPART;
+		else if (ctype_is(ct, "application/json"))
+			r->kind = WEB_UPLOAD_JSON;
+		else
+			r->kind = WEB_UPLOAD_RAW;
+		if (r->kind == WEB_UPLOAD_JSON && r->limit > WEB_SMALL_MAX)
+			r->limit = WEB_SMALL_MAX;
+	}
+	const char *cl = web_req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && found->body != WEB_BODY_NONE) {
+		unsigned long long n = strtoull(cl, NULL, 10);
+		if (n > r->limit) {
+			r->discard = 1;
+			*ret = web_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+					       "request body of %llu bytes exceeds the limit of %llu bytes",
+					       n, (unsigned long long)r->limit);
+			return 1;
+		}
+	}
+	if (found->body == WEB_BODY_UPLOAD &&
+	    (r->kind == WEB_UPLOAD_RAW || r->kind == WEB_UPLOAD_MULTIPART)) {
+		struct swd_err err = { 0 };
+		snprintf(r->tmp_path, sizeof(r->tmp_path), "%s/upload-XXXXXX", s->cfg.tmp_dir);
+		r->fd = mkostemp(r->tmp_path, O_CLOEXEC);
+		if (r->fd < 0) {
+			swd_err_set(&err, SWD_E_IO, "temporary file in %s: %s", s->cfg.tmp_dir,
+				    strerror(errno));
+			r->tmp_path[0] = '\0';
+			r->discard = 1;
+			dlog(DLOG_ERR, "http: %s", err.msg);
+			*ret = web_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "io_error", "%s",
+					       err.msg);
+			return 1;
+		}
+		r->have_file = 1;
+		if (r->kind == WEB_UPLOAD_MULTIPART) {
+			r->pp = MHD_create_post_processor(r->conn, 64 * 1024, post_iter, r);
+			if (!r->pp) {
+				r->discard = 1;
+				*ret = web_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+						       "malformed multipart/form-data request (no boundary?)");
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct web_server *s = cls;
+	struct web_request *r = *con_cls;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		r->srv = s;
+		r->conn = c;
+		r->fd = -1;
+		snprintf(r->method, sizeof(r->method), "%s", method);
+		r->path = strdup(url);
+		*con_cls = r;
+		if (!r->path)
+			return MHD_NO;
+		if (begin(s, r, &ret)) {
+			r->route = NULL;
+			return ret;
+		}
+		return MHD_YES;
+	}
+	if (!r->route) {
+		/* a response was queued at the start; drop whatever comes */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		feed(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	/* the whole request is in */
+	if (r->too_large)
+		return web_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+				       "request body exceeds the limit of %llu bytes",
+				       (unsigned long long)r->limit);
+	if (r->io_error == 2)
+		return web_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+				       "malformed multipart/form-data body");
+	if (r->io_error)
+		return web_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "io_error",
+				       "could not store the request body: %s", strerror(errno));
+	if (r->pp) {
+		MHD_destroy_post_processor(r->pp);
+		r->pp = NULL;
+		if (!r->got_firmware)
+			return web_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+					       "multipart form has no field named 'firmware'");
+	}
+	if (r->fd >= 0 && lseek(r->fd, 0, SEEK_SET) < 0)
+		return MHD_NO;
+	return r->route->fn(r->route->user, r);
+}
+
+int web_server_start(struct web_server *s, unsigned *port, struct swd_err *err)
+{
+	char addr[128];
+	unsigned p;
+	struct sockaddr_storage ss;
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+
+	memset(&ss, 0, sizeof(ss));
+	if (split_listen(s->cfg.listen, addr, sizeof(addr), &p))
+		return swd_err_set(err, SWD_E_ARG, "listen address '%s': expected ADDR:PORT",
+				   s->cfg.listen);
+	if (!strcmp(addr, "localhost"))
+		snprintf(addr, sizeof(addr), "127.0.0.1");
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	if (!strcmp(addr, "*") || !addr[0]) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_addr = in6addr_any;
+		in6->sin6_port = htons((uint16_t)p);
+		flags |= MHD_USE_DUAL_STACK;
+	} else if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)p);
+	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)p);
+		flags |= MHD_USE_IPv6;
+	} else {
+		return swd_err_set(err, SWD_E_ARG, "listen address '%s': not a numeric IPv4 or IPv6 "
+				   "address", addr);
+	}
+	s->mhd = MHD_start_daemon(flags, (uint16_t)p, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->cfg.max_header_bytes,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.connection_timeout,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		MHD_OPTION_END);
+	if (!s->mhd)
+		return swd_err_set(err, SWD_E_IO, "cannot listen on %s: %s", s->cfg.listen,
+				   strerror(errno ? errno : EADDRINUSE));
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	if (port)
+		*port = di ? di->port : p;
+	return 0;
+}
+
+void web_server_stop(struct web_server *s)
+{
+	if (s->mhd) {
+		MHD_stop_daemon(s->mhd);
+		s->mhd = NULL;
+	}
+}
+
+void web_server_free(struct web_server *s)
+{
+	if (!s)
+		return;
+	web_server_stop(s);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

@@ -1,0 +1,102 @@
+/* web_http: the libmicrohttpd server, the route table and request limits.
+ *
+ * Routes are a table that any module extends with web_route_add() before
+ * web_server_start(): a method, a path pattern ("/api/v1/jobs/{}" where {}
+ * matches one path segment, a trailing "*" matches the rest), who may call
+ * it (open, read, write), and how its body is received. An unknown path is
+ * 404 JSON; a known path with another method is 405 JSON.
+ *
+ * Bodies: WEB_BODY_SMALL is kept in memory (up to 64 KiB);
+ * WEB_BODY_UPLOAD streams to a temporary file (raw body, or the multipart
+ * field `firmware`) and keeps a small JSON body (Content-Type
+ * application/json) in memory. A body larger than max_body_bytes is 413:
+ * at once when Content-Length says so, otherwise the excess is discarded
+ * and never stored.
+ *
+ * Threads: one per connection (bounded by max_connections), so a handler
+ * may block (e.g. wait for a job) without delaying other clients. Handlers
+ * must never touch SWD. */
+#ifndef WEB_HTTP_H
+#define WEB_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../daemon/auth.h"
+#include "../swd/swd_err.h"
+
+enum web_access {
+	WEB_OPEN,   /* never needs the token (/healthz) */
+	WEB_READ,   /* needs it only when reads are protected */
+	WEB_WRITE,  /* always needs it when a token is configured */
+};
+
+enum web_body { WEB_BODY_NONE, WEB_BODY_SMALL, WEB_BODY_UPLOAD };
+
+enum web_upload_kind { WEB_UPLOAD_NONE, WEB_UPLOAD_RAW, WEB_UPLOAD_MULTIPART, WEB_UPLOAD_JSON };
+
+struct web_request;
+struct web_server;
+
+/* Handlers answer with one of the web_reply_* functions and return its
+ * result. */
+typedef enum MHD_Result (*web_handler_fn)(void *user, struct web_request *req);
+
+struct web_config {
+	char listen[128];          /* "ADDR:PORT", "[v6]:PORT"; port 0 = any */
+	unsigned max_connections;
+	unsigned max_header_bytes;
+	uint64_t max_body_bytes;
+	unsigned connection_timeout;
+	char tmp_dir[600];         /* uploads are streamed here */
+};
+
+struct web_server *web_server_new(const struct web_config *cfg, struct auth *auth,
+				  struct swd_err *err);
+int web_route_add(struct web_server *s, const char *method, const char *pattern,
+		  enum web_access access, enum web_body body, web_handler_fn fn, void *user);
+/* Bind and start serving. *port receives the bound port. */
+int web_server_start(struct web_server *s, unsigned *port, struct swd_err *err);
+void web_server_stop(struct web_server *s);
+void web_server_free(struct web_server *s);
+/* SIGHUP: the body limit may change at run time. */
+void web_server_set_max_body(struct web_server *s, uint64_t max_body_bytes);
+/* 1 when ADDR in "ADDR:PORT" is a loopback address. */
+int web_listen_is_loopback(const char *listen);
+
+/* ---- request accessors ---- */
+const char *web_req_method(struct web_request *r);
+const char *web_req_path(struct web_request *r);
+/* The n-th {} of the route pattern (0-based), or NULL. */
+const char *web_req_param(struct web_request *r, unsigned n);
+/* Query argument, or a small multipart form field of that name. */
+const char *web_req_query(struct web_request *r, const char *key);
+const char *web_req_header(struct web_request *r, const char *name);
+struct MHD_Connection *web_req_connection(struct web_request *r);
+/* In-memory body (SMALL, or UPLOAD with JSON): data NUL-terminated. */
+const char *web_req_body(struct web_request *r, size_t *len);
+enum web_upload_kind web_req_upload_kind(struct web_request *r);
+/* The uploaded file (UPLOAD). The handler may take it over: it then owns
+ * fd and the file at path (web_req_upload_release()). */
+int web_req_upload(struct web_request *r, int *fd, const char **path, uint64_t *size,
+		   const char **filename);
+void web_req_upload_release(struct web_request *r);
+/* Extra response header for the next reply (Location, Retry-After). */
+void web_req_add_header(struct web_request *r, const char *name, const char *value);
+
+/* ---- replies ---- */
+/* body is stolen (json_decref'ed). */
+enum MHD_Result web_reply_json(struct web_request *r, unsigned status, json_t *body);
+/* {"error": {"code": code, "message": ...}} */
+enum MHD_Result web_reply_error(struct web_request *r, unsigned status, const char *code,
+				const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* buf is taken over (free()d) when must_free. */
+enum MHD_Result web_reply_buffer(struct web_request *r, unsigned status, const char *ctype,
+				 void *buf, size_t len, int must_free);
+/* Any response (e.g. a streaming one from MHD_create_response_from_callback);
+ * the extra headers are added, the response is queued and destroyed. */
+enum MHD_Result web_reply_mhd(struct web_request *r, unsigned status, struct MHD_Response *resp);
+
+#endif
