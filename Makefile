@@ -124,6 +124,22 @@ tests-extra: build/check/tests/imgdump
 build/check/tests/imgdump: build/check/tests/imgdump.o $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -o $@ $^
 
+# gpiochip_emu: an LD_PRELOAD Raspberry Pi GPIO chip wired to sim/, for
+# tests/t_gpiochip_*.sh and tests/t_openocd_*.sh. Loaded into unmodified
+# programs, so no sanitizers; sim/ is compiled into it position-independent.
+EMU_SRCS := tests/gpiochip_emu/gpiochip_emu.c $(sort $(wildcard sim/*.c))
+tests-extra: build/gpiochip_emu.so
+build/gpiochip_emu.so: $(EMU_SRCS) $(wildcard sim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(EMU_SRCS) -ldl -lpthread -lm
+
+# The libgpiod v2 build: tests/gpiod-v2.sh unpacks bookworm-backports'
+# libgpiod-dev/libgpiod3 into build/gpiod-v2/ and builds build/gpiodv2/swdflash.
+$(eval $(call flavour,gpiodv2,REL_CFLAGS,REL_LD))
+build/gpiodv2/%: GPIOD_PKG_CONFIG_PATH = $(CURDIR)/build/gpiod-v2/pkgconfig
+build/gpiodv2/tests/check_gpiod: build/gpiodv2/tests/check_gpiod.o $(gpiodv2_APP) $(gpiodv2_LIB)
+	$(CC) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -ldl -lm
+
 run: all
 	sh tools/run.sh
 
