@@ -133,9 +133,16 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 				   "truncated UF2: %zu bytes is not a whole number of 512-byte "
 				   "blocks (block %zu has only %zu bytes)",
 				   len, nblk, len % UF2_BLOCK);
+	/* seen[] is sized by the file, not by numBlocks (which the file
+	 * claims and could be 0xFFFFFFFF). A blockNo at or past nblk means
+	 * numBlocks > nblk: the file then lacks blocks and is refused below. */
 	keep = calloc(nblk, sizeof(*keep));
-	if (!keep)
+	seen = calloc(nblk, sizeof(*seen));
+	if (!keep || !seen) {
+		free(keep);
+		free(seen);
 		return swd_err_set(err, SWD_E_NOMEM, "out of memory (%zu UF2 blocks)", nblk);
+	}
 
 	for (i = 0; i < nblk; i++) {
 		const uint8_t *p = buf + i * UF2_BLOCK;
@@ -163,12 +170,6 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 				rc = swd_err_set(err, SWD_E_IMAGE, "block 0: numBlocks is 0");
 				goto out;
 			}
-			seen = calloc(nb, sizeof(*seen));
-			if (!seen) {
-				rc = swd_err_set(err, SWD_E_NOMEM,
-						 "out of memory (numBlocks %u)", (unsigned)nb);
-				goto out;
-			}
 		} else if (nb != num_blocks) {
 			rc = swd_err_set(err, SWD_E_IMAGE,
 					 "block %zu: numBlocks %u differs from %u in block 0",
@@ -181,13 +182,15 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 					 i, (unsigned)bno, (unsigned)num_blocks);
 			goto out;
 		}
-		if (seen[bno]) {
-			rc = swd_err_set(err, SWD_E_IMAGE,
-					 "block %zu: duplicate blockNo %u (also block %u)",
-					 i, (unsigned)bno, (unsigned)(seen[bno] - 1));
-			goto out;
+		if (bno < nblk) {
+			if (seen[bno]) {
+				rc = swd_err_set(err, SWD_E_IMAGE,
+						 "block %zu: duplicate blockNo %u (also block %u)",
+						 i, (unsigned)bno, (unsigned)(seen[bno] - 1));
+				goto out;
+			}
+			seen[bno] = (uint32_t)i + 1;
 		}
-		seen[bno] = (uint32_t)i + 1;
 		if (flags & UF2_FLAG_FILE_CONTAINER) {
 			rc = swd_err_set(err, SWD_E_IMAGE,
 					 "block %zu: file container block (flag 0x00001000), not "
@@ -237,12 +240,15 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 							  .index = (uint32_t)i, .data = p + 32 };
 	}
 	if (nblk != num_blocks) {
-		uint32_t missing = 0;
-		while (missing < num_blocks && seen[missing])
+		/* Fewer numbers than blocks would have been a duplicate, so
+		 * numBlocks > nblk and some blockNo below nblk, or nblk itself,
+		 * is missing. */
+		size_t missing = 0;
+		while (missing < nblk && seen[missing])
 			missing++;
 		rc = swd_err_set(err, SWD_E_IMAGE,
-				 "blockNo %u missing (the file has %zu of %u blocks)",
-				 (unsigned)missing, nblk, (unsigned)num_blocks);
+				 "blockNo %zu missing (the file has %zu of %u blocks)",
+				 missing, nblk, (unsigned)num_blocks);
 		goto out;
 	}
 	if (nkeep == 0) {

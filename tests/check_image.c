@@ -760,6 +760,14 @@ START_TEST(uf2_block_numbering)
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1200, 256, 2, 3, UF2_NRF52840 });
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
 	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "blockNo 1 missing (the file has 2 of 3 blocks)");
+	/* a blockNo beyond the file's size, and a huge numBlocks (no huge allocation) */
+	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 10, UF2_NRF52840 });
+	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1200, 256, 7, 10, UF2_NRF52840 });
+	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
+	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "blockNo 1 missing (the file has 2 of 10 blocks)");
+	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 0xFFFFFFFFu, UF2_NRF52840 });
+	rc = img_parse(f, 512, IMG_AUTO, 0, &img, &err);
+	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "blockNo 1 missing (the file has 1 of 4294967295 blocks)");
 	/* numBlocks 0 */
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 0, UF2_NRF52840 });
 	rc = img_parse(f, 512, IMG_AUTO, 0, &img, &err);
