@@ -712,12 +712,12 @@ int web_server_start(struct web_server *s, unsigned *port, struct swd_err *err)
 				   "address", addr);
 	}
 	s->mhd = MHD_start_daemon(flags, (uint16_t)p, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->cfg.max_header_bytes,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.connection_timeout,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_END);
 	if (!s->mhd)

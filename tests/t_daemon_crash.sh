@@ -1,0 +1,68 @@
+#!/bin/sh
+# Durability: kill -9 the daemon while a job runs, start it again: the job
+# is 'interrupted' (never lost, never shown as running), every earlier
+# history record is unchanged, stored images are intact (their file names
+# are their SHA-256). History stays bounded (history_max) and keeps the
+# newest records.
+cd "$(dirname "$0")/.." || exit 1
+. tests/daemon_lib.sh
+
+SIM="sim:part=nrf52840,state=$T/k.chip"
+head -c 1048576 /dev/urandom >"$T/big.bin"
+dstart k --probe "$SIM" || { bad start; finish; }
+for f in mbr_nrf52_2.4.1_mbr.hex s140_nrf52_6.1.1_softdevice.hex; do
+	req POST "/api/v1/flash?wait=1" --data-binary @"$FIX/$f"
+	check "earlier job $f: 200" [ "$ST" = 200 ]
+done
+req GET /api/v1/jobs
+python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["jobs"], sort_keys=True))' "$T/body" >"$T/before.json"
+req POST "/api/v1/flash?format=bin&erase=chip" --data-binary @"$T/big.bin"
+KID=$(jget "$T/body" 'd["id"]')
+i=0
+while [ $i -lt 400 ]; do
+	req GET "/api/v1/jobs/$KID"
+	[ "$(jget "$T/body" 'd["state"]')" = running ] && [ "$(jget "$T/body" 'd["bytes_done"] > 0')" = True ] && break
+	sleep 0.01; i=$((i + 1))
+done
+check "job $KID is running ($(jget "$T/body" 'd["phase"]') $(jget "$T/body" 'd["bytes_done"]'))" \
+	[ "$(jget "$T/body" 'd["state"]')" = running ]
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+ok "kill -9 during job $KID"
+(cd "$T/k/images" && for f in $(ls | grep -v json); do
+	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$f" ] || echo "BAD $f"; done) >"$T/imgcheck"
+check "images intact after kill -9 (sha256 = name)" [ ! -s "$T/imgcheck" ] && [ "$(ls "$T/k/images" | grep -vc json)" = 3 ]
+
+dstart k --probe "$SIM" || { bad restart; finish; }
+req GET "/api/v1/jobs/$KID"
+check "after restart job $KID is interrupted" [ "$(jget "$T/body" 'd["state"]')" = interrupted ]
+check "interrupted job has an error message" [ -n "$(jget "$T/body" 'd["error"]["message"]')" ]
+req GET /api/v1/jobs
+check "no job shown as running or queued" \
+	[ "$(jget "$T/body" 'sum(j["state"] in ("running", "queued") for j in d["jobs"])')" = 0 ]
+python3 -c 'import json,sys; print(json.dumps([j for j in json.load(open(sys.argv[1]))["jobs"] if j["id"] != int(sys.argv[2])], sort_keys=True))' "$T/body" "$KID" >"$T/after.json"
+check "all earlier history records intact" cmp -s "$T/before.json" "$T/after.json"
+req GET /api/v1/images
+check "image list intact (3 images)" [ "$(jget "$T/body" 'len(d["images"])')" = 3 ]
+req POST "/api/v1/flash?wait=1&format=bin" --data-binary @"$T/big.bin"
+check "flash after restart works" [ "$ST" = 200 ]
+check "new job id continues after the old ones" [ "$(jget "$T/body" 'd["id"]')" -gt "$KID" ]
+check "clean exit" dstop
+
+# bounded history: history_max = 5, then 8 more jobs
+printf '[jobs]\nhistory_max = 5\n' >"$T/h.conf"
+dstart k --config "$T/h.conf" --probe "$SIM" || { bad restart; finish; }
+n=0
+while [ $n -lt 8 ]; do
+	req POST /api/v1/target/reset; n=$((n + 1))
+done
+req GET /api/v1/jobs
+check "history bounded to 5 jobs" [ "$(jget "$T/body" 'len(d["jobs"])')" = 5 ]
+LAST=$(jget "$T/body" 'd["jobs"][0]["id"]')
+check "the newest are kept" [ "$(jget "$T/body" '[j["id"] for j in d["jobs"]] == list(range(d["jobs"][0]["id"], d["jobs"][0]["id"] - 5, -1))')" = True ]
+check "clean exit" dstop
+check "history file bounded (<= 2 x 5 + 16 lines)" [ "$(wc -l <"$T/k/history.jsonl")" -le 26 ]
+dstart k --config "$T/h.conf" --probe "$SIM" || { bad restart; finish; }
+req GET /api/v1/jobs
+check "after restart: 5 jobs, newest $LAST first" [ "$(jget "$T/body" 'len(d["jobs"])')" = 5 ] && [ "$(jget "$T/body" 'd["jobs"][0]["id"]')" = "$LAST" ]
+check "clean exit" dstop
+finish
