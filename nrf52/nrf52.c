@@ -471,6 +471,29 @@ static const char *nrf52_reset_name(enum nrf52_reset_kind kind)
 	return "?";
 }
 
+/* The nRESET pin resets the chip only when both UICR.PSELRESET words
+ * connect the part's reset pin (PS "PSELRESET"; the MDK writes both); on a
+ * locked chip UICR cannot be read, so we pulse and see. */
+static int nrf52_pin_reset_enabled(struct nrf52 *n, struct swd_err *err)
+{
+	uint32_t v[2];
+	int rc;
+
+	if (!n->connected || !n->part)
+		return 0;
+	rc = nrf52_read_words(n, NRF52_UICR_PSELRESET0, v, 2, err);
+	if (rc)
+		return swd_err_prefix(err, "reading UICR.PSELRESET");
+	for (int i = 0; i < 2; i++)
+		if ((v[i] & 0x80000000U) || (v[i] & 0x3FU) != n->part->reset_pin)
+			return swd_err_set(err, SWD_E_UNSUPPORTED,
+					   "the nRESET pin is not enabled: UICR.PSELRESET[0..1] = "
+					   "0x%08x, 0x%08x, but both must be 0x%08x (P0.%u connected) "
+					   "for a pin reset on the %s", v[0], v[1], n->part->reset_pin,
+					   n->part->reset_pin, n->info.name);
+	return 0;
+}
+
 static int nrf52_do_reset(struct nrf52 *n, enum nrf52_reset_kind kind, struct swd_err *err)
 {
 	struct swd_err tmp;
@@ -495,6 +518,9 @@ static int nrf52_do_reset(struct nrf52 *n, enum nrf52_reset_kind kind, struct sw
 	case NRF52_RESET_PIN:
 		if (!n->dap->ops->reset_pin)
 			return swd_err_set(err, SWD_E_UNSUPPORTED, "this probe has no nRESET line");
+		rc = nrf52_pin_reset_enabled(n, err);
+		if (rc)
+			return rc;
 		rc = n->dap->ops->reset_pin(n->dap->ctx, 0, err);
 		if (!rc) {
 			nrf52_delay(n, 1000);

@@ -22,6 +22,7 @@
 #define NRF52_FICR_DEVICEADDR0 (NRF52_FICR_BASE + 0x0A4U)
 #define NRF52_FICR_INFO_PART (NRF52_FICR_BASE + 0x100U)
 #define NRF52_FICR_VAR1 (NRF52_FICR_BASE + 0x130U)
+#define NRF52_UICR_PSELRESET0 (NRF52_UICR_BASE + 0x200U)
 
 /* NVMC, nRF52840 PS 4.3 */
 #define NRF52_NVMC 0x4001E000U
@@ -60,6 +61,7 @@ struct nrf52_part {
 	/* typical NVMC times used to pace polls (PS "NVMC electrical"; see
 	 * ../shared/NRF52.md section 5); deadlines are a multiple of these */
 	uint32_t t_erasepage_us, t_eraseall_us;
+	unsigned reset_pin;       /* P0.n that UICR.PSELRESET must select (nrfx RESET_PIN) */
 };
 
 const struct nrf52_part *nrf52_part_lookup(uint32_t part, const char *variant);

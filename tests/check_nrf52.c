@@ -1,0 +1,773 @@
+/* check_nrf52: the flash engine against the simulated chip, over the real
+ * SWD link and DAP (sim probe). The simulator's back doors (sim_peek,
+ * counters, fault injection) are used only to look and to break things. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../nrf52/nrf52.h"
+#include "../nrf52/nrf52_priv.h"
+#include "../sim/sim.h"
+#include "../swd/probe.h"
+
+struct fx {
+	struct swd_probe *p;
+	struct nrf52 *n;
+	struct swd_err err;
+	char log[8192];
+	int cancel_after;   /* progress calls in PROGRAM before cancelling; 0 = never */
+	int program_calls;
+};
+
+static void fx_log(void *user, const char *line)
+{
+	struct fx *f = user;
+	size_t l = strlen(f->log);
+
+	snprintf(f->log + l, sizeof(f->log) - l, "%s\n", line);
+}
+
+static int fx_progress(void *user, enum nrf52_phase phase, uint64_t done, uint64_t total)
+{
+	struct fx *f = user;
+
+	ck_assert_uint_le(done, total);
+	if (phase == NRF52_PHASE_PROGRAM && f->cancel_after &&
+	    ++f->program_calls >= f->cancel_after)
+		return 1;
+	return 0;
+}
+
+static void fx_open(struct fx *f, const char *spec)
+{
+	memset(f, 0, sizeof(*f));
+	ck_assert_msg(swd_probe_open(spec, &f->p, &f->err) == 0, "%s: %s", spec, f->err.msg);
+	ck_assert_ptr_nonnull(f->p->sim);
+	f->n = nrf52_new(&f->p->dap, fx_log, f);
+	ck_assert_ptr_nonnull(f->n);
+	nrf52_set_progress(f->n, fx_progress, f);
+}
+
+/* A new engine on the same wire, as a second swdflash run would have. */
+static void fx_new_engine(struct fx *f)
+{
+	nrf52_free(f->n);
+	f->n = nrf52_new(&f->p->dap, fx_log, f);
+	nrf52_set_progress(f->n, fx_progress, f);
+}
+
+static void fx_close(struct fx *f)
+{
+	nrf52_free(f->n);
+	swd_probe_close(f->p);
+}
+
+static const struct sim_counters *fx_cnt(struct fx *f)
+{
+	return sim_counters(f->p->sim);
+}
+
+static uint32_t fx_peek32(struct fx *f, uint32_t addr)
+{
+	uint32_t v;
+
+	ck_assert_int_eq(sim_peek(f->p->sim, addr, &v, 4), 0);
+	return v;
+}
+
+/* ---- images built by hand (the parsers have their own suite) ---- */
+
+static void img_add(struct img *img, uint32_t addr, const void *data, uint32_t len)
+{
+	struct img_segment *s;
+
+	img->seg = realloc(img->seg, (img->nseg + 1) * sizeof(*img->seg));
+	ck_assert_ptr_nonnull(img->seg);
+	s = &img->seg[img->nseg++];
+	s->addr = addr;
+	s->len = len;
+	s->data = malloc(len);
+	ck_assert_ptr_nonnull(s->data);
+	memcpy(s->data, data, len);
+	img->total += len;
+}
+
+static void fill_random(uint8_t *b, size_t n, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761U + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		b[i] = (uint8_t)x;
+	}
+}
+
+static void assert_chip_equals(struct fx *f, uint32_t addr, const uint8_t *want, size_t len)
+{
+	uint8_t *got = malloc(len);
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(sim_peek(f->p->sim, addr, got, len), 0);
+	for (size_t i = 0; i < len; i++)
+		ck_assert_msg(got[i] == want[i], "chip 0x%08zx: 0x%02x, expected 0x%02x",
+			      addr + i, got[i], want[i]);
+	free(got);
+}
+
+static const struct nrf52_flash_opts opts_auto = { .erase = NRF52_ERASE_AUTO, .verify = 1 };
+
+static void flash_ok(struct fx *f, const struct img *img, const struct nrf52_flash_opts *o,
+		     struct nrf52_stats *st)
+{
+	int rc = nrf52_flash(f->n, img, o, st, &f->err);
+
+	ck_assert_msg(rc == 0, "flash: %d %s", rc, f->err.msg);
+}
+
+/* ---- identify ---- */
+
+START_TEST(test_identify_parts)
+{
+	static const struct {
+		const char *spec, *name;
+		uint32_t part, flash, ram;
+		int readynext;
+	} t[] = {
+		{ "sim:part=nrf52832", "nRF52832", 0x52832, 512 * 1024, 64 * 1024, 0 },
+		{ "sim:part=nrf52833", "nRF52833", 0x52833, 512 * 1024, 128 * 1024, 1 },
+		{ "sim:part=nrf52840", "nRF52840", 0x52840, 1024 * 1024, 256 * 1024, 1 },
+	};
+
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct nrf52_info in;
+		struct fx f;
+
+		fx_open(&f, t[i].spec);
+		ck_assert_msg(nrf52_identify(f.n, &in, &f.err) == 0, "%s", f.err.msg);
+		ck_assert_str_eq(in.name, t[i].name);
+		ck_assert_uint_eq(in.part, t[i].part);
+		ck_assert_uint_eq(in.flash_size, t[i].flash);
+		ck_assert_uint_eq(in.ram_size, t[i].ram);
+		ck_assert_uint_eq(in.page_size, 4096);
+		ck_assert_int_eq(in.has_readynext, t[i].readynext);
+		ck_assert_uint_eq(in.dpidr, 0x2BA01477);
+		ck_assert_uint_eq(in.ctrl_ap_idr, 0x02880000);
+		ck_assert_uint_eq(in.ahb_ap_idr, 0x24770011);
+		ck_assert_int_eq(in.identified, 1);
+		ck_assert_int_eq(in.locked, 0);
+		ck_assert_int_eq(in.hardened, 0);
+		ck_assert_int_eq(strlen(in.variant), 4);
+		/* FICR DEVICEID as the bus reads it */
+		ck_assert_uint_eq(in.device_id, ((uint64_t)fx_peek32(&f, 0x10000064) << 32) |
+						fx_peek32(&f, 0x10000060));
+		fx_close(&f);
+	}
+}
+END_TEST
+
+START_TEST(test_part_table)
+{
+	const struct nrf52_part *p;
+
+	p = nrf52_part_lookup(0x52832, "ABB0");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->flash_kib, 256);
+	p = nrf52_part_lookup(0x52832, "AAE0");
+	ck_assert_uint_eq(p->flash_kib, 512);
+	p = nrf52_part_lookup(0x52810, "AAC0");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(p->supported, 0);
+	ck_assert_ptr_null(nrf52_part_lookup(0x52999, "AAA0"));
+	/* nrfx configuration 249: var1 must be the part's, var2 at or above the
+	 * first hardened build; unknown newer var2 values are hardened too */
+	p = nrf52_part_lookup(0x52840, "AAD0");
+	ck_assert_int_eq(nrf52_part_is_hardened(p, 0x08, 0x04), 0);
+	ck_assert_int_eq(nrf52_part_is_hardened(p, 0x08, 0x05), 1);
+	ck_assert_int_eq(nrf52_part_is_hardened(p, 0x08, 0x77), 1);
+	ck_assert_int_eq(nrf52_part_is_hardened(p, 0xFFFFFFFF, 0xFFFFFFFF), 0);
+}
+END_TEST
+
+START_TEST(test_check_image_range)
+{
+	struct nrf52_info in;
+	struct img img = { 0 };
+	uint8_t b[16] = { 0 };
+	struct fx f;
+
+	fx_open(&f, "sim:part=nrf52832");
+	ck_assert_int_eq(nrf52_identify(f.n, &in, &f.err), 0);
+	img_add(&img, 0x7FFF8, b, 16);  /* crosses the end of 512 KiB */
+	ck_assert_int_eq(nrf52_check_image(&in, &img, &f.err), SWD_E_RANGE);
+	ck_assert_ptr_nonnull(strstr(f.err.msg, "0x0007fff8-0x00080007"));
+	ck_assert_ptr_nonnull(strstr(f.err.msg, "nRF52832"));
+	ck_assert_ptr_nonnull(strstr(f.err.msg, "0x0007ffff"));
+	/* nothing was written by a refused flash */
+	sim_counters_reset(f.p->sim);
+	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err), SWD_E_RANGE);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 0);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
+	img_free(&img);
+	img_add(&img, 0x10001080, b, 8);  /* UICR CUSTOMER: fine */
+	ck_assert_int_eq(nrf52_check_image(&in, &img, &f.err), 0);
+	img_free(&img);
+	img_add(&img, 0x20000000, b, 8);  /* RAM: refused */
+	ck_assert_int_eq(nrf52_check_image(&in, &img, &f.err), SWD_E_RANGE);
+	img_free(&img);
+	fx_close(&f);
+}
+END_TEST
+
+/* ---- program ---- */
+
+START_TEST(test_program_and_skip_unchanged)
+{
+	uint8_t data[3 * 4096 + 100];
+	struct nrf52_stats st;
+	struct img img = { 0 };
+	struct fx f;
+
+	fill_random(data, sizeof(data), 1);
+	fx_open(&f, "sim:part=nrf52840");
+	img_add(&img, 0x1000, data, sizeof(data));
+	flash_ok(&f, &img, &opts_auto, &st);
+	assert_chip_equals(&f, 0x1000, data, sizeof(data));
+	ck_assert_uint_eq(st.pages_written, 4);
+	ck_assert_uint_eq(st.pages_erased, 0);          /* blank chip: no erase needed */
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, sizeof(data) / 4);
+	ck_assert_uint_eq(st.bytes_verified, sizeof(data));
+	/* the core was halted before the NVMC was touched and stays halted */
+	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
+
+	/* same image again, from a fresh engine: nothing is written */
+	fx_new_engine(&f);
+	sim_counters_reset(f.p->sim);
+	flash_ok(&f, &img, &opts_auto, &st);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 0);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_erase_alls, 0);
+	ck_assert_uint_eq(st.pages_skipped, 4);
+	ck_assert_uint_eq(st.pages_written, 0);
+
+	/* unless a full write is asked for */
+	{
+		struct nrf52_flash_opts o = opts_auto;
+		o.full_write = 1;
+		sim_counters_reset(f.p->sim);
+		flash_ok(&f, &img, &o, &st);
+		ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 4);
+		ck_assert_uint_ge(fx_cnt(&f)->nvmc_writes, sizeof(data) / 4 - 8);
+		assert_chip_equals(&f, 0x1000, data, sizeof(data));
+	}
+	img_free(&img);
+	fx_close(&f);
+}
+END_TEST
+
+/* One page on a blank chip: the wire carries one DRW write per word plus a
+ * handful of TAR/CSW/NVMC accesses, no per-word READY poll, and the bus
+ * stall (WAIT) paces the stream. */
+START_TEST(test_transfer_economy)
+{
+	uint8_t data[4096];
+	struct nrf52_stats st;
+	struct img img = { 0 };
+	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_AUTO, .verify = 0 };
+	struct fx f;
+	const struct sim_counters *c;
+
+	fill_random(data, sizeof(data), 2);
+	/* 4 MHz: a DRW write (46 cycles) is shorter than t_WRITE, so the
+	 * stream outruns the NVMC and the bus must stall it */
+	fx_open(&f, "sim:part=nrf52840,period_ns=250");
+	ck_assert_int_eq(nrf52_identify(f.n, NULL, &f.err), 0);
+	img_add(&img, 0x3000, data, sizeof(data));
+	sim_counters_reset(f.p->sim);
+	flash_ok(&f, &img, &o, &st);
+	c = fx_cnt(&f);
+	ck_assert_uint_eq(c->nvmc_writes, 1024);
+	/* writes: 1024 DRW; TAR: 4 for the compare, 4 for the stream, 2 for the
+	 * halt, 2 READY and 2 CONFIG; DRW: halt and 2 CONFIG: 1041 */
+	ck_assert_msg(c->ap_writes <= 1024 + 20, "ap_writes %llu", (unsigned long long)c->ap_writes);
+	/* reads: the compare pass (1024) + DHCSR + 2 READY polls, not one per word */
+	ck_assert_msg(c->ap_reads <= 1024 + 8, "ap_reads %llu", (unsigned long long)c->ap_reads);
+	ck_assert_msg(c->acks_wait > 0, "the NVMC never stalled the bus");
+	img_free(&img);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_partial_words_preserved)
+{
+	uint8_t a[8192], b[3], c1[1], want[8192];
+	struct nrf52_stats st;
+	struct img ia = { 0 }, ib = { 0 }, ic = { 0 };
+	struct fx f;
+
+	fill_random(a, sizeof(a), 3);
+	a[0x1001] = 0x00;  /* so that b needs a 0->1 bit */
+	fx_open(&f, "sim:part=nrf52833");
+	img_add(&ia, 0x2000, a, sizeof(a));
+	flash_ok(&f, &ia, &opts_auto, &st);
+
+	/* 3 bytes at an odd address, needing an erase of their page: every
+	 * other byte of that page survives */
+	b[0] = 0xFF;
+	b[1] = 0x5A;
+	b[2] = 0xA5;
+	img_add(&ib, 0x3001, b, 3);
+	sim_counters_reset(f.p->sim);
+	flash_ok(&f, &ib, &opts_auto, &st);
+	memcpy(want, a, sizeof(a));
+	memcpy(want + 0x1001, b, 3);
+	assert_chip_equals(&f, 0x2000, want, sizeof(want));
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 1);
+	ck_assert_uint_eq(st.pages_erased, 1);
+	ck_assert_msg(strstr(f.log, "UICR") == NULL, "%s", f.log);
+
+	/* one byte that only clears bits: no erase, one word written */
+	c1[0] = want[0x10] & 0x0F;
+	if (c1[0] == want[0x10])
+		c1[0] = 0;
+	img_add(&ic, 0x2010, c1, 1);
+	sim_counters_reset(f.p->sim);
+	flash_ok(&f, &ic, &opts_auto, &st);
+	want[0x10] = c1[0];
+	assert_chip_equals(&f, 0x2000, want, sizeof(want));
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 1);
+	img_free(&ia);
+	img_free(&ib);
+	img_free(&ic);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_erase_none_refuses)
+{
+	uint8_t a[256], b[256];
+	struct nrf52_flash_opts o = opts_auto;
+	struct img ia = { 0 }, ib = { 0 };
+	struct fx f;
+
+	memset(a, 0x00, sizeof(a));
+	memset(b, 0xF0, sizeof(b));
+	fx_open(&f, "sim:part=nrf52840");
+	img_add(&ia, 0x5000, a, sizeof(a));
+	img_add(&ib, 0x5000, b, sizeof(b));
+	flash_ok(&f, &ia, &opts_auto, NULL);
+	o.erase = NRF52_ERASE_NONE;
+	sim_counters_reset(f.p->sim);
+	ck_assert_int_eq(nrf52_flash(f.n, &ib, &o, NULL, &f.err), SWD_E_VERIFY);
+	ck_assert_ptr_nonnull(strstr(f.err.msg, "0x00005000"));
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 0);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
+	assert_chip_equals(&f, 0x5000, a, sizeof(a));
+	img_free(&ia);
+	img_free(&ib);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_erase_chip_mode)
+{
+	uint8_t data[6000], ff[64];
+	struct nrf52_flash_opts o = opts_auto;
+	struct nrf52_stats st;
+	struct img img = { 0 }, old = { 0 };
+	struct fx f;
+
+	fill_random(data, sizeof(data), 4);
+	memset(data + 1024, 0xFF, 2048);  /* erased words are not written */
+	memset(ff, 0x11, sizeof(ff));
+	fx_open(&f, "sim:part=nrf52840");
+	img_add(&old, 0x80000, ff, sizeof(ff));  /* something ERASEALL must remove */
+	flash_ok(&f, &old, &opts_auto, NULL);
+	img_add(&img, 0x0, data, sizeof(data));
+	o.erase = NRF52_ERASE_CHIP;
+	sim_counters_reset(f.p->sim);
+	flash_ok(&f, &img, &o, &st);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_erase_alls, 1);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, (sizeof(data) - 2048) / 4);
+	assert_chip_equals(&f, 0, data, sizeof(data));
+	memset(ff, 0xFF, sizeof(ff));
+	assert_chip_equals(&f, 0x80000, ff, sizeof(ff));
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001208), 0xFFFFFFFF);
+	img_free(&img);
+	img_free(&old);
+	fx_close(&f);
+}
+END_TEST
+
+/* UICR: NRFFW and CUSTOMER words; a change that needs an erase reads,
+ * erases and writes back merged, and says so. */
+START_TEST(test_uicr_merge)
+{
+	uint32_t nrffw[2] = { 0x000F4000, 0x000FE000 }, cust0 = 0x11223344;
+	uint32_t cust_new[2] = { 0xFFFF0000, 0xAABBCCDD };
+	struct nrf52_stats st;
+	struct img i1 = { 0 }, i2 = { 0 };
+	struct fx f;
+
+	fx_open(&f, "sim:part=nrf52840");
+	img_add(&i1, 0x10001014, nrffw, sizeof(nrffw));
+	img_add(&i1, 0x10001080, &cust0, 4);
+	flash_ok(&f, &i1, &opts_auto, &st);
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001014), 0x000F4000);
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001018), 0x000FE000);
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001080), 0x11223344);
+	ck_assert_int_eq(st.uicr_erased, 0);  /* blank UICR: written, not erased */
+
+	img_add(&i2, 0x10001080, cust_new, sizeof(cust_new));
+	sim_counters_reset(f.p->sim);
+	f.log[0] = '\0';
+	flash_ok(&f, &i2, &opts_auto, &st);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_uicr_erases, 1);
+	ck_assert_int_eq(st.uicr_erased, 1);
+	ck_assert_int_eq(st.uicr_merged, 1);
+	ck_assert_msg(strstr(f.log, "UICR") && strstr(f.log, "merged"), "log: %s", f.log);
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001014), 0x000F4000);  /* kept */
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001018), 0x000FE000);
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001080), 0xFFFF0000);
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001084), 0xAABBCCDD);
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001208), 0xFFFFFFFF);  /* still open */
+	ck_assert_int_eq(nrf52_verify(f.n, &i2, &f.err), 0);
+	img_free(&i1);
+	img_free(&i2);
+	fx_close(&f);
+}
+END_TEST
+
+/* ---- verify ---- */
+
+START_TEST(test_verify_catches_corruption)
+{
+	uint8_t data[2048];
+	struct img img = { 0 };
+	struct fx f;
+
+	fill_random(data, sizeof(data), 5);
+	data[0x234] = 0x00;
+	fx_open(&f, "sim:part=nrf52832");
+	img_add(&img, 0x1000, data, sizeof(data));
+	flash_ok(&f, &img, &opts_auto, NULL);
+	ck_assert_int_eq(nrf52_verify(f.n, &img, &f.err), 0);
+	sim_fault_corrupt(f.p->sim, 0x1234, 0x10);
+	ck_assert_int_eq(nrf52_verify(f.n, &img, &f.err), SWD_E_VERIFY);
+	ck_assert_msg(strstr(f.err.msg, "0x00001234") && strstr(f.err.msg, "expected 0x00") &&
+		      strstr(f.err.msg, "read 0x10"), "%s", f.err.msg);
+	img_free(&img);
+	fx_close(&f);
+}
+END_TEST
+
+/* ---- faults ---- */
+
+START_TEST(test_target_lost_mid_program)
+{
+	uint8_t data[16384];
+	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_CHIP, .verify = 1 };
+	struct img img = { 0 };
+	uint64_t cycles;
+	struct fx f;
+	int rc;
+
+	fill_random(data, sizeof(data), 6);
+	img_add(&img, 0x8000, data, sizeof(data));
+	/* how many cycles the whole job takes ... */
+	fx_open(&f, "sim:part=nrf52840");
+	flash_ok(&f, &img, &o, NULL);
+	cycles = fx_cnt(&f)->cycles;
+	fx_close(&f);
+	/* ... and lose the target at 40 % of it: inside the program phase */
+	fx_open(&f, "sim:part=nrf52840");
+	sim_fault_lose_after(f.p->sim, cycles * 4 / 10);
+	rc = nrf52_flash(f.n, &img, &o, NULL, &f.err);
+	ck_assert_int_ne(rc, 0);
+	ck_assert_msg(rc == SWD_E_NOTARGET || rc == SWD_E_PROTOCOL || rc == SWD_E_FAULT,
+		      "rc %d: %s", rc, f.err.msg);
+	ck_assert_msg(strstr(f.err.msg, "programming flash") && strstr(f.err.msg, "writing 0x0000"),
+		      "%s", f.err.msg);
+	img_free(&img);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_power_loss_then_reflash)
+{
+	uint8_t data[3 * 4096];
+	struct nrf52_stats st;
+	struct img img = { 0 };
+	struct fx f;
+	int rc;
+
+	fill_random(data, sizeof(data), 7);
+	fx_open(&f, "sim:part=nrf52840");
+	img_add(&img, 0x10000, data, sizeof(data));
+	sim_fault_power_loss_at_write(f.p->sim, 1500);  /* in the middle of page 2 */
+	rc = nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err);
+	ck_assert_int_ne(rc, 0);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 1500);
+	sim_power_cycle(f.p->sim);
+	fx_new_engine(&f);
+	sim_counters_reset(f.p->sim);
+	flash_ok(&f, &img, &opts_auto, &st);
+	assert_chip_equals(&f, 0x10000, data, sizeof(data));
+	/* page 1 survived whole and is skipped. The torn word holds a subset
+	 * of its zero bits, so it is completed in place (no erase needed);
+	 * the rest of page 2 and page 3 are written. */
+	ck_assert_uint_eq(st.pages_skipped, 1);
+	ck_assert_uint_eq(st.pages_written, 2);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 3 * 1024 - 1500 + 1);
+	ck_assert_int_eq(nrf52_verify(f.n, &img, &f.err), 0);
+	img_free(&img);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_cancel_at_safe_point)
+{
+	uint8_t data[4 * 4096];
+	struct img img = { 0 };
+	struct fx f;
+
+	fill_random(data, sizeof(data), 8);
+	fx_open(&f, "sim:part=nrf52840");
+	img_add(&img, 0x20000, data, sizeof(data));
+	f.cancel_after = 2;  /* after the first page */
+	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err), SWD_E_CANCELLED);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 1024);  /* exactly one page */
+	f.cancel_after = 0;
+	flash_ok(&f, &img, &opts_auto, NULL);
+	assert_chip_equals(&f, 0x20000, data, sizeof(data));
+	img_free(&img);
+	fx_close(&f);
+}
+END_TEST
+
+/* ---- APPROTECT ---- */
+
+START_TEST(test_legacy_locked_recover_flash)
+{
+	uint8_t data[1000];
+	struct nrf52_info in;
+	struct nrf52_flash_opts o = opts_auto;
+	struct img img = { 0 };
+	struct fx f;
+
+	fill_random(data, sizeof(data), 9);
+	img_add(&img, 0x0, data, sizeof(data));
+	fx_open(&f, "sim:part=nrf52832,rev=legacy,locked=1");
+	ck_assert_int_eq(nrf52_identify(f.n, &in, &f.err), 0);
+	ck_assert_int_eq(in.locked, 1);
+	ck_assert_int_eq(in.identified, 0);
+	ck_assert_int_eq(nrf52_flash(f.n, &img, &o, NULL, &f.err), SWD_E_LOCKED);
+	ck_assert_uint_eq(fx_cnt(&f)->ctrlap_erase_alls, 0);
+	o.recover = 1;
+	o.reset = 1;
+	flash_ok(&f, &img, &o, NULL);
+	ck_assert_uint_eq(fx_cnt(&f)->ctrlap_erase_alls, 1);
+	ck_assert_ptr_nonnull(strstr(f.log, "legacy"));
+	/* never 0x5A on a legacy part: that value would lock it */
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001208), 0xFFFFFFFF);
+	/* after the reset (flash reset=1) the chip is open and verifies */
+	ck_assert_int_eq(sim_is_locked(f.p->sim), 0);
+	fx_new_engine(&f);
+	ck_assert_int_eq(nrf52_verify(f.n, &img, &f.err), 0);
+	assert_chip_equals(&f, 0, data, sizeof(data));
+	img_free(&img);
+	fx_close(&f);
+}
+END_TEST
+
+static void hardened_case(int fw_disables)
+{
+	char spec[128];
+	struct nrf52_info in;
+	struct fx f;
+
+	snprintf(spec, sizeof(spec), "sim:part=nrf52840,rev=hardened,locked=1,fw_approtect=%d",
+		 fw_disables);
+	fx_open(&f, spec);
+	ck_assert_int_eq(nrf52_identify(f.n, &in, &f.err), 0);
+	ck_assert_int_eq(in.locked, 1);
+	ck_assert_msg(nrf52_recover(f.n, &f.err) == 0, "%s", f.err.msg);
+	in = *nrf52_get_info(f.n);
+	ck_assert_int_eq(in.locked, 0);
+	ck_assert_int_eq(in.hardened, 1);
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001208) & 0xFF, 0x5A);
+	ck_assert_msg(strstr(f.log, "APPROTECT.DISABLE"), "%s", f.log);
+	/* a system reset: open only if the firmware writes APPROTECT.DISABLE */
+	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_SYSRESETREQ, 0, &f.err) == 0, "%s",
+		      f.err.msg);
+	ck_assert_int_eq(nrf52_get_info(f.n)->locked, !fw_disables);
+	ck_assert_int_eq(sim_is_locked(f.p->sim), !fw_disables);
+	fx_new_engine(&f);
+	ck_assert_int_eq(nrf52_identify(f.n, &in, &f.err), 0);
+	ck_assert_int_eq(in.locked, !fw_disables);
+	if (!fw_disables)
+		ck_assert_ptr_nonnull(strstr(f.log, "locked again"));
+	fx_close(&f);
+}
+
+START_TEST(test_hardened_recover_reset_open)
+{
+	hardened_case(1);
+}
+END_TEST
+
+START_TEST(test_hardened_recover_reset_locks_without_fw)
+{
+	hardened_case(0);
+}
+END_TEST
+
+/* ---- reset, halt, read ---- */
+
+START_TEST(test_reset_kinds)
+{
+	struct fx f;
+	uint64_t resets;
+
+	fx_open(&f, "sim:part=nrf52840");
+	ck_assert_int_eq(nrf52_halt(f.n, &f.err), 0);
+	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
+	ck_assert_int_eq(nrf52_resume(f.n, &f.err), 0);
+	ck_assert_int_eq(sim_core_halted(f.p->sim), 0);
+
+	resets = fx_cnt(&f)->resets;
+	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_SYSRESETREQ, 1, &f.err) == 0, "%s", f.err.msg);
+	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
+	ck_assert_uint_eq(fx_cnt(&f)->resets, resets + 1);
+	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_SYSRESETREQ, 0, &f.err) == 0, "%s", f.err.msg);
+	ck_assert_int_eq(sim_core_halted(f.p->sim), 0);
+	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_CTRLAP, 1, &f.err) == 0, "%s", f.err.msg);
+	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
+	ck_assert_uint_eq(fx_cnt(&f)->resets, resets + 3);
+	/* blank UICR: P0.18 is a GPIO, so a pin reset is refused by name */
+	ck_assert_int_eq(nrf52_reset(f.n, NRF52_RESET_PIN, 0, &f.err), SWD_E_UNSUPPORTED);
+	ck_assert_msg(strstr(f.err.msg, "PSELRESET"), "%s", f.err.msg);
+	{
+		uint32_t psel[2] = { 18, 18 };  /* P0.18, CONNECT = 0 */
+		struct img img = { 0 };
+		img_add(&img, 0x10001200, psel, sizeof(psel));
+		flash_ok(&f, &img, &opts_auto, NULL);
+		img_free(&img);
+	}
+	resets = fx_cnt(&f)->resets;
+	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_PIN, 1, &f.err) == 0, "%s", f.err.msg);
+	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
+	ck_assert_uint_eq(fx_cnt(&f)->resets, resets + 1);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_read_unaligned)
+{
+	uint8_t data[64], got[64];
+	struct img img = { 0 };
+	struct fx f;
+
+	fill_random(data, sizeof(data), 10);
+	fx_open(&f, "sim:part=nrf52833");
+	img_add(&img, 0x4000, data, sizeof(data));
+	flash_ok(&f, &img, &opts_auto, NULL);
+	for (unsigned off = 0; off < 4; off++) {
+		for (unsigned len = 1; len < 12; len++) {
+			memset(got, 0, sizeof(got));
+			ck_assert_int_eq(nrf52_read(f.n, 0x4001 + off, got, len, &f.err), 0);
+			ck_assert_mem_eq(got, data + 1 + off, len);
+		}
+	}
+	/* a read past the end of flash is a bus error, reported as such */
+	ck_assert_int_ne(nrf52_read(f.n, 0x7FFFC, got, 8, &f.err), 0);
+	img_free(&img);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_erase_range_and_uicr)
+{
+	uint8_t data[3 * 4096], ff[3 * 4096];
+	uint32_t cust = 0x12345678;
+	struct img img = { 0 };
+	struct fx f;
+
+	fill_random(data, sizeof(data), 11);
+	memset(ff, 0xFF, sizeof(ff));
+	fx_open(&f, "sim:part=nrf52840");
+	img_add(&img, 0x6000, data, sizeof(data));
+	img_add(&img, 0x10001080, &cust, 4);
+	flash_ok(&f, &img, &opts_auto, NULL);
+	sim_counters_reset(f.p->sim);
+	ck_assert_int_eq(nrf52_erase_range(f.n, 0x7000, 0x7001, &f.err), 0);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 1);
+	assert_chip_equals(&f, 0x6000, data, 4096);
+	assert_chip_equals(&f, 0x7000, ff, 4096);
+	assert_chip_equals(&f, 0x8000, data + 8192, 4096);
+	ck_assert_int_eq(nrf52_erase_range(f.n, 0x100000, 0x101000, &f.err), SWD_E_RANGE);
+	ck_assert_int_eq(nrf52_erase_uicr(f.n, &f.err), 0);
+	ck_assert_uint_eq(fx_peek32(&f, 0x10001080), 0xFFFFFFFF);
+	ck_assert_int_eq(nrf52_erase_chip(f.n, &f.err), 0);
+	assert_chip_equals(&f, 0x6000, ff, sizeof(ff));
+	img_free(&img);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(test_no_target)
+{
+	struct fx f;
+
+	fx_open(&f, "sim:part=nrf52840");
+	sim_fault_absent(f.p->sim, 1);
+	ck_assert_int_eq(nrf52_identify(f.n, NULL, &f.err), SWD_E_NOTARGET);
+	fx_close(&f);
+}
+END_TEST
+
+static Suite *nrf52_suite(void)
+{
+	Suite *s = suite_create("nrf52");
+	TCase *tc = tcase_create("engine");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_identify_parts);
+	tcase_add_test(tc, test_part_table);
+	tcase_add_test(tc, test_check_image_range);
+	tcase_add_test(tc, test_program_and_skip_unchanged);
+	tcase_add_test(tc, test_transfer_economy);
+	tcase_add_test(tc, test_partial_words_preserved);
+	tcase_add_test(tc, test_erase_none_refuses);
+	tcase_add_test(tc, test_erase_chip_mode);
+	tcase_add_test(tc, test_uicr_merge);
+	tcase_add_test(tc, test_verify_catches_corruption);
+	tcase_add_test(tc, test_target_lost_mid_program);
+	tcase_add_test(tc, test_power_loss_then_reflash);
+	tcase_add_test(tc, test_cancel_at_safe_point);
+	tcase_add_test(tc, test_legacy_locked_recover_flash);
+	tcase_add_test(tc, test_hardened_recover_reset_open);
+	tcase_add_test(tc, test_hardened_recover_reset_locks_without_fw);
+	tcase_add_test(tc, test_reset_kinds);
+	tcase_add_test(tc, test_read_unaligned);
+	tcase_add_test(tc, test_erase_range_and_uicr);
+	tcase_add_test(tc, test_no_target);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(nrf52_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
