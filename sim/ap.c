@@ -152,6 +152,7 @@ static void ahb_write(struct sim_chip *c, unsigned reg, uint32_t v)
 
 static uint32_t ctrl_read(struct sim_chip *c, unsigned reg)
 {
+	sim_nvmc_update(c);  /* an ERASEALL may have finished */
 	switch (reg) {
 	case 0x000: return c->ctrl_reset;
 	case 0x004: return c->ctrl_eraseall;
