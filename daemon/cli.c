@@ -616,8 +616,11 @@ static int cmd_erase(struct cli *c)
 		return cli_fail(c, rc, err.msg);
 	json_object_set_new(c->result, "erased", json_string(what));
 	if (!c->o.json) {
-		if (c->o.range)
-			printf("erased the pages covering 0x%08x-0x%08x\n", start, end - 1);
+		if (c->o.range && start >= NRF52_UICR_BASE)
+			printf("erased UICR (it is erased as a whole)\n");
+		else if (c->o.range)
+			printf("erased the pages 0x%08x-0x%08x\n", start & ~(in.page_size - 1),
+			       ((end - 1) | (in.page_size - 1)));
 		else
 			printf("erased %s\n", c->o.uicr ? "UICR" : "the whole chip (flash and UICR)");
 	}

@@ -7,6 +7,7 @@
 
 #define PROGRESS_BAR 24
 #define PROGRESS_REDRAW_NS 100000000LL  /* at most 10 redraws a second */
+#define PROGRESS_PLAIN_MIN 65536U
 
 struct progress {
 	FILE *out;
@@ -105,6 +106,9 @@ void progress_update(struct progress *p, const char *phase, uint64_t done, uint6
 			progress_draw(p, now);
 		return;
 	}
+	/* plain lines: short jobs are not worth a log line per quarter */
+	if (total > 1 && total < PROGRESS_PLAIN_MIN)
+		return;
 	{
 		int q = total ? (int)(done * 4 / total) : 4;
 		double kibs, eta;
@@ -113,10 +117,13 @@ void progress_update(struct progress *p, const char *phase, uint64_t done, uint6
 			return;
 		p->last_quarter = q;
 		progress_rate(p, now, &kibs, &eta);
-		if (total > 1)
-			fprintf(p->out, "%s: %3u%% (%llu of %llu bytes, %.1f KiB/s)\n", phase,
-				(unsigned)(total ? done * 100 / total : 100),
-				(unsigned long long)done, (unsigned long long)total, kibs);
+		if (total > 1 && done >= total && kibs > 0)
+			fprintf(p->out, "%s: 100%% (%llu bytes, %.1f KiB/s)\n", phase,
+				(unsigned long long)total, kibs);
+		else if (total > 1)
+			fprintf(p->out, "%s: %3u%% (%llu of %llu bytes)\n", phase,
+				(unsigned)(done * 100 / total), (unsigned long long)done,
+				(unsigned long long)total);
 		else if (done >= total)
 			fprintf(p->out, "%s: done\n", phase);
 		else

@@ -2,7 +2,8 @@
  *
  * On a terminal: one redrawn line per phase with a bar, percent, KiB/s and
  * ETA (wall clock). Elsewhere: plain lines at the start of a phase, every
- * 25 percent and at the end, so logs stay short. */
+ * 25 percent and at the end, for phases of 64 KiB or more, so logs stay
+ * short. */
 #ifndef DAEMON_PROGRESS_H
 #define DAEMON_PROGRESS_H
 

@@ -1,0 +1,135 @@
+#!/bin/sh
+# swdflash commands, --json output and documented exit codes, against the
+# simulated chip persisted in a state file (--probe sim:state=FILE).
+set -u
+BIN=${SWDFLASH_BIN:-build/check/swdflash}
+FIX=${SWDFLASH_FIXTURES:-../shared/fixtures}
+[ -x "$BIN" ] || { echo "$BIN is not built"; exit 77; }
+command -v python3 >/dev/null || { echo "python3 missing"; exit 77; }
+command -v srec_cat >/dev/null || { echo "srec_cat missing (Debian srecord)"; exit 77; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+P="sim:part=nrf52840,state=$tmp/chip"
+
+# expect CODE CMD...: run, compare the exit code
+expect() {
+	want=$1; shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	[ "$got" -eq "$want" ] || { fail "exit $got, expected $want: $*"; sed 's/^/  /' "$tmp/err"; }
+}
+# jget FILE EXPR: evaluate a python expression on the parsed JSON (j)
+jget() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# --- usage errors: exit 2, message on stderr
+expect 2 "$BIN" --probe "$P"
+expect 2 "$BIN" --probe "$P" frobnicate
+expect 2 "$BIN" --probe "$P" info --bogus
+expect 2 "$BIN" --probe "$P" info --halt        # option of another command
+expect 2 "$BIN" --probe "$P" flash              # missing FILE
+expect 2 "$BIN" --probe "$P" read 0 16          # missing -o
+expect 2 "$BIN" --probe "$P" erase --chip --uicr
+expect 2 "$BIN" --probe "$P" erase --range 0x2000:0x1000
+expect 2 "$BIN" --probe "$P" flash x.hex --erase sometimes
+expect 2 "$BIN" --probe "sim:part=nrf52999" info
+expect 2 "$BIN" --probe "$P" reset --kind hard
+grep -q "^swdflash: " "$tmp/err" || fail "usage errors do not start with 'swdflash: '"
+expect 0 "$BIN" --help
+grep -q "exit codes" "$tmp/out" || fail "--help does not document the exit codes"
+
+# --- info, text and JSON
+expect 0 "$BIN" --probe "$P" info
+grep -q "nRF52840" "$tmp/out" || fail "info text lacks the part"
+expect 0 "$BIN" --probe "$P" --json info
+cp "$tmp/out" "$tmp/info.json"
+[ "$(jget "$tmp/info.json" "j['target']['part'], j['target']['flash_size'], j['target']['ram_size'], j['target']['page_size'], j['target']['locked'], j['ok']")" = \
+  "nRF52840 1048576 262144 4096 False True" ] || { fail "info --json fields"; cat "$tmp/info.json"; }
+id=$(jget "$tmp/info.json" "j['target']['device_id']")
+echo "$id" | grep -Eq '^[0-9A-F]{16}$' || fail "device_id '$id' is not 16 hex digits"
+jget "$tmp/info.json" "j['target']['variant']" | grep -Eq '^[A-Z0-9]{4}$' || fail "variant"
+# SWDFLASH_PROBE is the default probe; --json works after the command too
+SWDFLASH_PROBE="$P" expect 0 "$BIN" info --json
+[ "$(jget "$tmp/out" "j['target']['device_id']")" = "$id" ] || fail "SWDFLASH_PROBE not used"
+
+# --- flash a raw binary, read it back as binary and as Intel HEX
+head -c 10000 /dev/urandom >"$tmp/a.bin"
+expect 0 "$BIN" --probe "$P" flash "$tmp/a.bin" --format bin --base 0x3000 --no-reset
+expect 0 "$BIN" --probe "$P" read 0x3000 10000 -o "$tmp/back.bin"
+cmp "$tmp/a.bin" "$tmp/back.bin" || fail "read back differs"
+expect 0 "$BIN" --probe "$P" read 0x3000 10000 -o "$tmp/back.hex"
+srec_cat "$tmp/back.hex" -intel -offset -0x3000 -o "$tmp/back2.bin" -binary || fail "srec_cat on our HEX"
+cmp "$tmp/a.bin" "$tmp/back2.bin" || fail "Intel HEX read back differs (srec_cat)"
+expect 0 "$BIN" --probe "$P" read 0x3001 7 -o "$tmp/odd.bin" --format bin
+dd if="$tmp/a.bin" bs=1 skip=1 count=7 2>/dev/null | cmp - "$tmp/odd.bin" || fail "unaligned read"
+expect 0 "$BIN" --probe "$P" verify "$tmp/a.bin" --format bin --base 0x3000
+
+# --- skip unchanged: the same image again writes nothing
+expect 0 "$BIN" --probe "$P" --json flash "$tmp/a.bin" --format bin --base 0x3000 --no-reset
+[ "$(jget "$tmp/out" "j['stats']['pages_written'], j['stats']['pages_erased'], j['stats']['bytes_written'], j['stats']['pages_skipped']")" = "0 0 0 3" ] ||
+	{ fail "second flash was not skipped"; cat "$tmp/out"; }
+# ... unless --full
+expect 0 "$BIN" --probe "$P" --json flash "$tmp/a.bin" --format bin --base 0x3000 --no-reset --full
+[ "$(jget "$tmp/out" "j['stats']['pages_written']")" = "3" ] || fail "--full did not rewrite"
+
+# --- verify mismatch: exit 6, names the address
+head -c 10000 /dev/urandom >"$tmp/b.bin"
+expect 6 "$BIN" --probe "$P" verify "$tmp/b.bin" --format bin --base 0x3000
+grep -q "verify failed at 0x0000300" "$tmp/err" || { fail "verify message"; cat "$tmp/err"; }
+expect 6 "$BIN" --probe "$P" --json verify "$tmp/b.bin" --format bin --base 0x3000
+[ "$(jget "$tmp/out" "j['ok'], j['error']['code'], j['error']['exit_code']")" = "False verify_mismatch 6" ] ||
+	fail "verify --json error object"
+
+# --- erase=none refuses when bits must go 0->1
+expect 6 "$BIN" --probe "$P" flash "$tmp/b.bin" --format bin --base 0x3000 --erase none --no-reset
+expect 0 "$BIN" --probe "$P" verify "$tmp/a.bin" --format bin --base 0x3000
+
+# --- erase --range / --uicr / --chip
+expect 0 "$BIN" --probe "$P" erase --range 0x4000:0x4001
+expect 0 "$BIN" --probe "$P" read 0x4000 4096 -o "$tmp/pg.bin"
+[ "$(od -An -tx1 -v "$tmp/pg.bin" | tr -d ' \n' | tr -d f)" = "" ] || fail "page 0x4000 not erased"
+expect 0 "$BIN" --probe "$P" read 0x3000 4096 -o "$tmp/pg0.bin"
+head -c 4096 "$tmp/a.bin" | cmp - "$tmp/pg0.bin" || fail "erase --range touched page 0x3000"
+printf '\170\126\064\022' >"$tmp/cust.bin"
+expect 0 "$BIN" --probe "$P" flash "$tmp/cust.bin" --format bin --base 0x10001080 --no-reset
+expect 0 "$BIN" --probe "$P" read 0x10001080 4 -o "$tmp/c.bin"
+cmp "$tmp/cust.bin" "$tmp/c.bin" || fail "UICR CUSTOMER[0] not written"
+expect 0 "$BIN" --probe "$P" erase --uicr
+expect 0 "$BIN" --probe "$P" read 0x10001080 4 -o "$tmp/c.bin"
+[ "$(od -An -tx1 "$tmp/c.bin" | tr -d ' \n')" = "ffffffff" ] || fail "erase --uicr"
+expect 0 "$BIN" --probe "$P" erase
+expect 0 "$BIN" --probe "$P" read 0x3000 16 -o "$tmp/e.bin"
+[ "$(od -An -tx1 "$tmp/e.bin" | tr -d ' \n' | tr -d f)" = "" ] || fail "erase (chip)"
+
+# --- a bad image and an image outside the part: exit 3, chip untouched
+printf ':0400000001020304F0\n:00000001FF\n' >"$tmp/bad.hex"   # checksum should be F2
+cp "$tmp/chip" "$tmp/chip.before"
+expect 3 "$BIN" --probe "$P" flash "$tmp/bad.hex"
+grep -qi "checksum" "$tmp/err" || { fail "bad checksum message"; cat "$tmp/err"; }
+printf ':020000040020DA\n:0400000001020304F2\n:00000001FF\n' >"$tmp/far.hex"  # 0x00200000
+expect 3 "$BIN" --probe "$P" flash "$tmp/far.hex"
+grep -q "outside the nRF52840" "$tmp/err" || { fail "range message"; cat "$tmp/err"; }
+cmp "$tmp/chip.before" "$tmp/chip" || fail "a refused image changed the chip"
+expect 1 "$BIN" --probe "$P" flash "$tmp/does-not-exist.hex"
+
+# --- reset kinds
+expect 0 "$BIN" --probe "$P" reset
+expect 0 "$BIN" --probe "$P" --json reset --halt --kind ctrlap
+[ "$(jget "$tmp/out" "j['halted'], j['locked']")" = "True False" ] || fail "reset --halt json"
+expect 8 "$BIN" --probe "$P" reset --kind pin   # PSELRESET not programmed: refused
+grep -q PSELRESET "$tmp/err" || fail "pin reset message"
+printf '\022\000\000\000\022\000\000\000' >"$tmp/psel.bin"
+expect 0 "$BIN" --probe "$P" flash "$tmp/psel.bin" --format bin --base 0x10001200 --no-reset
+expect 0 "$BIN" --probe "$P" reset --kind pin
+
+# --- a fixture end to end, with progress lines when not on a terminal
+if [ -e "$FIX/mbr_nrf52_2.4.1_mbr.hex" ]; then
+	expect 0 "$BIN" --probe "$P" flash "$FIX/mbr_nrf52_2.4.1_mbr.hex"
+	grep -q "^program: 100%" "$tmp/err" || { fail "no plain progress lines"; cat "$tmp/err"; }
+	expect 0 "$BIN" --probe "$P" verify "$FIX/mbr_nrf52_2.4.1_mbr.hex"
+fi
+
+[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "swdflash CLI: all checks passed"
