@@ -403,14 +403,17 @@ static inline unsigned host_view(const struct sim_chip *c)
 	return l;
 }
 
+/* On a rising edge the target samples the level SWDIO had before the edge
+ * (setup time): a call that raises SWCLK and changes SWDIO at once clocks
+ * the old level in, and the new one is on the line for the next cycle. */
 void sim_wire(struct sim_chip *c, int swclk, int swdio, int host_drives)
 {
-	c->hdrive = (uint8_t)(host_drives != 0);
-	c->hlevel = (uint8_t)(swdio != 0);
 	if (swclk && !c->clk) {
-		unsigned lvl = host_drives ? (unsigned)(swdio != 0) : (c->tdrive ? c->tlevel : 1u);
+		unsigned lvl = c->hdrive ? c->hlevel : (c->tdrive ? c->tlevel : 1u);
 		rise(c, lvl, c->hdrive);
 	}
+	c->hdrive = (uint8_t)(host_drives != 0);
+	c->hlevel = (uint8_t)(swdio != 0);
 	c->clk = (uint8_t)(swclk != 0);
 }
 
