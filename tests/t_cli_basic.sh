@@ -125,10 +125,12 @@ expect 0 "$BIN" --probe "$P" flash "$tmp/psel.bin" --format bin --base 0x1000120
 expect 0 "$BIN" --probe "$P" reset --kind pin
 
 # --- a fixture end to end, with progress lines when not on a terminal
-if [ -e "$FIX/mbr_nrf52_2.4.1_mbr.hex" ]; then
-	expect 0 "$BIN" --probe "$P" flash "$FIX/mbr_nrf52_2.4.1_mbr.hex"
+s140=$FIX/s140_nrf52_6.1.1_softdevice.hex
+if [ -e "$s140" ]; then
+	expect 0 "$BIN" --probe "$P" flash "$s140"
 	grep -q "^program: 100%" "$tmp/err" || { fail "no plain progress lines"; cat "$tmp/err"; }
-	expect 0 "$BIN" --probe "$P" verify "$FIX/mbr_nrf52_2.4.1_mbr.hex"
+	grep -q "^flashed 153832 bytes" "$tmp/out" || { fail "flash summary"; cat "$tmp/out"; }
+	expect 0 "$BIN" --probe "$P" verify "$s140"
 fi
 
 [ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
