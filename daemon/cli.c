@@ -444,8 +444,12 @@ static int cmd_info(struct cli *c)
 		return rc;
 	if ((rc = cli_identify(c, &in, 0)))
 		return rc;
-	if (c->o.json)
+	if (c->o.json) {
+		/* info: the target's fields at the top level (part, flash_size, ...) */
+		json_object_update(c->result, json_object_get(c->result, "target"));
+		json_object_del(c->result, "target");
 		return 0;
+	}
 	printf("probe       %s\n", c->probe->desc);
 	printf("dp          DPIDR 0x%08x, AHB-AP IDR 0x%08x, CTRL-AP IDR 0x%08x\n", in.dpidr,
 	       in.ahb_ap_idr, in.ctrl_ap_idr);

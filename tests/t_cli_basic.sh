@@ -45,14 +45,14 @@ expect 0 "$BIN" --probe "$P" info
 grep -q "nRF52840" "$tmp/out" || fail "info text lacks the part"
 expect 0 "$BIN" --probe "$P" --json info
 cp "$tmp/out" "$tmp/info.json"
-[ "$(jget "$tmp/info.json" "j['target']['part'], j['target']['flash_size'], j['target']['ram_size'], j['target']['page_size'], j['target']['locked'], j['ok']")" = \
+[ "$(jget "$tmp/info.json" "j['part'], j['flash_size'], j['ram_size'], j['page_size'], j['locked'], j['ok']")" = \
   "nRF52840 1048576 262144 4096 False True" ] || { fail "info --json fields"; cat "$tmp/info.json"; }
-id=$(jget "$tmp/info.json" "j['target']['device_id']")
+id=$(jget "$tmp/info.json" "j['device_id']")
 echo "$id" | grep -Eq '^[0-9A-F]{16}$' || fail "device_id '$id' is not 16 hex digits"
-jget "$tmp/info.json" "j['target']['variant']" | grep -Eq '^[A-Z0-9]{4}$' || fail "variant"
+jget "$tmp/info.json" "j['variant']" | grep -Eq '^[A-Z0-9]{4}$' || fail "variant"
 # SWDFLASH_PROBE is the default probe; --json works after the command too
 SWDFLASH_PROBE="$P" expect 0 "$BIN" info --json
-[ "$(jget "$tmp/out" "j['target']['device_id']")" = "$id" ] || fail "SWDFLASH_PROBE not used"
+[ "$(jget "$tmp/out" "j['device_id']")" = "$id" ] || fail "SWDFLASH_PROBE not used"
 
 # --- flash a raw binary, read it back as binary and as Intel HEX
 head -c 10000 /dev/urandom >"$tmp/a.bin"

@@ -37,7 +37,7 @@ approtect() { # SPEC: UICR.APPROTECT as 8 hex digits (little-endian bytes)
 # ---- legacy nRF52832
 L="sim:part=nrf52832,rev=legacy,state=$tmp/legacy"
 expect 0 "$BIN" --probe "$L,locked=1" --json info
-[ "$(jget "$tmp/out" "j['target']['locked'], j['target']['part']")" = "True None" ] || fail "legacy: not reported locked"
+[ "$(jget "$tmp/out" "j['locked'], j['part']")" = "True None" ] || fail "legacy: not reported locked"
 expect 5 "$BIN" --probe "$L" flash "$img"
 grep -q "recover" "$tmp/err" || fail "locked message does not mention recover"
 expect 5 "$BIN" --probe "$L" read 0 16 -o "$tmp/x.bin"
@@ -45,14 +45,14 @@ expect 0 "$BIN" --probe "$L" flash "$img" --recover
 grep -q "legacy" "$tmp/err" || fail "legacy recover note missing"
 expect 0 "$BIN" --probe "$L" verify "$img"
 expect 0 "$BIN" --probe "$L" --json info
-[ "$(jget "$tmp/out" "j['target']['locked']")" = "False" ] || fail "legacy: locked after recover+flash"
+[ "$(jget "$tmp/out" "j['locked']")" = "False" ] || fail "legacy: locked after recover+flash"
 [ "$(approtect "$L")" = "ffffffff" ] || fail "legacy: UICR.APPROTECT is $(approtect "$L")"
 echo "ok legacy: locked, refused, recovered, flashed, verified, open"
 
 # ---- hardened nRF52840 whose firmware writes APPROTECT.DISABLE
 H="sim:part=nrf52840,rev=hardened,fw_approtect=1,state=$tmp/hard1"
 expect 0 "$BIN" --probe "$H,locked=1" --json info
-[ "$(jget "$tmp/out" "j['target']['locked']")" = "True" ] || fail "hardened: not locked at first"
+[ "$(jget "$tmp/out" "j['locked']")" = "True" ] || fail "hardened: not locked at first"
 expect 0 "$BIN" --probe "$H" recover
 grep -q "APPROTECT.DISABLE" "$tmp/err" || { fail "hardened: no firmware note"; cat "$tmp/err"; }
 [ "$(approtect "$H")" = "0000005a" ] || fail "hardened: UICR.APPROTECT is $(approtect "$H")"
@@ -61,7 +61,7 @@ expect 0 "$BIN" --probe "$H" --json reset
 expect 0 "$BIN" --probe "$H" flash "$img40"
 expect 0 "$BIN" --probe "$H" verify "$img40"
 expect 0 "$BIN" --probe "$H" --json info
-[ "$(jget "$tmp/out" "j['target']['locked'], j['target']['hardened_approtect']")" = "False True" ] ||
+[ "$(jget "$tmp/out" "j['locked'], j['hardened_approtect']")" = "False True" ] ||
 	fail "hardened+fw: not open at power-on"
 # erase --chip keeps HwDisabled on a hardened part (and says so)
 expect 0 "$BIN" --probe "$H" erase --chip
@@ -74,7 +74,7 @@ N="sim:part=nrf52840,rev=hardened,fw_approtect=0,state=$tmp/hard0"
 expect 0 "$BIN" --probe "$N,locked=1" recover
 [ "$(approtect "$N")" = "unreadable" ] || fail "hardened without fw: UICR readable after a power-on"
 expect 0 "$BIN" --probe "$N" --json info
-[ "$(jget "$tmp/out" "j['target']['locked']")" = "True" ] || fail "hardened without fw: open after power-on"
+[ "$(jget "$tmp/out" "j['locked']")" = "True" ] || fail "hardened without fw: open after power-on"
 expect 5 "$BIN" --probe "$N" flash "$img40"
 expect 0 "$BIN" --probe "$N" flash "$img40" --recover --no-reset
 expect 0 "$BIN" --probe "$N" --json flash "$img40" --recover
