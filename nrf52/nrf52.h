@@ -55,6 +55,9 @@ const char *nrf52_phase_name(enum nrf52_phase p); /* "connect", "erase", ... */
 typedef int (*nrf52_progress_fn)(void *user, enum nrf52_phase phase,
 				 uint64_t done, uint64_t total);
 
+/* With erase=auto/none, nrf52_flash first reads the words the image covers
+ * to decide what to erase and what to skip; that compare pass is reported
+ * as the erase phase (stats->us_compare has its time). */
 enum nrf52_erase_mode {
 	NRF52_ERASE_AUTO,  /* erase a page only when the image needs a 0->1 bit */
 	NRF52_ERASE_CHIP,  /* NVMC ERASEALL first */

@@ -350,9 +350,10 @@ static void nrf52_nvmc_cleanup(struct nrf52 *n, int rc)
 	nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_REN, &tmp);
 }
 
-static int nrf52_flash_open(struct nrf52 *n, const struct nrf52_flash_opts *o,
-			    struct swd_err *err)
+static int nrf52_flash_open(struct nrf52 *n, const struct img *img,
+			    const struct nrf52_flash_opts *o, struct swd_err *err)
 {
+	struct nrf52_info any = { .identified = 1, .flash_size = 1024U * 1024U };
 	int rc = 0;
 
 	if (!n->connected) {
@@ -365,7 +366,12 @@ static int nrf52_flash_open(struct nrf52 *n, const struct nrf52_flash_opts *o,
 			return swd_err_set(err, SWD_E_LOCKED,
 					   "the chip is locked (APPROTECT): flashing it needs a "
 					   "recover first, which erases flash, UICR and RAM");
-		rc = nrf52_recover(n, err);
+		/* The part is unknown until the recover, which destroys the
+		 * contents: refuse what fits no nRF52 before erasing anything. */
+		snprintf(any.name, sizeof(any.name), "largest nRF52");
+		rc = nrf52_check_image(&any, img, err);
+		if (!rc)
+			rc = nrf52_recover(n, err);
 	}
 	return rc;
 }
@@ -383,7 +389,7 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 	    o->erase != NRF52_ERASE_NONE)
 		return swd_err_set(err, SWD_E_ARG, "unknown erase mode %d", (int)o->erase);
 	nrf52_report(n, NRF52_PHASE_CONNECT, 0, 1, NULL);
-	rc = nrf52_flash_open(n, o, err);
+	rc = nrf52_flash_open(n, img, o, err);
 	if (!rc)
 		rc = nrf52_check_image(&n->info, img, err);
 	if (!rc)

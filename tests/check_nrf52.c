@@ -569,6 +569,14 @@ START_TEST(test_legacy_locked_recover_flash)
 	ck_assert_int_eq(nrf52_flash(f.n, &img, &o, NULL, &f.err), SWD_E_LOCKED);
 	ck_assert_uint_eq(fx_cnt(&f)->ctrlap_erase_alls, 0);
 	o.recover = 1;
+	{
+		/* an image no nRF52 can hold is refused before the recover erases */
+		struct img far = { 0 };
+		img_add(&far, 0x200000, data, 16);
+		ck_assert_int_eq(nrf52_flash(f.n, &far, &o, NULL, &f.err), SWD_E_RANGE);
+		ck_assert_uint_eq(fx_cnt(&f)->ctrlap_erase_alls, 0);
+		img_free(&far);
+	}
 	o.reset = 1;
 	flash_ok(&f, &img, &o, NULL);
 	ck_assert_uint_eq(fx_cnt(&f)->ctrlap_erase_alls, 1);
