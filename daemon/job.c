@@ -83,6 +83,9 @@ struct job_mgr {
 	pthread_mutex_t llock;
 	struct listener *lst;
 	size_t nlst;
+
+	/* SWD counters: dap_total under lock; dap_last is the worker's own */
+	struct dap_stats dap_total, dap_last;
 };
 
 const char *job_state_name(enum job_state s)
@@ -733,6 +736,8 @@ static void engine_log(void *user, const char *line)
 	}
 }
 
+static void sample_dap_stats(struct job_mgr *m);
+
 static int engine_progress(void *user, enum nrf52_phase phase, uint64_t done, uint64_t total)
 {
 	struct job_mgr *m = user;
@@ -756,14 +761,45 @@ static int engine_progress(void *user, enum nrf52_phase phase, uint64_t done, ui
 	}
 	pthread_mutex_unlock(&m->lock);
 	if (snap) {
+		sample_dap_stats(m);
 		emit(m, JOB_EVENT_PROGRESS, snap);
 		json_decref(snap);
 	}
 	return cancel;
 }
 
+/* Worker only: add what the probe counted since the last sample. */
+static void sample_dap_stats(struct job_mgr *m)
+{
+	struct dap_stats cur, *l = &m->dap_last, *t = &m->dap_total;
+
+	if (!m->probe || !m->probe->dap.ops->get_stats)
+		return;
+	memset(&cur, 0, sizeof(cur));
+	m->probe->dap.ops->get_stats(m->probe->dap.ctx, &cur);
+#define DAP_DELTA(f) (cur.f >= l->f ? cur.f - l->f : cur.f)
+	pthread_mutex_lock(&m->lock);
+	t->transfers += DAP_DELTA(transfers);
+	t->waits += DAP_DELTA(waits);
+	t->faults += DAP_DELTA(faults);
+	t->protocol_errors += DAP_DELTA(protocol_errors);
+	t->line_resets += DAP_DELTA(line_resets);
+	pthread_mutex_unlock(&m->lock);
+#undef DAP_DELTA
+	*l = cur;
+}
+
+void job_mgr_dap_stats(struct job_mgr *m, struct dap_stats *out)
+{
+	pthread_mutex_lock(&m->lock);
+	*out = m->dap_total;
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void close_probe(struct job_mgr *m)
 {
+	sample_dap_stats(m);
+	memset(&m->dap_last, 0, sizeof(m->dap_last));
 	nrf52_free(m->eng);
 	m->eng = NULL;
 	swd_probe_close(m->probe);
@@ -813,6 +849,7 @@ static int refresh_target(struct job_mgr *m, struct nrf52_info *info_out)
 	if (rc)
 		snprintf(t.error, sizeof(t.error), "%s", err.msg);
 	t.updated_ms = store_now_ms();
+	sample_dap_stats(m);
 	if (info_out)
 		*info_out = t.info;
 
@@ -994,6 +1031,7 @@ static void *worker(void *arg)
 			dlog(DLOG_INFO, "job %" PRIu64 ": %s started", j->id, job_kind_name(j->kind));
 
 			rc = run_job(m, j, &err);
+			sample_dap_stats(m);
 
 			pthread_mutex_lock(&m->lock);
 			if (rc == SWD_E_CANCELLED || (rc && j->cancel)) {

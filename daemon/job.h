@@ -129,4 +129,10 @@ int job_read_memory(struct job_mgr *m, uint32_t addr, uint32_t len, uint8_t **bu
 /* Counts for status/metrics: queued jobs and the id of the running one. */
 void job_mgr_counts(struct job_mgr *m, unsigned *queued, uint64_t *running_id);
 
+/* added (metrics): the probe's SWD counters (transfers, WAIT, FAULT,
+ * protocol errors, line resets), cumulative since job_mgr_new. The worker
+ * samples them from the probe; callers never touch SWD. */
+struct dap_stats;
+void job_mgr_dap_stats(struct job_mgr *m, struct dap_stats *out);
+
 #endif

@@ -1,0 +1,334 @@
+/* web_metrics: Prometheus text format (see metrics.h). */
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* seconds; a 1 MiB nRF52840 job at 1 MHz SWCLK takes about 30 s */
+static const double dur_buckets[] = { 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600 };
+#define N_BUCKETS (sizeof(dur_buckets) / sizeof(dur_buckets[0]))
+
+static const char *const kinds[] = { "flash", "recover", "erase", "reset" };
+#define N_KINDS 4
+static const char *const results[] = { "succeeded", "failed", "cancelled", "interrupted" };
+#define N_RESULTS 4
+static const char *const phases[] = { "connect", "recover", "erase", "program", "verify",
+				      "reset", "read" };
+#define N_PHASES 7
+
+struct web_metrics {
+	struct job_mgr *jobs;
+	struct web_events *events;
+	int listening;
+	char version[64];
+	char station[128];
+	double start_time;
+
+	pthread_mutex_t lock;
+	uint64_t jobs_total[N_KINDS][N_RESULTS];
+	uint64_t bytes_programmed, bytes_verified, pages_erased, pages_skipped, pages_written;
+	uint64_t dur_bucket[N_KINDS][N_BUCKETS]; /* not cumulative: summed at render */
+	uint64_t dur_count[N_KINDS];
+	double dur_sum[N_KINDS];
+	double phase_sum[N_PHASES];
+	uint64_t phase_count[N_PHASES];
+	/* the phase of the running job */
+	uint64_t cur_job;
+	int cur_phase;             /* index into phases, -1 none */
+	double cur_phase_start;
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int index_of(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return -1;
+}
+
+struct web_metrics *web_metrics_new(struct job_mgr *jobs, const struct web_metrics_config *cfg)
+{
+	struct web_metrics *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->jobs = jobs;
+	m->events = cfg ? cfg->events : NULL;
+	snprintf(m->version, sizeof(m->version), "%s", cfg && cfg->version ? cfg->version : "");
+	snprintf(m->station, sizeof(m->station), "%s", cfg && cfg->station ? cfg->station : "");
+	m->start_time = (double)time(NULL);
+	m->cur_phase = -1;
+	pthread_mutex_init(&m->lock, NULL);
+	return m;
+}
+
+void web_metrics_free(struct web_metrics *m)
+{
+	if (!m)
+		return;
+	if (m->listening && m->jobs)
+		job_mgr_unlisten(m->jobs, web_metrics_on_job_event, m);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+/* Close the running phase (lock held). */
+static void end_phase_locked(struct web_metrics *m, double now)
+{
+	if (m->cur_phase >= 0) {
+		m->phase_sum[m->cur_phase] += now - m->cur_phase_start;
+		m->phase_count[m->cur_phase]++;
+	}
+	m->cur_phase = -1;
+}
+
+static uint64_t juint(json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+void web_metrics_on_job_event(void *user, enum job_event_kind kind, json_t *snap)
+{
+	struct web_metrics *m = user;
+	double now = mono_s();
+
+	if (!snap || kind == JOB_EVENT_TARGET)
+		return;
+	uint64_t id = juint(snap, "id");
+	const char *state = json_string_value(json_object_get(snap, "state"));
+	int ph = index_of(phases, N_PHASES, json_string_value(json_object_get(snap, "phase")));
+
+	pthread_mutex_lock(&m->lock);
+	if (state && !strcmp(state, "running")) {
+		if (m->cur_job != id) {
+			end_phase_locked(m, now);
+			m->cur_job = id;
+		}
+		if (ph != m->cur_phase) {
+			end_phase_locked(m, now);
+			m->cur_phase = ph;
+			m->cur_phase_start = now;
+		}
+	}
+	int res = kind == JOB_EVENT_STATE ? index_of(results, N_RESULTS, state) : -1;
+	int k = index_of(kinds, N_KINDS, json_string_value(json_object_get(snap, "kind")));
+	if (res >= 0 && k >= 0) {
+		if (m->cur_job == id) {
+			end_phase_locked(m, now);
+			m->cur_job = 0;
+		}
+		m->jobs_total[k][res]++;
+		json_t *st = json_object_get(snap, "stats");
+		if (st) {
+			m->bytes_programmed += juint(st, "bytes_written");
+			m->bytes_verified += juint(st, "bytes_verified");
+			m->pages_erased += juint(st, "pages_erased");
+			m->pages_skipped += juint(st, "pages_skipped");
+			m->pages_written += juint(st, "pages_written");
+		}
+		json_t *d = json_object_get(snap, "duration_ms");
+		if (json_is_integer(d) && json_object_get(snap, "started_ms")) {
+			double s = (double)json_integer_value(d) / 1000.0;
+			size_t b = 0;
+			while (b < N_BUCKETS && s > dur_buckets[b])
+				b++;
+			if (b < N_BUCKETS)
+				m->dur_bucket[k][b]++;
+			m->dur_count[k]++;
+			m->dur_sum[k] += s;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Label values: backslash, double quote and newline escaped. */
+static void put_label(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+char *web_metrics_render(struct web_metrics *m, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	struct web_metrics snap;
+	struct dap_stats ds;
+	struct job_target t;
+	unsigned queued = 0;
+	uint64_t running = 0;
+
+	if (!f)
+		return NULL;
+	memset(&ds, 0, sizeof(ds));
+	memset(&t, 0, sizeof(t));
+	if (m->jobs) {
+		job_mgr_dap_stats(m->jobs, &ds);
+		job_mgr_target(m->jobs, &t);
+		job_mgr_counts(m->jobs, &queued, &running);
+	}
+	pthread_mutex_lock(&m->lock);
+	memcpy(&snap, m, sizeof(snap));
+	double now = mono_s();
+	if (snap.cur_phase >= 0) {
+		/* the phase running now counts up to this scrape */
+		snap.phase_sum[snap.cur_phase] += now - snap.cur_phase_start;
+	}
+	pthread_mutex_unlock(&m->lock);
+
+	head(f, "swdflashd_build_info", "gauge", "Build information; the value is always 1.");
+	fputs("swdflashd_build_info{version=\"", f);
+	put_label(f, snap.version);
+	fputs("\",libmicrohttpd=\"", f);
+	put_label(f, MHD_get_version());
+	fputs("\",jansson=\"" JANSSON_VERSION "\",compiler=\"", f);
+#ifdef __VERSION__
+	put_label(f, __VERSION__);
+#endif
+	fputs("\",station=\"", f);
+	put_label(f, snap.station);
+	fputs("\"} 1\n", f);
+
+	head(f, "swdflashd_start_time_seconds", "gauge",
+	     "Unix time when the daemon started.");
+	fprintf(f, "swdflashd_start_time_seconds %.0f\n", snap.start_time);
+
+	head(f, "swdflashd_jobs_total", "counter",
+	     "Jobs that ended since the daemon started, by kind and result.");
+	for (int k = 0; k < N_KINDS; k++)
+		for (int r = 0; r < N_RESULTS; r++)
+			fprintf(f, "swdflashd_jobs_total{kind=\"%s\",result=\"%s\"} %" PRIu64 "\n",
+				kinds[k], results[r], snap.jobs_total[k][r]);
+
+	head(f, "swdflashd_programmed_bytes_total", "counter",
+	     "Bytes written into flash and UICR by flash jobs.");
+	fprintf(f, "swdflashd_programmed_bytes_total %" PRIu64 "\n", snap.bytes_programmed);
+	head(f, "swdflashd_verified_bytes_total", "counter", "Bytes read back and compared.");
+	fprintf(f, "swdflashd_verified_bytes_total %" PRIu64 "\n", snap.bytes_verified);
+	head(f, "swdflashd_pages_total", "counter",
+	     "Flash pages handled by flash jobs: erased, written, or skipped because unchanged.");
+	fprintf(f, "swdflashd_pages_total{op=\"erased\"} %" PRIu64 "\n", snap.pages_erased);
+	fprintf(f, "swdflashd_pages_total{op=\"written\"} %" PRIu64 "\n", snap.pages_written);
+	fprintf(f, "swdflashd_pages_total{op=\"skipped\"} %" PRIu64 "\n", snap.pages_skipped);
+
+	head(f, "swdflashd_job_duration_seconds", "histogram",
+	     "Wall time from start to end of jobs, by kind.");
+	for (int k = 0; k < N_KINDS; k++) {
+		uint64_t cum = 0;
+		for (size_t b = 0; b < N_BUCKETS; b++) {
+			cum += snap.dur_bucket[k][b];
+			fprintf(f, "swdflashd_job_duration_seconds_bucket{kind=\"%s\",le=\"%g\"} %"
+				PRIu64 "\n", kinds[k], dur_buckets[b], cum);
+		}
+		fprintf(f, "swdflashd_job_duration_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %" PRIu64
+			"\n", kinds[k], snap.dur_count[k]);
+		fprintf(f, "swdflashd_job_duration_seconds_sum{kind=\"%s\"} %.6f\n", kinds[k],
+			snap.dur_sum[k]);
+		fprintf(f, "swdflashd_job_duration_seconds_count{kind=\"%s\"} %" PRIu64 "\n",
+			kinds[k], snap.dur_count[k]);
+	}
+
+	head(f, "swdflashd_phase_duration_seconds", "summary",
+	     "Wall time spent in each job phase (the running phase counts up to now).");
+	for (int p = 0; p < N_PHASES; p++) {
+		fprintf(f, "swdflashd_phase_duration_seconds_sum{phase=\"%s\"} %.6f\n", phases[p],
+			snap.phase_sum[p]);
+		fprintf(f, "swdflashd_phase_duration_seconds_count{phase=\"%s\"} %" PRIu64 "\n",
+			phases[p], snap.phase_count[p]);
+	}
+
+	head(f, "swdflashd_swd_errors_total", "counter",
+	     "SWD errors seen by the probe: WAIT and FAULT acknowledges, protocol errors "
+	     "(no or bad acknowledge, parity).");
+	fprintf(f, "swdflashd_swd_errors_total{kind=\"wait\"} %" PRIu64 "\n", ds.waits);
+	fprintf(f, "swdflashd_swd_errors_total{kind=\"fault\"} %" PRIu64 "\n", ds.faults);
+	fprintf(f, "swdflashd_swd_errors_total{kind=\"protocol\"} %" PRIu64 "\n",
+		ds.protocol_errors);
+	head(f, "swdflashd_swd_transfers_total", "counter", "SWD transfers issued by the probe.");
+	fprintf(f, "swdflashd_swd_transfers_total %" PRIu64 "\n", ds.transfers);
+	head(f, "swdflashd_swd_line_resets_total", "counter", "SWD line resets.");
+	fprintf(f, "swdflashd_swd_line_resets_total %" PRIu64 "\n", ds.line_resets);
+
+	head(f, "swdflashd_probe_open", "gauge", "1 when the probe could be opened.");
+	fprintf(f, "swdflashd_probe_open{probe=\"");
+	put_label(f, t.probe_kind);
+	fprintf(f, "\"} %d\n", t.probe_open ? 1 : 0);
+	head(f, "swdflashd_target_connected", "gauge", "1 when the target answers on SWD.");
+	fprintf(f, "swdflashd_target_connected %d\n", t.connected ? 1 : 0);
+	head(f, "swdflashd_target_locked", "gauge", "1 when the target is locked (APPROTECT).");
+	fprintf(f, "swdflashd_target_locked %d\n", t.connected && t.locked ? 1 : 0);
+	head(f, "swdflashd_queue_length", "gauge", "Jobs waiting in the queue (not the running one).");
+	fprintf(f, "swdflashd_queue_length %u\n", queued);
+	head(f, "swdflashd_job_running", "gauge", "1 while a job runs.");
+	fprintf(f, "swdflashd_job_running %d\n", running ? 1 : 0);
+
+	if (snap.events) {
+		struct web_events_stats es;
+		web_events_get_stats(snap.events, &es);
+		head(f, "swdflashd_event_clients", "gauge", "Open /api/v1/events streams.");
+		fprintf(f, "swdflashd_event_clients %u\n", es.clients);
+		head(f, "swdflashd_events_total", "counter", "Events published to the streams.");
+		fprintf(f, "swdflashd_events_total %" PRIu64 "\n", es.published);
+		head(f, "swdflashd_event_clients_dropped_total", "counter",
+		     "Event stream clients dropped because they did not keep up.");
+		fprintf(f, "swdflashd_event_clients_dropped_total %" PRIu64 "\n", es.dropped_slow);
+	}
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static enum MHD_Result on_metrics(void *user, struct web_request *req)
+{
+	size_t len = 0;
+	char *text = web_metrics_render(user, &len);
+
+	if (!text)
+		return web_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no_memory",
+				       "cannot render the metrics");
+	return web_reply_buffer(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+				text, len, 1);
+}
+
+int web_metrics_register(struct web_metrics *m, struct web_server *s)
+{
+	if (web_route_add(s, "GET", "/metrics", WEB_READ, WEB_BODY_NONE, on_metrics, m))
+		return -1;
+	if (m->jobs && !m->listening) {
+		if (job_mgr_listen(m->jobs, web_metrics_on_job_event, m))
+			return -1;
+		m->listening = 1;
+	}
+	return 0;
+}
