@@ -1044,6 +1044,8 @@ static void *worker(void *arg)
 				set_error(j, rc, err.msg[0] ? err.msg : swd_err_name(rc));
 			} else {
 				j->state = JOB_SUCCEEDED;
+				if (j->kind == JOB_FLASH)
+					j->bytes_done = j->bytes_total = j->img.total;
 			}
 			j->finished_ms = store_now_ms();
 			img_free(&j->img);

@@ -26,6 +26,10 @@ else
 		grep -q 'refusing to listen on 0.0.0.0:0 without a token.*urandom' "$T/refuse.log"
 fi
 
+# ---- the shipped example configuration parses ----
+dstart example --config systemd/swdflashd.conf.example --probe sim || bad "example config"
+check "daemon runs with systemd/swdflashd.conf.example" dstop
+
 # ---- config file, flags override it ----
 head -c 24 /dev/urandom | base64 | tr -d '=+/' >"$T/token"
 TOKEN=$(cat "$T/token")
