@@ -42,6 +42,7 @@ struct dcfg {
 struct dcfg_flags {
 	const char *config, *listen, *probe, *state_dir, *token_file;
 	int foreground;
+	const char *web_root;      /* added: serve the page from this directory */
 };
 
 void dcfg_defaults(struct dcfg *c);

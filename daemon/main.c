@@ -12,12 +12,16 @@
 #include <unistd.h>
 
 #include "../web/api.h"
+#include "../web/events.h"
 #include "../web/http.h"
+#include "../web/metrics.h"
+#include "../web/page.h"
 #include "auth.h"
 #include "config.h"
 #include "dlog.h"
 #include "history.h"
 #include "job.h"
+#include "notify.h"
 #include "store.h"
 
 #define SWDFLASHD_VERSION "0.1"
@@ -35,6 +39,8 @@ static void usage(FILE *f)
 		"  --token-file FILE  bearer token for POST/DELETE (also [auth] token_file,\n"
 		"                     or $CREDENTIALS_DIRECTORY/token)\n"
 		"  --foreground       do not fork (use this under systemd)\n"
+		"  --web-root DIR     serve the status page from DIR (e.g. web/static) instead\n"
+		"                     of the copy built into the binary\n"
 		"Flags override the configuration file. SIGHUP reloads it; SIGTERM stops.\n");
 }
 
@@ -47,6 +53,7 @@ static int parse_args(int argc, char **argv, struct dcfg_flags *f)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "token-file", required_argument, NULL, 't' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "web-root", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -62,6 +69,7 @@ static int parse_args(int argc, char **argv, struct dcfg_flags *f)
 		case 's': f->state_dir = optarg; break;
 		case 't': f->token_file = optarg; break;
 		case 'f': f->foreground = 1; break;
+		case 'w': f->web_root = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("swdflashd %s\n", SWDFLASHD_VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -187,12 +195,22 @@ int main(int argc, char **argv)
 	struct web_api api;
 	json_t *records = NULL;
 	unsigned interrupted = 0, port = 0;
-	int ready_fd = -1, rc = 1;
+	int ready_fd = -1, rc = 1, listen_fd = -1, notify_on = 0;
 	sigset_t sigs;
+	struct notify notify;
+	struct web_page *page = NULL;
+	struct web_events *events = NULL;
+	struct web_metrics *metrics = NULL;
 
 	if (parse_args(argc, argv, &flags))
 		return 2;
 	if (load_config(&flags, &cfg, &err)) {
+		dlog(DLOG_ERR, "%s", err.msg);
+		return 1;
+	}
+	/* systemd socket activation: the passed socket replaces --listen */
+	listen_fd = notify_listen_fd(cfg.listen, sizeof(cfg.listen), &err);
+	if (listen_fd < -1) {
 		dlog(DLOG_ERR, "%s", err.msg);
 		return 1;
 	}
@@ -229,6 +247,8 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	notify_init(&notify, cfg.name);
+	notify_on = 1;
 
 	auth = auth_new();
 	if (!auth)
@@ -282,6 +302,28 @@ int main(int argc, char **argv)
 		swd_err_set(&err, SWD_E_ARG, "route table full");
 		goto fail;
 	}
+	/* the status page, live events, metrics, systemd status */
+	struct web_events_config evc = {
+		.station = cfg.name, .version = SWDFLASHD_VERSION,
+		.max_clients = cfg.max_connections > 8 ? cfg.max_connections / 2 : 4,
+	};
+	events = web_events_new(jobs, &evc);
+	struct web_metrics_config mc = {
+		.version = SWDFLASHD_VERSION, .station = cfg.name, .events = events,
+	};
+	metrics = web_metrics_new(jobs, &mc);
+	page = web_page_new(flags.web_root);
+	if (!events || !metrics || !page || web_page_register(page, web) ||
+	    web_events_register(events, web) || web_metrics_register(metrics, web) ||
+	    notify_attach(&notify, jobs)) {
+		swd_err_set(&err, SWD_E_NOMEM, "cannot add the page, event and metrics routes");
+		goto fail;
+	}
+	if (listen_fd >= 0) {
+		web_server_set_listen_fd(web, listen_fd);
+		dlog(DLOG_INFO, "socket activation: serving on the socket systemd passed (%s)",
+		     cfg.listen);
+	}
 	if (web_server_start(web, &port, &err))
 		goto fail;
 	{
@@ -290,6 +332,8 @@ int main(int argc, char **argv)
 			 cfg.listen);
 		dlog(DLOG_INFO, "swdflashd %s listening on http://%s:%u/ (probe %s, state %s)",
 		     SWDFLASHD_VERSION, host, port, cfg.probe, cfg.state_dir);
+		snprintf(src, sizeof(src), "http://%s:%u/", host, port);
+		notify_ready(&notify, src);
 	}
 	if (ready_fd >= 0) {
 		char ok = 1;
@@ -301,7 +345,7 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		int sig = 0;
-		if (sigwait(&sigs, &sig))
+		if (notify_wait_signal(&notify, &sigs, &sig))
 			continue;
 		if (sig == SIGHUP) {
 			dlog(DLOG_INFO, "SIGHUP: reloading the configuration");
@@ -313,7 +357,9 @@ int main(int argc, char **argv)
 		break;
 	}
 	api.stopping = 1;
+	notify_stopping(&notify);
 	job_mgr_stop(jobs, cfg.stop_timeout * 1000U);
+	web_events_stop(events);
 	web_server_stop(web);
 	rc = 0;
 	dlog(DLOG_INFO, "stopped");
@@ -323,7 +369,13 @@ fail:
 	if (ready_fd >= 0)
 		close(ready_fd);
 out:
+	web_events_stop(events);
 	web_server_free(web);
+	web_events_free(events);
+	web_metrics_free(metrics);
+	web_page_free(page);
+	if (notify_on)
+		notify_done(&notify);
 	job_mgr_free(jobs);
 	json_decref(records);
 	history_close(hist);

@@ -39,6 +39,7 @@ struct web_server {
 	struct MHD_Daemon *mhd;
 	pthread_mutex_t lock;   /* max_body */
 	uint64_t max_body;
+	int listen_fd;          /* socket activation: already listening, or -1 */
 };
 
 struct web_field {
@@ -103,8 +104,14 @@ struct web_server *web_server_new(const struct web_config *cfg, struct auth *aut
 	s->cfg = *cfg;
 	s->auth = auth;
 	s->max_body = cfg->max_body_bytes;
+	s->listen_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	return s;
+}
+
+void web_server_set_listen_fd(struct web_server *s, int fd)
+{
+	s->listen_fd = fd;
 }
 
 int web_route_add(struct web_server *s, const char *method, const char *pattern,
@@ -711,9 +718,20 @@ int web_server_start(struct web_server *s, unsigned *port, struct swd_err *err)
 		return swd_err_set(err, SWD_E_ARG, "listen address '%s': not a numeric IPv4 or IPv6 "
 				   "address", addr);
 	}
+	/* where to listen: the address, or the socket systemd passed */
+	struct MHD_OptionItem where[2] = {
+		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	if (s->listen_fd >= 0) {
+		flags &= ~(unsigned)(MHD_USE_DUAL_STACK | MHD_USE_IPv6);
+		where[0].option = MHD_OPTION_LISTEN_SOCKET;
+		where[0].value = s->listen_fd;
+		where[0].ptr_value = NULL;
+	}
 	s->mhd = MHD_start_daemon(flags, (uint16_t)p, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_ARRAY, where,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->cfg.max_header_bytes,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.connection_timeout,

@@ -57,6 +57,10 @@ struct web_server *web_server_new(const struct web_config *cfg, struct auth *aut
 				  struct swd_err *err);
 int web_route_add(struct web_server *s, const char *method, const char *pattern,
 		  enum web_access access, enum web_body body, web_handler_fn fn, void *user);
+/* added: serve on fd, a socket that already listens (systemd socket
+ * activation), instead of binding cfg->listen; the address in cfg->listen
+ * should then describe fd. */
+void web_server_set_listen_fd(struct web_server *s, int fd);
 /* Bind and start serving. *port receives the bound port. */
 int web_server_start(struct web_server *s, unsigned *port, struct swd_err *err);
 void web_server_stop(struct web_server *s);
