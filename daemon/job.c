@@ -36,7 +36,8 @@ struct job {
 	unsigned nmsgs;
 	int has_stats;
 	struct nrf52_stats stats;
-	struct img img;            /* flash jobs until they end */
+	struct img img;            /* flash jobs while they run */
+	enum img_format img_format; /* as detected at submission */
 	int cancel;
 	int64_t last_event_ms;
 };
@@ -622,10 +623,8 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 		free(j);
 		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
 	}
-	if (kind == JOB_FLASH && img) {
-		j->img = *img;
-		memset(img, 0, sizeof(*img));
-	}
+	if (kind == JOB_FLASH && img)
+		j->img_format = img->format;
 	*id = j->id;
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
@@ -929,6 +928,17 @@ static int run_job(struct job_mgr *m, struct job *j, struct swd_err *err)
 			.full_write = j->opts.full_write, .recover = 0,
 		};
 		struct nrf52_stats st;
+		const uint8_t *data;
+		size_t len;
+		rc = store_map_file(j->image.path, &data, &len, err);
+		if (rc)
+			return rc;
+		rc = img_parse(data, len, j->img_format, j->opts.base, &j->img, err);
+		store_unmap(data, len);
+		if (rc)
+			return rc;
+		if (strcmp(j->img.sha256_hex, j->image.sha256))
+			return swd_err_set(err, SWD_E_IO, "stored image %s changed on disk", j->image.path);
 		rc = job_connect(m, j, &info, 1, err);
 		if (rc)
 			return rc;
@@ -1044,7 +1054,7 @@ static void *worker(void *arg)
 				set_error(j, rc, err.msg[0] ? err.msg : swd_err_name(rc));
 			} else {
 				j->state = JOB_SUCCEEDED;
-				if (j->kind == JOB_FLASH)
+				if (j->kind == JOB_FLASH && j->img.nseg)
 					j->bytes_done = j->bytes_total = j->img.total;
 			}
 			j->finished_ms = store_now_ms();

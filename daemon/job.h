@@ -53,6 +53,7 @@ struct job_image {
 	char sha256[65];
 	char name[128];
 	char format[8];
+	char path[600];  /* the stored file; flash jobs parse it again when they start */
 };
 
 /* The target as the worker last saw it. */
@@ -96,8 +97,10 @@ void job_mgr_set_limits(struct job_mgr *m, unsigned queue_length, unsigned histo
 int job_mgr_listen(struct job_mgr *m, job_listener_fn fn, void *user);
 void job_mgr_unlisten(struct job_mgr *m, job_listener_fn fn, void *user);
 
-/* Queue a job. For JOB_FLASH img is taken over on success (and left alone
- * on failure). Errors: SWD_E_BUSY with *retry_after set when the queue is
+/* Queue a job. For JOB_FLASH img is the image as checked at submission:
+ * only its format, size and SHA-256 are kept (the job re-reads image->path
+ * when it starts, so queued jobs hold no image in memory); the caller still
+ * frees img. Errors: SWD_E_BUSY with *retry_after set when the queue is
  * full, SWD_E_BUSY with *retry_after 0 when a target operation finds the
  * probe busy, SWD_E_IO when the history cannot be written, SWD_E_NOTARGET
  * while stopping. *snapshot (may be NULL) receives the queued job. */

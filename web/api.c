@@ -205,8 +205,6 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 		sanitize_name(ji.name, sizeof(ji.name), qn ? qn : filename && *filename ? filename
 										: "upload");
 	}
-	if (o.format == IMG_BIN && !web_req_query(r, "base") && web_req_upload_kind(r) != WEB_UPLOAD_JSON)
-		o.base = 0;
 
 	/* parse and check before anything is queued */
 	rc = store_map_file(path, &data, &len, &err);
@@ -254,9 +252,10 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 			return reply_swd(r, &err);
 		}
 	}
+	store_path(api->store, ji.sha256, ji.path, sizeof(ji.path));
 	rc = job_submit(api->jobs, JOB_FLASH, &o, &img, &ji, &id, &snap, &retry, &err);
+	img_free(&img);
 	if (rc) {
-		img_free(&img);
 		if (rc == SWD_E_BUSY && retry) {
 			char ra[16];
 			snprintf(ra, sizeof(ra), "%u", retry);
