@@ -7,6 +7,11 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
+# systemd units, udev rules and the example config (status page: see web/).
+# PREFIX=/usr puts units and rules where Debian packages put theirs.
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/udev/rules.d,$(PREFIX)/lib/udev/rules.d)
+SYSCONFDIR ?= /etc
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -14,7 +19,8 @@ PKG_CONFIG ?= pkg-config
 DEB_BUILD := pkg-config gcc make libc6-dev libgpiod-dev libmicrohttpd-dev \
 	libjansson-dev libinih-dev libsystemd-dev
 DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
-	binutils-arm-none-eabi srecord gpiod python3
+	binutils-arm-none-eabi srecord gpiod python3 \
+	chromium nodejs prometheus python3-prometheus-client
 
 # libgpiod: v1 (Debian 12) or v2, chosen by pkg-config.  Point
 # GPIOD_PKG_CONFIG_PATH at another prefix to build against libgpiod v2.
@@ -150,9 +156,20 @@ bench: deps $(rel_LIB) $(BINS:%=build/rel/%) $(BENCH_BINS)
 install: all
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BINS:%=build/rel/%) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSCONFDIR)/swdflashd
+	sed 's|/usr/local/bin/swdflashd|$(BINDIR)/swdflashd|g' systemd/swdflashd.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/swdflashd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/swdflashd.service
+	install -m 0644 systemd/swdflashd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 systemd/60-swdflashd-stlink.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 0644 systemd/swdflashd.conf.example $(DESTDIR)$(SYSCONFDIR)/swdflashd/
 
 uninstall:
 	rm -f $(BINS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/swdflashd.service $(DESTDIR)$(SYSTEMDUNITDIR)/swdflashd.socket
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-swdflashd-stlink.rules
+	rm -f $(DESTDIR)$(SYSCONFDIR)/swdflashd/swdflashd.conf.example
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/swdflashd 2>/dev/null
 
 clean:
 	rm -rf build
