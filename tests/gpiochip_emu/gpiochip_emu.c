@@ -122,6 +122,8 @@ static const char *const emu_kind_names[K_NKINDS] = {
 	"line_request_v2", "get_values_v2", "set_values_v2", "set_config_v2", "other",
 };
 
+/* The mutex is recursive: the simulated chip opens and closes its state
+ * file through the interposed open()/close() while the lock is held. */
 static struct {
 	pthread_mutex_t mu;
 	int inited, touched;
@@ -140,7 +142,7 @@ static struct {
 	int v_clk, v_dio, v_rst;
 
 	uint64_t counts[K_NKINDS];
-} emu = { .mu = PTHREAD_MUTEX_INITIALIZER };
+} emu = { .mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP };
 
 /* ---- the real libc, resolved on first use ---- */
 
