@@ -39,6 +39,8 @@ cat >"$T/swdflashd.conf" <<CONF
 listen = 127.0.0.1:1
 name = bench-7
 max_body_bytes = 1M
+max_header_bytes = 16K
+connection_timeout = 2
 [probe]
 spec = gpiod:chip=/nonexistent
 refresh_ms = 500
@@ -77,6 +79,16 @@ req GET /api/v1/jobs/999999
 check "unknown job 404 JSON" [ "$ST" = 404 ] && [ "$(jget "$T/body" 'd["error"]["code"]')" = not_found ]
 req PUT /api/v1/flash
 check "wrong method 405 JSON with Allow" [ "$ST" = 405 ] && [ "$(header Allow)" = POST ]
+
+# ---- header size and idle-connection limits ----
+req GET /healthz -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)"
+check "40 KB of headers over max_header_bytes: 431" [ "$ST" = 431 ]
+check "idle connection closed after connection_timeout (2 s)" python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+t = time.monotonic(); s.settimeout(10)
+d = s.recv(1)
+sys.exit(not (d == b"" and 1.5 < time.monotonic() - t < 6))' "$PORT"
 
 # ---- 401 ----
 NOAUTH=1 req POST "/api/v1/flash" --data-binary @"$FIX/mbr_nrf52_2.4.1_mbr.hex"
