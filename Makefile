@@ -22,6 +22,9 @@ DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
 	binutils-arm-none-eabi srecord gpiod python3 \
 	chromium nodejs prometheus python3-prometheus-client
 
+# ... and the load generator the benchmark uses.
+DEB_BENCH := wrk
+
 # libgpiod: v1 (Debian 12) or v2, chosen by pkg-config.  Point
 # GPIOD_PKG_CONFIG_PATH at another prefix to build against libgpiod v2.
 GPIOD_PKG_CONFIG_PATH ?=
@@ -102,7 +105,7 @@ build/web_assets.c: $(WEB_ASSETS) web/embed.sh
 
 BINS = $(if $(wildcard daemon/cli.c),swdflash) $(if $(wildcard daemon/main.c),swdflashd)
 
-.PHONY: all deps deps-check build-config check run bench install uninstall clean
+.PHONY: all deps deps-check deps-bench build-config check run bench install uninstall clean
 all: deps $(rel_LIB) $(BINS:%=build/rel/%)
 
 # Tell the user what is missing; install it when we are root.
@@ -110,6 +113,8 @@ deps:
 	@sh tools/deps.sh $(DEB_BUILD)
 deps-check:
 	@sh tools/deps.sh $(DEB_BUILD) $(DEB_CHECK)
+deps-bench:
+	@sh tools/deps.sh $(DEB_BUILD) $(DEB_CHECK) $(DEB_BENCH)
 
 build-config:
 	@$(PKG_CONFIG) --exists $(PKGS) || { echo "missing build packages: run 'make deps'" >&2; exit 1; }
@@ -149,7 +154,7 @@ build/gpiodv2/tests/check_gpiod: build/gpiodv2/tests/check_gpiod.o $(gpiodv2_APP
 run: all
 	sh tools/run.sh
 
-bench: deps $(rel_LIB) $(BINS:%=build/rel/%) $(BENCH_BINS)
+bench: deps-bench $(rel_LIB) $(BINS:%=build/rel/%) $(BENCH_BINS)
 	@mkdir -p bench
 	sh bench/run.sh
 
