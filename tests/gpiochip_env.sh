@@ -38,7 +38,7 @@ print(v)' "$1" "$2"
 
 # OpenOCD 0.12 through libgpiod v1 on the emulated chip, the blog post's
 # configuration (linuxgpiod, GPIO25/24, target/nrf52.cfg, no work area).
-OCD_CFG='adapter driver linuxgpiod; adapter gpio swclk 25 -chip 0; adapter gpio swdio 24 -chip 0; transport select swd; set WORKAREASIZE 0; source [find target/nrf52.cfg]'
+OCD_CFG='gdb_port disabled; tcl_port disabled; telnet_port disabled; adapter driver linuxgpiod; adapter gpio swclk 25 -chip 0; adapter gpio swdio 24 -chip 0; transport select swd; set WORKAREASIZE 0; source [find target/nrf52.cfg]'
 
 ocd() { # SIMSPEC STATS LOG COMMANDS...
 	_spec=$1 _stats=$2 _log=$3
