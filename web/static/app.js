@@ -118,6 +118,9 @@
     var el = $('live');
     el.dataset.state = s;
     text($('live-text'), msg);
+    /* what is shown is only as fresh as the stream */
+    document.body.classList.toggle('stale', s !== 'live');
+    $('stale-banner').hidden = s === 'live';
   }
 
   function connect() {
@@ -172,13 +175,18 @@
     }
   }, 5000);
 
+  /* Snapshots can arrive out of order (the 202 answer to an upload after
+   * the stream already said "running"): never go back in a job's life. */
+  var RANK = { queued: 0, running: 1 };
+  function rank(st) { return st in RANK ? RANK[st] : 2; }
   function onJob(j, progress) {
     if (!j || j.id == null) return;
-    var old = state.jobs.get(j.id) || {};
-    var merged = Object.assign({}, old, j);
+    var old = state.jobs.get(j.id);
+    if (old && rank(j.state) < rank(old.state)) return;
+    var merged = Object.assign({}, old || {}, j);
     state.jobs.set(j.id, merged);
     if (progress) sampleRate(merged);
-    if (!progress) renderJobs();
+    if (!progress || !old || old.state !== merged.state) renderJobs();
     renderRunning();
   }
 
@@ -196,7 +204,7 @@
       st = 'disconnected'; icon = '✖';
       msg = 'No target' + (t.error ? ': ' + t.error : '');
     } else if (locked) {
-      st = 'locked'; icon = '🔒'; msg = 'Connected, locked (APPROTECT): recover to unlock';
+      st = 'locked'; icon = '⚠'; msg = 'Connected, LOCKED (APPROTECT): recover to unlock';
     } else {
       st = 'connected'; icon = '✔'; msg = 'Connected';
     }
@@ -213,7 +221,7 @@
     text($('t-ram'), ram ? fmtBytes(ram) : unknown);
     var dev = pick(t, ['device_id', 'info.device_id']);
     text($('t-devid'), dev != null && dev !== 0 && dev !== '' ? hex(dev, 16) : unknown);
-    text($('t-lock'), !connected ? '–' : locked ? '🔒 locked' : '🔓 open');
+    text($('t-lock'), !connected ? '–' : locked ? '⚠ locked (APPROTECT)' : '✔ open');
   }
 
   /* ---------- jobs ---------- */
@@ -229,6 +237,7 @@
   function sortedJobs() {
     return Array.from(state.jobs.values()).sort(function (a, b) { return b.id - a.id; });
   }
+  function cell(td, label) { td.dataset.label = label; return td; }
   function renderJobs() {
     var body = $('jobs-body');
     var list = sortedJobs().slice(0, JOBS_SHOWN);
@@ -242,25 +251,29 @@
       var tr = h('tr');
       tr.dataset.jobId = j.id;
       tr.dataset.state = j.state;
-      tr.appendChild(h('td', 'num', j.id));
-      var tdr = h('td');
+      tr.appendChild(cell(h('td', 'num', j.id), '#'));
+      var tdr = cell(h('td'), 'Result');
       var r = h('span', 'res ' + j.state);
       r.appendChild(h('span', null, resultIcon(j.state)));
       r.appendChild(h('span', null, j.state));
       tdr.appendChild(r);
       tr.appendChild(tdr);
-      var tdf = h('td', 'fw');
+      var tdf = cell(h('td', 'fw'), 'Firmware');
       tdf.appendChild(h('div', null, jobName(j)));
       if (j.error && (j.error.message || j.error.code))
         tdf.appendChild(h('div', 'err', j.error.message || j.error.code));
       tr.appendChild(tdf);
       var sha = j.image && j.image.sha256;
-      var tds = h('td', 'mono', sha ? sha.slice(0, 12) : '–');
+      var tds = cell(h('td', 'mono', sha ? sha.slice(0, 12) : '–'), 'SHA-256');
       if (sha) tds.title = sha;
       tr.appendChild(tds);
-      tr.appendChild(h('td', 'num', j.duration_ms != null ? fmtDuration(j.duration_ms) : '–'));
-      tr.appendChild(h('td', 'num small',
-        fmtTime(pick(j, ['finished_at', 'ended_at', 'finished', 'started_at', 'created_at', 'created']))));
+      var active = j.state === 'running' || j.state === 'queued';
+      tr.appendChild(cell(h('td', 'num', !active && j.duration_ms != null ? fmtDuration(j.duration_ms) : '–'),
+        'Duration'));
+      var fin = pick(j, ['finished_at']);
+      tr.appendChild(cell(h('td', 'num small', fin ? fmtTime(fin)
+        : (j.started_at ? 'started ' + fmtTime(j.started_at) : 'queued ' + fmtTime(j.created_at))),
+        'Finished'));
       body.appendChild(tr);
     });
   }
@@ -293,7 +306,20 @@
     $('job-running').hidden = !run;
     text($('j-queue'), queued);
     if (!run) {
-      text($('job-idle'), queued ? queued + ' job(s) queued.' : 'No job running.');
+      var last = list.find(function (j) { return j.state !== 'queued'; });
+      var idle = $('job-idle');
+      idle.textContent = '';
+      idle.appendChild(h('div', null, queued ? queued + ' job(s) queued.' : 'No job running.'));
+      if (last) {
+        var p = h('div', 'last');
+        p.appendChild(document.createTextNode('Last: #' + last.id + ' ' + jobName(last) + ' '));
+        var r = h('span', 'res ' + last.state);
+        r.appendChild(h('span', null, resultIcon(last.state)));
+        r.appendChild(h('span', null, last.state));
+        p.appendChild(r);
+        if (last.duration_ms != null) p.appendChild(document.createTextNode(' in ' + fmtDuration(last.duration_ms)));
+        idle.appendChild(p);
+      }
       return;
     }
     text($('j-name'), jobName(run));

@@ -1,0 +1,95 @@
+#!/bin/sh
+# The status page in a real browser: Debian's chromium, headless, driven by
+# playwright-core from npm (installed into build/node/ when missing), against
+# the real daemon with --probe sim. tests/web/browser.mjs does the clicking;
+# this script owns the daemon (start, restart on request) and the fixtures.
+# Screenshots: build/screenshots/*.png.
+. tests/daemon_lib.sh
+
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || { echo "chromium not installed (make deps-check)"; exit 77; }
+command -v node >/dev/null 2>&1 || { echo "node not installed (make deps-check)"; exit 77; }
+NODEDIR=$(pwd)/build/node
+if [ ! -f "$NODEDIR/node_modules/playwright-core/package.json" ]; then
+	command -v npm >/dev/null 2>&1 || { echo "npm not installed: cannot fetch playwright-core"; exit 77; }
+	mkdir -p "$NODEDIR"
+	[ -f "$NODEDIR/package.json" ] || echo '{"private": true}' >"$NODEDIR/package.json"
+	echo "installing playwright-core into $NODEDIR"
+	# playwright-core brings no browser of its own: it drives /usr/bin/chromium
+	(cd "$NODEDIR" && npm install --no-audit --no-fund --loglevel=error playwright-core) ||
+		{ echo "npm install playwright-core failed (no registry?)"; exit 77; }
+fi
+
+SHOTS=$(pwd)/build/screenshots
+mkdir -p "$SHOTS"
+rm -f "$SHOTS"/*.png
+
+STATION="Bench 3 (test)"
+TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s\n' "$TOKEN" >"$T/token"
+cat >"$T/conf" <<EOF
+[server]
+name = $STATION
+EOF
+STATE=$T/chip.bin
+PROBE="sim:part=nrf52840,state=$STATE"
+
+# fixtures: a good image, another one that needs an erase over the first,
+# a 1 MiB random image (long enough to watch), a malformed HEX
+cp "$FIX/s140_nrf52_6.1.1_softdevice.hex" "$T/s140_nrf52_6.1.1_softdevice.hex"
+cp "$FIX/s132_nrf52_6.1.1_softdevice.hex" "$T/s132_nrf52_6.1.1_softdevice.hex"
+head -c 1048576 /dev/urandom >"$T/app-1MiB.bin"
+# line 3 ends in checksum 0x50: make it 0x51
+sed '3s/50\(\r*\)$/51\1/' "$FIX/mbr_nrf52_2.4.1_mbr.hex" >"$T/broken-checksum.hex"
+cmp -s "$FIX/mbr_nrf52_2.4.1_mbr.hex" "$T/broken-checksum.hex" && { echo "could not break the checksum"; exit 1; }
+FIXTURE_SHA=$(sha256sum "$T/s140_nrf52_6.1.1_softdevice.hex" | cut -c1-64)
+
+dstart d1 --probe "$PROBE" --token-file "$T/token" --config "$T/conf" || exit 1
+# what the API itself says about the bad image
+req POST "/api/v1/flash" --data-binary @"$T/broken-checksum.hex"
+[ "$ST" = 422 ] || { echo "bad image answered $ST, expected 422"; cat "$T/body"; exit 1; }
+BAD_MESSAGE=$(jget "$T/body" 'd["error"]["message"]')
+echo "parser message: $BAD_MESSAGE"
+
+# the restart helper: browser.mjs writes $T/restart.req, we restart the
+# daemon on the same port and write $T/restart.done; then $T/restart.req.flash
+# asks for a job queued with curl
+(
+	trap - EXIT
+	while [ ! -e "$T/restart.req" ]; do sleep 0.1; done
+	echo "restart requested"
+	kill -TERM "$DPID"; wait "$DPID" 2>/dev/null
+	cp "$T/d1.log" "$T/d0.log"
+	sleep 1.5   # long enough for the page to notice
+	dstart d1 --probe "$PROBE" --token-file "$T/token" --config "$T/conf" --listen "127.0.0.1:$PORT" ||
+		{ echo "restart failed"; exit 1; }
+	echo "$DPID" >"$T/dpid2"
+	touch "$T/restart.done"
+	while [ ! -e "$T/restart.req.flash" ]; do sleep 0.1; done
+	curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$FIX/mbr_nrf52_2.4.1_mbr.hex" \
+		"$URL/api/v1/flash?name=after-restart&wait=1"
+	wait "$DPID"
+) &
+HELPER=$!
+
+URL=$URL TOKEN=$TOKEN STATION=$STATION SHOTS=$SHOTS PROFILE=$T/profile \
+FIXTURE=$T/s140_nrf52_6.1.1_softdevice.hex FIXTURE_SHA=$FIXTURE_SHA \
+FIXTURE_OTHER=$T/s132_nrf52_6.1.1_softdevice.hex BIG=$T/app-1MiB.bin \
+BAD=$T/broken-checksum.hex BAD_MESSAGE=$BAD_MESSAGE \
+RESTART_REQ=$T/restart.req RESTART_DONE=$T/restart.done CHROMIUM=$CHROMIUM \
+PLAYWRIGHT_FROM=$NODEDIR/package.json \
+	timeout 300 node tests/web/browser.mjs
+rc=$?
+
+# stop whichever daemon runs now; the helper exits with it
+[ -f "$T/dpid2" ] && kill -TERM "$(cat "$T/dpid2")" 2>/dev/null
+kill -TERM "$DPID" 2>/dev/null
+kill "$HELPER" 2>/dev/null
+wait "$HELPER" 2>/dev/null
+DPID=
+if cat "$T"/d0.log "$T"/d1.log 2>/dev/null | grep -q 'Sanitizer\|runtime error:'; then
+	echo "sanitizer report:"; cat "$T"/d0.log "$T"/d1.log | sed -n '/Sanitizer\|runtime error/,$p' | head -n 40
+	rc=1
+fi
+ls -l "$SHOTS"
+exit $rc
