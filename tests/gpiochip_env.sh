@@ -10,7 +10,7 @@
 #   skip/fail MSG              exit 77 / 1 with MSG on the last line
 
 top=$(pwd)
-EMU_SO=$top/build/gpiochip_emu.so
+EMU_SO=${GPIOCHIP_EMU_SO:-$top/build/gpiochip_emu.so}
 FIX=${SWDFLASH_FIXTURES:-../shared/fixtures}
 
 skip() { echo "$*"; exit 77; }
