@@ -1,0 +1,25 @@
+#!/bin/sh
+# Server-Sent Events (GET /api/v1/events) against the real daemon with a
+# locked simulated nRF52840: see tests/web/sse.py for what is checked.
+. tests/daemon_lib.sh
+
+cat >"$T/conf" <<EOF
+[server]
+name = SSE bench
+EOF
+head -c 1048576 /dev/urandom >"$T/big.bin"
+PROBE="sim:part=nrf52840,locked=1,state=$T/chip.bin"
+
+dstart s --probe "$PROBE" --config "$T/conf" 2>/dev/null
+# a locked chip is "connected" for dstart's wait; start anyway if it said not
+[ -n "$DPID" ] || exit 1
+/usr/bin/python3 tests/web/sse.py "$URL" "" "$T/big.bin" "$FIX/mbr_nrf52_2.4.1_mbr.hex" first "$T/sse.json"
+check "events: hello, ids, target, progress, resume, many and stuck clients" [ $? -eq 0 ]
+curl -s "$URL/metrics" | grep '^swdflashd_event' | sed 's/^/     /'
+dstop || bad "daemon stopped cleanly"
+
+dstart s --probe "$PROBE" --config "$T/conf" --listen "127.0.0.1:$PORT" || exit 1
+/usr/bin/python3 tests/web/sse.py "$URL" "" "$T/big.bin" "$FIX/mbr_nrf52_2.4.1_mbr.hex" second "$T/sse.json"
+check "events after a restart" [ $? -eq 0 ]
+dstop || bad "daemon stopped cleanly"
+finish
