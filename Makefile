@@ -143,6 +143,9 @@ tests-extra: build/gpiochip_emu.so
 build/gpiochip_emu.so: $(EMU_SRCS) $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(EMU_SRCS) -ldl -lpthread -lm
+tests-extra: build/check/tests/gpiod_trace
+build/check/tests/gpiod_trace: build/check/tests/gpiod_trace.o $(check_APP) $(check_LIB)
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
 # The libgpiod v2 build: tests/gpiod-v2.sh unpacks bookworm-backports'
 # libgpiod-dev/libgpiod3 into build/gpiod-v2/ and builds build/gpiodv2/swdflash.
