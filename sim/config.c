@@ -4,7 +4,6 @@
  * u32 UICR size, u32 0, then flash and UICR bytes. Written to a temporary
  * file in the same directory, fsynced and renamed over the old one. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -174,41 +173,15 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int read_all(int fd, void *buf, size_t n)
-{
-	uint8_t *b = buf;
-	while (n) {
-		ssize_t r = read(fd, b, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const uint8_t *b = buf;
-	while (n) {
-		ssize_t r = write(fd, b, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
+/* stdio, not open(2): glibc's fopen does not go through an interposed
+ * open(), so the simulator also works inside an LD_PRELOAD shim that
+ * wraps open() (tests/gpiochip_emu). */
 
 /* 1 loaded, 0 no file (blank chip), -1 error. */
 static int load_state(struct sim_chip *c, char *err, size_t errlen)
 {
-	int fd = open(c->state_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	FILE *f = fopen(c->state_path, "rbe");
+	if (!f) {
 		if (errno == ENOENT)
 			return 0;
 		seterr(err, errlen, "sim: cannot open %s: %s", c->state_path, strerror(errno));
@@ -216,7 +189,7 @@ static int load_state(struct sim_chip *c, char *err, size_t errlen)
 	}
 	uint8_t h[STATE_HDR];
 	int rc = -1;
-	if (read_all(fd, h, sizeof h) || memcmp(h, STATE_MAGIC, 8)) {
+	if (fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, STATE_MAGIC, 8)) {
 		seterr(err, errlen, "sim: %s is not a simulator state file", c->state_path);
 		goto out;
 	}
@@ -230,13 +203,13 @@ static int load_state(struct sim_chip *c, char *err, size_t errlen)
 		seterr(err, errlen, "sim: %s has the wrong sizes", c->state_path);
 		goto out;
 	}
-	if (read_all(fd, c->flash, fsz) || read_all(fd, c->uicr, usz)) {
+	if (fread(c->flash, 1, fsz, f) != fsz || fread(c->uicr, 1, usz, f) != usz) {
 		seterr(err, errlen, "sim: %s is truncated", c->state_path);
 		goto out;
 	}
 	rc = 1;
 out:
-	close(fd);
+	fclose(f);
 	return rc;
 }
 
@@ -249,8 +222,8 @@ int sim_chip_save(struct sim_chip *c)
 	if (!tmp)
 		return -1;
 	snprintf(tmp, n + 32, "%s.tmp.%ld", c->state_path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	FILE *f = fopen(tmp, "wbe");
+	if (!f) {
 		free(tmp);
 		return -1;
 	}
@@ -260,13 +233,17 @@ int sim_chip_save(struct sim_chip *c)
 	put32(h + 12, c->pi->flash_size);
 	put32(h + 16, SIM_UICR_SIZE);
 	put32(h + 20, 0);
-	int bad = write_all(fd, h, sizeof h) || write_all(fd, c->flash, c->pi->flash_size) ||
-		write_all(fd, c->uicr, SIM_UICR_SIZE) || fsync(fd);
-	if (close(fd))
+	int bad = fwrite(h, 1, sizeof h, f) != sizeof h ||
+		fwrite(c->flash, 1, c->pi->flash_size, f) != c->pi->flash_size ||
+		fwrite(c->uicr, 1, SIM_UICR_SIZE, f) != SIM_UICR_SIZE ||
+		fflush(f) || fsync(fileno(f));
+	if (fclose(f))
 		bad = 1;
 	if (bad || rename(tmp, c->state_path)) {
+		int e = errno;
 		unlink(tmp);
 		free(tmp);
+		errno = e;
 		return -1;
 	}
 	free(tmp);

@@ -30,13 +30,15 @@
  * DP answers FAULT to everything but a DPIDR read until it gets one (as
  * ST's Cortex-M4 SW-DP documents, RM0090 38.8.3). The all-ones "requests"
  * inside a line reset and the JTAG-to-SWD select sequence between two line
- * resets are not counted as protocol errors. */
+ * resets are not counted as protocol errors. After a line reset followed
+ * by the SWD-to-JTAG sequence 0xE73C (OpenOCD sends it when it quits) the
+ * DP ignores the wire until the next line reset, as an SWJ-DP does. */
 #include <string.h>
 #include <time.h>
 
 #include "sim_internal.h"
 
-enum { ST_IDLE, ST_HDR, ST_READ, ST_WRITE, ST_WF, ST_SKIP };
+enum { ST_IDLE, ST_HDR, ST_READ, ST_WRITE, ST_WF, ST_SKIP, ST_DESEL };
 
 #define DPIDR_VALUE 0x2BA01477u
 #define LINE_RESET_ONES 50u
@@ -322,7 +324,13 @@ static inline void rise(struct sim_chip *c, unsigned lvl, unsigned hd)
 	if (c->jts_bits < JTS_OFF) {
 		if (c->jts_bits < 16)
 			c->jts_val |= lvl << c->jts_bits;
-		c->jts_bits++;
+		if (++c->jts_bits == 16 && c->jts_val == 0xE73Cu) {
+			/* SWD-to-JTAG: the DP leaves SWD until the next line reset */
+			c->cnt.protocol_errors = c->jts_perr;
+			c->perr_ff = 0;
+			c->st = ST_DESEL;
+			c->tdrive = 0;
+		}
 	}
 	c->pos++;
 	switch (c->st) {
@@ -385,6 +393,8 @@ static inline void rise(struct sim_chip *c, unsigned lvl, unsigned hd)
 				c->postw = (c->req & 4u) ? 0 : 33;
 			}
 		}
+		break;
+	case ST_DESEL:
 		break;
 	default: /* ST_SKIP */
 		if (c->postw)

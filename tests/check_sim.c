@@ -365,6 +365,16 @@ START_TEST(t_jtag_to_swd)
 	ck_assert_uint_eq(rd(c, DP, DP_IDR), 0x2BA01477u);
 	ck_assert_uint_eq(sim_counters(c)->protocol_errors, 0);
 	ck_assert_uint_eq(sim_counters(c)->line_resets, 2);
+	/* SWD-to-JTAG (OpenOCD at exit): the DP ignores the wire afterwards */
+	sim_seq_out(c, 0xFFFFFFFFu, 32);
+	sim_seq_out(c, 0xFFFFFFu, 24);
+	sim_seq_out(c, 0xE73C, 16);
+	uint32_t v;
+	ck_assert_uint_eq(xfer(c, DP, RD, DP_IDR, &v), NOACK);
+	sim_seq_out(c, 0x5A5A3C3Cu, 32);
+	ck_assert_uint_eq(sim_counters(c)->protocol_errors, 0);
+	line_reset(c);
+	ck_assert_uint_eq(rd(c, DP, DP_IDR), 0x2BA01477u);
 	sim_chip_free(c);
 }
 END_TEST
