@@ -92,4 +92,5 @@ if cat "$T"/d0.log "$T"/d1.log 2>/dev/null | grep -q 'Sanitizer\|runtime error:'
 	rc=1
 fi
 ls -l "$SHOTS"
+[ $rc -eq 0 ] && echo "browser test passed" || echo "browser test failed (exit $rc)"
 exit $rc
