@@ -5,8 +5,13 @@
  * increment is not implemented, as on the Cortex-M4 AHB-AP: AddrInc=2
  * reads back as 0), TAR, DRW, BD0-3 (TAR[31:4] + 4n, no increment), CFG 0,
  * BASE 0xE00FF003 (ROM table present, ADIv5 format). TAR auto-increment
- * only carries through TAR[9:0] (ADIv5 guarantees no more; OpenOCD
- * reprograms TAR at every 1 KiB boundary).
+ * carries through TAR[11:0] and wraps inside the 4 KiB block: ADIv5 only
+ * guarantees 10 bits, but the Cortex-M3/M4 AHB-AP has 12, and tools rely
+ * on it: OpenOCD's cortex_m.c marks the M3 and M4 with
+ * CORTEX_M_F_TAR_AUTOINCR_BLOCK_4K and re-arms TAR only every 4 KiB on
+ * them (its verify reads across 1 KiB boundaries fail on a 1 KiB wrap),
+ * and pyOCD assumes a 4 KiB wrap for IDR 0x24770011 (AP_4K_WRAP). A host
+ * that re-arms TAR every 1 KiB works either way.
  *
  * A bus error on an access completes the access with STICKYERR set in
  * CTRL/STAT, so the next AP access answers FAULT until ABORT.STKERRCLR.
@@ -85,7 +90,7 @@ static void tar_advance(struct sim_chip *c)
 	if ((c->csw & CSW_ADDRINC_MASK) != (1u << 4))
 		return;
 	uint32_t inc = csw_bytes(c->csw);
-	c->tar = (c->tar & ~0x3FFu) | ((c->tar + inc) & 0x3FFu);
+	c->tar = (c->tar & ~0xFFFu) | ((c->tar + inc) & 0xFFFu);
 }
 
 static uint32_t ahb_read(struct sim_chip *c, unsigned reg)

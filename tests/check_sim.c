@@ -512,23 +512,29 @@ START_TEST(t_csw_sizes_tar_wrap)
 	ck_assert_uint_eq(rd(c, DP, DP_RDBUFF), 0x20000044u);  /* +2 */
 	rd(c, AP, AP_CSW);
 	ck_assert_uint_eq(rd(c, DP, DP_RDBUFF) & 0x7Fu, 0x51u); /* DeviceEn, inc, 16 bit */
-	/* 32-bit, wrap inside 1 KiB */
+	/* 32-bit: carries across 1 KiB, wraps inside the 4 KiB block
+	 * (Cortex-M4 AHB-AP, see sim/ap.c) */
 	wr(c, AP, AP_CSW, 0x23000012u);
-	wr(c, AP, AP_TAR, 0x200007FCu);
+	wr(c, AP, AP_TAR, 0x200003FCu);
+	wr(c, AP, AP_DRW, 0x03030303u);
+	wr(c, AP, AP_DRW, 0x04040404u);
+	ck_assert_uint_eq(peek32(c, 0x200003FCu), 0x03030303u);
+	ck_assert_uint_eq(peek32(c, 0x20000400u), 0x04040404u);
+	wr(c, AP, AP_TAR, 0x20001FFCu);
 	wr(c, AP, AP_DRW, 0x01010101u);
 	wr(c, AP, AP_DRW, 0x02020202u);
-	ck_assert_uint_eq(peek32(c, 0x200007FCu), 0x01010101u);
-	ck_assert_uint_eq(peek32(c, 0x20000400u), 0x02020202u);
-	ck_assert_uint_eq(peek32(c, 0x20000800u), 0);
+	ck_assert_uint_eq(peek32(c, 0x20001FFCu), 0x01010101u);
+	ck_assert_uint_eq(peek32(c, 0x20001000u), 0x02020202u);
+	ck_assert_uint_eq(peek32(c, 0x20002000u), 0);
 	rd(c, AP, AP_TAR);
-	ck_assert_uint_eq(rd(c, DP, DP_RDBUFF), 0x20000404u);
+	ck_assert_uint_eq(rd(c, DP, DP_RDBUFF), 0x20001004u);
 	/* BD0..3: TAR[31:4] + 4n, no increment */
 	wr(c, AP, AP_TAR, 0x20000100u);
 	sel(c, 0, 1);
 	wr(c, AP, 2, 0xB2B2B2B2u);   /* BD2 */
 	sel(c, 0, 0);
 	ck_assert_uint_eq(peek32(c, 0x20000108u), 0xB2B2B2B2u);
-	ck_assert_uint_eq(rd(c, AP, AP_TAR), 0x20000404u); /* posted value */
+	ck_assert_uint_eq(rd(c, AP, AP_TAR), 0x20001004u); /* posted value */
 	ck_assert_uint_eq(rd(c, DP, DP_RDBUFF), 0x20000100u);
 	sim_chip_free(c);
 }
