@@ -485,11 +485,16 @@ void sim_fault_wait(struct sim_chip *c, unsigned n)
 	c->fault_wait = n;
 }
 
+/* Counts requests that get an ACK (any), so DPIDR reads count too. */
 void sim_fault_fault_at(struct sim_chip *c, uint64_t nth)
 {
 	c->fault_at_xfer = nth ? c->xfers + nth : 0;
 }
 
+/* Cycle n from now is the one whose rising edge is the nth from now. On a
+ * target-driven or undriven cycle the host samples the inverted level; on a
+ * host-driven cycle the target samples the inverted level (a glitch on the
+ * wire in either direction). */
 void sim_fault_flip_cycle(struct sim_chip *c, uint64_t nth)
 {
 	c->flip_at = nth ? c->cnt.cycles + nth : 0;
