@@ -20,6 +20,7 @@
 #include "../nrf52/nrf52.h"
 #include "../swd/probe.h"
 #include "errmap.h"
+#include "parse.h"
 #include "progress.h"
 
 #define CLI_DEFAULT_PROBE "gpiod"
@@ -205,29 +206,6 @@ static json_t *cli_info_json(const struct nrf52_info *in)
 
 /* ---- argument parsing ---- */
 
-static int cli_parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -1;
-	if (*end == 'k' || *end == 'K') {
-		v *= 1024;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v *= 1024 * 1024;
-		end++;
-	}
-	if (*end || v > 0xFFFFFFFFULL)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
 
 struct cli_flag {
 	const char *name;
@@ -418,7 +396,7 @@ static int cli_load_image(struct cli *c, struct img *img)
 	if (c->o.format && (fmt = img_format_from_name(c->o.format)) < 0)
 		return cli_usage_error(c, "unknown image format '%s' (auto, hex, uf2, elf, bin)",
 				       c->o.format);
-	if (c->o.base && cli_parse_u32(c->o.base, &base))
+	if (c->o.base && parse_u32(c->o.base, &base))
 		return cli_usage_error(c, "bad --base '%s'", c->o.base);
 	if (c->o.base && fmt != IMG_BIN && fmt != IMG_AUTO)
 		return cli_usage_error(c, "--base applies to raw binary images only%s", NULL);
@@ -598,7 +576,7 @@ static int cmd_erase(struct cli *c)
 		if (!colon)
 			return cli_usage_error(c, "bad --range '%s' (START:END)", c->o.range);
 		*colon = '\0';
-		if (cli_parse_u32(buf, &start) || cli_parse_u32(colon + 1, &end) || end <= start)
+		if (parse_u32(buf, &start) || parse_u32(colon + 1, &end) || end <= start)
 			return cli_usage_error(c, "bad --range '%s' (START:END, END > START)",
 					       c->o.range);
 	}
@@ -721,9 +699,9 @@ static int cmd_read(struct cli *c)
 
 	if ((rc = cli_npos(c, 2, "ADDRESS LENGTH")))
 		return rc;
-	if (cli_parse_u32(c->o.pos[0], &addr))
+	if (parse_u32(c->o.pos[0], &addr))
 		return cli_usage_error(c, "bad ADDRESS '%s'", c->o.pos[0]);
-	if (cli_parse_u32(c->o.pos[1], &len) || len == 0)
+	if (parse_u32(c->o.pos[1], &len) || len == 0)
 		return cli_usage_error(c, "bad LENGTH '%s'", c->o.pos[1]);
 	if ((uint64_t)addr + len > 0x100000000ULL)
 		return cli_usage_error(c, "ADDRESS + LENGTH is past 4 GiB%s", NULL);

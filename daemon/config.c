@@ -1,4 +1,5 @@
 #include "config.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -25,37 +26,12 @@ void dcfg_defaults(struct dcfg *c)
 	c->max_read_bytes = 4 * 1024 * 1024;
 }
 
-int dcfg_parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		return -1;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -1;
-	if (*end == 'k' || *end == 'K') {
-		v *= 1024;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v *= 1024 * 1024;
-		end++;
-	}
-	if (*end == 'i' && (end[1] == 'B' || end[1] == 'b'))
-		end += 2;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 {
 	uint64_t v;
 
-	if (dcfg_parse_size(s, &v) || v < lo || v > hi)
+	if (parse_size(s, &v) || v < lo || v > hi)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
@@ -105,7 +81,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	else if (KEY("server", "max_header_bytes"))
 		bad = parse_uint(value, 4096, 16 * 1024 * 1024, &c->max_header_bytes);
 	else if (KEY("server", "max_body_bytes")) {
-		bad = dcfg_parse_size(value, &sz) || sz < 1024;
+		bad = parse_size(value, &sz) || sz < 1024;
 		if (!bad)
 			c->max_body_bytes = sz;
 	} else if (KEY("server", "connection_timeout"))
@@ -121,7 +97,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	else if (KEY("jobs", "stop_timeout"))
 		bad = parse_uint(value, 0, 3600, &c->stop_timeout);
 	else if (KEY("jobs", "max_read_bytes")) {
-		bad = dcfg_parse_size(value, &sz) || sz < 4 || sz > 64 * 1024 * 1024;
+		bad = parse_size(value, &sz) || sz < 4 || sz > 64 * 1024 * 1024;
 		if (!bad)
 			c->max_read_bytes = sz;
 	} else if (KEY("auth", "token_file"))

@@ -50,7 +50,5 @@ void dcfg_defaults(struct dcfg *c);
  * file is an error only when must_exist. Errors name the line. */
 int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct swd_err *err);
 void dcfg_apply_flags(struct dcfg *c, const struct dcfg_flags *f);
-/* Parse "1.5M", "64K", "4096". */
-int dcfg_parse_size(const char *s, uint64_t *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dlog.h"
+#include "parse.h"
 
 struct store {
 	pthread_mutex_t lock;
@@ -75,15 +76,6 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-static int is_sha_name(const char *s)
-{
-	if (strlen(s) != 64)
-		return 0;
-	for (int i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
 
 static int meta_from_json(json_t *o, struct store_meta *m)
 {
@@ -91,7 +83,7 @@ static int meta_from_json(json_t *o, struct store_meta *m)
 	const char *fmt = json_string_value(json_object_get(o, "format"));
 	const char *name = json_string_value(json_object_get(o, "name"));
 
-	if (!sha || !is_sha_name(sha) || !fmt)
+	if (!sha || !parse_is_sha256_hex(sha) || !fmt)
 		return -1;
 	memset(m, 0, sizeof(*m));
 	snprintf(m->sha256, sizeof(m->sha256), "%s", sha);
@@ -164,7 +156,7 @@ static void load_index(struct store *s)
 			continue;
 		memcpy(name, e->d_name, 64);
 		name[64] = '\0';
-		if (!is_sha_name(name))
+		if (!parse_is_sha256_hex(name))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", s->images, name);
 		if (stat(p, &st)) {
@@ -285,7 +277,7 @@ int store_commit(struct store *s, int fd, const char *tmp_path, const struct sto
 	struct stat st;
 	int rc = 0;
 
-	if (!is_sha_name(m->sha256)) {
+	if (!parse_is_sha256_hex(m->sha256)) {
 		close(fd);
 		unlink(tmp_path);
 		return swd_err_set(err, SWD_E_ARG, "bad image name");

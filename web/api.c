@@ -9,6 +9,7 @@
 
 #include "../daemon/dlog.h"
 #include "../daemon/errmap.h"
+#include "../daemon/parse.h"
 #include "../nrf52/image.h"
 
 #define API_DEFAULT_LIST 100
@@ -30,20 +31,6 @@ static int parse_bool_opt(struct web_request *r, const char *key, int *out)
 	return 0;
 }
 
-static int parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > 0xFFFFFFFFULL)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
 
 /* Fills opts from the query (or small form fields). On error replies and
  * returns 1 with *ret set. */
@@ -122,15 +109,6 @@ static enum MHD_Result reply_job(struct web_api *api, struct web_request *r, uin
 	return web_reply_json(r, code ? (unsigned)errmap_http_status(code) : MHD_HTTP_OK, snap);
 }
 
-static int is_sha_hex(const char *s)
-{
-	if (strlen(s) != 64)
-		return 0;
-	for (int i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
 
 static void sanitize_name(char *dst, size_t n, const char *src)
 {
@@ -185,7 +163,7 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 		}
 		if (!strncmp(ref, "sha256:", 7))
 			ref += 7;
-		if (!is_sha_hex(ref) || store_lookup(api->store, ref, &meta)) {
+		if (!parse_is_sha256_hex(ref) || store_lookup(api->store, ref, &meta)) {
 			ret = web_reply_error(r, 404, "not_found", "no uploaded image sha256:%.64s", ref);
 			json_decref(j);
 			return ret;

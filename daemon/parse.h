@@ -1,0 +1,17 @@
+/* parse: the number and name syntax shared by the CLI, the config file and
+ * the HTTP query strings, so that "0x27000", "4M" and a SHA-256 name mean
+ * the same thing everywhere. */
+#ifndef DAEMON_PARSE_H
+#define DAEMON_PARSE_H
+
+#include <stdint.h>
+
+/* Unsigned integer, decimal or 0x-hex, with an optional K or M suffix
+ * (KiB, MiB; "KiB"/"MiB" also accepted). 0, or -1 on junk/overflow. */
+int parse_size(const char *s, uint64_t *out);
+/* The same, limited to 32 bits (addresses, lengths). */
+int parse_u32(const char *s, uint32_t *out);
+/* 1 when s is 64 lower-case hex digits (a stored image's name). */
+int parse_is_sha256_hex(const char *s);
+
+#endif
