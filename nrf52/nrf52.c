@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NRF52_READ_CHUNK 1024U       /* TAR auto-increment is only guaranteed over 1 KiB */
 #define NRF52_HALT_TIMEOUT_US 100000U
 #define NRF52_RESET_TIMEOUT_US 600000U   /* probe-rs cortex_m_reset_system */
 #define NRF52_ERASEALL_TIMEOUT_US 15000000U /* pyOCD nRF52 mass erase */
@@ -104,50 +103,18 @@ static void nrf52_forget(struct nrf52 *n)
 
 /* ---- memory blocks ---- */
 
+/* The DAP splits blocks at 1 KiB TAR boundaries and names the failing
+ * range in its error, so these are thin typed wrappers. */
 int nrf52_read_words(struct nrf52 *n, uint32_t addr, uint32_t *buf, size_t nwords,
 		     struct swd_err *err)
 {
-	uint8_t *p = (uint8_t *)buf;
-	size_t left = nwords * 4;
-
-	while (left) {
-		size_t chunk = NRF52_READ_CHUNK - (addr & (NRF52_READ_CHUNK - 1));
-		int rc;
-
-		if (chunk > left)
-			chunk = left;
-		rc = n->dap->ops->mem_read(n->dap->ctx, addr, p, chunk, 4, err);
-		if (rc)
-			return swd_err_prefix(err, "reading 0x%08x-0x%08x", addr,
-					      (uint32_t)(addr + chunk - 1));
-		addr += (uint32_t)chunk;
-		p += chunk;
-		left -= chunk;
-	}
-	return 0;
+	return n->dap->ops->mem_read(n->dap->ctx, addr, buf, nwords * 4, 4, err);
 }
 
 int nrf52_write_words(struct nrf52 *n, uint32_t addr, const uint32_t *buf, size_t nwords,
 		      struct swd_err *err)
 {
-	const uint8_t *p = (const uint8_t *)buf;
-	size_t left = nwords * 4;
-
-	while (left) {
-		size_t chunk = NRF52_READ_CHUNK - (addr & (NRF52_READ_CHUNK - 1));
-		int rc;
-
-		if (chunk > left)
-			chunk = left;
-		rc = n->dap->ops->mem_write(n->dap->ctx, addr, p, chunk, 4, err);
-		if (rc)
-			return swd_err_prefix(err, "writing 0x%08x-0x%08x", addr,
-					      (uint32_t)(addr + chunk - 1));
-		addr += (uint32_t)chunk;
-		p += chunk;
-		left -= chunk;
-	}
-	return 0;
+	return n->dap->ops->mem_write(n->dap->ctx, addr, buf, nwords * 4, 4, err);
 }
 
 /* ---- NVMC ---- */
