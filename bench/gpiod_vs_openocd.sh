@@ -47,7 +47,7 @@ run() { # tool image label
 	S=$T/$name.$tool.state
 	cp "$T/prefill.state" "$S"
 	st=$T/$name.$tool.json
-	t0=$(date +%s.%N)
+	t0=$(date +%s%N)
 	case $tool in
 	openocd)
 		base=; case $img in *.bin) base=0x0 ;; esac
@@ -65,7 +65,7 @@ run() { # tool image label
 			--probe gpiod flash "$img" "$@" >"$T/$name.sw2.log" 2>&1 ||
 			{ cat "$T/$name.sw2.log"; return 1; } ;;
 	esac
-	echo "$(date +%s.%N) - $t0" | bc >"$T/$name.$tool.wall"
+	echo $(( $(date +%s%N) - t0 )) >"$T/$name.$tool.wall"
 	# Both must leave the image on the chip.
 	set -- ; case $img in *.bin) set -- --base 0 ;; esac
 	$SW_V1 --probe "sim:part=nrf52840,state=$S" verify "$img" "$@" >/dev/null 2>&1 ||
@@ -82,16 +82,15 @@ done
 [ $status -eq 0 ] || exit 1
 
 python3 - "$T" "$out" "$FIX/s140_nrf52_6.1.1_softdevice.hex" "$tools" "$PERIOD" <<'EOF'
-import json, subprocess, sys
+import json, sys
 T, out, s140, tools, period = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(), int(sys.argv[5])
-# Bytes each image programs (from the image, not the file size).
+# Bytes each image programs: the data records of the Intel HEX.
 def image_bytes(path):
-    txt = subprocess.run(["srec_info", path, "-intel"], capture_output=True, text=True).stdout
     n = 0
-    for line in txt.splitlines():
-        p = line.replace("Data:", "").split()
-        if len(p) >= 3 and p[1] == "-":
-            n += int(p[2], 16) - int(p[0], 16) + 1
+    for line in open(path):
+        line = line.strip()
+        if line.startswith(":") and line[7:9] == "00":
+            n += int(line[1:3], 16)
     return n
 sizes = {"s140": image_bytes(s140), "random256k": 256 * 1024}
 # Per-call costs (cited in ../shared/PEERS.md section 2). No Pi 4 figure was
@@ -116,7 +115,7 @@ for img in ("s140", "random256k"):
     kib = sizes[img] / 1024.0
     for tool in tools:
         st = json.load(open("%s/%s.%s.json" % (T, img, tool)))
-        wall = float(open("%s/%s.%s.wall" % (T, img, tool)).read())
+        wall = int(open("%s/%s.%s.wall" % (T, img, tool)).read()) / 1e9
         io = st["ioctls_total"]
         req = st["ioctls"]["linehandle_v1"] + st["ioctls"]["line_request_v2"]
         cyc = st["sim"]["cycles"]
