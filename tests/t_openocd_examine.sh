@@ -28,6 +28,9 @@ for part in nrf52832 nrf52833 nrf52840; do
 	$SWDFLASH --probe "sim:part=$part,state=$S" read 0x10000000 0x400 -o "$T/$part.sw.bin" \
 		>/dev/null || fail "swdflash read FICR ($part)"
 	cmp "$T/$part.ficr.bin" "$T/$part.sw.bin" || fail "$part: OpenOCD and swdflash read different FICR"
+	# OpenOCD's traffic is clean as the simulated SW-DP sees it.
+	[ "$(json "$T/$part.json" sim.protocol_errors)" = 0 ] || fail "$part: protocol errors"
+	[ "$(json "$T/$part.json" sim.acks_fault)" = 0 ] || fail "$part: FAULT answers"
 	echo "$part: examined, FICR equal ($(json "$T/$part.json" ioctls_total) GPIO ioctls," \
 		"$(json "$T/$part.json" sim.cycles) SWCLK cycles)"
 done
