@@ -120,9 +120,9 @@ int nrf52_write_words(struct nrf52 *n, uint32_t addr, const uint32_t *buf, size_
 /* ---- NVMC ---- */
 
 /* Wait for NVMC READY. expect_us is the typical duration of what was just
- * started: we sleep half of it before the first poll (a real chip stalls
- * the bus or reads READY=0 meanwhile; either way polling earlier only
- * costs wire time), then poll at 1/64 of it. */
+ * started (product specification figures in nrf52_parts.c): we sleep that
+ * long before the first poll, since polling earlier only costs wire time
+ * (on a GPIO probe, system calls), then poll at 1/64 of it. */
 int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct swd_err *err)
 {
 	uint64_t deadline;
@@ -132,7 +132,7 @@ int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct swd_err *e
 	if (step < 20)
 		step = 20;
 	if (expect_us)
-		nrf52_delay(n, expect_us / 2);
+		nrf52_delay(n, expect_us);
 	deadline = nrf52_now_us(n) + (uint64_t)expect_us * 4 + 200000;
 	for (;;) {
 		int rc = dap_read32(n->dap, NRF52_NVMC_READY, &v, err);

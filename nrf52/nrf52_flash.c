@@ -5,8 +5,9 @@
  * must hold afterwards ("want"): the image bytes over what the chip holds
  * now, so bytes outside the image survive even when the unit is erased.
  *
- *   compare  (erase=auto/none) one block read of the words the image covers;
- *            the rest of the page only when it has to be erased
+ *   compare  (erase=auto/none) block reads of the words the image covers,
+ *            stopping early on a page that must be erased; the rest of
+ *            such a page is read so that bytes outside the image survive
  *   erase    a unit only when some bit must go 0->1 (or everything with
  *            NVMC ERASEALL for erase=chip); UICR with contents is read,
  *            erased and written back merged, and the log says so
@@ -31,7 +32,6 @@ struct nrf52_unit {
 	uint8_t *want, *cur, *mask; /* size bytes each; mask: 1 = image byte */
 	uint32_t lo, hi;           /* word indices covered by the image: [lo, hi) */
 	uint32_t img_bytes;
-	int cur_full;              /* cur holds the whole unit (else only [lo, hi)) */
 	int erase;                 /* erase before writing */
 	int skip;                  /* contents already equal: nothing to do */
 	uint32_t nwrite;           /* words to write */
@@ -151,8 +151,35 @@ static long nrf52_needs_erase(const struct nrf52_unit *u, uint32_t lo, uint32_t 
 	return -1;
 }
 
-/* erase=auto/none: read what the image covers, decide, and read the rest
- * of a unit only when it will be erased. */
+/* Compare in runs that start at this many words and double: once a run
+ * shows that a page must be erased, the image's remaining words of that
+ * page need not be read, and a page that matches costs only a few extra
+ * transfers (one posted-read completion per run). */
+#define NRF52_COMPARE_RUN 16U
+
+/* 1 when the image supplies every byte of words [lo, hi). */
+static int nrf52_covered(const struct nrf52_unit *u, uint32_t lo, uint32_t hi)
+{
+	return memchr(u->mask + 4 * lo, 0, 4 * (hi - lo)) == NULL;
+}
+
+/* Read words [lo, hi) of the unit into cur and merge them into want. */
+static int nrf52_read_cur(struct nrf52 *n, struct nrf52_unit *u, uint32_t lo, uint32_t hi,
+			  struct swd_err *err)
+{
+	int rc = nrf52_read_words(n, u->addr + 4 * lo, (uint32_t *)(void *)(u->cur + 4 * lo),
+				  hi - lo, err);
+
+	if (!rc)
+		nrf52_merge(u, lo, hi);
+	return rc;
+}
+
+/* erase=auto/none: read what the image covers and decide. A page that
+ * must be erased has the rest of it read too, so that bytes outside the
+ * image survive; words the image covers completely are not read once the
+ * erase is certain (they are erased and rewritten from the image). UICR
+ * is always read whole: its old contents are reported when merged. */
 static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
 			      const struct nrf52_flash_opts *o, struct nrf52_stats *st,
 			      struct swd_err *err)
@@ -163,35 +190,40 @@ static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
 	for (size_t i = 0; i < p->n; i++) {
 		struct nrf52_unit *u = &p->u[i];
 		uint32_t words = u->size / 4;
-		long bad;
+		int certain = o->full_write && o->erase == NRF52_ERASE_AUTO && !u->uicr;
+		uint32_t run = NRF52_COMPARE_RUN;
+		long bad = -1;
 
 		if ((rc = nrf52_report(n, NRF52_PHASE_ERASE, done, p->img_bytes, err)))
 			return rc;
-		rc = nrf52_read_words(n, u->addr + 4 * u->lo, (uint32_t *)(void *)(u->cur + 4 * u->lo),
-				      u->hi - u->lo, err);
-		if (rc)
-			return rc;
-		nrf52_merge(u, u->lo, u->hi);
-		bad = nrf52_needs_erase(u, u->lo, u->hi);
-		if (bad >= 0 && o->erase == NRF52_ERASE_NONE)
-			return swd_err_set(err, SWD_E_VERIFY,
-					   "0x%08x holds 0x%08x where the image needs 0x%08x: a 0->1 "
-					   "bit needs an erase, but erase=none (nothing was written)",
-					   u->addr + 4 * (uint32_t)bad, nrf52_word(u->cur, (uint32_t)bad),
-					   nrf52_word(u->want, (uint32_t)bad));
+		for (uint32_t lo = u->lo, hi; lo < u->hi; lo = hi) {
+			/* once the erase is certain, look for words to keep in small runs */
+			uint32_t len = certain ? NRF52_COMPARE_RUN : run;
+
+			hi = lo + len < u->hi ? lo + len : u->hi;
+			run *= 2;
+			if (certain && nrf52_covered(u, lo, hi))
+				continue;
+			if ((rc = nrf52_read_cur(n, u, lo, hi, err)))
+				return rc;
+			if (bad < 0 && (bad = nrf52_needs_erase(u, lo, hi)) >= 0 && !u->uicr)
+				certain = 1;
+			if (bad >= 0 && o->erase == NRF52_ERASE_NONE)
+				return swd_err_set(err, SWD_E_VERIFY,
+						   "0x%08x holds 0x%08x where the image needs 0x%08x: "
+						   "a 0->1 bit needs an erase, but erase=none (nothing "
+						   "was written)",
+						   u->addr + 4 * (uint32_t)bad,
+						   nrf52_word(u->cur, (uint32_t)bad),
+						   nrf52_word(u->want, (uint32_t)bad));
+		}
 		u->erase = bad >= 0 || (o->full_write && o->erase == NRF52_ERASE_AUTO);
 		if (u->erase) {
-			/* keep what lies outside the image: read the rest too */
-			if (u->lo > 0 && (rc = nrf52_read_words(n, u->addr, (uint32_t *)(void *)u->cur,
-								u->lo, err)))
+			/* keep what lies outside the image */
+			if (u->lo > 0 && (rc = nrf52_read_cur(n, u, 0, u->lo, err)))
 				return rc;
-			if (u->hi < words &&
-			    (rc = nrf52_read_words(n, u->addr + 4 * u->hi,
-						   (uint32_t *)(void *)(u->cur + 4 * u->hi),
-						   words - u->hi, err)))
+			if (u->hi < words && (rc = nrf52_read_cur(n, u, u->hi, words, err)))
 				return rc;
-			u->cur_full = 1;
-			nrf52_merge(u, 0, words);
 		} else if (!o->full_write && memcmp(u->want + 4 * u->lo, u->cur + 4 * u->lo,
 						    4 * (u->hi - u->lo)) == 0) {
 			u->skip = 1;

@@ -347,6 +347,42 @@ START_TEST(test_partial_words_preserved)
 }
 END_TEST
 
+/* A page that must be erased is recognised from its first words: the rest
+ * of what the image covers is not read before the erase, while a gap
+ * inside the page is read and survives. */
+START_TEST(test_compare_stops_early)
+{
+	uint8_t a[4096], b[4096], want[4096];
+	struct nrf52_stats st;
+	struct img ia = { 0 }, ib = { 0 };
+	struct fx f;
+
+	fill_random(a, sizeof(a), 11);
+	fill_random(b, sizeof(b), 12);
+	a[0] = 0x00;
+	b[0] = 0xFF; /* the first word needs a 0->1 bit */
+	fx_open(&f, "sim:part=nrf52840");
+	img_add(&ia, 0x5000, a, sizeof(a));
+	flash_ok(&f, &ia, &opts_auto, &st);
+
+	img_add(&ib, 0x5000, b, 0x800);
+	img_add(&ib, 0x5900, b + 0x900, 0x700);
+	sim_counters_reset(f.p->sim);
+	flash_ok(&f, &ib, &opts_auto, &st);
+	memcpy(want, b, sizeof(want));
+	memcpy(want + 0x800, a + 0x800, 0x100);
+	assert_chip_equals(&f, 0x5000, want, sizeof(want));
+	ck_assert_uint_eq(st.pages_erased, 1);
+	/* compare: one run of 16 words + the 64-word gap; verify: 1024 */
+	const struct sim_counters *c = fx_cnt(&f);
+	ck_assert_msg(c->ap_reads <= 16 + 64 + 1024 + 8, "ap_reads %llu",
+		      (unsigned long long)c->ap_reads);
+	img_free(&ia);
+	img_free(&ib);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_erase_none_refuses)
 {
 	uint8_t a[256], b[256];
@@ -751,6 +787,7 @@ static Suite *nrf52_suite(void)
 	tcase_add_test(tc, test_program_and_skip_unchanged);
 	tcase_add_test(tc, test_transfer_economy);
 	tcase_add_test(tc, test_partial_words_preserved);
+	tcase_add_test(tc, test_compare_stops_early);
 	tcase_add_test(tc, test_erase_none_refuses);
 	tcase_add_test(tc, test_erase_chip_mode);
 	tcase_add_test(tc, test_uicr_merge);
