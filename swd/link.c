@@ -125,23 +125,21 @@ unsigned swd_link_xfer_raw(struct swd_link *l, int ap, int rnw, unsigned addr,
 	swd_pins_seq_out(p, swd_link_request(ap, rnw, addr), 8);
 	swd_pins_dir(p, 0);
 	l->stats.transfers++;
+	swd_pins_turnaround(p, 1);
+	ack = swd_pins_seq_in(p, 3);
 	if (rnw) {
-		/* turnaround + ACK */
-		ack = (swd_pins_seq_in(p, 4) >> 1) & 7;
 		if (ack == SWD_ACK_OK) {
 			v = swd_pins_seq_in(p, 32);
-			unsigned tail = swd_pins_seq_in(p, 2); /* parity + turnaround */
+			unsigned par = swd_pins_seq_in(p, 1);
 			if (parity_ok)
-				*parity_ok = (tail & 1) == parity32(v);
+				*parity_ok = par == parity32(v);
 			if (data)
 				*data = v;
-		} else {
-			swd_pins_seq_in(p, 1); /* turnaround before we drive again */
 		}
+		swd_pins_turnaround(p, 1); /* before we drive again */
 		swd_pins_dir(p, 1);
 	} else {
-		/* turnaround + ACK + turnaround */
-		ack = (swd_pins_seq_in(p, 5) >> 1) & 7;
+		swd_pins_turnaround(p, 1);
 		swd_pins_dir(p, 1);
 		if (ack == SWD_ACK_OK) {
 			v = data ? *data : 0;

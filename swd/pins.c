@@ -36,3 +36,13 @@ uint32_t swd_pins_seq_in(struct swd_pins *p, unsigned n)
 	}
 	return v;
 }
+
+/* Turnaround: clock with SWDIO released but do not sample it, which saves
+ * a read per cycle on drivers where every access is a system call. */
+void swd_pins_turnaround(struct swd_pins *p, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		p->ops->set(p->ctx, 0, 1);
+		p->ops->set(p->ctx, 1, 1);
+	}
+}

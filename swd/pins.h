@@ -44,5 +44,7 @@ struct swd_pins {
 void swd_pins_dir(struct swd_pins *p, int output);
 void swd_pins_seq_out(struct swd_pins *p, uint32_t bits, unsigned n);
 uint32_t swd_pins_seq_in(struct swd_pins *p, unsigned n);
+/* n cycles with SWDIO released and not sampled (host must not drive). */
+void swd_pins_turnaround(struct swd_pins *p, unsigned n);
 
 #endif
