@@ -290,10 +290,13 @@ struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t er
 	c->next_event = UINT64_MAX;
 	memset(c->flash, 0xFF, pi->flash_size);
 	memset(c->uicr, 0xFF, SIM_UICR_SIZE);
-	if (c->state_path && load_state(c, err, errlen) < 0)
+	int loaded = 0;
+	if (c->state_path && (loaded = load_state(c, err, errlen)) < 0)
 		goto fail;
-	if (cfg->locked) {
-		/* UICR.APPROTECT = 0x00 (Enabled); programming only clears bits */
+	if (cfg->locked && !loaded) {
+		/* A chip that leaves the factory locked: UICR.APPROTECT = 0x00
+		 * (Enabled). A chip loaded from its state file keeps its UICR,
+		 * so a recover is not undone at the next start. */
 		c->uicr[SIM_UICR_APPROTECT] = 0;
 	}
 	sim_ficr_init(c);

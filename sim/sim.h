@@ -24,7 +24,8 @@ enum sim_rev { SIM_REV_LEGACY, SIM_REV_HARDENED };
 struct sim_config {
 	enum sim_part part;
 	enum sim_rev rev;
-	int locked;                /* start with UICR.APPROTECT = 0x00 (blank chips: 0xFF) */
+	int locked;                /* a new chip starts with UICR.APPROTECT = 0x00 (else 0xFF);
+	                              a chip loaded from state_path keeps its UICR */
 	int fw_disables_approtect; /* firmware writes APPROTECT.DISABLE after reset */
 	uint32_t swclk_period_ns;  /* simulated time per SWCLK cycle; 0 = 1000 (1 MHz) */
 	const char *state_path;    /* load/save flash+UICR here; NULL = volatile */

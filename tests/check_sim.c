@@ -1133,6 +1133,34 @@ START_TEST(t_persist)
 }
 END_TEST
 
+/* locked=1 describes a new chip: with a state file, the lock and a later
+ * recover are both kept across starts. */
+START_TEST(t_locked_state_persists)
+{
+	char dir[] = "/tmp/check_sim.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[300], spec[400];
+	snprintf(path, sizeof path, "%s/chip.bin", dir);
+	snprintf(spec, sizeof spec, "part=nrf52832,locked=1,state=%s", path);
+	struct sim_chip *c = mk(spec);
+	ck_assert(sim_is_locked(c));
+	sim_chip_free(c);
+	c = mk(spec);
+	ck_assert(sim_is_locked(c));                   /* the lock is in UICR */
+	connect(c);
+	ctrl_wr(c, 0x004, 1);                          /* CTRL-AP ERASEALL */
+	sim_delay_ns(c, 200000000u);
+	ck_assert_uint_eq(ctrl_rd(c, 0x008), 0);
+	sim_chip_free(c);
+	c = mk(spec);
+	ck_assert(!sim_is_locked(c));                  /* recovered stays open */
+	ck_assert_uint_eq(peek32(c, UICR_APPROTECT), 0xFFFFFFFFu);
+	sim_chip_free(c);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(t_config_parse)
 {
 	struct sim_config cfg;
@@ -1418,6 +1446,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config");
 	tcase_add_test(tc, t_persist);
+	tcase_add_test(tc, t_locked_state_persists);
 	tcase_add_test(tc, t_config_parse);
 	tcase_add_test(tc, t_ficr);
 	tcase_add_test(tc, t_wallclock);

@@ -31,8 +31,8 @@ approtect() { # SPEC: UICR.APPROTECT as 8 hex digits (little-endian bytes)
 	od -An -tx4 "$tmp/ap.bin" | tr -d ' \n'
 }
 
-# locked=1 sets UICR.APPROTECT=0 at every start of the simulator, so only
-# the first run of each chip passes it; the state file keeps the lock.
+# locked=1 makes a new chip start with UICR.APPROTECT=0; the state file
+# keeps the lock (and, after a recover, the unlock).
 
 # ---- legacy nRF52832
 L="sim:part=nrf52832,rev=legacy,state=$tmp/legacy"
