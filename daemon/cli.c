@@ -22,6 +22,7 @@
 #include "errmap.h"
 #include "parse.h"
 #include "progress.h"
+#include "target_json.h"
 
 #define CLI_DEFAULT_PROBE "gpiod"
 
@@ -167,41 +168,6 @@ static int cli_progress(void *user, enum nrf52_phase phase, uint64_t done, uint6
 	if (c->prog && phase != NRF52_PHASE_CONNECT && phase != NRF52_PHASE_RESET)
 		progress_update(c->prog, nrf52_phase_name(phase), done, total);
 	return cli_interrupted != 0;
-}
-
-static void cli_hex64(char *buf, size_t len, uint64_t v)
-{
-	snprintf(buf, len, "%016llX", (unsigned long long)v);
-}
-
-static json_t *cli_info_json(const struct nrf52_info *in)
-{
-	char id[24], addr[24], h[16];
-	json_t *o = json_object();
-
-	snprintf(h, sizeof(h), "0x%08x", in->dpidr);
-	json_object_set_new(o, "dpidr", json_string(h));
-	snprintf(h, sizeof(h), "0x%08x", in->ahb_ap_idr);
-	json_object_set_new(o, "ahb_ap_idr", json_string(h));
-	snprintf(h, sizeof(h), "0x%08x", in->ctrl_ap_idr);
-	json_object_set_new(o, "ctrl_ap_idr", json_string(h));
-	json_object_set_new(o, "locked", json_boolean(in->locked));
-	if (!in->identified) {
-		json_object_set_new(o, "part", json_null());
-		return o;
-	}
-	cli_hex64(id, sizeof(id), in->device_id);
-	snprintf(addr, sizeof(addr), "%012llX", (unsigned long long)in->device_addr);
-	json_object_set_new(o, "part", json_string(in->name));
-	json_object_set_new(o, "variant", json_string(in->variant));
-	json_object_set_new(o, "package", json_string(in->package_name));
-	json_object_set_new(o, "flash_size", json_integer(in->flash_size));
-	json_object_set_new(o, "ram_size", json_integer(in->ram_size));
-	json_object_set_new(o, "page_size", json_integer(in->page_size));
-	json_object_set_new(o, "device_id", json_string(id));
-	json_object_set_new(o, "device_addr", json_string(addr));
-	json_object_set_new(o, "hardened_approtect", json_boolean(in->hardened));
-	return o;
 }
 
 /* ---- argument parsing ---- */
@@ -378,7 +344,7 @@ static int cli_identify(struct cli *c, struct nrf52_info *info, int need_open)
 
 	if (rc)
 		return cli_fail(c, rc, err.msg);
-	json_object_set_new(c->result, "target", cli_info_json(info));
+	json_object_set_new(c->result, "target", target_json_info(info));
 	if (need_open && info->locked)
 		return cli_fail(c, SWD_E_LOCKED,
 				"the chip is locked (APPROTECT); 'swdflash recover' (or flash "
@@ -507,7 +473,7 @@ static int cmd_flash(struct cli *c)
 		rc = cli_fail(c, rc, err.msg);
 		goto out;
 	}
-	json_object_set_new(c->result, "target", cli_info_json(nrf52_get_info(c->eng)));
+	json_object_set_new(c->result, "target", target_json_info(nrf52_get_info(c->eng)));
 	if (!c->o.json) {
 		printf("flashed %llu bytes: %u pages written, %u unchanged, %u erased%s%s\n",
 		       (unsigned long long)img.total, st.pages_written, st.pages_skipped,
@@ -621,7 +587,7 @@ static int cmd_recover(struct cli *c)
 		progress_end(c->prog);
 	if (rc)
 		return cli_fail(c, rc, err.msg);
-	json_object_set_new(c->result, "target", cli_info_json(nrf52_get_info(c->eng)));
+	json_object_set_new(c->result, "target", target_json_info(nrf52_get_info(c->eng)));
 	if (!c->o.json)
 		printf("recovered: the chip is erased and open\n");
 	return 0;

@@ -1,4 +1,5 @@
 #include "job.h"
+#include "target_json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -125,6 +126,19 @@ void job_options_default(struct job_options *o)
 	o->erase = NRF52_ERASE_AUTO;
 	o->verify = 1;
 	o->reset = 1;
+}
+
+/* CLOCK_MONOTONIC deadline for pthread_cond_timedwait (the conditions
+ * are created with that clock). */
+static void deadline_after_ms(struct timespec *dl, unsigned ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, dl);
+	dl->tv_sec += ms / 1000;
+	dl->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (dl->tv_nsec >= 1000000000L) {
+		dl->tv_sec++;
+		dl->tv_nsec -= 1000000000L;
+	}
 }
 
 static int64_t mono_ms(void)
@@ -516,30 +530,16 @@ json_t *job_target_json(const struct job_target *t)
 	json_object_set_new(o, "probe", json_pack("{s:s, s:s, s:b}", "kind", t->probe_kind,
 		"description", t->probe_desc, "open", t->probe_open));
 	json_object_set_new(o, "connected", json_boolean(t->connected));
-	json_object_set_new(o, "locked", t->connected ? json_boolean(t->locked) : json_null());
-	if (t->connected && t->info.identified) {
-		const struct nrf52_info *i = &t->info;
-		json_object_set_new(o, "part", json_string(i->name));
-		json_object_set_new(o, "variant", json_string(i->variant));
-		json_object_set_new(o, "package", json_string(i->package_name));
-		json_object_set_new(o, "flash_size", json_integer(i->flash_size));
-		json_object_set_new(o, "ram_size", json_integer(i->ram_size));
-		json_object_set_new(o, "page_size", json_integer(i->page_size));
-		snprintf(buf, sizeof(buf), "%016" PRIX64, i->device_id);
-		json_object_set_new(o, "device_id", json_string(buf));
-		snprintf(buf, sizeof(buf), "%012" PRIX64, i->device_addr);
-		json_object_set_new(o, "device_addr", json_string(buf));
-		json_object_set_new(o, "hardened_approtect", json_boolean(i->hardened));
-	} else {
-		json_object_set_new(o, "part", json_null());
-		json_object_set_new(o, "variant", json_null());
-		json_object_set_new(o, "flash_size", json_null());
-		json_object_set_new(o, "ram_size", json_null());
-		json_object_set_new(o, "device_id", json_null());
-	}
 	if (t->connected) {
-		snprintf(buf, sizeof(buf), "0x%08X", t->info.dpidr);
-		json_object_set_new(o, "dpidr", json_string(buf));
+		json_t *info = target_json_info(&t->info);
+		json_object_update(o, info);
+		json_decref(info);
+		json_object_set_new(o, "locked", json_boolean(t->locked));
+	} else {
+		static const char *const unknown[] = { "locked", "part", "variant", "flash_size",
+						       "ram_size", "device_id" };
+		for (size_t k = 0; k < sizeof(unknown) / sizeof(unknown[0]); k++)
+			json_object_set_new(o, unknown[k], json_null());
 	}
 	if (t->error[0])
 		json_object_set_new(o, "error", json_string(t->error));
@@ -686,13 +686,7 @@ json_t *job_wait(struct job_mgr *m, uint64_t id, unsigned timeout_ms, int *err_c
 	struct timespec dl;
 	json_t *o = NULL;
 
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += timeout_ms / 1000;
-	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	deadline_after_ms(&dl, timeout_ms);
 	*err_code = 0;
 	pthread_mutex_lock(&m->lock);
 	struct job *j = find_locked(m, id);
@@ -1091,14 +1085,7 @@ static void *worker(void *arg)
 			continue;
 		}
 		struct timespec dl;
-		clock_gettime(CLOCK_MONOTONIC, &dl);
-		int64_t wait = next_refresh - now;
-		dl.tv_sec += wait / 1000;
-		dl.tv_nsec += (long)(wait % 1000) * 1000000L;
-		if (dl.tv_nsec >= 1000000000L) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000L;
-		}
+		deadline_after_ms(&dl, (unsigned)(next_refresh - now));
 		pthread_cond_timedwait(&m->cond, &m->lock, &dl);
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -1236,13 +1223,7 @@ void job_mgr_stop(struct job_mgr *m, unsigned grace_ms)
 		publish_state(m, snaps[i]);
 	free(snaps);
 
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += grace_ms / 1000;
-	dl.tv_nsec += (long)(grace_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	deadline_after_ms(&dl, grace_ms);
 	pthread_mutex_lock(&m->lock);
 	if (m->running)
 		dlog(DLOG_INFO, "stopping: job %" PRIu64 " may run for %u ms more", m->running->id,
