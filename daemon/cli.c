@@ -479,8 +479,10 @@ static int cmd_flash(struct cli *c)
 		       (unsigned long long)img.total, st.pages_written, st.pages_skipped,
 		       st.pages_erased, st.uicr_erased ? ", UICR erased" : "",
 		       st.uicr_merged ? " and merged" : "");
-		if (fo.verify)
+		if (fo.verify && st.bytes_written)
 			printf("verified %llu bytes\n", (unsigned long long)st.bytes_verified);
+		else if (fo.verify)
+			printf("nothing written: the target already held the image (compared)\n");
 		printf("probe time: connect %.3f s, compare %.3f s, erase %.3f s, program %.3f s, "
 		       "verify %.3f s, reset %.3f s\n", st.us_connect / 1e6, st.us_compare / 1e6,
 		       st.us_erase / 1e6, st.us_program / 1e6, st.us_verify / 1e6,
