@@ -108,7 +108,8 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 				seterr(err, errlen, "sim: unknown rev '%.*s' (legacy, hardened)", (int)vlen, v);
 				return -1;
 			}
-		} else if (KEY("locked") || KEY("fw_approtect") || KEY("wallclock")) {
+		} else if (KEY("locked") || KEY("fw_approtect") || KEY("wallclock") ||
+			   KEY("realtime")) {
 			int b;
 			if (parse_bool(v, vlen, &b)) {
 				seterr(err, errlen, "sim: %.*s must be 0 or 1, not '%.*s'",
@@ -119,6 +120,8 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 				cfg->locked = b;
 			else if (KEY("fw_approtect"))
 				cfg->fw_disables_approtect = b;
+			else if (KEY("realtime"))
+				cfg->realtime = b;
 			else
 				cfg->wallclock = b;
 		} else if (KEY("period_ns")) {
@@ -151,7 +154,7 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 			cfg->state_path = strbuf;
 		} else {
 			seterr(err, errlen, "sim: unknown key '%.*s' (part, rev, locked, fw_approtect, "
-			       "state, period_ns, device_id, wallclock)", (int)klen, p);
+			       "state, period_ns, device_id, wallclock, realtime)", (int)klen, p);
 			return -1;
 		}
 #undef KEY
@@ -335,7 +338,7 @@ void sim_delay_ns(struct sim_chip *c, uint64_t ns)
 uint64_t sim_time_ns(const struct sim_chip *c)
 {
 	uint64_t t = c->t_ns;
-	if (c->cfg.wallclock) {
+	if (c->cfg.wallclock || c->cfg.realtime) {
 		uint64_t w = mono_ns() - c->wall0_ns;
 		if (w > t)
 			t = w;

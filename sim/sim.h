@@ -8,7 +8,9 @@
  *
  * Simulated time advances by cfg.swclk_period_ns per SWCLK cycle, by
  * sim_delay_ns(), and (with cfg.wallclock) by the wall clock, so a program
- * that sleeps while the NVMC works (OpenOCD) sees the work finish.
+ * that sleeps while the NVMC works (OpenOCD) sees the work finish. With
+ * cfg.realtime the chip sleeps whenever simulated time gets ahead of the
+ * wall clock, so a job lasts as long as it would on silicon.
  *
  * Everything above the pins layer must talk to the chip only through the
  * wire. sim_peek()/sim_poke_*() are back doors for tests and benchmarks. */
@@ -31,6 +33,9 @@ struct sim_config {
 	const char *state_path;    /* load/save flash+UICR here; NULL = volatile */
 	uint64_t device_id;        /* FICR DEVICEID; 0 = derived from state_path/part */
 	int wallclock;             /* also advance simulated time with the wall clock */
+	int realtime;              /* wallclock, and never run ahead of the wall clock:
+	                              sleep instead (demos: a job takes as long as on
+	                              silicon) */
 };
 
 /* Parses "part=nrf52840,rev=hardened,locked=1,state=PATH,period_ns=250"

@@ -33,6 +33,7 @@
  * resets are not counted as protocol errors. After a line reset followed
  * by the SWD-to-JTAG sequence 0xE73C (OpenOCD sends it when it quits) the
  * DP ignores the wire until the next line reset, as an SWJ-DP does. */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -49,14 +50,26 @@ static unsigned parity32(uint32_t v)
 	return (unsigned)__builtin_parity(v);
 }
 
+/* How far simulated time may run ahead of the wall clock with realtime=1
+ * before the chip sleeps: coarse enough that sleeps are few. */
+#define SIM_REALTIME_SLACK_NS 2000000u
+
 uint64_t sim_now(struct sim_chip *c)
 {
-	if (c->cfg.wallclock) {
+	if (c->cfg.wallclock || c->cfg.realtime) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		uint64_t w = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec - c->wall0_ns;
+		/* realtime implies wallclock: time passes while nobody clocks */
 		if (w > c->t_ns)
 			c->t_ns = w;
+		if (c->cfg.realtime && c->t_ns > w + SIM_REALTIME_SLACK_NS) {
+			uint64_t ahead = c->t_ns - w;
+			struct timespec d = { (time_t)(ahead / 1000000000u),
+					      (long)(ahead % 1000000000u) };
+			while (nanosleep(&d, &d) && errno == EINTR)
+				;
+		}
 	}
 	return c->t_ns;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim/sim.h"
@@ -1161,6 +1162,24 @@ START_TEST(t_locked_state_persists)
 }
 END_TEST
 
+/* realtime=1: the chip never runs ahead of the wall clock, so a 50 ms
+ * simulated wait lasts (at least nearly) 50 ms of real time. */
+START_TEST(t_realtime)
+{
+	struct sim_chip *c = mk("part=nrf52840,realtime=1");
+	struct timespec a, b;
+
+	connect(c);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	sim_delay_ns(c, 50000000u);
+	ck_assert_uint_eq(rd(c, 0, 0x0), 0x2BA01477u);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	ck_assert_msg(ms >= 45.0, "a 50 ms simulated wait took %.1f ms of wall time", ms);
+	sim_chip_free(c);
+}
+END_TEST
+
 START_TEST(t_config_parse)
 {
 	struct sim_config cfg;
@@ -1447,6 +1466,7 @@ static Suite *suite(void)
 	tc = tcase_create("config");
 	tcase_add_test(tc, t_persist);
 	tcase_add_test(tc, t_locked_state_persists);
+	tcase_add_test(tc, t_realtime);
 	tcase_add_test(tc, t_config_parse);
 	tcase_add_test(tc, t_ficr);
 	tcase_add_test(tc, t_wallclock);
