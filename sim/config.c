@@ -109,7 +109,7 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 				return -1;
 			}
 		} else if (KEY("locked") || KEY("fw_approtect") || KEY("wallclock") ||
-			   KEY("realtime")) {
+			   KEY("realtime") || KEY("absent")) {
 			int b;
 			if (parse_bool(v, vlen, &b)) {
 				seterr(err, errlen, "sim: %.*s must be 0 or 1, not '%.*s'",
@@ -122,6 +122,8 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 				cfg->fw_disables_approtect = b;
 			else if (KEY("realtime"))
 				cfg->realtime = b;
+			else if (KEY("absent"))
+				cfg->absent = b;
 			else
 				cfg->wallclock = b;
 		} else if (KEY("period_ns")) {
@@ -154,7 +156,7 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 			cfg->state_path = strbuf;
 		} else {
 			seterr(err, errlen, "sim: unknown key '%.*s' (part, rev, locked, fw_approtect, "
-			       "state, period_ns, device_id, wallclock, realtime)", (int)klen, p);
+			       "state, period_ns, device_id, wallclock, realtime, absent)", (int)klen, p);
 			return -1;
 		}
 #undef KEY
@@ -306,6 +308,8 @@ struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t er
 	c->rng = c->ficr[0x060 / 4] ^ 0x5DEECE66Dull;
 	sim_system_reset(c, SIM_RST_POWER);
 	memset(&c->cnt, 0, sizeof c->cnt);
+	if (cfg->absent)
+		sim_fault_absent(c, 1);
 	return c;
 fail:
 	free(c->flash);

@@ -33,12 +33,14 @@ struct sim_config {
 	const char *state_path;    /* load/save flash+UICR here; NULL = volatile */
 	uint64_t device_id;        /* FICR DEVICEID; 0 = derived from state_path/part */
 	int wallclock;             /* also advance simulated time with the wall clock */
+	int absent;                /* no target on the wire (as sim_fault_absent) */
 	int realtime;              /* wallclock, and never run ahead of the wall clock:
 	                              sleep instead (demos: a job takes as long as on
 	                              silicon) */
 };
 
 /* Parses "part=nrf52840,rev=hardened,locked=1,state=PATH,period_ns=250"
+ * (also fw_approtect, device_id, wallclock, realtime, absent)
  * (every key optional, empty string = defaults) into cfg, which it fills
  * with defaults first. state= points into a copy kept in cfg_strbuf.
  * Returns 0 or -1 with a message in err. */

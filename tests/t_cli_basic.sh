@@ -133,5 +133,12 @@ if [ -e "$s140" ]; then
 	expect 0 "$BIN" --probe "$P" verify "$s140"
 fi
 
+# --- nothing on the wire: exit 4, and the message says what to check
+expect 4 "$BIN" --probe "sim:absent=1" info
+grep -q "no response from the target" "$tmp/err" || fail "no-target message: $(cat "$tmp/err")"
+grep -q "ground" "$tmp/err" || fail "no-target message does not mention the ground"
+expect 4 "$BIN" --probe "sim:absent=1" --json flash "$FIX/mbr_nrf52_2.4.1_mbr.hex"
+[ "$(jget "$tmp/out" "j['error']['code']")" = no_target ] || fail "--json no-target code"
+
 [ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "swdflash CLI: all checks passed"
