@@ -280,8 +280,6 @@ int main(int argc, char **argv)
 	records = NULL;
 	if (!jobs)
 		goto fail;
-	if (job_mgr_start(jobs, &err))
-		goto fail;
 
 	struct web_config wc = {
 		.max_connections = cfg.max_connections, .max_header_bytes = cfg.max_header_bytes,
@@ -319,6 +317,9 @@ int main(int argc, char **argv)
 		swd_err_set(&err, SWD_E_NOMEM, "cannot add the page, event and metrics routes");
 		goto fail;
 	}
+	/* only now: every listener must see the worker's first target event */
+	if (job_mgr_start(jobs, &err))
+		goto fail;
 	if (listen_fd >= 0) {
 		web_server_set_listen_fd(web, listen_fd);
 		dlog(DLOG_INFO, "socket activation: serving on the socket systemd passed (%s)",

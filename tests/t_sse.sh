@@ -18,7 +18,8 @@ check "events: hello, ids, target, progress, resume, many and stuck clients" [ $
 curl -s "$URL/metrics" | grep '^swdflashd_event' | sed 's/^/     /'
 dstop || bad "daemon stopped cleanly"
 
-dstart s --probe "$PROBE" --config "$T/conf" --listen "127.0.0.1:$PORT" || exit 1
+# the same chip, now in real time so that a job lasts as long as on silicon
+dstart s --probe "$PROBE,realtime=1" --config "$T/conf" --listen "127.0.0.1:$PORT" || exit 1
 /usr/bin/python3 tests/web/sse.py "$URL" "" "$T/big.bin" "$FIX/mbr_nrf52_2.4.1_mbr.hex" second "$T/sse.json"
 check "events after a restart" [ $? -eq 0 ]
 dstop || bad "daemon stopped cleanly"

@@ -32,13 +32,16 @@ cat >"$T/conf" <<EOF
 name = $STATION
 EOF
 STATE=$T/chip.bin
-PROBE="sim:part=nrf52840,state=$STATE"
+# realtime: the simulated chip takes as long as silicon (SWCLK 8 MHz, so the
+# NVMC sets the pace), which makes the running job watchable on any machine
+PROBE="sim:part=nrf52840,realtime=1,period_ns=125,state=$STATE"
 
 # fixtures: a good image, another one that needs an erase over the first,
-# a 1 MiB random image (long enough to watch), a malformed HEX
+# a 256 KiB random image (about 3 s to program: long enough to watch), a
+# malformed HEX
 cp "$FIX/s140_nrf52_6.1.1_softdevice.hex" "$T/s140_nrf52_6.1.1_softdevice.hex"
 cp "$FIX/s132_nrf52_6.1.1_softdevice.hex" "$T/s132_nrf52_6.1.1_softdevice.hex"
-head -c 1048576 /dev/urandom >"$T/app-1MiB.bin"
+head -c 262144 /dev/urandom >"$T/app-256KiB.bin"
 # line 3 ends in checksum 0x50: make it 0x51
 sed '3s/50\(\r*\)$/51\1/' "$FIX/mbr_nrf52_2.4.1_mbr.hex" >"$T/broken-checksum.hex"
 cmp -s "$FIX/mbr_nrf52_2.4.1_mbr.hex" "$T/broken-checksum.hex" && { echo "could not break the checksum"; exit 1; }
@@ -74,7 +77,7 @@ HELPER=$!
 
 URL=$URL TOKEN=$TOKEN STATION=$STATION SHOTS=$SHOTS PROFILE=$T/profile \
 FIXTURE=$T/s140_nrf52_6.1.1_softdevice.hex FIXTURE_SHA=$FIXTURE_SHA \
-FIXTURE_OTHER=$T/s132_nrf52_6.1.1_softdevice.hex BIG=$T/app-1MiB.bin \
+FIXTURE_OTHER=$T/s132_nrf52_6.1.1_softdevice.hex BIG=$T/app-256KiB.bin \
 BAD=$T/broken-checksum.hex BAD_MESSAGE=$BAD_MESSAGE \
 RESTART_REQ=$T/restart.req RESTART_DONE=$T/restart.done CHROMIUM=$CHROMIUM \
 PLAYWRIGHT_FROM=$NODEDIR/package.json \

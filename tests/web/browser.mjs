@@ -2,7 +2,7 @@
 // playwright-core) against the real daemon with --probe sim.
 // Run by tests/t_web_browser.sh, which starts the daemon and passes:
 //   URL, TOKEN, FIXTURE (a good image), FIXTURE_OTHER (an image that needs an
-//   erase), BIG (1 MiB .bin), BAD (malformed HEX), BAD_MESSAGE (what the API
+//   erase), BIG (256 KiB .bin), BAD (malformed HEX), BAD_MESSAGE (what the API
 //   answers for it), SHOTS (screenshot dir), PROFILE (fresh user-data-dir),
 //   RESTART_REQ / RESTART_DONE (files: ask the shell to restart the daemon).
 import { createRequire } from 'node:module';
@@ -143,7 +143,7 @@ try {
   check('row shows the SHA-256 prefix', row1 && row1.text.includes(env('FIXTURE_SHA').slice(0, 12)),
         row1 && row1.text);
 
-  // ---- watch the progress bar move (1 MiB image, erase whole chip) ----
+  // ---- watch the progress bar move (256 KiB image, erase whole chip) ----
   await page.evaluate(() => {
     window.__seen = [];
     const fill = document.getElementById('j-fill');
@@ -161,7 +161,7 @@ try {
   await page.click('#upload-btn');
   const mid = await waitFor(page, () => {
     const p = parseInt(document.getElementById('j-percent').textContent, 10);
-    return !document.getElementById('job-running').hidden && p >= 5 && p <= 95 &&
+    return !document.getElementById('job-running').hidden && p >= 40 && p <= 90 &&
       document.getElementById('j-phase').textContent === 'program';
   }, null, 30000);
   if (mid) await shot(page, '02-running.png');
@@ -170,7 +170,7 @@ try {
   check('its row in the job list says running', runRow && runRow.state === 'running' && /▶\s*running/.test(runRow.text),
         runRow && runRow.text);
   const bigName = path.basename(env('BIG'));
-  check('1 MiB job ends as succeeded', await waitFor(page, (n) => {
+  check('256 KiB job ends as succeeded', await waitFor(page, (n) => {
     const rows = Array.from(document.querySelectorAll('#jobs-body tr'));
     return rows.some((tr) => tr.dataset.state === 'succeeded' && tr.textContent.includes(n));
   }, bigName, 90000));
