@@ -2,27 +2,11 @@
 # swdflash commands, --json output and documented exit codes, against the
 # simulated chip persisted in a state file (--probe sim:state=FILE).
 set -u
-BIN=${SWDFLASH_BIN:-build/check/swdflash}
-FIX=${SWDFLASH_FIXTURES:-../shared/fixtures}
-[ -x "$BIN" ] || { echo "$BIN is not built"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 missing"; exit 77; }
+. tests/cli_lib.sh
 command -v srec_cat >/dev/null || { echo "srec_cat missing (Debian srecord)"; exit 77; }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 P="sim:part=nrf52840,state=$tmp/chip"
 
-# expect CODE CMD...: run, compare the exit code
-expect() {
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	[ "$got" -eq "$want" ] || { fail "exit $got, expected $want: $*"; sed 's/^/  /' "$tmp/err"; }
-}
-# jget FILE EXPR: evaluate a python expression on the parsed JSON (j)
-jget() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 # --- usage errors: exit 2, message on stderr
 expect 2 "$BIN" --probe "$P"

@@ -5,18 +5,11 @@
 # The S140 UF2 gives the same bytes as the S140 HEX and writes nothing
 # past its real data; the bootloader HEX ends with the right UICR words.
 set -u
-FIX=${SWDFLASH_FIXTURES:-../shared/fixtures}
-BIN=${SWDFLASH_BIN:-build/check/swdflash}
-[ -x "$BIN" ] || { echo "$BIN is not built"; exit 77; }
-[ -d "$FIX" ] || { echo "no fixtures in $FIX"; exit 77; }
+. tests/cli_lib.sh
 command -v srec_cat >/dev/null || { echo "srec_cat missing (Debian srecord)"; exit 77; }
 command -v arm-none-eabi-objcopy >/dev/null ||
 	{ echo "arm-none-eabi-objcopy missing (Debian binutils-arm-none-eabi)"; exit 77; }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 part_of() {
 	case "$1" in

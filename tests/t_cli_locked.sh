@@ -7,25 +7,11 @@
 #            write APPROTECT.DISABLE; with firmware that does (fw_approtect=1)
 #            the chip is open after reset and power-on, without it locked.
 set -u
-BIN=${SWDFLASH_BIN:-build/check/swdflash}
-FIX=${SWDFLASH_FIXTURES:-../shared/fixtures}
-[ -x "$BIN" ] || { echo "$BIN is not built"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 missing"; exit 77; }
+. tests/cli_lib.sh
 img=$FIX/s132_nrf52_6.1.1_softdevice.hex
 img40=$FIX/s140_nrf52_6.1.1_softdevice.hex
 [ -e "$img" ] && [ -e "$img40" ] || { echo "fixtures missing in $FIX"; exit 77; }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-expect() {
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	[ "$got" -eq "$want" ] || { fail "exit $got, expected $want: $*"; sed 's/^/  /' "$tmp/err"; }
-}
-jget() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 approtect() { # SPEC: UICR.APPROTECT as 8 hex digits (little-endian bytes)
 	"$BIN" --probe "$1" read 0x10001208 4 -o "$tmp/ap.bin" >/dev/null 2>&1 || { echo "unreadable"; return; }
 	od -An -tx4 "$tmp/ap.bin" | tr -d ' \n'

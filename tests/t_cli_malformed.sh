@@ -3,18 +3,11 @@
 # message and exit code 3, and the chip is untouched: the simulated chip's
 # state file is byte-for-byte the same before and after.
 set -u
-BIN=${SWDFLASH_BIN:-build/check/swdflash}
-FIX=${SWDFLASH_FIXTURES:-../shared/fixtures}
-[ -x "$BIN" ] || { echo "$BIN is not built"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 missing"; exit 77; }
+. tests/cli_lib.sh
 elf=$FIX/nRF52833_xxAA_systick.elf
 uf2=$FIX/s140_nrf52_6.1.1_softdevice.uf2
 [ -e "$elf" ] && [ -e "$uf2" ] || { echo "fixtures missing in $FIX"; exit 77; }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 P="sim:part=nrf52840,state=$tmp/chip"
 
 # a chip with something on it
