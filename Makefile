@@ -21,6 +21,9 @@ DEB_BUILD := pkg-config gcc make libc6-dev libgpiod-dev libmicrohttpd-dev \
 DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
 	binutils-arm-none-eabi srecord gpiod python3 \
 	chromium nodejs prometheus python3-prometheus-client
+# Debian ships npm apart from nodejs; a NodeSource nodejs brings its own and
+# conflicts with Debian's npm package, so ask for it only when it is missing.
+DEB_CHECK += $(if $(shell command -v npm 2>/dev/null),,npm)
 
 # ... and the load generator the benchmark uses.
 DEB_BENCH := wrk

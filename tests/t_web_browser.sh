@@ -16,7 +16,8 @@ if [ ! -f "$NODEDIR/node_modules/playwright-core/package.json" ]; then
 	[ -f "$NODEDIR/package.json" ] || echo '{"private": true}' >"$NODEDIR/package.json"
 	echo "installing playwright-core into $NODEDIR"
 	# playwright-core brings no browser of its own: it drives /usr/bin/chromium
-	(cd "$NODEDIR" && npm install --no-audit --no-fund --loglevel=error playwright-core) ||
+	# (pinned: the version this test was written and checked against)
+	(cd "$NODEDIR" && npm install --no-audit --no-fund --loglevel=error playwright-core@1.65.1) ||
 		{ echo "npm install playwright-core failed (no registry?)"; exit 77; }
 fi
 
