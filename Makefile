@@ -26,7 +26,7 @@ DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
 DEB_CHECK += $(if $(shell command -v npm 2>/dev/null),,npm)
 
 # ... and the load generator the benchmark uses.
-DEB_BENCH := wrk
+DEB_BENCH := wrk valgrind
 
 # libgpiod: v1 (Debian 12) or v2, chosen by pkg-config.  Point
 # GPIOD_PKG_CONFIG_PATH at another prefix to build against libgpiod v2.
