@@ -310,6 +310,13 @@ struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t er
 	memset(&c->cnt, 0, sizeof c->cnt);
 	if (cfg->absent)
 		sim_fault_absent(c, 1);
+	/* A new chip is written out now, so that an unusable state path is an
+	 * error here rather than a lost chip at exit. */
+	if (c->state_path && !loaded && sim_chip_save(c) < 0) {
+		seterr(err, errlen, "sim: cannot create the state file %s: %s", c->state_path,
+		       strerror(errno));
+		goto fail;
+	}
 	return c;
 fail:
 	free(c->flash);

@@ -1125,6 +1125,11 @@ START_TEST(t_persist)
 	ck_assert_int_eq(sim_config_parse(&cfg, spec, sb, sizeof sb, err, sizeof err), 0);
 	ck_assert_ptr_null(sim_chip_new(&cfg, err, sizeof err));
 	ck_assert_ptr_nonnull(strstr(err, "52833"));
+	/* a state path that cannot be created is refused up front */
+	ck_assert_int_eq(sim_config_parse(&cfg, "part=nrf52840,state=/nonexistent-dir/chip.bin", sb,
+					  sizeof sb, err, sizeof err), 0);
+	ck_assert_ptr_null(sim_chip_new(&cfg, err, sizeof err));
+	ck_assert_ptr_nonnull(strstr(err, "cannot create the state file"));
 	/* no temporary file left behind */
 	char tmpf[400];
 	snprintf(tmpf, sizeof tmpf, "%s.tmp.%ld", path, (long)getpid());
