@@ -13,7 +13,8 @@
  * wall clock, so a job lasts as long as it would on silicon.
  *
  * Everything above the pins layer must talk to the chip only through the
- * wire. sim_peek()/sim_poke_*() are back doors for tests and benchmarks. */
+ * wire. sim_peek(), the counters and the fault knobs are back doors for
+ * tests and benchmarks. */
 #ifndef SIM_H
 #define SIM_H
 
@@ -42,7 +43,7 @@ struct sim_config {
 /* Parses "part=nrf52840,rev=hardened,locked=1,state=PATH,period_ns=250"
  * (also fw_approtect, device_id, wallclock, realtime, absent)
  * (every key optional, empty string = defaults) into cfg, which it fills
- * with defaults first. state= points into a copy kept in cfg_strbuf.
+ * with defaults first. state= points into a copy kept in strbuf.
  * Returns 0 or -1 with a message in err. */
 int sim_config_parse(struct sim_config *cfg, const char *spec,
 		     char *strbuf, size_t strbuf_len, char *err, size_t errlen);
