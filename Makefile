@@ -106,7 +106,7 @@ build/web_assets.c: $(WEB_ASSETS) web/embed.sh
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
-BINS = $(if $(wildcard daemon/cli.c),swdflash) $(if $(wildcard daemon/main.c),swdflashd)
+BINS := swdflash swdflashd
 
 .PHONY: all deps deps-check deps-bench build-config check run bench install uninstall clean
 all: deps $(rel_LIB) $(BINS:%=build/rel/%)
