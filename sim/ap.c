@@ -1,9 +1,8 @@
 /* ap: the two access ports of the nRF52 DAP.
  *
  * AP 0, AHB-AP (ADIv5.2 C2.6): IDR 0x24770011 (J-Link log of an
- * nRF52832), CSW with 8/16/32-bit Size and single AddrInc (packed
- * increment is not implemented, as on the Cortex-M4 AHB-AP: AddrInc=2
- * reads back as 0), TAR, DRW, BD0-3 (TAR[31:4] + 4n, no increment), CFG 0,
+ * nRF52832), CSW with 8/16/32-bit Size and single AddrInc (the Cortex-M4
+ * AHB-AP has no packed increment: AddrInc=2 reads back as 0), TAR, DRW, BD0-3 (TAR[31:4] + 4n, no increment), CFG 0,
  * BASE 0xE00FF003 (ROM table present, ADIv5 format). TAR auto-increment
  * carries through TAR[11:0] and wraps inside the 4 KiB block: ADIv5 only
  * guarantees 10 bits, but the Cortex-M3/M4 AHB-AP has 12, and tools rely
