@@ -128,6 +128,27 @@ void job_options_default(struct job_options *o)
 	o->reset = 1;
 }
 
+/* " [nRF52840 6C63EEEFF21167FE, image b7666763e1b9 app.hex]": which board
+ * got which firmware, in the journal line that ends the job (production
+ * traceability without reading the history file). */
+static void job_trace(const struct job *j, char *buf, size_t len)
+{
+	int n = 0;
+
+	buf[0] = '\0';
+	if (!j->has_target && !j->has_image)
+		return;
+	n = snprintf(buf, len, " [");
+	if (j->has_target && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "%s %016" PRIX64 "%s", j->part, j->device_id,
+			      j->has_image ? ", " : "");
+	if (j->has_image && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "image %.12s %.60s", j->image.sha256,
+			      j->image.name);
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "]");
+}
+
 /* CLOCK_MONOTONIC deadline for pthread_cond_timedwait (the conditions
  * are created with that clock). */
 static void deadline_after_ms(struct timespec *dl, unsigned ms)
@@ -1058,12 +1079,15 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&m->lock);
 			/* durable before waiters see the end */
 			publish_state(m, snap);
+			char trace[200];
+			job_trace(j, trace, sizeof(trace));
 			if (j->state == JOB_SUCCEEDED)
-				dlog(DLOG_INFO, "job %" PRIu64 ": succeeded in %" PRId64 " ms", j->id,
-				     j->finished_ms - j->started_ms);
+				dlog(DLOG_INFO, "job %" PRIu64 ": succeeded in %" PRId64 " ms%s", j->id,
+				     j->finished_ms - j->started_ms, trace);
 			else
 				dlog(j->state == JOB_FAILED ? DLOG_ERR : DLOG_WARNING,
-				     "job %" PRIu64 ": %s: %s", j->id, job_state_name(j->state), j->err_msg);
+				     "job %" PRIu64 ": %s: %s%s", j->id, job_state_name(j->state),
+				     j->err_msg, trace);
 			if (!m->exit)
 				refresh_target(m, NULL);
 			next_refresh = mono_ms() + m->refresh_ms;

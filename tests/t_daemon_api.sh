@@ -266,6 +266,8 @@ TOKEN=$(cat "$T/token")
 req POST /api/v1/target/reset
 check "after SIGHUP the new token works" [ "$ST" = 200 ]
 check "SIGHUP logged" grep -q '<6>SIGHUP' "$DLOG"
+check "job end logged with the board's device ID and the image" \
+	grep -Eq '^<6>job [0-9]+: succeeded in [0-9]+ ms \[nRF52840 [0-9A-F]{16}, image [0-9a-f]{12} ' "$DLOG"
 check "log lines carry syslog priorities" sh -c "grep -q '^<6>' '$DLOG' && ! grep -v '^<[0-7]>' '$DLOG' | grep -q ."
 
 check "SIGTERM: clean exit, no sanitizer report" dstop
