@@ -460,11 +460,15 @@ static int cmd_flash(struct cli *c)
 		rc = cli_fail(c, rc, err.msg);
 		goto out;
 	}
-	if (!c->o.json)
-		fprintf(stderr, "swdflash: %s: %s, %llu bytes in %zu segments -> %s%s%s\n",
-			c->o.pos[0], img_format_name(img.format), (unsigned long long)img.total,
-			img.nseg, in.identified ? in.name : "locked chip",
-			in.identified ? " " : "", in.identified ? in.variant : "");
+	if (!c->o.json && in.identified)
+		fprintf(stderr, "swdflash: %s: %s, %llu bytes in %zu segments, sha256 %.12s -> %s %s "
+			"device %016llX\n", c->o.pos[0], img_format_name(img.format),
+			(unsigned long long)img.total, img.nseg, img.sha256_hex, in.name, in.variant,
+			(unsigned long long)in.device_id);
+	else if (!c->o.json)
+		fprintf(stderr, "swdflash: %s: %s, %llu bytes in %zu segments, sha256 %.12s -> "
+			"locked chip\n", c->o.pos[0], img_format_name(img.format),
+			(unsigned long long)img.total, img.nseg, img.sha256_hex);
 	rc = nrf52_flash(c->eng, &img, &fo, &st, &err);
 	if (c->prog)
 		progress_end(c->prog);
