@@ -6,6 +6,7 @@
 
 #define DAP_POWERUP_TIMEOUT_US 100000U
 #define DAP_TAR_BLOCK 1024U /* ADIv5 guarantees TAR auto-increment within 1 KiB */
+#define DAP_PROTOCOL_RETRIES 8U /* wire glitches one transfer call survives */
 
 struct dap_swd {
 	struct swd_link *link;
@@ -199,84 +200,121 @@ static int check_args(uint32_t addr, size_t len, unsigned size, struct swd_err *
 	return 0;
 }
 
-static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len, unsigned size,
-		    struct swd_err *err)
+/* One run inside a 1 KiB TAR block. On failure *done is how many bytes
+ * are certainly complete: the caller resumes there with a fresh TAR. */
+static int read_run(struct dap_swd *d, uint32_t addr, uint8_t *out, uint32_t bytes,
+		    unsigned size, uint32_t *done, struct swd_err *err)
 {
-	struct dap_swd *d = ctx;
-	uint8_t *out = buf;
+	uint32_t n = bytes / size, v;
+	int rc = setup_run(d, addr, size, err);
+
+	*done = 0;
+	if (rc)
+		return rc;
+	/* Posted: read i returns word i-1; RDBUFF returns the last. */
+	for (uint32_t i = 0; i <= n; i++) {
+		if (i < n)
+			rc = swd_link_xfer(d->link, 1, 1, DAP_AP_DRW, &v, err);
+		else
+			rc = swd_link_xfer(d->link, 0, 1, DAP_DP_RDBUFF, &v, err);
+		if (rc)
+			return rc;
+		if (i == 0)
+			continue;
+		uint32_t a = addr + (i - 1) * size;
+		uint8_t *o = out + (i - 1) * size;
+		if (size == 4) {
+			memcpy(o, &v, 4);
+		} else {
+			v >>= 8 * (a & 3); /* byte lanes follow the address */
+			o[0] = (uint8_t)v;
+			if (size == 2)
+				o[1] = (uint8_t)(v >> 8);
+		}
+		*done = i * size;
+	}
+	*done = bytes;
+	advance_tar(d, addr, bytes);
+	return 0;
+}
+
+static int write_run(struct dap_swd *d, uint32_t addr, const uint8_t *in, uint32_t bytes,
+		     unsigned size, uint32_t *done, struct swd_err *err)
+{
+	uint32_t n = bytes / size, v;
+	int rc = setup_run(d, addr, size, err);
+
+	*done = 0;
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t a = addr + i * size;
+		const uint8_t *p = in + i * size;
+		if (size == 4) {
+			memcpy(&v, p, 4);
+		} else {
+			v = size == 2 ? (uint32_t)(p[0] | p[1] << 8) : p[0];
+			v <<= 8 * (a & 3);
+		}
+		rc = swd_link_xfer(d->link, 1, 0, DAP_AP_DRW, &v, err);
+		if (rc)
+			return rc;
+		/* A write whose data was corrupted shows up (WDATAERR) on the
+		 * next transfer: word i is sure only once write i+1 got OK. */
+		*done = i * size;
+	}
+	/* End the run with RDBUFF (ADIv5: completes the last write, and a
+	 * sticky error from it surfaces inside this run). */
+	rc = swd_link_xfer(d->link, 0, 1, DAP_DP_RDBUFF, &v, err);
+	if (rc) {
+		*done = (n - 1) * size;
+		return rc;
+	}
+	*done = bytes;
+	advance_tar(d, addr, bytes);
+	return 0;
+}
+
+/* Split at 1 KiB TAR blocks; survive wire glitches (SWD_E_PROTOCOL) by
+ * resuming where the data is certainly good, with TAR written again. */
+static int mem_xfer(struct dap_swd *d, int write, uint32_t addr, uint8_t *rbuf,
+		    const uint8_t *wbuf, size_t len, unsigned size, struct swd_err *err)
+{
+	unsigned glitches = 0;
 	int rc = check_args(addr, len, size, err);
 
 	while (!rc && len) {
 		uint32_t room = DAP_TAR_BLOCK - (addr & (DAP_TAR_BLOCK - 1));
-		uint32_t bytes = len < room ? (uint32_t)len : room;
-		uint32_t n = bytes / size, v;
+		uint32_t bytes = len < room ? (uint32_t)len : room, done = 0;
 
-		rc = setup_run(d, addr, size, err);
-		if (rc)
-			return fail_run(d, err, "reading", addr, 0, bytes);
-		/* Posted: read i returns word i-1; RDBUFF returns the last. */
-		for (uint32_t i = 0; i <= n; i++) {
-			if (i < n)
-				rc = swd_link_xfer(d->link, 1, 1, DAP_AP_DRW, &v, err);
-			else
-				rc = swd_link_xfer(d->link, 0, 1, DAP_DP_RDBUFF, &v, err);
-			if (rc)
-				return fail_run(d, err, "reading", addr, i * size, bytes);
-			if (i == 0)
-				continue;
-			uint32_t a = addr + (i - 1) * size;
-			uint8_t *o = out + (i - 1) * size;
-			if (size == 4) {
-				memcpy(o, &v, 4);
-			} else {
-				v >>= 8 * (a & 3); /* byte lanes follow the address */
-				o[0] = (uint8_t)v;
-				if (size == 2)
-					o[1] = (uint8_t)(v >> 8);
-			}
+		rc = write ? write_run(d, addr, wbuf, bytes, size, &done, err)
+			   : read_run(d, addr, rbuf, bytes, size, &done, err);
+		if (rc == SWD_E_PROTOCOL && glitches++ < DAP_PROTOCOL_RETRIES) {
+			invalidate(d);
+			rc = 0;
+		} else if (rc) {
+			return fail_run(d, err, write ? "writing" : "reading", addr, done, bytes);
 		}
-		advance_tar(d, addr, bytes);
-		addr += bytes;
-		out += bytes;
-		len -= bytes;
+		addr += done;
+		if (write)
+			wbuf += done;
+		else
+			rbuf += done;
+		len -= done;
 	}
 	return rc;
+}
+
+static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len, unsigned size,
+		    struct swd_err *err)
+{
+	return mem_xfer(ctx, 0, addr, buf, NULL, len, size, err);
 }
 
 static int mem_write(void *ctx, uint32_t addr, const void *buf, size_t len, unsigned size,
 		     struct swd_err *err)
 {
-	struct dap_swd *d = ctx;
-	const uint8_t *in = buf;
-	int rc = check_args(addr, len, size, err);
-
-	while (!rc && len) {
-		uint32_t room = DAP_TAR_BLOCK - (addr & (DAP_TAR_BLOCK - 1));
-		uint32_t bytes = len < room ? (uint32_t)len : room;
-		uint32_t n = bytes / size;
-
-		rc = setup_run(d, addr, size, err);
-		if (rc)
-			return fail_run(d, err, "writing", addr, 0, bytes);
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t a = addr + i * size, v;
-			const uint8_t *p = in + i * size;
-			if (size == 4) {
-				memcpy(&v, p, 4);
-			} else {
-				v = size == 2 ? (uint32_t)(p[0] | p[1] << 8) : p[0];
-				v <<= 8 * (a & 3);
-			}
-			rc = swd_link_xfer(d->link, 1, 0, DAP_AP_DRW, &v, err);
-			if (rc)
-				return fail_run(d, err, "writing", addr, i * size, bytes);
-		}
-		advance_tar(d, addr, bytes);
-		addr += bytes;
-		in += bytes;
-		len -= bytes;
-	}
-	return rc;
+	return mem_xfer(ctx, 1, addr, NULL, buf, len, size, err);
 }
 
 static void delay_us(void *ctx, uint32_t us)

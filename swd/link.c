@@ -199,7 +199,12 @@ static int recover_fault(struct swd_link *l, const char *what, struct swd_err *e
 	if (!abort_bits)
 		abort_bits = DAP_ABORT_CLEAR_ALL;
 	swd_link_xfer_raw(l, 0, 0, DAP_DP_ABORT, &abort_bits, NULL);
-	return swd_err_set(err, SWD_E_FAULT, "ACK FAULT %s: CTRL/STAT 0x%08X%s", what, cs,
+	/* WDATAERR alone means a write's data was corrupted on the wire and
+	 * discarded: a protocol error the caller can repeat, not a bus fault. */
+	return swd_err_set(err, (cs & (DAP_CTRL_STICKYERR | DAP_CTRL_STICKYORUN |
+					DAP_CTRL_STICKYCMP)) || !(cs & DAP_CTRL_WDATAERR)
+					? SWD_E_FAULT : SWD_E_PROTOCOL,
+			   "ACK FAULT %s: CTRL/STAT 0x%08X%s", what, cs,
 			   flags[0] ? flags : " (no sticky flag)");
 }
 
@@ -269,9 +274,10 @@ int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *
 		int rc = recover_protocol(l, err);
 		if (rc)
 			return swd_err_prefix(err, "%s", xfer_name(ap, rnw, addr, what, sizeof(what)));
-		/* A write may or may not have reached the target; only the caller
-		 * knows whether repeating it is safe. */
-		if ((ap && !rnw) || ++protocol > SWD_PROTOCOL_RETRIES)
+		/* The target may have carried out an AP access whose ACK was lost,
+		 * and AP accesses have side effects (TAR auto-increment): only the
+		 * caller knows where to resume. DP accesses are repeated. */
+		if (ap || ++protocol > SWD_PROTOCOL_RETRIES)
 			return swd_err_set(err, SWD_E_PROTOCOL, "no valid ACK (0x%X) %s", ack,
 					   xfer_name(ap, rnw, addr, what, sizeof(what)));
 	}

@@ -2,6 +2,8 @@
  * transfers across 1 KiB boundaries and odd sizes, posted reads. */
 #include <string.h>
 
+#include "swd/dap_swd.h"
+#include "swd/link.h"
 #include "testutil.h"
 
 static struct swd_probe *connected(void)
@@ -168,6 +170,67 @@ START_TEST(bus_error)
 }
 END_TEST
 
+/* A wire glitch (one bit inverted) anywhere in the first transfers of a
+ * block read, target to host: the read still returns exactly the memory,
+ * never data shifted by a repeated auto-increment. */
+START_TEST(read_survives_any_single_glitch)
+{
+	struct swd_probe *p = connected();
+	struct swd_err err = { 0 };
+	uint8_t want[256], got[256];
+
+	fill(want, sizeof(want), 9);
+	ck_assert_int_eq(p->dap.ops->mem_write(p->dap.ctx, 0x20003000, want, sizeof(want), 4, &err), 0);
+	for (unsigned c = 1; c <= 240; c++) {
+		memset(got, 0, sizeof(got));
+		p->dap.ops->invalidate(p->dap.ctx); /* CSW and TAR writes are in the window too */
+		sim_fault_flip_cycle(p->sim, c);
+		int rc = p->dap.ops->mem_read(p->dap.ctx, 0x20003000, got, sizeof(got), 4, &err);
+		ck_assert_msg(rc == 0, "glitch on cycle %u: %s", c, err.msg);
+		ck_assert_msg(memcmp(got, want, sizeof(want)) == 0, "glitch on cycle %u: wrong data", c);
+	}
+	struct dap_stats st;
+	p->dap.ops->get_stats(p->dap.ctx, &st);
+	ck_assert_msg(st.protocol_errors >= 100, "only %llu glitches were seen",
+		      (unsigned long long)st.protocol_errors);
+	swd_probe_close(p);
+}
+END_TEST
+
+/* The same host to target, in a block write: a corrupted request, data or
+ * parity bit is repeated where needed and memory ends up exactly right. */
+START_TEST(write_survives_any_single_glitch)
+{
+	struct sim_config cfg;
+	char sb[128], msg[200];
+	struct swd_err err = { 0 };
+	uint8_t want[256], got[256];
+	struct dap dap;
+
+	ck_assert_int_eq(sim_config_parse(&cfg, "part=nrf52840", sb, sizeof(sb), msg, sizeof(msg)), 0);
+	struct sim_chip *chip = sim_chip_new(&cfg, msg, sizeof(msg));
+	ck_assert_ptr_nonnull(chip);
+	struct tu_flip *fl = calloc(1, sizeof(*fl));
+	fl->inner = swd_pins_sim_new(chip);
+	struct swd_link *link = swd_link_new(tu_flip_ops(), fl);
+	ck_assert_int_eq(dap_swd_new(link, &dap, &err), 0);
+	ck_assert_msg(dap.ops->connect(dap.ctx, NULL, &err) == 0, "%s", err.msg);
+	for (unsigned c = 1; c <= 240; c++) {
+		fill(want, sizeof(want), 100 + c);
+		dap.ops->invalidate(dap.ctx);
+		tu_flip_arm(fl, c);
+		int rc = dap.ops->mem_write(dap.ctx, 0x20004000, want, sizeof(want), 4, &err);
+		ck_assert_msg(rc == 0, "glitch on cycle %u: %s", c, err.msg);
+		ck_assert_int_eq(sim_peek(chip, 0x20004000, got, sizeof(got)), 0);
+		ck_assert_msg(memcmp(got, want, sizeof(want)) == 0, "glitch on cycle %u: wrong memory", c);
+	}
+	ck_assert_uint_gt(sim_counters(chip)->wdata_errors, 0);
+	dap.ops->free(dap.ctx);
+	swd_link_free(link);
+	sim_chip_free(chip);
+}
+END_TEST
+
 static Suite *dap_suite(void)
 {
 	Suite *s = suite_create("dap");
@@ -180,6 +243,8 @@ static Suite *dap_suite(void)
 	tcase_add_test(tc, byte_and_halfword);
 	tcase_add_test(tc, posted_reads);
 	tcase_add_test(tc, bus_error);
+	tcase_add_test(tc, read_survives_any_single_glitch);
+	tcase_add_test(tc, write_survives_any_single_glitch);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -192,49 +192,10 @@ START_TEST(read_parity_error_recovered)
 }
 END_TEST
 
-/* A host-to-target parity error, made by a pins wrapper that flips one
- * host-driven bit: the target flags WDATAERR and FAULTs the next request;
- * the link names the flag and clears it. */
-struct flip_pins {
-	void *inner;
-	uint64_t cycle, flip_at;
-};
-
-static void fp_set(void *ctx, int clk, int dio)
-{
-	struct flip_pins *f = ctx;
-
-	if (!clk && ++f->cycle == f->flip_at)
-		dio = !dio;
-	swd_pins_sim_ops.set(f->inner, clk, dio);
-}
-static int fp_get(void *ctx)
-{
-	return swd_pins_sim_ops.get(((struct flip_pins *)ctx)->inner);
-}
-static void fp_dir(void *ctx, int o)
-{
-	swd_pins_sim_ops.dir(((struct flip_pins *)ctx)->inner, o);
-}
-static void fp_delay(void *ctx, uint32_t us)
-{
-	swd_pins_sim_ops.delay_us(((struct flip_pins *)ctx)->inner, us);
-}
-static uint64_t fp_now(void *ctx)
-{
-	return swd_pins_sim_ops.now_us(((struct flip_pins *)ctx)->inner);
-}
-static void fp_free(void *ctx)
-{
-	struct flip_pins *f = ctx;
-	swd_pins_sim_ops.free(f->inner);
-	free(f);
-}
-static const struct swd_pins_ops flip_ops = {
-	.set = fp_set, .get = fp_get, .dir = fp_dir, .delay_us = fp_delay, .now_us = fp_now,
-	.free = fp_free,
-};
-
+/* A host-to-target parity error (a flipped data bit): the target flags
+ * WDATAERR, discards the write and FAULTs the next request; the link
+ * names the flag, clears it, and calls it a protocol error (the write can
+ * be repeated), not a bus fault. */
 START_TEST(write_parity_error_reported)
 {
 	struct fixture f = open_link("");
@@ -242,17 +203,16 @@ START_TEST(write_parity_error_reported)
 	uint32_t v = 0;
 
 	swd_link_free(f.link);
-	struct flip_pins *fp = calloc(1, sizeof(*fp));
+	struct tu_flip *fp = calloc(1, sizeof(*fp));
 	fp->inner = swd_pins_sim_new(f.chip);
-	f.link = swd_link_new(&flip_ops, fp);
+	f.link = swd_link_new(tu_flip_ops(), fp);
 	bring_up(&f);
 	/* SELECT write: 8 + 1 + 3 + 1 cycles, then data bit 0 on cycle 14. */
-	fp->cycle = 0;
-	fp->flip_at = 14;
+	tu_flip_arm(fp, 14);
 	v = 0;
 	ck_assert_int_eq(swd_link_xfer(f.link, 0, 0, DAP_DP_SELECT, &v, &err), 0);
 	ck_assert_uint_eq(sim_counters(f.chip)->wdata_errors, 1);
-	ck_assert_int_eq(read_ap0_idr(&f, &v, &err), SWD_E_FAULT);
+	ck_assert_int_eq(read_ap0_idr(&f, &v, &err), SWD_E_PROTOCOL);
 	ck_assert_msg(strstr(err.msg, "WDATAERR") != NULL, "%s", err.msg);
 	ck_assert_int_eq(read_ap0_idr(&f, &v, &err), 0);
 	ck_assert_uint_eq(v, 0x24770011);
