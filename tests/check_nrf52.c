@@ -383,6 +383,46 @@ START_TEST(test_compare_stops_early)
 }
 END_TEST
 
+/* One wire glitch (a target-driven bit inverted) at positions spread over
+ * a whole flash job - compare, erase, program, verify, reset: the job
+ * still succeeds and the chip holds exactly the image. */
+START_TEST(test_flash_survives_a_glitch)
+{
+	uint8_t old[8192], data[8192];
+	struct nrf52_stats st;
+	struct img ia = { 0 }, ib = { 0 };
+	struct fx f;
+	uint64_t job_cycles;
+
+	fill_random(old, sizeof(old), 21);
+	fill_random(data, sizeof(data), 22);
+	fx_open(&f, "sim:part=nrf52840");
+	img_add(&ia, 0x8000, old, sizeof(old));
+	img_add(&ib, 0x8000, data, sizeof(data));
+	/* measure the job once, then glitch it at 40 points along the way */
+	flash_ok(&f, &ia, &opts_auto, &st);
+	uint64_t c0 = fx_cnt(&f)->cycles;
+	flash_ok(&f, &ib, &opts_auto, &st);
+	job_cycles = fx_cnt(&f)->cycles - c0;
+	struct dap_stats s0, s1;
+	f.p->dap.ops->get_stats(f.p->dap.ctx, &s0);
+	for (unsigned k = 0; k < 40; k++) {
+		const struct img *next = k % 2 ? &ib : &ia;
+		fx_new_engine(&f);
+		sim_fault_flip_cycle(f.p->sim, 1 + job_cycles * k / 40 + k);
+		flash_ok(&f, next, &opts_auto, &st);
+		assert_chip_equals(&f, 0x8000, k % 2 ? data : old, sizeof(data));
+	}
+	/* most glitches land on bits the host reads (the job is mostly reads) */
+	f.p->dap.ops->get_stats(f.p->dap.ctx, &s1);
+	ck_assert_msg(s1.protocol_errors - s0.protocol_errors >= 20, "only %llu glitches seen",
+		      (unsigned long long)(s1.protocol_errors - s0.protocol_errors));
+	img_free(&ia);
+	img_free(&ib);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_erase_none_refuses)
 {
 	uint8_t a[256], b[256];
@@ -788,6 +828,7 @@ static Suite *nrf52_suite(void)
 	tcase_add_test(tc, test_transfer_economy);
 	tcase_add_test(tc, test_partial_words_preserved);
 	tcase_add_test(tc, test_compare_stops_early);
+	tcase_add_test(tc, test_flash_survives_a_glitch);
 	tcase_add_test(tc, test_erase_none_refuses);
 	tcase_add_test(tc, test_erase_chip_mode);
 	tcase_add_test(tc, test_uicr_merge);
