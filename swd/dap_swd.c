@@ -64,9 +64,18 @@ static int select_ap(struct dap_swd *d, unsigned ap, unsigned reg, struct swd_er
 	return dp_write(d, DAP_DP_SELECT, sel, err);
 }
 
-static int ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t val, struct swd_err *err)
+/* A MEM-AP data register access moves memory (and TAR); everything else
+ * (CSW, TAR, IDR, the CTRL-AP registers) can be repeated after a glitch. */
+static int ap_repeatable(unsigned ap, unsigned reg)
 {
-	struct dap_swd *d = ctx;
+	return !(ap == 0 && (reg == DAP_AP_DRW || (reg & 0xF0) == DAP_AP_BD0));
+}
+
+/* One AP write as it goes on the wire; a corrupted data phase shows up
+ * on the next transfer. */
+static int ap_write_raw(struct dap_swd *d, unsigned ap, unsigned reg, uint32_t val,
+			struct swd_err *err)
+{
 	int rc = select_ap(d, ap, reg, err);
 
 	if (!rc)
@@ -81,10 +90,28 @@ static int ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t val, struct s
 	} else if (ap == 0 && reg == DAP_AP_TAR) {
 		d->tar = val;
 		d->tar_valid = 1;
-	} else if (ap == 0 && (reg == DAP_AP_DRW || (reg & 0xF0) == DAP_AP_BD0)) {
+	} else if (!ap_repeatable(ap, reg)) {
 		d->tar_valid = 0;
 	}
 	return 0;
+}
+
+/* A single register write: RDBUFF afterwards makes a discarded write
+ * (WDATAERR) show up here, and a glitch is repeated where that is safe. */
+static int ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t val, struct swd_err *err)
+{
+	struct dap_swd *d = ctx;
+	uint32_t v;
+	int rc;
+
+	for (unsigned glitches = 0;; glitches++) {
+		rc = ap_write_raw(d, ap, reg, val, err);
+		if (!rc && (rc = swd_link_xfer(d->link, 0, 1, DAP_DP_RDBUFF, &v, err)))
+			invalidate(d);
+		if (rc != SWD_E_PROTOCOL || !ap_repeatable(ap, reg) ||
+		    glitches >= DAP_PROTOCOL_RETRIES)
+			return rc;
+	}
 }
 
 /* AP reads are posted: the AP read returns the previous result and RDBUFF
@@ -92,19 +119,24 @@ static int ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t val, struct s
 static int ap_read(void *ctx, unsigned ap, unsigned reg, uint32_t *val, struct swd_err *err)
 {
 	struct dap_swd *d = ctx;
-	int rc = select_ap(d, ap, reg, err);
 
-	if (!rc)
-		rc = swd_link_xfer(d->link, 1, 1, reg & 0xC, NULL, err);
-	if (!rc)
-		rc = swd_link_xfer(d->link, 0, 1, DAP_DP_RDBUFF, val, err);
-	if (rc) {
+	for (unsigned glitches = 0;; glitches++) {
+		int rc = select_ap(d, ap, reg, err);
+
+		if (!rc)
+			rc = swd_link_xfer(d->link, 1, 1, reg & 0xC, NULL, err);
+		if (!rc)
+			rc = swd_link_xfer(d->link, 0, 1, DAP_DP_RDBUFF, val, err);
+		if (!rc) {
+			if (!ap_repeatable(ap, reg))
+				d->tar_valid = 0;
+			return 0;
+		}
 		invalidate(d);
-		return swd_err_prefix(err, "AP%u register 0x%02X", ap, reg);
+		if (rc != SWD_E_PROTOCOL || !ap_repeatable(ap, reg) ||
+		    glitches >= DAP_PROTOCOL_RETRIES)
+			return swd_err_prefix(err, "AP%u register 0x%02X", ap, reg);
 	}
-	if (ap == 0 && reg == DAP_AP_DRW)
-		d->tar_valid = 0;
-	return 0;
 }
 
 static int connect(void *ctx, uint32_t *dpidr, struct swd_err *err)
@@ -162,12 +194,12 @@ static int setup_run(struct dap_swd *d, uint32_t addr, unsigned size, struct swd
 	if (rc)
 		return rc;
 	if (!d->csw_valid || d->csw != csw) {
-		rc = ap_write(d, 0, DAP_AP_CSW, csw, err);
+		rc = ap_write_raw(d, 0, DAP_AP_CSW, csw, err);
 		if (rc)
 			return rc;
 	}
 	if (!d->tar_valid || d->tar != addr)
-		rc = ap_write(d, 0, DAP_AP_TAR, addr, err);
+		rc = ap_write_raw(d, 0, DAP_AP_TAR, addr, err);
 	return rc;
 }
 

@@ -231,6 +231,46 @@ START_TEST(write_survives_any_single_glitch)
 }
 END_TEST
 
+/* Single register accesses (CTRL-AP, TAR) survive a glitch too: reads
+ * are repeated, and a write whose data was corrupted is caught by the
+ * RDBUFF that ends it and written again. */
+START_TEST(register_access_survives_any_single_glitch)
+{
+	struct sim_config cfg;
+	char sb[128], msg[200];
+	struct swd_err err = { 0 };
+	struct dap dap;
+	uint32_t v;
+
+	ck_assert_int_eq(sim_config_parse(&cfg, "part=nrf52840", sb, sizeof(sb), msg, sizeof(msg)), 0);
+	struct sim_chip *chip = sim_chip_new(&cfg, msg, sizeof(msg));
+	ck_assert_ptr_nonnull(chip);
+	struct tu_flip *fl = calloc(1, sizeof(*fl));
+	fl->inner = swd_pins_sim_new(chip);
+	struct swd_link *link = swd_link_new(tu_flip_ops(), fl);
+	ck_assert_int_eq(dap_swd_new(link, &dap, &err), 0);
+	ck_assert_msg(dap.ops->connect(dap.ctx, NULL, &err) == 0, "%s", err.msg);
+	for (unsigned c = 1; c <= 140; c++) {
+		dap.ops->invalidate(dap.ctx);
+		sim_fault_flip_cycle(chip, c);           /* target to host */
+		ck_assert_msg(dap.ops->ap_read(dap.ctx, 1, DAP_AP_IDR, &v, &err) == 0,
+			      "read, glitch on cycle %u: %s", c, err.msg);
+		ck_assert_uint_eq(v, 0x02880000);
+		uint32_t tar = 0x20000000u + 4 * c;
+		dap.ops->invalidate(dap.ctx);
+		tu_flip_arm(fl, c);                      /* host to target */
+		ck_assert_msg(dap.ops->ap_write(dap.ctx, 0, DAP_AP_TAR, tar, &err) == 0,
+			      "write, glitch on cycle %u: %s", c, err.msg);
+		ck_assert_int_eq(dap.ops->ap_read(dap.ctx, 0, DAP_AP_TAR, &v, &err), 0);
+		ck_assert_msg(v == tar, "write, glitch on cycle %u: TAR 0x%08X", c, v);
+	}
+	ck_assert_uint_gt(sim_counters(chip)->wdata_errors, 0);
+	dap.ops->free(dap.ctx);
+	swd_link_free(link);
+	sim_chip_free(chip);
+}
+END_TEST
+
 static Suite *dap_suite(void)
 {
 	Suite *s = suite_create("dap");
@@ -245,6 +285,7 @@ static Suite *dap_suite(void)
 	tcase_add_test(tc, bus_error);
 	tcase_add_test(tc, read_survives_any_single_glitch);
 	tcase_add_test(tc, write_survives_any_single_glitch);
+	tcase_add_test(tc, register_access_survives_any_single_glitch);
 	suite_add_tcase(s, tc);
 	return s;
 }
