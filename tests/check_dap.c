@@ -197,24 +197,51 @@ START_TEST(read_survives_any_single_glitch)
 }
 END_TEST
 
-/* The same host to target, in a block write: a corrupted request, data or
- * parity bit is repeated where needed and memory ends up exactly right. */
-START_TEST(write_survives_any_single_glitch)
+/* A connected DAP over a simulated nRF52840 whose host-driven bits can be
+ * glitched (tu_flip_arm). */
+struct glitch_rig {
+	struct sim_chip *chip;
+	struct tu_flip *fl;
+	struct swd_link *link;
+	struct dap dap;
+};
+
+static void rig_open(struct glitch_rig *r)
 {
 	struct sim_config cfg;
 	char sb[128], msg[200];
 	struct swd_err err = { 0 };
-	uint8_t want[256], got[256];
-	struct dap dap;
 
 	ck_assert_int_eq(sim_config_parse(&cfg, "part=nrf52840", sb, sizeof(sb), msg, sizeof(msg)), 0);
-	struct sim_chip *chip = sim_chip_new(&cfg, msg, sizeof(msg));
-	ck_assert_ptr_nonnull(chip);
-	struct tu_flip *fl = calloc(1, sizeof(*fl));
-	fl->inner = swd_pins_sim_new(chip);
-	struct swd_link *link = swd_link_new(tu_flip_ops(), fl);
-	ck_assert_int_eq(dap_swd_new(link, &dap, &err), 0);
-	ck_assert_msg(dap.ops->connect(dap.ctx, NULL, &err) == 0, "%s", err.msg);
+	r->chip = sim_chip_new(&cfg, msg, sizeof(msg));
+	ck_assert_ptr_nonnull(r->chip);
+	r->fl = calloc(1, sizeof(*r->fl));
+	ck_assert_ptr_nonnull(r->fl);
+	r->fl->inner = swd_pins_sim_new(r->chip);
+	r->link = swd_link_new(tu_flip_ops(), r->fl);
+	ck_assert_int_eq(dap_swd_new(r->link, &r->dap, &err), 0);
+	ck_assert_msg(r->dap.ops->connect(r->dap.ctx, NULL, &err) == 0, "%s", err.msg);
+}
+
+static void rig_close(struct glitch_rig *r)
+{
+	r->dap.ops->free(r->dap.ctx);
+	swd_link_free(r->link);
+	sim_chip_free(r->chip);
+}
+
+/* The same host to target, in a block write: a corrupted request, data or
+ * parity bit is repeated where needed and memory ends up exactly right. */
+START_TEST(write_survives_any_single_glitch)
+{
+	struct glitch_rig r;
+	struct swd_err err = { 0 };
+	uint8_t want[256], got[256];
+
+	rig_open(&r);
+	struct sim_chip *chip = r.chip;
+	struct tu_flip *fl = r.fl;
+	struct dap dap = r.dap;
 	for (unsigned c = 1; c <= 240; c++) {
 		fill(want, sizeof(want), 100 + c);
 		dap.ops->invalidate(dap.ctx);
@@ -225,9 +252,7 @@ START_TEST(write_survives_any_single_glitch)
 		ck_assert_msg(memcmp(got, want, sizeof(want)) == 0, "glitch on cycle %u: wrong memory", c);
 	}
 	ck_assert_uint_gt(sim_counters(chip)->wdata_errors, 0);
-	dap.ops->free(dap.ctx);
-	swd_link_free(link);
-	sim_chip_free(chip);
+	rig_close(&r);
 }
 END_TEST
 
@@ -236,20 +261,14 @@ END_TEST
  * RDBUFF that ends it and written again. */
 START_TEST(register_access_survives_any_single_glitch)
 {
-	struct sim_config cfg;
-	char sb[128], msg[200];
+	struct glitch_rig r;
 	struct swd_err err = { 0 };
-	struct dap dap;
 	uint32_t v;
 
-	ck_assert_int_eq(sim_config_parse(&cfg, "part=nrf52840", sb, sizeof(sb), msg, sizeof(msg)), 0);
-	struct sim_chip *chip = sim_chip_new(&cfg, msg, sizeof(msg));
-	ck_assert_ptr_nonnull(chip);
-	struct tu_flip *fl = calloc(1, sizeof(*fl));
-	fl->inner = swd_pins_sim_new(chip);
-	struct swd_link *link = swd_link_new(tu_flip_ops(), fl);
-	ck_assert_int_eq(dap_swd_new(link, &dap, &err), 0);
-	ck_assert_msg(dap.ops->connect(dap.ctx, NULL, &err) == 0, "%s", err.msg);
+	rig_open(&r);
+	struct sim_chip *chip = r.chip;
+	struct tu_flip *fl = r.fl;
+	struct dap dap = r.dap;
 	for (unsigned c = 1; c <= 140; c++) {
 		dap.ops->invalidate(dap.ctx);
 		sim_fault_flip_cycle(chip, c);           /* target to host */
@@ -265,9 +284,7 @@ START_TEST(register_access_survives_any_single_glitch)
 		ck_assert_msg(v == tar, "write, glitch on cycle %u: TAR 0x%08X", c, v);
 	}
 	ck_assert_uint_gt(sim_counters(chip)->wdata_errors, 0);
-	dap.ops->free(dap.ctx);
-	swd_link_free(link);
-	sim_chip_free(chip);
+	rig_close(&r);
 }
 END_TEST
 
