@@ -52,8 +52,11 @@ CHK_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,u
 	-fno-sanitize-recover=undefined
 CHK_LDFLAGS := -fsanitize=address,undefined
 
-LIB_SRCS := $(sort $(wildcard swd/*.c sim/*.c nrf52/*.c))
-APP_SRCS := $(filter-out daemon/cli.c daemon/main.c,$(sort $(wildcard daemon/*.c web/*.c)))
+# libswdflash: the layers below the daemon (common, sim, swd, nrf52);
+# libswdflashd: daemon and web. The program roots are cli/ and app/.
+LIB_SRCS := $(sort $(wildcard common/*.c swd/*.c sim/*.c nrf52/*.c))
+APP_SRCS := $(sort $(wildcard daemon/*.c web/*.c))
+CLI_SRCS := $(sort $(wildcard cli/*.c))
 WEB_ASSETS := $(sort $(wildcard web/static/*))
 TEST_SRCS := $(sort $(wildcard tests/check_*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
@@ -80,10 +83,10 @@ $$($(1)_APP): $$($(1)_APP_OBJS)
 	@rm -f $$@
 	ar rcs $$@ $$^
 
-build/$(1)/swdflash: build/$(1)/daemon/cli.o $$($(1)_APP) $$($(1)_LIB)
+build/$(1)/swdflash: $$(CLI_SRCS:%.c=build/$(1)/%.o) $$($(1)_APP) $$($(1)_LIB)
 	$$(CC) $$($(3)) -pthread -o $$@ $$^ $$(PKG_LIBS) -lm
 
-build/$(1)/swdflashd: build/$(1)/daemon/main.o $$($(1)_APP) $$($(1)_LIB)
+build/$(1)/swdflashd: build/$(1)/app/swdflashd.o $$($(1)_APP) $$($(1)_LIB)
 	$$(CC) $$($(3)) -pthread -o $$@ $$^ $$(PKG_LIBS) -lm
 endef
 

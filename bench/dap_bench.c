@@ -26,7 +26,7 @@ struct result {
 
 static int run(struct swd_probe *p, int write, uint8_t *buf, struct result *r)
 {
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	const struct sim_counters *c = sim_counters(p->sim);
 	uint64_t c0 = c->cycles;
 	double t0 = cpu_seconds();
@@ -52,7 +52,7 @@ static int run(struct swd_probe *p, int write, uint8_t *buf, struct result *r)
 int main(int argc, char **argv)
 {
 	struct swd_probe *p = NULL;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	struct result w, rd;
 	uint8_t *buf = malloc(BENCH_BYTES);
 

@@ -83,7 +83,7 @@ static void run_job(const char *label, const struct img *img, uint32_t period_ns
 {
 	char spec[96];
 	struct swd_probe *p = NULL;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_CHIP, .verify = 1, .reset = 0 };
 	struct nrf52_stats st;
 	struct job j;
@@ -175,7 +175,7 @@ static json_t *run_auto(const struct img *img, uint32_t period_ns)
 {
 	char spec[96];
 	struct swd_probe *p = NULL;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_AUTO, .verify = 1 };
 	struct nrf52_stats st[2];
 	uint64_t words[2];
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	struct result res[2][2];
 	struct img imgs[2];
 	const char *labels[2] = { "s140_6.1.1", "random_1mib" };
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	char path[512];
 	json_t *root, *jobs, *auto1, *auto4;
 	uint32_t x = 0x12345678;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../nrf52/image.h"
+#include "../common/sha256.h"
 
 struct auth {
 	pthread_mutex_t lock;
@@ -35,13 +35,13 @@ void auth_free(struct auth *a)
 	free(a);
 }
 
-static int read_token_file(const char *path, char *out, size_t outlen, struct swd_err *err)
+static int read_token_file(const char *path, char *out, size_t outlen, struct sf_err *err)
 {
 	FILE *f = fopen(path, "r");
 	size_t n;
 
 	if (!f)
-		return swd_err_set(err, SWD_E_IO, "token file %s: %s", path, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "token file %s: %s", path, strerror(errno));
 	n = fread(out, 1, outlen - 1, f);
 	fclose(f);
 	out[n] = '\0';
@@ -50,12 +50,12 @@ static int read_token_file(const char *path, char *out, size_t outlen, struct sw
 	while (n && (out[strlen(out) - 1] == ' ' || out[strlen(out) - 1] == '\t'))
 		out[strlen(out) - 1] = '\0', n--;
 	if (!out[0])
-		return swd_err_set(err, SWD_E_ARG, "token file %s is empty", path);
+		return sf_err_set(err, SF_E_ARG, "token file %s is empty", path);
 	return 0;
 }
 
 int auth_load_token(const struct dcfg *c, char *out, size_t outlen, char *source,
-		    size_t srclen, struct swd_err *err)
+		    size_t srclen, struct sf_err *err)
 {
 	const char *cred = getenv("CREDENTIALS_DIRECTORY");
 	char path[600];
@@ -95,7 +95,7 @@ void auth_configure(struct auth *a, const char *token, int protect_reads)
 	pthread_mutex_lock(&a->lock);
 	a->has_token = token && *token;
 	if (a->has_token)
-		img_sha256((const uint8_t *)token, strlen(token), a->digest, NULL);
+		sha256_buf((const uint8_t *)token, strlen(token), a->digest, NULL);
 	else
 		memset(a->digest, 0, sizeof(a->digest));
 	a->protect_reads = protect_reads;
@@ -134,7 +134,7 @@ int auth_allow(struct auth *a, const char *authorization, int write)
 	tok = authorization + 7;
 	while (*tok == ' ')
 		tok++;
-	img_sha256((const uint8_t *)tok, strlen(tok), got, NULL);
+	sha256_buf((const uint8_t *)tok, strlen(tok), got, NULL);
 	for (size_t i = 0; i < sizeof(want); i++)
 		diff |= (unsigned)(want[i] ^ got[i]);
 	return diff == 0;

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "../swd/swd_err.h"
+#include "../common/err.h"
 #include "config.h"
 
 struct auth;
@@ -23,7 +23,7 @@ void auth_free(struct auth *a);
  * source (may be NULL) receives where it came from. A token file that
  * exists but cannot be read or is empty is an error. */
 int auth_load_token(const struct dcfg *c, char *out, size_t outlen, char *source,
-		    size_t srclen, struct swd_err *err);
+		    size_t srclen, struct sf_err *err);
 
 /* Set (or clear with NULL / "") the token and whether reads need it. */
 void auth_configure(struct auth *a, const char *token, int protect_reads);

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "parse.h"
+#include "../common/parse.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -119,7 +119,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	return 1;
 }
 
-int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct swd_err *err)
+int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct sf_err *err)
 {
 	struct load_ctx lc = { .c = c };
 	FILE *f = fopen(path, "r");
@@ -128,15 +128,15 @@ int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct swd_err *
 	if (!f) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		return swd_err_set(err, SWD_E_IO, "config %s: %s", path, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "config %s: %s", path, strerror(errno));
 	}
 	rc = ini_parse_file(f, on_key, &lc);
 	fclose(f);
 	if (rc > 0)
-		return swd_err_set(err, SWD_E_ARG, "config %s line %d: %s", path, rc,
+		return sf_err_set(err, SF_E_ARG, "config %s line %d: %s", path, rc,
 				   lc.msg[0] ? lc.msg : "syntax error");
 	if (rc < 0)
-		return swd_err_set(err, SWD_E_IO, "config %s: cannot read", path);
+		return sf_err_set(err, SF_E_IO, "config %s: cannot read", path);
 	return 0;
 }
 

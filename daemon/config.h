@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "../swd/swd_err.h"
+#include "../common/err.h"
 
 #define DCFG_DEFAULT_PATH "/etc/swdflashd/swdflashd.conf"
 
@@ -48,7 +48,7 @@ struct dcfg_flags {
 void dcfg_defaults(struct dcfg *c);
 /* Parse path into c (which holds defaults or earlier values). A missing
  * file is an error only when must_exist. Errors name the line. */
-int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct swd_err *err);
+int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct sf_err *err);
 void dcfg_apply_flags(struct dcfg *c, const struct dcfg_flags *f);
 
 #endif

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dlog.h"
+#include "../common/dlog.h"
 #include "store.h"
 
 /* Last record per job id, kept sorted by id (ids only grow). */
@@ -120,7 +120,7 @@ static int write_line(int fd, json_t *o)
 	return rc;
 }
 
-static int rewrite(struct history *h, struct swd_err *err)
+static int rewrite(struct history *h, struct sf_err *err)
 {
 	char tmp[720];
 	int fd;
@@ -128,18 +128,18 @@ static int rewrite(struct history *h, struct swd_err *err)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", h->path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
-		return swd_err_set(err, SWD_E_IO, "%s: %s", tmp, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "%s: %s", tmp, strerror(errno));
 	for (size_t i = 0; i < h->n; i++) {
 		if (write_line(fd, h->rec[i])) {
 			close(fd);
 			unlink(tmp);
-			return swd_err_set(err, SWD_E_IO, "writing %s: %s", tmp, strerror(errno));
+			return sf_err_set(err, SF_E_IO, "writing %s: %s", tmp, strerror(errno));
 		}
 	}
 	if (fsync(fd) || rename(tmp, h->path)) {
 		close(fd);
 		unlink(tmp);
-		return swd_err_set(err, SWD_E_IO, "replacing %s: %s", h->path, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "replacing %s: %s", h->path, strerror(errno));
 	}
 	store_fsync_dir(h->dir);
 	if (h->fd >= 0)
@@ -149,12 +149,12 @@ static int rewrite(struct history *h, struct swd_err *err)
 	close(fd);
 	h->fd = open(h->path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (h->fd < 0)
-		return swd_err_set(err, SWD_E_IO, "%s: %s", h->path, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "%s: %s", h->path, strerror(errno));
 	h->lines = h->n;
 	return 0;
 }
 
-static int load(struct history *h, struct swd_err *err)
+static int load(struct history *h, struct sf_err *err)
 {
 	FILE *f = fopen(h->path, "r");
 	char *line = NULL;
@@ -165,7 +165,7 @@ static int load(struct history *h, struct swd_err *err)
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;
-		return swd_err_set(err, SWD_E_IO, "%s: %s", h->path, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "%s: %s", h->path, strerror(errno));
 	}
 	while ((len = getline(&line, &cap, f)) > 0) {
 		json_error_t je;
@@ -185,7 +185,7 @@ static int load(struct history *h, struct swd_err *err)
 			json_decref(o);
 			free(line);
 			fclose(f);
-			return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+			return sf_err_set(err, SF_E_NOMEM, "out of memory");
 		}
 		json_decref(o);
 	}
@@ -197,7 +197,7 @@ static int load(struct history *h, struct swd_err *err)
 }
 
 struct history *history_open(const char *state_dir, unsigned max, json_t **records,
-			     unsigned *interrupted, struct swd_err *err)
+			     unsigned *interrupted, struct sf_err *err)
 {
 	struct history *h = calloc(1, sizeof(*h));
 	unsigned nint = 0;
@@ -208,7 +208,7 @@ struct history *history_open(const char *state_dir, unsigned max, json_t **recor
 	if (interrupted)
 		*interrupted = 0;
 	if (!h) {
-		swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		sf_err_set(err, SF_E_NOMEM, "out of memory");
 		return NULL;
 	}
 	pthread_mutex_init(&h->lock, NULL);
@@ -253,7 +253,7 @@ struct history *history_open(const char *state_dir, unsigned max, json_t **recor
 	} else {
 		h->fd = open(h->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (h->fd < 0) {
-			swd_err_set(err, SWD_E_IO, "%s: %s", h->path, strerror(errno));
+			sf_err_set(err, SF_E_IO, "%s: %s", h->path, strerror(errno));
 			goto fail;
 		}
 	}
@@ -288,18 +288,18 @@ void history_set_max(struct history *h, unsigned max)
 	pthread_mutex_unlock(&h->lock);
 }
 
-int history_append(struct history *h, json_t *job, struct swd_err *err)
+int history_append(struct history *h, json_t *job, struct sf_err *err)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&h->lock);
 	if (write_line(h->fd, job) || fdatasync(h->fd)) {
-		rc = swd_err_set(err, SWD_E_IO, "appending to %s: %s", h->path, strerror(errno));
+		rc = sf_err_set(err, SF_E_IO, "appending to %s: %s", h->path, strerror(errno));
 		goto out;
 	}
 	h->lines++;
 	if (remember(h, job)) {
-		rc = swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		rc = sf_err_set(err, SF_E_NOMEM, "out of memory");
 		goto out;
 	}
 	trim(h);

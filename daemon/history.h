@@ -12,19 +12,19 @@
 
 #include <jansson.h>
 
-#include "../swd/swd_err.h"
+#include "../common/err.h"
 
 struct history;
 
 /* *records: array of the newest max job objects, oldest first.
  * *interrupted: how many were marked interrupted now. */
 struct history *history_open(const char *state_dir, unsigned max, json_t **records,
-			     unsigned *interrupted, struct swd_err *err);
+			     unsigned *interrupted, struct sf_err *err);
 void history_close(struct history *h);
 void history_set_max(struct history *h, unsigned max);
 
 /* Append one job object, fsync. Thread-safe. Compacts when needed using
  * the records it has seen (it keeps the newest max itself). */
-int history_append(struct history *h, json_t *job, struct swd_err *err);
+int history_append(struct history *h, json_t *job, struct sf_err *err);
 
 #endif

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "../swd/probe.h"
-#include "dlog.h"
+#include "../common/dlog.h"
 #include "store.h"
 
 #define JOB_MSG_MAX 8
@@ -52,7 +52,7 @@ struct mem_req {
 	uint32_t addr, len;
 	uint8_t *buf;
 	int rc;
-	struct swd_err err;
+	struct sf_err err;
 	int done;
 };
 
@@ -465,7 +465,7 @@ int job_mgr_listen(struct job_mgr *m, job_listener_fn fn, void *user)
 		m->lst[m->nlst].user = user;
 		m->nlst++;
 	} else {
-		rc = SWD_E_NOMEM;
+		rc = SF_E_NOMEM;
 	}
 	pthread_mutex_unlock(&m->llock);
 	return rc;
@@ -488,7 +488,7 @@ void job_mgr_unlisten(struct job_mgr *m, job_listener_fn fn, void *user)
  * snap is consumed. */
 static void publish_state(struct job_mgr *m, json_t *snap)
 {
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 
 	if (!snap)
 		return;
@@ -575,7 +575,7 @@ json_t *job_target_json(const struct job_target *t)
 
 int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *opts,
 	       struct img *img, const struct job_image *image, uint64_t *id,
-	       json_t **snapshot, unsigned *retry_after, struct swd_err *err)
+	       json_t **snapshot, unsigned *retry_after, struct sf_err *err)
 {
 	struct job *j;
 	json_t *snap;
@@ -587,7 +587,7 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 		*snapshot = NULL;
 	j = calloc(1, sizeof(*j));
 	if (!j)
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	j->refs = 1;
 	j->kind = kind;
 	j->state = JOB_QUEUED;
@@ -603,7 +603,7 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 	if (m->stopping) {
 		pthread_mutex_unlock(&m->lock);
 		free(j);
-		return swd_err_set(err, SWD_E_NOTARGET, "the daemon is shutting down");
+		return sf_err_set(err, SF_E_NOTARGET, "the daemon is shutting down");
 	}
 	q = queued_locked(m) + m->reserved;
 	if (kind != JOB_FLASH && (q || m->running)) {
@@ -611,15 +611,15 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 		pthread_mutex_unlock(&m->lock);
 		free(j);
 		if (rid)
-			return swd_err_set(err, SWD_E_BUSY, "probe busy: job %" PRIu64 " is running", rid);
-		return swd_err_set(err, SWD_E_BUSY, "probe busy: %u job(s) queued", q);
+			return sf_err_set(err, SF_E_BUSY, "probe busy: job %" PRIu64 " is running", rid);
+		return sf_err_set(err, SF_E_BUSY, "probe busy: %u job(s) queued", q);
 	}
 	if (q >= m->queue_length) {
 		pthread_mutex_unlock(&m->lock);
 		free(j);
 		if (retry_after)
 			*retry_after = 5;
-		return swd_err_set(err, SWD_E_BUSY, "job queue full (%u queued)", q);
+		return sf_err_set(err, SF_E_BUSY, "job queue full (%u queued)", q);
 	}
 	m->reserved++;
 	j->id = m->next_id++;
@@ -634,7 +634,7 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 		m->reserved--;
 		pthread_mutex_unlock(&m->lock);
 		free(j);
-		return err ? err->code : SWD_E_IO;
+		return err ? err->code : SF_E_IO;
 	}
 	pthread_mutex_lock(&m->lock);
 	m->reserved--;
@@ -642,7 +642,7 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 		pthread_mutex_unlock(&m->lock);
 		json_decref(snap);
 		free(j);
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	}
 	if (kind == JOB_FLASH && img)
 		j->img_format = img->format;
@@ -662,7 +662,7 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 static void set_error(struct job *j, int code, const char *msg)
 {
 	j->err_code = code;
-	snprintf(j->err_name, sizeof(j->err_name), "%s", swd_err_name(code));
+	snprintf(j->err_name, sizeof(j->err_name), "%s", sf_err_name(code));
 	snprintf(j->err_msg, sizeof(j->err_msg), "%s", msg);
 }
 
@@ -679,7 +679,7 @@ enum job_cancel_result job_cancel(struct job_mgr *m, uint64_t id, json_t **snaps
 	} else if (j->state == JOB_QUEUED) {
 		j->state = JOB_CANCELLED;
 		j->finished_ms = store_now_ms();
-		set_error(j, SWD_E_CANCELLED, "cancelled before it started");
+		set_error(j, SF_E_CANCELLED, "cancelled before it started");
 		img_free(&j->img);
 		snap = job_json_locked(j);
 		r = JOB_CANCEL_DONE;
@@ -724,9 +724,9 @@ json_t *job_wait(struct job_mgr *m, uint64_t id, unsigned timeout_ms, int *err_c
 	}
 	o = job_json_locked(j);
 	if (!is_active(j))
-		*err_code = j->state == JOB_SUCCEEDED ? 0 : (j->err_code ? j->err_code : SWD_E_IO);
+		*err_code = j->state == JOB_SUCCEEDED ? 0 : (j->err_code ? j->err_code : SF_E_IO);
 	else
-		*err_code = SWD_E_TIMEOUT;
+		*err_code = SF_E_TIMEOUT;
 	job_unref(j);
 	pthread_mutex_unlock(&m->lock);
 	return o;
@@ -820,7 +820,7 @@ static void close_probe(struct job_mgr *m)
 	m->probe = NULL;
 }
 
-static int open_probe(struct job_mgr *m, struct swd_err *err)
+static int open_probe(struct job_mgr *m, struct sf_err *err)
 {
 	if (m->probe)
 		return 0;
@@ -830,7 +830,7 @@ static int open_probe(struct job_mgr *m, struct swd_err *err)
 	m->eng = nrf52_new(&m->probe->dap, engine_log, m);
 	if (!m->eng) {
 		close_probe(m);
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	}
 	nrf52_set_progress(m->eng, engine_progress, m);
 	return 0;
@@ -841,7 +841,7 @@ static int open_probe(struct job_mgr *m, struct swd_err *err)
 static int refresh_target(struct job_mgr *m, struct nrf52_info *info_out)
 {
 	struct job_target t;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	int rc;
 
 	memset(&t, 0, sizeof(t));
@@ -901,7 +901,7 @@ static void add_target(struct job_mgr *m, struct job *j, const struct nrf52_info
 
 /* Connect and identify for a job: recover when asked. */
 static int job_connect(struct job_mgr *m, struct job *j, struct nrf52_info *info,
-		       int need_open, struct swd_err *err)
+		       int need_open, struct sf_err *err)
 {
 	int rc;
 
@@ -914,7 +914,7 @@ static int job_connect(struct job_mgr *m, struct job *j, struct nrf52_info *info
 		return rc;
 	if (info->locked && need_open) {
 		if (!j->opts.recover)
-			return swd_err_set(err, SWD_E_LOCKED,
+			return sf_err_set(err, SF_E_LOCKED,
 				"target is locked (APPROTECT); flash with recover=1 or POST "
 				"/api/v1/target/recover to erase and unlock it (destroys its contents)");
 		engine_progress(m, NRF52_PHASE_RECOVER, 0, 1);
@@ -925,13 +925,13 @@ static int job_connect(struct job_mgr *m, struct job *j, struct nrf52_info *info
 		if (rc)
 			return rc;
 		if (info->locked)
-			return swd_err_set(err, SWD_E_LOCKED, "target still locked after recover");
+			return sf_err_set(err, SF_E_LOCKED, "target still locked after recover");
 	}
 	add_target(m, j, info);
 	return 0;
 }
 
-static int run_job(struct job_mgr *m, struct job *j, struct swd_err *err)
+static int run_job(struct job_mgr *m, struct job *j, struct sf_err *err)
 {
 	struct nrf52_info info;
 	int rc;
@@ -953,7 +953,7 @@ static int run_job(struct job_mgr *m, struct job *j, struct swd_err *err)
 		if (rc)
 			return rc;
 		if (strcmp(j->img.sha256_hex, j->image.sha256))
-			return swd_err_set(err, SWD_E_IO, "stored image %s changed on disk", j->image.path);
+			return sf_err_set(err, SF_E_IO, "stored image %s changed on disk", j->image.path);
 		rc = job_connect(m, j, &info, 1, err);
 		if (rc)
 			return rc;
@@ -991,7 +991,7 @@ static int run_job(struct job_mgr *m, struct job *j, struct swd_err *err)
 		engine_progress(m, NRF52_PHASE_RESET, 0, 1);
 		return nrf52_reset(m->eng, NRF52_RESET_SYSRESETREQ, j->opts.halt, err);
 	}
-	return swd_err_set(err, SWD_E_ARG, "unknown job kind");
+	return sf_err_set(err, SF_E_ARG, "unknown job kind");
 }
 
 static void serve_read(struct job_mgr *m, struct mem_req *r)
@@ -1004,10 +1004,10 @@ static void serve_read(struct job_mgr *m, struct mem_req *r)
 	}
 	if (!rc) {
 		rc = nrf52_read(m->eng, r->addr, r->buf, r->len, &r->err);
-		if (rc && rc != SWD_E_LOCKED && rc != SWD_E_FAULT) {
+		if (rc && rc != SF_E_LOCKED && rc != SF_E_FAULT) {
 			/* the link may have dropped since the last refresh: reconnect once */
 			struct nrf52_info info;
-			struct swd_err e2 = { 0 };
+			struct sf_err e2 = { 0 };
 			if (!nrf52_identify(m->eng, &info, &e2))
 				rc = nrf52_read(m->eng, r->addr, r->buf, r->len, &r->err);
 		}
@@ -1041,7 +1041,7 @@ static void *worker(void *arg)
 		}
 		struct job *j = m->exit ? NULL : next_queued_locked(m);
 		if (j) {
-			struct swd_err err = { 0 };
+			struct sf_err err = { 0 };
 			json_t *snap;
 			int rc;
 
@@ -1059,14 +1059,14 @@ static void *worker(void *arg)
 			sample_dap_stats(m);
 
 			pthread_mutex_lock(&m->lock);
-			if (rc == SWD_E_CANCELLED || (rc && j->cancel)) {
+			if (rc == SF_E_CANCELLED || (rc && j->cancel)) {
 				j->state = JOB_CANCELLED;
-				set_error(j, SWD_E_CANCELLED, m->stopping
+				set_error(j, SF_E_CANCELLED, m->stopping
 					  ? "aborted at a safe point: the daemon is stopping"
 					  : "cancelled at a safe point while running; the chip may be partly programmed");
 			} else if (rc) {
 				j->state = JOB_FAILED;
-				set_error(j, rc, err.msg[0] ? err.msg : swd_err_name(rc));
+				set_error(j, rc, err.msg[0] ? err.msg : sf_err_name(rc));
 			} else {
 				j->state = JOB_SUCCEEDED;
 				if (j->kind == JOB_FLASH && j->img.nseg)
@@ -1120,28 +1120,28 @@ static void *worker(void *arg)
 /* ---- memory read ---- */
 
 int job_read_memory(struct job_mgr *m, uint32_t addr, uint32_t len, uint8_t **buf,
-		    struct swd_err *err)
+		    struct sf_err *err)
 {
 	struct mem_req r = { .addr = addr, .len = len };
 
 	*buf = NULL;
 	r.buf = malloc(len ? len : 1);
 	if (!r.buf)
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	pthread_mutex_lock(&m->lock);
 	for (;;) {
 		if (m->stopping) {
 			pthread_mutex_unlock(&m->lock);
 			free(r.buf);
-			return swd_err_set(err, SWD_E_NOTARGET, "the daemon is shutting down");
+			return sf_err_set(err, SF_E_NOTARGET, "the daemon is shutting down");
 		}
 		if (m->running || queued_locked(m) || m->reserved) {
 			uint64_t rid = m->running ? m->running->id : 0;
 			pthread_mutex_unlock(&m->lock);
 			free(r.buf);
 			if (rid)
-				return swd_err_set(err, SWD_E_BUSY, "probe busy: job %" PRIu64 " is running", rid);
-			return swd_err_set(err, SWD_E_BUSY, "probe busy: jobs are queued");
+				return sf_err_set(err, SF_E_BUSY, "probe busy: job %" PRIu64 " is running", rid);
+			return sf_err_set(err, SF_E_BUSY, "probe busy: jobs are queued");
 		}
 		if (!m->req)
 			break;
@@ -1167,13 +1167,13 @@ int job_read_memory(struct job_mgr *m, uint32_t addr, uint32_t len, uint8_t **bu
 /* ---- life cycle ---- */
 
 struct job_mgr *job_mgr_new(const struct job_mgr_config *cfg, struct history *h,
-			    json_t *records, struct swd_err *err)
+			    json_t *records, struct sf_err *err)
 {
 	struct job_mgr *m = calloc(1, sizeof(*m));
-	struct swd_err perr = { 0 };
+	struct sf_err perr = { 0 };
 
 	if (!m) {
-		swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		sf_err_set(err, SF_E_NOMEM, "out of memory");
 		return NULL;
 	}
 	pthread_mutex_init(&m->lock, NULL);
@@ -1200,8 +1200,8 @@ struct job_mgr *job_mgr_new(const struct job_mgr_config *cfg, struct history *h,
 	}
 	/* bad spec syntax is fatal; an unreachable probe is retried later */
 	if (open_probe(m, &perr)) {
-		if (perr.code == SWD_E_ARG) {
-			swd_err_set(err, SWD_E_ARG, "probe %s: %s", m->spec, perr.msg);
+		if (perr.code == SF_E_ARG) {
+			sf_err_set(err, SF_E_ARG, "probe %s: %s", m->spec, perr.msg);
 			job_mgr_free(m);
 			return NULL;
 		}
@@ -1211,12 +1211,12 @@ struct job_mgr *job_mgr_new(const struct job_mgr_config *cfg, struct history *h,
 	return m;
 }
 
-int job_mgr_start(struct job_mgr *m, struct swd_err *err)
+int job_mgr_start(struct job_mgr *m, struct sf_err *err)
 {
 	int rc = pthread_create(&m->thread, NULL, worker, m);
 
 	if (rc)
-		return swd_err_set(err, SWD_E_IO, "worker thread: %s", strerror(rc));
+		return sf_err_set(err, SF_E_IO, "worker thread: %s", strerror(rc));
 	m->started = 1;
 	return 0;
 }
@@ -1236,7 +1236,7 @@ void job_mgr_stop(struct job_mgr *m, unsigned grace_ms)
 			continue;
 		j->state = JOB_CANCELLED;
 		j->finished_ms = store_now_ms();
-		set_error(j, SWD_E_CANCELLED, "cancelled before it started: the daemon is stopping");
+		set_error(j, SF_E_CANCELLED, "cancelled before it started: the daemon is stopping");
 		img_free(&j->img);
 		if (snaps)
 			snaps[ns++] = job_json_locked(j);

@@ -23,7 +23,7 @@
 
 #include "../nrf52/image.h"
 #include "../nrf52/nrf52.h"
-#include "../swd/swd_err.h"
+#include "../common/err.h"
 #include "history.h"
 
 #define JOB_PROGRESS_INTERVAL_MS 200
@@ -83,8 +83,8 @@ struct job_mgr;
 /* Opens the probe (a spec with bad syntax is an error; a probe that cannot
  * be reached now is retried by the worker) and loads the history records. */
 struct job_mgr *job_mgr_new(const struct job_mgr_config *cfg, struct history *h,
-			    json_t *records, struct swd_err *err);
-int job_mgr_start(struct job_mgr *m, struct swd_err *err);
+			    json_t *records, struct sf_err *err);
+int job_mgr_start(struct job_mgr *m, struct sf_err *err);
 /* Stop: no new jobs, queued ones cancelled, the running one may finish for
  * grace_ms, then it is cancelled at the engine's next safe point; the
  * worker exits and the probe is closed. */
@@ -100,13 +100,13 @@ void job_mgr_unlisten(struct job_mgr *m, job_listener_fn fn, void *user);
 /* Queue a job. For JOB_FLASH img is the image as checked at submission:
  * only its format, size and SHA-256 are kept (the job re-reads image->path
  * when it starts, so queued jobs hold no image in memory); the caller still
- * frees img. Errors: SWD_E_BUSY with *retry_after set when the queue is
- * full, SWD_E_BUSY with *retry_after 0 when a target operation finds the
- * probe busy, SWD_E_IO when the history cannot be written, SWD_E_NOTARGET
+ * frees img. Errors: SF_E_BUSY with *retry_after set when the queue is
+ * full, SF_E_BUSY with *retry_after 0 when a target operation finds the
+ * probe busy, SF_E_IO when the history cannot be written, SF_E_NOTARGET
  * while stopping. *snapshot (may be NULL) receives the queued job. */
 int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *opts,
 	       struct img *img, const struct job_image *image, uint64_t *id,
-	       json_t **snapshot, unsigned *retry_after, struct swd_err *err);
+	       json_t **snapshot, unsigned *retry_after, struct sf_err *err);
 
 /* Snapshot of one job, NULL if unknown. */
 json_t *job_get(struct job_mgr *m, uint64_t id);
@@ -124,10 +124,10 @@ json_t *job_wait(struct job_mgr *m, uint64_t id, unsigned timeout_ms, int *err_c
 void job_mgr_target(struct job_mgr *m, struct job_target *out);
 json_t *job_target_json(const struct job_target *t);
 
-/* Read target memory through the worker. SWD_E_BUSY while a job runs or
+/* Read target memory through the worker. SF_E_BUSY while a job runs or
  * is queued. *buf is malloc'ed (len bytes) on success. */
 int job_read_memory(struct job_mgr *m, uint32_t addr, uint32_t len, uint8_t **buf,
-		    struct swd_err *err);
+		    struct sf_err *err);
 
 /* Counts for status/metrics: queued jobs and the id of the running one. */
 void job_mgr_counts(struct job_mgr *m, unsigned *queued, uint64_t *running_id);

@@ -13,7 +13,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
-#include "dlog.h"
+#include "../common/dlog.h"
 
 static int64_t notify_mono_ms(void)
 {
@@ -49,7 +49,7 @@ void notify_done(struct notify *n)
 	pthread_mutex_destroy(&n->lock);
 }
 
-int notify_listen_fd(char *listen, size_t listen_len, struct swd_err *err)
+int notify_listen_fd(char *listen, size_t listen_len, struct sf_err *err)
 {
 	int nfds = sd_listen_fds(1);
 	struct sockaddr_storage ss;
@@ -60,14 +60,14 @@ int notify_listen_fd(char *listen, size_t listen_len, struct swd_err *err)
 	if (nfds <= 0)
 		return -1;
 	if (nfds > 1) {
-		swd_err_set(err, SWD_E_ARG, "socket activation passed %d sockets; "
+		sf_err_set(err, SF_E_ARG, "socket activation passed %d sockets; "
 			    "swdflashd takes exactly one (ListenStream= once)", nfds);
 		return -2;
 	}
 	int fd = SD_LISTEN_FDS_START;
 	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sl)) {
-		swd_err_set(err, SWD_E_ARG, "socket activation: fd %d is not a listening "
+		sf_err_set(err, SF_E_ARG, "socket activation: fd %d is not a listening "
 			    "stream socket", fd);
 		return -2;
 	}
@@ -86,7 +86,7 @@ int notify_listen_fd(char *listen, size_t listen_len, struct swd_err *err)
 		else
 			snprintf(listen, listen_len, "[%s]:%u", addr, port);
 	} else {
-		swd_err_set(err, SWD_E_ARG, "socket activation: fd %d is not an IPv4 or IPv6 "
+		sf_err_set(err, SF_E_ARG, "socket activation: fd %d is not an IPv4 or IPv6 "
 			    "socket", fd);
 		return -2;
 	}

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../swd/swd_err.h"
+#include "../common/err.h"
 #include "job.h"
 
 struct notify {
@@ -35,9 +35,9 @@ void notify_init(struct notify *n, const char *station);
 void notify_done(struct notify *n);
 
 /* The socket systemd passed: returns its fd (and "ADDR:PORT" in listen),
- * -1 when there is none, or a negative swd_errcode-style error (-2) with
+ * -1 when there is none, or a negative sf_errcode-style error (-2) with
  * err set when what was passed is unusable. */
-int notify_listen_fd(char *listen, size_t listen_len, struct swd_err *err);
+int notify_listen_fd(char *listen, size_t listen_len, struct sf_err *err);
 
 void notify_ready(struct notify *n, const char *listen);
 void notify_stopping(struct notify *n);

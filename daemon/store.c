@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dlog.h"
-#include "parse.h"
+#include "../common/dlog.h"
+#include "../common/parse.h"
 
 struct store {
 	pthread_mutex_t lock;
@@ -177,19 +177,19 @@ static void load_index(struct store *s)
 	closedir(d);
 }
 
-struct store *store_open(const char *state_dir, struct swd_err *err)
+struct store *store_open(const char *state_dir, struct sf_err *err)
 {
 	struct store *s = calloc(1, sizeof(*s));
 
 	if (!s) {
-		swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		sf_err_set(err, SF_E_NOMEM, "out of memory");
 		return NULL;
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	snprintf(s->images, sizeof(s->images), "%s/images", state_dir);
 	snprintf(s->tmp, sizeof(s->tmp), "%s/tmp", state_dir);
 	if (mkdir_p(s->images) || mkdir_p(s->tmp)) {
-		swd_err_set(err, SWD_E_IO, "state directory %s: %s", state_dir, strerror(errno));
+		sf_err_set(err, SF_E_IO, "state directory %s: %s", state_dir, strerror(errno));
 		store_close(s);
 		return NULL;
 	}
@@ -207,14 +207,14 @@ void store_close(struct store *s)
 	free(s);
 }
 
-int store_tmp_create(struct store *s, char *path, size_t pathlen, struct swd_err *err)
+int store_tmp_create(struct store *s, char *path, size_t pathlen, struct sf_err *err)
 {
 	int fd;
 
 	snprintf(path, pathlen, "%s/upload-XXXXXX", s->tmp);
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)
-		return swd_err_set(err, SWD_E_IO, "temporary file in %s: %s", s->tmp, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "temporary file in %s: %s", s->tmp, strerror(errno));
 	return fd;
 }
 
@@ -231,7 +231,7 @@ static int find_locked(struct store *s, const char *sha)
 	return -1;
 }
 
-static int write_meta(struct store *s, const struct store_meta *m, struct swd_err *err)
+static int write_meta(struct store *s, const struct store_meta *m, struct sf_err *err)
 {
 	char tmp[900], dst[900];
 	json_t *o = store_meta_json(m);
@@ -240,38 +240,38 @@ static int write_meta(struct store *s, const struct store_meta *m, struct swd_er
 	size_t len;
 
 	if (!o)
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text)
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	snprintf(tmp, sizeof(tmp), "%s/meta-XXXXXX", s->tmp);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		free(text);
-		return swd_err_set(err, SWD_E_IO, "%s: %s", tmp, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "%s: %s", tmp, strerror(errno));
 	}
 	len = strlen(text);
 	text[len] = '\0';
 	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd)) {
-		swd_err_set(err, SWD_E_IO, "writing %s: %s", tmp, strerror(errno));
+		sf_err_set(err, SF_E_IO, "writing %s: %s", tmp, strerror(errno));
 		free(text);
 		close(fd);
 		unlink(tmp);
-		return err ? err->code : SWD_E_IO;
+		return err ? err->code : SF_E_IO;
 	}
 	free(text);
 	close(fd);
 	snprintf(dst, sizeof(dst), "%s/%s.json", s->images, m->sha256);
 	if (rename(tmp, dst)) {
 		unlink(tmp);
-		return swd_err_set(err, SWD_E_IO, "rename to %s: %s", dst, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "rename to %s: %s", dst, strerror(errno));
 	}
 	return 0;
 }
 
 int store_commit(struct store *s, int fd, const char *tmp_path, const struct store_meta *m,
-		 struct swd_err *err)
+		 struct sf_err *err)
 {
 	char dst[900];
 	struct stat st;
@@ -280,7 +280,7 @@ int store_commit(struct store *s, int fd, const char *tmp_path, const struct sto
 	if (!parse_is_sha256_hex(m->sha256)) {
 		close(fd);
 		unlink(tmp_path);
-		return swd_err_set(err, SWD_E_ARG, "bad image name");
+		return sf_err_set(err, SF_E_ARG, "bad image name");
 	}
 	pthread_mutex_lock(&s->lock);
 	store_path(s, m->sha256, dst, sizeof(dst));
@@ -291,14 +291,14 @@ int store_commit(struct store *s, int fd, const char *tmp_path, const struct sto
 		return 0;
 	}
 	if (fsync(fd)) {
-		rc = swd_err_set(err, SWD_E_IO, "fsync %s: %s", tmp_path, strerror(errno));
+		rc = sf_err_set(err, SF_E_IO, "fsync %s: %s", tmp_path, strerror(errno));
 		close(fd);
 		unlink(tmp_path);
 		goto out;
 	}
 	close(fd);
 	if (rename(tmp_path, dst)) {
-		rc = swd_err_set(err, SWD_E_IO, "rename to %s: %s", dst, strerror(errno));
+		rc = sf_err_set(err, SF_E_IO, "rename to %s: %s", dst, strerror(errno));
 		unlink(tmp_path);
 		goto out;
 	}
@@ -310,7 +310,7 @@ int store_commit(struct store *s, int fd, const char *tmp_path, const struct sto
 	if (i >= 0)
 		s->m[i] = *m;
 	else if (add_meta(s, m))
-		rc = swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		rc = sf_err_set(err, SF_E_NOMEM, "out of memory");
 out:
 	pthread_mutex_unlock(&s->lock);
 	return rc;
@@ -318,7 +318,7 @@ out:
 
 int store_lookup(struct store *s, const char *sha256, struct store_meta *out)
 {
-	int i, rc = SWD_E_ARG;
+	int i, rc = SF_E_ARG;
 
 	pthread_mutex_lock(&s->lock);
 	i = find_locked(s, sha256);
@@ -370,17 +370,17 @@ json_t *store_list_json(struct store *s)
 
 static const uint8_t empty_map[1];
 
-int store_map_file(const char *path, const uint8_t **data, size_t *len, struct swd_err *err)
+int store_map_file(const char *path, const uint8_t **data, size_t *len, struct sf_err *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	void *p;
 
 	if (fd < 0)
-		return swd_err_set(err, SWD_E_IO, "%s: %s", path, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st)) {
 		close(fd);
-		return swd_err_set(err, SWD_E_IO, "%s: %s", path, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "%s: %s", path, strerror(errno));
 	}
 	if (st.st_size == 0) {
 		close(fd);
@@ -391,7 +391,7 @@ int store_map_file(const char *path, const uint8_t **data, size_t *len, struct s
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
-		return swd_err_set(err, SWD_E_IO, "mmap %s: %s", path, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "mmap %s: %s", path, strerror(errno));
 	*data = p;
 	*len = (size_t)st.st_size;
 	return 0;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../swd/swd_err.h"
+#include "../common/err.h"
 
 struct store_meta {
 	char sha256[65];
@@ -27,21 +27,21 @@ struct store;
 
 /* Creates STATE_DIR/images and STATE_DIR/tmp (emptying tmp) and reads the
  * metadata of every stored image. */
-struct store *store_open(const char *state_dir, struct swd_err *err);
+struct store *store_open(const char *state_dir, struct sf_err *err);
 void store_close(struct store *s);
 
 /* A new temporary file in STATE_DIR/tmp: returns an fd open for writing
  * and its path in path[pathlen], or -1 with err set. */
-int store_tmp_create(struct store *s, char *path, size_t pathlen, struct swd_err *err);
+int store_tmp_create(struct store *s, char *path, size_t pathlen, struct sf_err *err);
 
 /* fsync the temporary file fd/tmp_path and move it to images/<sha256>,
  * then write the metadata. When the image is already stored the temporary
  * file is removed and the metadata kept (name/time of the first upload).
  * fd is closed in every case. */
 int store_commit(struct store *s, int fd, const char *tmp_path, const struct store_meta *m,
-		 struct swd_err *err);
+		 struct sf_err *err);
 
-/* 0 and *out filled, or SWD_E_ARG when no such image. */
+/* 0 and *out filled, or SF_E_ARG when no such image. */
 int store_lookup(struct store *s, const char *sha256, struct store_meta *out);
 /* Path of a stored image file. */
 void store_path(struct store *s, const char *sha256, char *buf, size_t len);
@@ -50,7 +50,7 @@ json_t *store_list_json(struct store *s);
 json_t *store_meta_json(const struct store_meta *m);
 
 /* Map a whole file read-only (len 0 gives a non-NULL dummy). */
-int store_map_file(const char *path, const uint8_t **data, size_t *len, struct swd_err *err);
+int store_map_file(const char *path, const uint8_t **data, size_t *len, struct sf_err *err);
 void store_unmap(const uint8_t *data, size_t len);
 
 /* Milliseconds since the epoch and an ISO 8601 UTC rendering of it. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../common/sha256.h"
 #include "image_internal.h"
 
 /* Largest file img_load_file reads: four times the biggest nRF52 flash
@@ -29,7 +30,7 @@ void img_build_free(struct img_build *b)
 }
 
 int img_build_add(struct img_build *b, uint32_t addr, const uint8_t *data, size_t len,
-		  uint32_t origin, struct swd_err *err)
+		  uint32_t origin, struct sf_err *err)
 {
 	if (len == 0)
 		return 0;
@@ -37,7 +38,7 @@ int img_build_add(struct img_build *b, uint32_t addr, const uint8_t *data, size_
 		size_t ncap = b->cap ? b->cap * 2 : 256;
 		struct img_piece *np = realloc(b->p, ncap * sizeof(*np));
 		if (!np)
-			return swd_err_set(err, SWD_E_NOMEM, "out of memory (%zu image pieces)", ncap);
+			return sf_err_set(err, SF_E_NOMEM, "out of memory (%zu image pieces)", ncap);
 		b->p = np;
 		b->cap = ncap;
 	}
@@ -48,7 +49,7 @@ int img_build_add(struct img_build *b, uint32_t addr, const uint8_t *data, size_
 			ncap *= 2;
 		na = realloc(b->arena, ncap);
 		if (!na)
-			return swd_err_set(err, SWD_E_NOMEM, "out of memory (%zu image bytes)", ncap);
+			return sf_err_set(err, SF_E_NOMEM, "out of memory (%zu image bytes)", ncap);
 		b->arena = na;
 		b->acap = ncap;
 	}
@@ -83,7 +84,7 @@ static const char *origin_word(enum img_origin_kind k)
 /* Overlap with different bytes: name the address, both values and both
  * origins ("line 7" and "line 12"). */
 static int overlap_error(const struct img_build *b, size_t first, size_t k, uint32_t addr,
-			 uint8_t had, struct swd_err *err)
+			 uint8_t had, struct sf_err *err)
 {
 	const struct img_piece *cur = &b->p[k];
 	uint8_t now = b->arena[cur->off + (addr - cur->addr)];
@@ -97,14 +98,14 @@ static int overlap_error(const struct img_build *b, size_t first, size_t k, uint
 		    b->arena[q->off + (addr - q->addr)] == had)
 			prev_origin = q->origin;
 	}
-	return swd_err_set(err, SWD_E_IMAGE,
+	return sf_err_set(err, SF_E_IMAGE,
 			   "overlapping data with different values at 0x%08X: 0x%02X from %s %u, "
 			   "0x%02X from %s %u",
 			   (unsigned)addr, had, origin_word(b->kind), (unsigned)prev_origin, now,
 			   origin_word(b->kind), (unsigned)cur->origin);
 }
 
-int img_build_finish(struct img_build *b, struct img *out, struct swd_err *err)
+int img_build_finish(struct img_build *b, struct img *out, struct sf_err *err)
 {
 	struct img_segment *seg = NULL;
 	size_t nseg = 0, cap = 0, i = 0, k;
@@ -112,7 +113,7 @@ int img_build_finish(struct img_build *b, struct img *out, struct swd_err *err)
 	int rc;
 
 	if (b->n == 0)
-		return swd_err_set(err, SWD_E_IMAGE, "image contains no data");
+		return sf_err_set(err, SF_E_IMAGE, "image contains no data");
 	qsort(b->p, b->n, sizeof(b->p[0]), piece_cmp);
 
 	while (i < b->n) {
@@ -128,12 +129,12 @@ int img_build_finish(struct img_build *b, struct img *out, struct swd_err *err)
 			j++;
 		}
 		if (end - start > UINT32_MAX) {
-			rc = swd_err_set(err, SWD_E_IMAGE, "image covers the whole 4 GiB address space");
+			rc = sf_err_set(err, SF_E_IMAGE, "image covers the whole 4 GiB address space");
 			goto fail;
 		}
 		data = malloc((size_t)(end - start));
 		if (!data) {
-			rc = swd_err_set(err, SWD_E_NOMEM, "out of memory (segment of %llu bytes)",
+			rc = sf_err_set(err, SF_E_NOMEM, "out of memory (segment of %llu bytes)",
 				    (unsigned long long)(end - start));
 			goto fail;
 		}
@@ -142,7 +143,7 @@ int img_build_finish(struct img_build *b, struct img *out, struct swd_err *err)
 			struct img_segment *ns = realloc(seg, ncap * sizeof(*ns));
 			if (!ns) {
 				free(data);
-				rc = swd_err_set(err, SWD_E_NOMEM, "out of memory (%zu segments)", ncap);
+				rc = sf_err_set(err, SF_E_NOMEM, "out of memory (%zu segments)", ncap);
 				goto fail;
 			}
 			seg = ns;
@@ -251,26 +252,26 @@ int img_format_from_name(const char *name)
 }
 
 static int parse_bin(const uint8_t *buf, size_t len, uint32_t base, struct img_build *b,
-		     struct swd_err *err)
+		     struct sf_err *err)
 {
 	if ((uint64_t)base + len > IMG_ADDR_LIMIT)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "address wrap past 4 GiB: %zu bytes at base 0x%08X end beyond 0xFFFFFFFF",
 				   len, (unsigned)base);
 	return img_build_add(b, base, buf, len, 0, err);
 }
 
 int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base,
-	      struct img *out, struct swd_err *err)
+	      struct img *out, struct sf_err *err)
 {
 	struct img_build b;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!buf && len)
-		return swd_err_set(err, SWD_E_ARG, "no image buffer");
+		return sf_err_set(err, SF_E_ARG, "no image buffer");
 	if (len == 0)
-		return swd_err_set(err, SWD_E_IMAGE, "empty file");
+		return sf_err_set(err, SF_E_IMAGE, "empty file");
 	if (fmt == IMG_AUTO)
 		fmt = img_detect(buf, len);
 
@@ -292,7 +293,7 @@ int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base
 		rc = parse_bin(buf, len, base, &b, err);
 		break;
 	default:
-		return swd_err_set(err, SWD_E_FORMAT, "unknown image format %d", (int)fmt);
+		return sf_err_set(err, SF_E_FORMAT, "unknown image format %d", (int)fmt);
 	}
 	if (rc == 0)
 		rc = img_build_finish(&b, out, err);
@@ -302,12 +303,12 @@ int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base
 		return rc;
 	}
 	out->format = fmt;
-	img_sha256(buf, len, out->sha256, out->sha256_hex);
+	sha256_buf(buf, len, out->sha256, out->sha256_hex);
 	return 0;
 }
 
 int img_load_file(const char *path, enum img_format fmt, uint32_t base, struct img *out,
-		  struct swd_err *err)
+		  struct sf_err *err)
 {
 	FILE *f;
 	struct stat st;
@@ -318,34 +319,34 @@ int img_load_file(const char *path, enum img_format fmt, uint32_t base, struct i
 	memset(out, 0, sizeof(*out));
 	f = fopen(path, "rb");
 	if (!f)
-		return swd_err_set(err, SWD_E_IO, "%s: %s", path, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "%s: %s", path, strerror(errno));
 	if (fstat(fileno(f), &st) != 0) {
-		rc = swd_err_set(err, SWD_E_IO, "%s: %s", path, strerror(errno));
+		rc = sf_err_set(err, SF_E_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = swd_err_set(err, SWD_E_IO, "%s: not a regular file", path);
+		rc = sf_err_set(err, SF_E_IO, "%s: not a regular file", path);
 		goto out;
 	}
 	if ((unsigned long long)st.st_size > IMG_MAX_FILE) {
-		rc = swd_err_set(err, SWD_E_IMAGE, "%s: %lld bytes is too big for a firmware image "
+		rc = sf_err_set(err, SF_E_IMAGE, "%s: %lld bytes is too big for a firmware image "
 				 "(limit %u MiB)", path, (long long)st.st_size, IMG_MAX_FILE >> 20);
 		goto out;
 	}
 	len = (size_t)st.st_size;
 	buf = malloc(len ? len : 1);
 	if (!buf) {
-		rc = swd_err_set(err, SWD_E_NOMEM, "%s: out of memory (%zu bytes)", path, len);
+		rc = sf_err_set(err, SF_E_NOMEM, "%s: out of memory (%zu bytes)", path, len);
 		goto out;
 	}
 	got = fread(buf, 1, len, f);
 	if (got != len || ferror(f)) {
-		rc = swd_err_set(err, SWD_E_IO, "%s: short read (%zu of %zu bytes)", path, got, len);
+		rc = sf_err_set(err, SF_E_IO, "%s: short read (%zu of %zu bytes)", path, got, len);
 		goto out;
 	}
 	rc = img_parse(buf, len, fmt, base, out, err);
 	if (rc)
-		swd_err_prefix(err, "%s", path);
+		sf_err_prefix(err, "%s", path);
 out:
 	free(buf);
 	fclose(f);
@@ -375,7 +376,7 @@ int img_write_ihex(FILE *f, uint32_t addr, const uint8_t *buf, size_t len)
 	int have_upper = 0;
 
 	if (end > IMG_ADDR_LIMIT || (!buf && len))
-		return SWD_E_ARG;
+		return SF_E_ARG;
 	while (a < end) {
 		uint32_t hi = (uint32_t)(a >> 16);
 		/* 16 bytes a line, never across a 64 KiB boundary, so every
@@ -388,15 +389,15 @@ int img_write_ihex(FILE *f, uint32_t addr, const uint8_t *buf, size_t len)
 		if (!have_upper || hi != upper) {
 			uint8_t ula[2] = { (uint8_t)(hi >> 8), (uint8_t)hi };
 			if (ihex_record(f, 0x04, 0, ula, 2))
-				return SWD_E_IO;
+				return SF_E_IO;
 			upper = hi;
 			have_upper = 1;
 		}
 		if (ihex_record(f, 0x00, (uint16_t)(a & 0xFFFF), buf + (a - addr), (size_t)n))
-			return SWD_E_IO;
+			return SF_E_IO;
 		a += n;
 	}
 	if (ihex_record(f, 0x01, 0, NULL, 0) || fflush(f) != 0 || ferror(f))
-		return SWD_E_IO;
+		return SF_E_IO;
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../swd/swd_err.h"
+#include "../common/err.h"
 
 enum img_format { IMG_AUTO = 0, IMG_HEX, IMG_UF2, IMG_ELF, IMG_BIN };
 
@@ -34,13 +34,13 @@ struct img {
 };
 
 /* Parse buf. fmt IMG_AUTO detects from content; base is used by IMG_BIN
- * only. On error returns SWD_E_IMAGE or SWD_E_FORMAT with the message in
+ * only. On error returns SF_E_IMAGE or SF_E_FORMAT with the message in
  * err and leaves *out empty. */
 int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base,
-	      struct img *out, struct swd_err *err);
+	      struct img *out, struct sf_err *err);
 /* Read a file and parse it (messages are prefixed with the file name). */
 int img_load_file(const char *path, enum img_format fmt, uint32_t base,
-		  struct img *out, struct swd_err *err);
+		  struct img *out, struct sf_err *err);
 void img_free(struct img *img);
 
 /* Detect from content; IMG_BIN when nothing else matches. */
@@ -52,8 +52,5 @@ int img_format_from_name(const char *name);
 /* Write bytes as Intel HEX (extended linear address records, 16 bytes a
  * line, EOF record). */
 int img_write_ihex(FILE *f, uint32_t addr, const uint8_t *buf, size_t len);
-
-/* SHA-256 of a buffer; hex must hold 65 bytes (or be NULL). */
-void img_sha256(const uint8_t *buf, size_t len, uint8_t out[32], char *hex);
 
 #endif

@@ -39,31 +39,31 @@ static const char *etype_name(unsigned t)
 }
 
 int img_parse_elf(const uint8_t *buf, size_t len, struct img_build *b, struct img *out,
-		  struct swd_err *err)
+		  struct sf_err *err)
 {
 	unsigned type, machine, phentsize, phnum, i, loaded = 0;
 	uint32_t phoff;
 
 	if (len < 4 || memcmp(buf, "\x7f" "ELF", 4) != 0)
-		return swd_err_set(err, SWD_E_IMAGE, "not an ELF file (no \\x7fELF magic)");
+		return sf_err_set(err, SF_E_IMAGE, "not an ELF file (no \\x7fELF magic)");
 	if (len < 16)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "truncated ELF: %zu bytes, the identification alone is 16", len);
 	if (buf[EI_CLASS] == ELFCLASS64)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "64-bit ELF (ELFCLASS64) is not supported: nRF52 firmware is ELF32");
 	if (buf[EI_CLASS] != ELFCLASS32)
-		return swd_err_set(err, SWD_E_IMAGE, "unknown ELF class %u", buf[EI_CLASS]);
+		return sf_err_set(err, SF_E_IMAGE, "unknown ELF class %u", buf[EI_CLASS]);
 	if (buf[EI_DATA] == ELFDATA2MSB)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "big-endian ELF (ELFDATA2MSB) is not supported: ARM Cortex-M "
 				   "firmware is little-endian");
 	if (buf[EI_DATA] != ELFDATA2LSB)
-		return swd_err_set(err, SWD_E_IMAGE, "unknown ELF data encoding %u", buf[EI_DATA]);
+		return sf_err_set(err, SF_E_IMAGE, "unknown ELF data encoding %u", buf[EI_DATA]);
 	if (buf[EI_VERSION] != 1)
-		return swd_err_set(err, SWD_E_IMAGE, "unknown ELF version %u", buf[EI_VERSION]);
+		return sf_err_set(err, SF_E_IMAGE, "unknown ELF version %u", buf[EI_VERSION]);
 	if (len < EHDR32_SIZE)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "truncated ELF: %zu bytes, the ELF32 header alone is %u",
 				   len, EHDR32_SIZE);
 
@@ -73,19 +73,19 @@ int img_parse_elf(const uint8_t *buf, size_t len, struct img_build *b, struct im
 	phentsize = img_le16(buf + 42);
 	phnum = img_le16(buf + 44);
 	if (machine != EM_ARM)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "not an ARM ELF (e_machine %u, ARM is %u)", machine, EM_ARM);
 	if (type != ET_EXEC)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "not an executable ELF (e_type %u: %s); link the firmware first",
 				   type, etype_name(type));
 	if (phnum == 0)
-		return swd_err_set(err, SWD_E_IMAGE, "ELF has no program headers");
+		return sf_err_set(err, SF_E_IMAGE, "ELF has no program headers");
 	if (phentsize != PHDR32_SIZE)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "ELF program header size %u (ELF32 uses %u)", phentsize, PHDR32_SIZE);
 	if ((uint64_t)phoff + (uint64_t)phnum * PHDR32_SIZE > len)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "truncated ELF: program headers out of the file (%u at offset "
 				   "0x%X need 0x%llX bytes, the file has 0x%zX)",
 				   phnum, (unsigned)phoff,
@@ -102,16 +102,16 @@ int img_parse_elf(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		if (p_type != PT_LOAD || p_filesz == 0)
 			continue;
 		if ((uint64_t)p_offset + p_filesz > len)
-			return swd_err_set(err, SWD_E_IMAGE,
+			return sf_err_set(err, SF_E_IMAGE,
 					   "truncated ELF: program header %u data out of the file "
 					   "(offset 0x%X + 0x%X bytes, the file has 0x%zX)",
 					   i, (unsigned)p_offset, (unsigned)p_filesz, len);
 		if (p_filesz > p_memsz)
-			return swd_err_set(err, SWD_E_IMAGE,
+			return sf_err_set(err, SF_E_IMAGE,
 					   "program header %u: p_filesz 0x%X larger than p_memsz 0x%X",
 					   i, (unsigned)p_filesz, (unsigned)p_memsz);
 		if ((uint64_t)p_paddr + p_filesz > IMG_ADDR_LIMIT)
-			return swd_err_set(err, SWD_E_IMAGE,
+			return sf_err_set(err, SF_E_IMAGE,
 					   "program header %u: address wrap past 4 GiB (load address "
 					   "0x%08X + 0x%X bytes)", i, (unsigned)p_paddr, (unsigned)p_filesz);
 		(void)p_vaddr; /* the run address; flash wants the load address */
@@ -121,7 +121,7 @@ int img_parse_elf(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		loaded++;
 	}
 	if (!loaded)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "ELF has no loadable data (no PT_LOAD program header with file contents)");
 	out->has_entry = 1;
 	out->entry = img_le32(buf + 24);

@@ -64,7 +64,7 @@ static const char *rec_name(unsigned type)
 }
 
 int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct img *out,
-		  struct swd_err *err)
+		  struct sf_err *err)
 {
 	uint8_t rec[5 + 255];
 	size_t pos = 0;
@@ -93,30 +93,30 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		if (blank)
 			continue;
 		if (eof_line)
-			return swd_err_set(err, SWD_E_IMAGE,
+			return sf_err_set(err, SF_E_IMAGE,
 					   "line %u: data after the end-of-file record on line %u",
 					   line, eof_line);
 		if (buf[ls] != ':')
-			return swd_err_set(err, SWD_E_IMAGE,
+			return sf_err_set(err, SF_E_IMAGE,
 					   "line %u: record does not start with ':' (found %s)",
 					   line, show_char(buf[ls], cb));
 		for (i = ls + 1; i < le; i++)
 			if (hexval(buf[i]) < 0)
-				return swd_err_set(err, SWD_E_IMAGE,
+				return sf_err_set(err, SF_E_IMAGE,
 						   "line %u, column %zu: non-hex character %s",
 						   line, i - ls + 1, show_char(buf[i], cb));
 		ndig = le - ls - 1;
 		if (ndig < 10)
-			return swd_err_set(err, SWD_E_IMAGE,
+			return sf_err_set(err, SF_E_IMAGE,
 					   "line %u: truncated record (%zu hex digits, a record has at least 10)",
 					   line, ndig);
 		if (ndig % 2)
-			return swd_err_set(err, SWD_E_IMAGE,
+			return sf_err_set(err, SF_E_IMAGE,
 					   "line %u: odd number of hex digits (%zu)", line, ndig);
 		nbytes = ndig / 2;
 		ll = (unsigned)(hexval(buf[ls + 1]) << 4 | hexval(buf[ls + 2]));
 		if (nbytes != ll + 5)
-			return swd_err_set(err, SWD_E_IMAGE,
+			return sf_err_set(err, SF_E_IMAGE,
 					   "line %u: record length mismatch (length field says %u data "
 					   "bytes, the line holds %zu)%s",
 					   line, ll, nbytes - 5, nbytes < ll + 5 ? ", truncated?" : "");
@@ -127,7 +127,7 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		}
 		want = -sum & 0xFF;
 		if (rec[nbytes - 1] != want)
-			return swd_err_set(err, SWD_E_IMAGE,
+			return sf_err_set(err, SF_E_IMAGE,
 					   "line %u: checksum mismatch (record says 0x%02X, computed 0x%02X)",
 					   line, rec[nbytes - 1], want);
 		off = (unsigned)rec[1] << 8 | rec[2];
@@ -139,7 +139,7 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 			int rc;
 			if (segmented) {
 				if (off + ll > 0x10000)
-					return swd_err_set(err, SWD_E_IMAGE,
+					return sf_err_set(err, SF_E_IMAGE,
 							   "line %u: record at offset 0x%04X with %u bytes "
 							   "crosses the end of its 64 KiB segment (the "
 							   "Intel wrap to offset 0 is not supported)",
@@ -148,7 +148,7 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 			} else {
 				addr = (uint64_t)upper + off;
 				if (addr + ll > IMG_ADDR_LIMIT)
-					return swd_err_set(err, SWD_E_IMAGE,
+					return sf_err_set(err, SF_E_IMAGE,
 							   "line %u: address wrap past 4 GiB (record at "
 							   "0x%08llX with %u bytes)",
 							   line, (unsigned long long)addr, ll);
@@ -160,7 +160,7 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		}
 		case REC_EOF:
 			if (ll != 0)
-				return swd_err_set(err, SWD_E_IMAGE,
+				return sf_err_set(err, SF_E_IMAGE,
 						   "line %u: end-of-file record with %u data bytes (needs 0)",
 						   line, ll);
 			eof_line = line;
@@ -168,7 +168,7 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		case REC_ESA:
 		case REC_ELA:
 			if (ll != 2)
-				return swd_err_set(err, SWD_E_IMAGE,
+				return sf_err_set(err, SF_E_IMAGE,
 						   "line %u: %s record with %u data bytes (needs 2)",
 						   line, rec_name(type), ll);
 			if (type == REC_ELA) {
@@ -183,7 +183,7 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		case REC_SLA: {
 			uint32_t e;
 			if (ll != 4)
-				return swd_err_set(err, SWD_E_IMAGE,
+				return sf_err_set(err, SF_E_IMAGE,
 						   "line %u: %s record with %u data bytes (needs 4)",
 						   line, rec_name(type), ll);
 			if (type == REC_SLA)
@@ -193,7 +193,7 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 				e = ((uint32_t)rec[4] << 8 | rec[5]) * 16u +
 				    ((uint32_t)rec[6] << 8 | rec[7]);
 			if (out->has_entry && out->entry != e)
-				return swd_err_set(err, SWD_E_IMAGE,
+				return sf_err_set(err, SF_E_IMAGE,
 						   "line %u: start address 0x%08X differs from 0x%08X "
 						   "given on line %u",
 						   line, (unsigned)e, (unsigned)out->entry, entry_line);
@@ -203,12 +203,12 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 			break;
 		}
 		default:
-			return swd_err_set(err, SWD_E_IMAGE, "line %u: unknown record type 0x%02X",
+			return sf_err_set(err, SF_E_IMAGE, "line %u: unknown record type 0x%02X",
 					   line, type);
 		}
 	}
 	if (!eof_line)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "missing end-of-file record (type 01) after line %u: file truncated?",
 				   line);
 	return 0;

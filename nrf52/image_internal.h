@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../swd/swd_err.h"
+#include "../common/err.h"
 #include "image.h"
 
 /* What "origin" counts in messages: "line 12", "block 3", "program header 2". */
@@ -35,18 +35,18 @@ struct img_build {
 void img_build_init(struct img_build *b, enum img_origin_kind kind);
 /* Copy len bytes for addr. The caller has checked addr + len <= 4 GiB. */
 int img_build_add(struct img_build *b, uint32_t addr, const uint8_t *data, size_t len,
-		  uint32_t origin, struct swd_err *err);
+		  uint32_t origin, struct sf_err *err);
 /* Sort, check overlaps, merge into out->seg/nseg/total. */
-int img_build_finish(struct img_build *b, struct img *out, struct swd_err *err);
+int img_build_finish(struct img_build *b, struct img *out, struct sf_err *err);
 void img_build_free(struct img_build *b);
 
 /* Format parsers: add pieces to b, set out->has_entry/entry. */
 int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct img *out,
-		  struct swd_err *err);
+		  struct sf_err *err);
 int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct img *out,
-		  struct swd_err *err);
+		  struct sf_err *err);
 int img_parse_elf(const uint8_t *buf, size_t len, struct img_build *b, struct img *out,
-		  struct swd_err *err);
+		  struct sf_err *err);
 
 /* Little-endian loads (the formats are all little-endian). */
 static inline uint32_t img_le32(const uint8_t *p)

@@ -120,7 +120,7 @@ static uint32_t uf2_trimmed_size(const struct uf2_blk *k)
 }
 
 int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct img *out,
-		  struct swd_err *err)
+		  struct sf_err *err)
 {
 	size_t nblk = len / UF2_BLOCK, i, nkeep = 0;
 	uint32_t num_blocks = 0, family = 0, family_blk = 0;
@@ -129,7 +129,7 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 	struct uf2_blk *keep = NULL;
 
 	if (len % UF2_BLOCK)
-		return swd_err_set(err, SWD_E_IMAGE,
+		return sf_err_set(err, SF_E_IMAGE,
 				   "truncated UF2: %zu bytes is not a whole number of 512-byte "
 				   "blocks (block %zu has only %zu bytes)",
 				   len, nblk, len % UF2_BLOCK);
@@ -141,7 +141,7 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 	if (!keep || !seen) {
 		free(keep);
 		free(seen);
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory (%zu UF2 blocks)", nblk);
+		return sf_err_set(err, SF_E_NOMEM, "out of memory (%zu UF2 blocks)", nblk);
 	}
 
 	for (i = 0; i < nblk; i++) {
@@ -152,14 +152,14 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		uint32_t mend = img_le32(p + 508), room = UF2_MAX_PAYLOAD;
 
 		if (m0 != UF2_MAGIC0 || m1 != UF2_MAGIC1) {
-			rc = swd_err_set(err, SWD_E_IMAGE,
+			rc = sf_err_set(err, SF_E_IMAGE,
 					 "block %zu: bad magic (start words 0x%08X 0x%08X, expected "
 					 "0x%08X 0x%08X)", i, (unsigned)m0, (unsigned)m1,
 					 UF2_MAGIC0, UF2_MAGIC1);
 			goto out;
 		}
 		if (mend != UF2_MAGIC_END) {
-			rc = swd_err_set(err, SWD_E_IMAGE,
+			rc = sf_err_set(err, SF_E_IMAGE,
 					 "block %zu: bad magic (end word 0x%08X, expected 0x%08X)",
 					 i, (unsigned)mend, UF2_MAGIC_END);
 			goto out;
@@ -167,24 +167,24 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		if (i == 0) {
 			num_blocks = nb;
 			if (nb == 0) {
-				rc = swd_err_set(err, SWD_E_IMAGE, "block 0: numBlocks is 0");
+				rc = sf_err_set(err, SF_E_IMAGE, "block 0: numBlocks is 0");
 				goto out;
 			}
 		} else if (nb != num_blocks) {
-			rc = swd_err_set(err, SWD_E_IMAGE,
+			rc = sf_err_set(err, SF_E_IMAGE,
 					 "block %zu: numBlocks %u differs from %u in block 0",
 					 i, (unsigned)nb, (unsigned)num_blocks);
 			goto out;
 		}
 		if (bno >= num_blocks) {
-			rc = swd_err_set(err, SWD_E_IMAGE,
+			rc = sf_err_set(err, SF_E_IMAGE,
 					 "block %zu: blockNo %u out of range (numBlocks %u)",
 					 i, (unsigned)bno, (unsigned)num_blocks);
 			goto out;
 		}
 		if (bno < nblk) {
 			if (seen[bno]) {
-				rc = swd_err_set(err, SWD_E_IMAGE,
+				rc = sf_err_set(err, SF_E_IMAGE,
 						 "block %zu: duplicate blockNo %u (also block %u)",
 						 i, (unsigned)bno, (unsigned)(seen[bno] - 1));
 				goto out;
@@ -192,7 +192,7 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 			seen[bno] = (uint32_t)i + 1;
 		}
 		if (flags & UF2_FLAG_FILE_CONTAINER) {
-			rc = swd_err_set(err, SWD_E_IMAGE,
+			rc = sf_err_set(err, SF_E_IMAGE,
 					 "block %zu: file container block (flag 0x00001000), not "
 					 "firmware for flash", i);
 			goto out;
@@ -200,7 +200,7 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		if (flags & UF2_FLAG_MD5)
 			room -= UF2_MD5_AREA;
 		if (size > room) {
-			rc = swd_err_set(err, SWD_E_IMAGE,
+			rc = sf_err_set(err, SF_E_IMAGE,
 					 "block %zu: payload size %u exceeds %u bytes", i,
 					 (unsigned)size, (unsigned)room);
 			goto out;
@@ -209,14 +209,14 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 			continue;
 		if (flags & UF2_FLAG_FAMILY) {
 			if (!family_name(fam)) {
-				rc = swd_err_set(err, SWD_E_IMAGE,
+				rc = sf_err_set(err, SF_E_IMAGE,
 						 "block %zu: family ID 0x%08X is not an nRF52 family "
 						 "(expected 0xADA52840 nRF52840, 0x621E937A nRF52833 "
 						 "or 0x1B57745F nRF52)", i, (unsigned)fam);
 				goto out;
 			}
 			if (have_family && fam != family) {
-				rc = swd_err_set(err, SWD_E_IMAGE,
+				rc = sf_err_set(err, SF_E_IMAGE,
 						 "block %zu: family ID 0x%08X (%s) differs from 0x%08X "
 						 "(%s) in block %u", i, (unsigned)fam, family_name(fam),
 						 (unsigned)family, family_name(family),
@@ -230,7 +230,7 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 			}
 		}
 		if ((uint64_t)addr + size > IMG_ADDR_LIMIT) {
-			rc = swd_err_set(err, SWD_E_IMAGE,
+			rc = sf_err_set(err, SF_E_IMAGE,
 					 "block %zu: address wrap past 4 GiB (0x%08X + %u bytes)",
 					 i, (unsigned)addr, (unsigned)size);
 			goto out;
@@ -246,13 +246,13 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		size_t missing = 0;
 		while (missing < nblk && seen[missing])
 			missing++;
-		rc = swd_err_set(err, SWD_E_IMAGE,
+		rc = sf_err_set(err, SF_E_IMAGE,
 				 "blockNo %zu missing (the file has %zu of %u blocks)",
 				 missing, nblk, (unsigned)num_blocks);
 		goto out;
 	}
 	if (nkeep == 0) {
-		rc = swd_err_set(err, SWD_E_IMAGE,
+		rc = sf_err_set(err, SF_E_IMAGE,
 				 "no main-flash data: all %zu blocks are marked not-main-flash or empty",
 				 nblk);
 		goto out;

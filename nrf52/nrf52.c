@@ -75,10 +75,10 @@ void nrf52_logf(struct nrf52 *n, const char *fmt, ...)
 }
 
 int nrf52_report(struct nrf52 *n, enum nrf52_phase phase, uint64_t done, uint64_t total,
-		 struct swd_err *err)
+		 struct sf_err *err)
 {
 	if (n->progress && n->progress(n->progress_user, phase, done, total))
-		return swd_err_set(err, SWD_E_CANCELLED, "cancelled during %s at %llu of %llu bytes",
+		return sf_err_set(err, SF_E_CANCELLED, "cancelled during %s at %llu of %llu bytes",
 				   nrf52_phase_name(phase), (unsigned long long)done,
 				   (unsigned long long)total);
 	return 0;
@@ -106,13 +106,13 @@ static void nrf52_forget(struct nrf52 *n)
 /* The DAP splits blocks at 1 KiB TAR boundaries and names the failing
  * range in its error, so these are thin typed wrappers. */
 int nrf52_read_words(struct nrf52 *n, uint32_t addr, uint32_t *buf, size_t nwords,
-		     struct swd_err *err)
+		     struct sf_err *err)
 {
 	return n->dap->ops->mem_read(n->dap->ctx, addr, buf, nwords * 4, 4, err);
 }
 
 int nrf52_write_words(struct nrf52 *n, uint32_t addr, const uint32_t *buf, size_t nwords,
-		      struct swd_err *err)
+		      struct sf_err *err)
 {
 	return n->dap->ops->mem_write(n->dap->ctx, addr, buf, nwords * 4, 4, err);
 }
@@ -123,7 +123,7 @@ int nrf52_write_words(struct nrf52 *n, uint32_t addr, const uint32_t *buf, size_
  * started (product specification figures in nrf52_parts.c): we sleep that
  * long before the first poll, since polling earlier only costs wire time
  * (on a GPIO probe, system calls), then poll at 1/64 of it. */
-int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct swd_err *err)
+int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct sf_err *err)
 {
 	uint64_t deadline;
 	uint32_t step = expect_us ? expect_us / 64 : 20;
@@ -137,16 +137,16 @@ int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct swd_err *e
 	for (;;) {
 		int rc = dap_read32(n->dap, NRF52_NVMC_READY, &v, err);
 
-		if (rc == SWD_E_WAIT) {
+		if (rc == SF_E_WAIT) {
 			/* the bus stayed stalled past the link's WAIT limit */
 			nrf52_forget(n);
 		} else if (rc) {
-			return swd_err_prefix(err, "polling NVMC READY");
+			return sf_err_prefix(err, "polling NVMC READY");
 		} else if (v & 1U) {
 			return 0;
 		}
 		if (nrf52_now_us(n) > deadline)
-			return swd_err_set(err, SWD_E_TIMEOUT,
+			return sf_err_set(err, SF_E_TIMEOUT,
 					   "NVMC still busy (READY=0x%08x) %u us after an operation "
 					   "expected to take %u us", v,
 					   (unsigned)(expect_us * 4 + 200000), expect_us);
@@ -154,7 +154,7 @@ int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct swd_err *e
 	}
 }
 
-int nrf52_nvmc_config(struct nrf52 *n, uint32_t mode, struct swd_err *err)
+int nrf52_nvmc_config(struct nrf52 *n, uint32_t mode, struct sf_err *err)
 {
 	int rc;
 
@@ -166,7 +166,7 @@ int nrf52_nvmc_config(struct nrf52 *n, uint32_t mode, struct swd_err *err)
 		return rc;
 	rc = dap_write32(n->dap, NRF52_NVMC_CONFIG, mode, err);
 	if (rc)
-		return swd_err_prefix(err, "writing NVMC CONFIG=%u", mode);
+		return sf_err_prefix(err, "writing NVMC CONFIG=%u", mode);
 	n->nvmc_config = mode;
 	return 0;
 }
@@ -176,7 +176,7 @@ static uint32_t nrf52_t_page(const struct nrf52 *n)
 	return n->part ? n->part->t_erasepage_us : 85000;
 }
 
-int nrf52_nvmc_erase_page(struct nrf52 *n, uint32_t addr, struct swd_err *err)
+int nrf52_nvmc_erase_page(struct nrf52 *n, uint32_t addr, struct sf_err *err)
 {
 	int rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_EEN, err);
 
@@ -184,10 +184,10 @@ int nrf52_nvmc_erase_page(struct nrf52 *n, uint32_t addr, struct swd_err *err)
 		rc = dap_write32(n->dap, NRF52_NVMC_ERASEPAGE, addr, err);
 	if (!rc)
 		rc = nrf52_nvmc_wait_ready(n, nrf52_t_page(n), err);
-	return rc ? swd_err_prefix(err, "erasing page 0x%08x", addr) : 0;
+	return rc ? sf_err_prefix(err, "erasing page 0x%08x", addr) : 0;
 }
 
-int nrf52_nvmc_erase_uicr(struct nrf52 *n, struct swd_err *err)
+int nrf52_nvmc_erase_uicr(struct nrf52 *n, struct sf_err *err)
 {
 	int rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_EEN, err);
 
@@ -195,10 +195,10 @@ int nrf52_nvmc_erase_uicr(struct nrf52 *n, struct swd_err *err)
 		rc = dap_write32(n->dap, NRF52_NVMC_ERASEUICR, 1, err);
 	if (!rc)
 		rc = nrf52_nvmc_wait_ready(n, nrf52_t_page(n), err);
-	return rc ? swd_err_prefix(err, "erasing UICR") : 0;
+	return rc ? sf_err_prefix(err, "erasing UICR") : 0;
 }
 
-int nrf52_nvmc_erase_all(struct nrf52 *n, struct swd_err *err)
+int nrf52_nvmc_erase_all(struct nrf52 *n, struct sf_err *err)
 {
 	int rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_EEN, err);
 
@@ -206,7 +206,7 @@ int nrf52_nvmc_erase_all(struct nrf52 *n, struct swd_err *err)
 		rc = dap_write32(n->dap, NRF52_NVMC_ERASEALL, 1, err);
 	if (!rc)
 		rc = nrf52_nvmc_wait_ready(n, n->part ? n->part->t_eraseall_us : 173000, err);
-	return rc ? swd_err_prefix(err, "NVMC ERASEALL") : 0;
+	return rc ? sf_err_prefix(err, "NVMC ERASEALL") : 0;
 }
 
 /* ---- identify ---- */
@@ -220,7 +220,7 @@ static void nrf52_variant_text(uint32_t v, char out[5])
 	out[4] = '\0';
 }
 
-static int nrf52_read_ctrlap(struct nrf52 *n, struct nrf52_info *info, struct swd_err *err)
+static int nrf52_read_ctrlap(struct nrf52 *n, struct nrf52_info *info, struct sf_err *err)
 {
 	uint32_t status;
 	int rc;
@@ -230,22 +230,22 @@ static int nrf52_read_ctrlap(struct nrf52 *n, struct nrf52_info *info, struct sw
 		rc = n->dap->ops->ap_read(n->dap->ctx, NRF52_CTRLAP, DAP_AP_IDR,
 					  &info->ctrl_ap_idr, err);
 	if (rc)
-		return swd_err_prefix(err, "reading AP IDRs");
+		return sf_err_prefix(err, "reading AP IDRs");
 	/* pyOCD compares without the revision nibble */
 	if ((info->ctrl_ap_idr & 0x0FFFFFFFU) != NRF52_CTRLAP_IDR_VALUE)
-		return swd_err_set(err, SWD_E_UNSUPPORTED,
+		return sf_err_set(err, SF_E_UNSUPPORTED,
 				   "not an nRF52: AP1 IDR is 0x%08x, expected Nordic's CTRL-AP "
 				   "0x%08x (DPIDR 0x%08x)", info->ctrl_ap_idr,
 				   NRF52_CTRLAP_IDR_VALUE, info->dpidr);
 	rc = n->dap->ops->ap_read(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_APPROTECTSTATUS,
 				  &status, err);
 	if (rc)
-		return swd_err_prefix(err, "reading CTRL-AP APPROTECTSTATUS");
+		return sf_err_prefix(err, "reading CTRL-AP APPROTECTSTATUS");
 	info->locked = (status & 1U) == 0;  /* 0 = protection enabled */
 	return 0;
 }
 
-int nrf52_identify(struct nrf52 *n, struct nrf52_info *out, struct swd_err *err)
+int nrf52_identify(struct nrf52 *n, struct nrf52_info *out, struct sf_err *err)
 {
 	struct nrf52_info *info = &n->info;
 	uint32_t pg[2], id[2], addr[2], inf[5], var[2];
@@ -277,7 +277,7 @@ int nrf52_identify(struct nrf52 *n, struct nrf52_info *out, struct swd_err *err)
 	if (!rc)
 		rc = nrf52_read_words(n, NRF52_FICR_VAR1, var, 2, err);
 	if (rc) {
-		swd_err_prefix(err, "reading FICR");
+		sf_err_prefix(err, "reading FICR");
 		goto out;
 	}
 	info->identified = 1;
@@ -295,7 +295,7 @@ int nrf52_identify(struct nrf52 *n, struct nrf52_info *out, struct swd_err *err)
 	p = nrf52_part_lookup(inf[0], info->variant);
 	if (!p) {
 		snprintf(info->name, sizeof(info->name), "0x%05x", inf[0]);
-		rc = swd_err_set(err, SWD_E_UNSUPPORTED,
+		rc = sf_err_set(err, SF_E_UNSUPPORTED,
 				 "unknown part: FICR INFO.PART 0x%08x, variant %s (supported: %s)",
 				 inf[0], info->variant, nrf52_supported_list());
 		goto out;
@@ -304,7 +304,7 @@ int nrf52_identify(struct nrf52 *n, struct nrf52_info *out, struct swd_err *err)
 	info->has_readynext = p->has_readynext;
 	info->hardened = nrf52_part_is_hardened(p, var[0], var[1]);
 	if (!p->supported) {
-		rc = swd_err_set(err, SWD_E_UNSUPPORTED,
+		rc = sf_err_set(err, SF_E_UNSUPPORTED,
 				 "%s (variant %s) is not supported (supported: %s)", p->name,
 				 info->variant, nrf52_supported_list());
 		goto out;
@@ -312,7 +312,7 @@ int nrf52_identify(struct nrf52 *n, struct nrf52_info *out, struct swd_err *err)
 	if (info->page_size < 1024 || info->page_size > 65536 ||
 	    (info->page_size & (info->page_size - 1)) || pg[1] == 0 ||
 	    info->flash_size > 16U * 1024 * 1024) {
-		rc = swd_err_set(err, SWD_E_IO,
+		rc = sf_err_set(err, SF_E_IO,
 				 "%s FICR reads implausible: CODEPAGESIZE 0x%08x, CODESIZE 0x%08x",
 				 p->name, pg[0], pg[1]);
 		goto out;
@@ -328,7 +328,7 @@ out:
 	return rc;
 }
 
-int nrf52_ensure_open(struct nrf52 *n, struct swd_err *err)
+int nrf52_ensure_open(struct nrf52 *n, struct sf_err *err)
 {
 	int rc;
 
@@ -338,19 +338,19 @@ int nrf52_ensure_open(struct nrf52 *n, struct swd_err *err)
 	if (rc)
 		return rc;
 	if (n->info.locked)
-		return swd_err_set(err, SWD_E_LOCKED,
+		return sf_err_set(err, SF_E_LOCKED,
 				   "the chip is locked (CTRL-AP APPROTECTSTATUS = protected): "
 				   "only a recover, which erases flash, UICR and RAM, can unlock it");
 	return 0;
 }
 
 int nrf52_check_image(const struct nrf52_info *info, const struct img *img,
-		      struct swd_err *err)
+		      struct sf_err *err)
 {
 	const char *name = info->name[0] ? info->name : "part";
 
 	if (!info->identified)
-		return swd_err_set(err, SWD_E_ARG, "the part is not identified (locked?)");
+		return sf_err_set(err, SF_E_ARG, "the part is not identified (locked?)");
 	for (size_t i = 0; i < img->nseg; i++) {
 		uint64_t s = img->seg[i].addr, e = s + img->seg[i].len;
 
@@ -358,7 +358,7 @@ int nrf52_check_image(const struct nrf52_info *info, const struct img *img,
 			continue;
 		if (s >= NRF52_UICR_BASE && e <= (uint64_t)NRF52_UICR_BASE + NRF52_UICR_SIZE)
 			continue;
-		return swd_err_set(err, SWD_E_RANGE,
+		return sf_err_set(err, SF_E_RANGE,
 				   "image data at 0x%08llx-0x%08llx is outside the %s's flash "
 				   "(0x00000000-0x%08x) and UICR (0x%08x-0x%08x)",
 				   (unsigned long long)s, (unsigned long long)(e - 1), name,
@@ -370,7 +370,7 @@ int nrf52_check_image(const struct nrf52_info *info, const struct img *img,
 
 /* ---- core control ---- */
 
-static int nrf52_halt_core(struct nrf52 *n, struct swd_err *err)
+static int nrf52_halt_core(struct nrf52 *n, struct sf_err *err)
 {
 	uint64_t deadline;
 	uint32_t v;
@@ -379,16 +379,16 @@ static int nrf52_halt_core(struct nrf52 *n, struct swd_err *err)
 	rc = dap_write32(n->dap, NRF52_DHCSR,
 			 NRF52_DHCSR_DBGKEY | NRF52_DHCSR_C_DEBUGEN | NRF52_DHCSR_C_HALT, err);
 	if (rc)
-		return swd_err_prefix(err, "halting the core (DHCSR)");
+		return sf_err_prefix(err, "halting the core (DHCSR)");
 	deadline = nrf52_now_us(n) + NRF52_HALT_TIMEOUT_US;
 	for (;;) {
 		rc = dap_read32(n->dap, NRF52_DHCSR, &v, err);
 		if (rc)
-			return swd_err_prefix(err, "halting the core (DHCSR)");
+			return sf_err_prefix(err, "halting the core (DHCSR)");
 		if (v & NRF52_DHCSR_S_HALT)
 			break;
 		if (nrf52_now_us(n) > deadline)
-			return swd_err_set(err, SWD_E_TIMEOUT,
+			return sf_err_set(err, SF_E_TIMEOUT,
 					   "the core did not halt within %u ms (DHCSR 0x%08x)",
 					   NRF52_HALT_TIMEOUT_US / 1000, v);
 		nrf52_delay(n, 100);
@@ -399,7 +399,7 @@ static int nrf52_halt_core(struct nrf52 *n, struct swd_err *err)
 
 /* Halt once per session; the flash paths call this before any NVMC work
  * (PS: halt the CPU before NVMC operations from the debugger). */
-int nrf52_prepare(struct nrf52 *n, struct swd_err *err)
+int nrf52_prepare(struct nrf52 *n, struct sf_err *err)
 {
 	int rc = nrf52_ensure_open(n, err);
 
@@ -408,14 +408,14 @@ int nrf52_prepare(struct nrf52 *n, struct swd_err *err)
 	return n->halted ? 0 : nrf52_halt_core(n, err);
 }
 
-int nrf52_halt(struct nrf52 *n, struct swd_err *err)
+int nrf52_halt(struct nrf52 *n, struct sf_err *err)
 {
 	int rc = nrf52_ensure_open(n, err);
 
 	return rc ? rc : nrf52_halt_core(n, err);
 }
 
-int nrf52_resume(struct nrf52 *n, struct swd_err *err)
+int nrf52_resume(struct nrf52 *n, struct sf_err *err)
 {
 	int rc = nrf52_ensure_open(n, err);
 
@@ -423,7 +423,7 @@ int nrf52_resume(struct nrf52 *n, struct swd_err *err)
 		return rc;
 	rc = dap_write32(n->dap, NRF52_DHCSR, NRF52_DHCSR_DBGKEY | NRF52_DHCSR_C_DEBUGEN, err);
 	if (rc)
-		return swd_err_prefix(err, "resuming the core (DHCSR)");
+		return sf_err_prefix(err, "resuming the core (DHCSR)");
 	n->halted = 0;
 	return 0;
 }
@@ -441,7 +441,7 @@ static const char *nrf52_reset_name(enum nrf52_reset_kind kind)
 /* The nRESET pin resets the chip only when both UICR.PSELRESET words
  * connect the part's reset pin (PS "PSELRESET"; the MDK writes both); on a
  * locked chip UICR cannot be read, so we pulse and see. */
-static int nrf52_pin_reset_enabled(struct nrf52 *n, struct swd_err *err)
+static int nrf52_pin_reset_enabled(struct nrf52 *n, struct sf_err *err)
 {
 	uint32_t v[2];
 	int rc;
@@ -450,10 +450,10 @@ static int nrf52_pin_reset_enabled(struct nrf52 *n, struct swd_err *err)
 		return 0;
 	rc = nrf52_read_words(n, NRF52_UICR_PSELRESET0, v, 2, err);
 	if (rc)
-		return swd_err_prefix(err, "reading UICR.PSELRESET");
+		return sf_err_prefix(err, "reading UICR.PSELRESET");
 	for (int i = 0; i < 2; i++)
 		if ((v[i] & 0x80000000U) || (v[i] & 0x3FU) != n->part->reset_pin)
-			return swd_err_set(err, SWD_E_UNSUPPORTED,
+			return sf_err_set(err, SF_E_UNSUPPORTED,
 					   "the nRESET pin is not enabled: UICR.PSELRESET[0..1] = "
 					   "0x%08x, 0x%08x, but both must be 0x%08x (P0.%u connected) "
 					   "for a pin reset on the %s", v[0], v[1], n->part->reset_pin,
@@ -461,9 +461,9 @@ static int nrf52_pin_reset_enabled(struct nrf52 *n, struct swd_err *err)
 	return 0;
 }
 
-static int nrf52_do_reset(struct nrf52 *n, enum nrf52_reset_kind kind, struct swd_err *err)
+static int nrf52_do_reset(struct nrf52 *n, enum nrf52_reset_kind kind, struct sf_err *err)
 {
-	struct swd_err tmp;
+	struct sf_err tmp;
 	int rc;
 
 	switch (kind) {
@@ -471,8 +471,8 @@ static int nrf52_do_reset(struct nrf52 *n, enum nrf52_reset_kind kind, struct sw
 		/* The reset can swallow the answer to its own write; pyOCD
 		 * ignores transfer errors here, so do we (but not a dead wire). */
 		rc = dap_write32(n->dap, NRF52_AIRCR, NRF52_AIRCR_SYSRESETREQ, &tmp);
-		if (rc == SWD_E_NOTARGET)
-			return swd_err_set(err, rc, "writing AIRCR.SYSRESETREQ: %s", tmp.msg);
+		if (rc == SF_E_NOTARGET)
+			return sf_err_set(err, rc, "writing AIRCR.SYSRESETREQ: %s", tmp.msg);
 		return 0;
 	case NRF52_RESET_CTRLAP:
 		rc = n->dap->ops->ap_write(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_RESET, 1, err);
@@ -481,10 +481,10 @@ static int nrf52_do_reset(struct nrf52 *n, enum nrf52_reset_kind kind, struct sw
 			rc = n->dap->ops->ap_write(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_RESET,
 						   0, err);
 		}
-		return rc ? swd_err_prefix(err, "CTRL-AP RESET") : 0;
+		return rc ? sf_err_prefix(err, "CTRL-AP RESET") : 0;
 	case NRF52_RESET_PIN:
 		if (!n->dap->ops->reset_pin)
-			return swd_err_set(err, SWD_E_UNSUPPORTED, "this probe has no nRESET line");
+			return sf_err_set(err, SF_E_UNSUPPORTED, "this probe has no nRESET line");
 		rc = nrf52_pin_reset_enabled(n, err);
 		if (rc)
 			return rc;
@@ -493,9 +493,9 @@ static int nrf52_do_reset(struct nrf52 *n, enum nrf52_reset_kind kind, struct sw
 			nrf52_delay(n, 1000);
 			rc = n->dap->ops->reset_pin(n->dap->ctx, 1, err);
 		}
-		return rc ? swd_err_prefix(err, "nRESET pin") : 0;
+		return rc ? sf_err_prefix(err, "nRESET pin") : 0;
 	}
-	return swd_err_set(err, SWD_E_ARG, "unknown reset kind %d", (int)kind);
+	return sf_err_set(err, SF_E_ARG, "unknown reset kind %d", (int)kind);
 }
 
 static void nrf52_explain_lock(struct nrf52 *n)
@@ -510,7 +510,7 @@ static void nrf52_explain_lock(struct nrf52 *n)
 			   "(a recover erases the chip to unlock it)");
 }
 
-int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct swd_err *err)
+int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sf_err *err)
 {
 	uint32_t demcr = 0, v = 0, status = 0;
 	int open = 0, seen_reset = 0, rc;
@@ -525,7 +525,7 @@ int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sw
 	}
 	open = !n->info.locked;
 	if (!open && (halt || kind == NRF52_RESET_SYSRESETREQ))
-		return swd_err_set(err, SWD_E_LOCKED,
+		return sf_err_set(err, SF_E_LOCKED,
 				   "the chip is locked: %s%s needs the AHB-AP (use the ctrlap or "
 				   "pin reset, or recover)", nrf52_reset_name(kind),
 				   halt ? " with halt" : "");
@@ -543,7 +543,7 @@ int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sw
 		if (!rc)
 			rc = dap_read32(n->dap, NRF52_DHCSR, &v, err);
 		if (rc)
-			return swd_err_prefix(err, "preparing the reset");
+			return sf_err_prefix(err, "preparing the reset");
 	}
 	rc = nrf52_do_reset(n, kind, err);
 	if (rc)
@@ -554,17 +554,17 @@ int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sw
 	 * may not leave it as it was: reconnect (line reset, DPIDR, power-up). */
 	rc = n->dap->ops->connect(n->dap->ctx, NULL, err);
 	if (rc)
-		return swd_err_prefix(err, "reconnecting after %s", nrf52_reset_name(kind));
+		return sf_err_prefix(err, "reconnecting after %s", nrf52_reset_name(kind));
 	rc = n->dap->ops->ap_read(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_APPROTECTSTATUS,
 				  &status, err);
 	if (rc)
-		return swd_err_prefix(err, "reading APPROTECTSTATUS after the reset");
+		return sf_err_prefix(err, "reading APPROTECTSTATUS after the reset");
 	if ((status & 1U) == 0) {
 		n->info.locked = 1;
 		n->connected = 0;
 		nrf52_explain_lock(n);
 		if (halt)
-			return swd_err_set(err, SWD_E_LOCKED,
+			return sf_err_set(err, SF_E_LOCKED,
 					   "reset done, but the chip is locked now, so it cannot be "
 					   "halted");
 		return 0;
@@ -574,13 +574,13 @@ int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sw
 	for (;;) {
 		rc = dap_read32(n->dap, NRF52_DHCSR, &v, err);
 		if (rc)
-			return swd_err_prefix(err, "reading DHCSR after %s", nrf52_reset_name(kind));
+			return sf_err_prefix(err, "reading DHCSR after %s", nrf52_reset_name(kind));
 		if (v & NRF52_DHCSR_S_RESET_ST)
 			seen_reset = 1;
 		if (seen_reset && (!halt || (v & NRF52_DHCSR_S_HALT)))
 			break;
 		if (nrf52_now_us(n) > deadline)
-			return swd_err_set(err, SWD_E_TIMEOUT,
+			return sf_err_set(err, SF_E_TIMEOUT,
 					   "%s: %s within %u ms (DHCSR 0x%08x)", nrf52_reset_name(kind),
 					   seen_reset ? "the core did not halt" :
 							"the core did not reset (no S_RESET_ST)",
@@ -591,14 +591,14 @@ int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sw
 		n->halted = 1;
 		rc = dap_write32(n->dap, NRF52_DEMCR, demcr & ~NRF52_DEMCR_VC_CORERESET, err);
 		if (rc)
-			return swd_err_prefix(err, "clearing DEMCR.VC_CORERESET");
+			return sf_err_prefix(err, "clearing DEMCR.VC_CORERESET");
 	}
 	return 0;
 }
 
 /* ---- recover ---- */
 
-int nrf52_recover(struct nrf52 *n, struct swd_err *err)
+int nrf52_recover(struct nrf52 *n, struct sf_err *err)
 {
 	struct nrf52_info probe_info;
 	uint32_t v = 0;
@@ -621,7 +621,7 @@ int nrf52_recover(struct nrf52 *n, struct swd_err *err)
 
 		rc = n->dap->ops->ap_write(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_ERASEALL, 1, err);
 		if (rc)
-			return swd_err_prefix(err, "CTRL-AP ERASEALL");
+			return sf_err_prefix(err, "CTRL-AP ERASEALL");
 		nrf52_delay(n, 20000);
 		for (;;) {
 			/* progress only: a mass erase is never cancelled halfway */
@@ -629,11 +629,11 @@ int nrf52_recover(struct nrf52 *n, struct swd_err *err)
 			rc = n->dap->ops->ap_read(n->dap->ctx, NRF52_CTRLAP,
 						  NRF52_CTRLAP_ERASEALLSTATUS, &v, err);
 			if (rc)
-				return swd_err_prefix(err, "polling CTRL-AP ERASEALLSTATUS");
+				return sf_err_prefix(err, "polling CTRL-AP ERASEALLSTATUS");
 			if (v == 0)
 				break;
 			if (nrf52_now_us(n) > deadline)
-				return swd_err_set(err, SWD_E_TIMEOUT,
+				return sf_err_set(err, SF_E_TIMEOUT,
 						   "CTRL-AP ERASEALL still busy after %u s",
 						   NRF52_ERASEALL_TIMEOUT_US / 1000000);
 			nrf52_delay(n, 2000);
@@ -649,28 +649,28 @@ int nrf52_recover(struct nrf52 *n, struct swd_err *err)
 			rc = n->dap->ops->ap_write(n->dap->ctx, NRF52_CTRLAP,
 						   NRF52_CTRLAP_ERASEALL, 0, err);
 		if (rc)
-			return swd_err_prefix(err, "CTRL-AP RESET after ERASEALL");
+			return sf_err_prefix(err, "CTRL-AP RESET after ERASEALL");
 		nrf52_forget(n);
 		rc = n->dap->ops->connect(n->dap->ctx, NULL, err);
 		if (!rc)
 			rc = n->dap->ops->ap_read(n->dap->ctx, NRF52_CTRLAP,
 						  NRF52_CTRLAP_APPROTECTSTATUS, &v, err);
 		if (rc)
-			return swd_err_prefix(err, "reconnecting after ERASEALL");
+			return sf_err_prefix(err, "reconnecting after ERASEALL");
 		if (v & 1U)
 			break;
 		/* Nordic PS: if still protected, repeat the ERASEALL */
 		nrf52_logf(n, "recover: still locked after ERASEALL %d, repeating", tries);
 	}
 	if (!(v & 1U))
-		return swd_err_set(err, SWD_E_LOCKED,
+		return sf_err_set(err, SF_E_LOCKED,
 				   "recover failed: APPROTECTSTATUS still reports protection after "
 				   "%d CTRL-AP ERASEALLs", NRF52_RECOVER_TRIES);
 	rc = nrf52_identify(n, NULL, err);
 	if (rc)
 		return rc;
 	if (n->info.locked)
-		return swd_err_set(err, SWD_E_LOCKED, "recover: the chip locked again at once");
+		return sf_err_set(err, SF_E_LOCKED, "recover: the chip locked again at once");
 	if (!n->info.hardened) {
 		nrf52_logf(n, "recover: %s-%s done; legacy APPROTECT, UICR.APPROTECT left erased "
 			   "(0xFFFFFFFF = open)", n->info.name, n->info.variant);
@@ -687,7 +687,7 @@ int nrf52_recover(struct nrf52 *n, struct swd_err *err)
 	if (!rc)
 		rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_REN, err);
 	if (rc)
-		return swd_err_prefix(err, "writing UICR.APPROTECT=0x5A after recover");
+		return sf_err_prefix(err, "writing UICR.APPROTECT=0x5A after recover");
 	nrf52_logf(n, "recover: %s-%s has hardened APPROTECT: wrote UICR.APPROTECT=0x5A "
 		   "(HwDisabled). The chip stays open after a reset ONLY if its firmware also "
 		   "writes APPROTECT.DISABLE=0x5A (0x40000558) at every boot (nrfx SystemInit "
@@ -700,7 +700,7 @@ int nrf52_recover(struct nrf52 *n, struct swd_err *err)
 
 /* On a hardened part whose UICR.APPROTECT is HwDisabled, erasing UICR would
  * lock the chip at the next reset: remember the word before the erase. */
-int nrf52_save_approtect(struct nrf52 *n, uint32_t *saved, struct swd_err *err)
+int nrf52_save_approtect(struct nrf52 *n, uint32_t *saved, struct sf_err *err)
 {
 	int rc;
 
@@ -709,13 +709,13 @@ int nrf52_save_approtect(struct nrf52 *n, uint32_t *saved, struct swd_err *err)
 		return 0;
 	rc = dap_read32(n->dap, NRF52_UICR_APPROTECT, saved, err);
 	if (rc)
-		return swd_err_prefix(err, "reading UICR.APPROTECT");
+		return sf_err_prefix(err, "reading UICR.APPROTECT");
 	if ((*saved & 0xFFU) != NRF52_APPROTECT_HWDISABLED)
 		*saved = 0xFFFFFFFFU;
 	return 0;
 }
 
-int nrf52_restore_approtect(struct nrf52 *n, uint32_t saved, struct swd_err *err)
+int nrf52_restore_approtect(struct nrf52 *n, uint32_t saved, struct sf_err *err)
 {
 	int rc;
 
@@ -725,13 +725,13 @@ int nrf52_restore_approtect(struct nrf52 *n, uint32_t saved, struct swd_err *err
 	if (!rc)
 		rc = dap_write32(n->dap, NRF52_UICR_APPROTECT, saved, err);
 	if (rc)
-		return swd_err_prefix(err, "restoring UICR.APPROTECT");
+		return sf_err_prefix(err, "restoring UICR.APPROTECT");
 	nrf52_logf(n, "kept UICR.APPROTECT=0x%02X (HwDisabled) so that this hardened %s stays "
 		   "debuggable", saved & 0xFFU, n->info.name);
 	return 0;
 }
 
-int nrf52_erase_chip(struct nrf52 *n, struct swd_err *err)
+int nrf52_erase_chip(struct nrf52 *n, struct sf_err *err)
 {
 	uint32_t saved;
 	int rc = nrf52_prepare(n, err);
@@ -753,7 +753,7 @@ int nrf52_erase_chip(struct nrf52 *n, struct swd_err *err)
 	return rc;
 }
 
-int nrf52_erase_uicr(struct nrf52 *n, struct swd_err *err)
+int nrf52_erase_uicr(struct nrf52 *n, struct sf_err *err)
 {
 	uint32_t saved;
 	int rc = nrf52_prepare(n, err);
@@ -769,7 +769,7 @@ int nrf52_erase_uicr(struct nrf52 *n, struct swd_err *err)
 	return rc;
 }
 
-int nrf52_erase_range(struct nrf52 *n, uint32_t start, uint32_t end, struct swd_err *err)
+int nrf52_erase_range(struct nrf52 *n, uint32_t start, uint32_t end, struct sf_err *err)
 {
 	uint32_t ps, first, last;
 	int rc = nrf52_prepare(n, err);
@@ -777,13 +777,13 @@ int nrf52_erase_range(struct nrf52 *n, uint32_t start, uint32_t end, struct swd_
 	if (rc)
 		return rc;
 	if (start >= end)
-		return swd_err_set(err, SWD_E_ARG, "empty erase range 0x%08x-0x%08x", start, end);
+		return sf_err_set(err, SF_E_ARG, "empty erase range 0x%08x-0x%08x", start, end);
 	if (start >= NRF52_UICR_BASE && end <= NRF52_UICR_BASE + NRF52_UICR_SIZE) {
 		nrf52_logf(n, "UICR can only be erased as a whole: erasing all of UICR");
 		return nrf52_erase_uicr(n, err);
 	}
 	if (end > n->info.flash_size)
-		return swd_err_set(err, SWD_E_RANGE,
+		return sf_err_set(err, SF_E_RANGE,
 				   "erase range 0x%08x-0x%08x is outside the %s's flash "
 				   "(0x00000000-0x%08x)", start, end - 1, n->info.name,
 				   n->info.flash_size - 1);
@@ -800,8 +800,8 @@ int nrf52_erase_range(struct nrf52 *n, uint32_t start, uint32_t end, struct swd_
 		if (a == last)
 			break;
 	}
-	if (rc == SWD_E_CANCELLED || !rc) {
-		struct swd_err tmp;
+	if (rc == SF_E_CANCELLED || !rc) {
+		struct sf_err tmp;
 		int rc2 = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_REN, rc ? &tmp : err);
 		if (!rc)
 			rc = rc2;
@@ -813,7 +813,7 @@ int nrf52_erase_range(struct nrf52 *n, uint32_t start, uint32_t end, struct swd_
 
 /* ---- read ---- */
 
-int nrf52_read(struct nrf52 *n, uint32_t addr, void *buf, size_t len, struct swd_err *err)
+int nrf52_read(struct nrf52 *n, uint32_t addr, void *buf, size_t len, struct sf_err *err)
 {
 	uint32_t words[1024];
 	uint8_t *out = buf;
@@ -823,7 +823,7 @@ int nrf52_read(struct nrf52 *n, uint32_t addr, void *buf, size_t len, struct swd
 	if (rc)
 		return rc;
 	if (end > 0x100000000ULL)
-		return swd_err_set(err, SWD_E_RANGE, "read past the end of the address space");
+		return sf_err_set(err, SF_E_RANGE, "read past the end of the address space");
 	while (a0 < end) {
 		uint64_t chunk_end = a0 + sizeof(words);
 		size_t nw, skip, take;

@@ -99,31 +99,31 @@ void nrf52_set_progress(struct nrf52 *n, nrf52_progress_fn fn, void *user);
 
 /* Connect and read everything in struct nrf52_info. On a locked chip it
  * returns 0 with info->locked set and FICR fields unknown. An unsupported
- * part is SWD_E_UNSUPPORTED naming the part. */
-int nrf52_identify(struct nrf52 *n, struct nrf52_info *info, struct swd_err *err);
+ * part is SF_E_UNSUPPORTED naming the part. */
+int nrf52_identify(struct nrf52 *n, struct nrf52_info *info, struct sf_err *err);
 
 /* Check an image against the part: every segment inside flash or UICR.
- * SWD_E_RANGE names the segment and the part's limits. */
+ * SF_E_RANGE names the segment and the part's limits. */
 int nrf52_check_image(const struct nrf52_info *info, const struct img *img,
-		      struct swd_err *err);
+		      struct sf_err *err);
 
-int nrf52_recover(struct nrf52 *n, struct swd_err *err);
-int nrf52_erase_chip(struct nrf52 *n, struct swd_err *err);
-int nrf52_erase_uicr(struct nrf52 *n, struct swd_err *err);
+int nrf52_recover(struct nrf52 *n, struct sf_err *err);
+int nrf52_erase_chip(struct nrf52 *n, struct sf_err *err);
+int nrf52_erase_uicr(struct nrf52 *n, struct sf_err *err);
 /* Erase the pages covering [start, end). */
-int nrf52_erase_range(struct nrf52 *n, uint32_t start, uint32_t end, struct swd_err *err);
+int nrf52_erase_range(struct nrf52 *n, uint32_t start, uint32_t end, struct sf_err *err);
 
 int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash_opts *opts,
-		struct nrf52_stats *stats, struct swd_err *err);
-/* Compare the chip with the image; SWD_E_VERIFY names the first mismatch
+		struct nrf52_stats *stats, struct sf_err *err);
+/* Compare the chip with the image; SF_E_VERIFY names the first mismatch
  * (address, expected, actual). */
-int nrf52_verify(struct nrf52 *n, const struct img *img, struct swd_err *err);
+int nrf52_verify(struct nrf52 *n, const struct img *img, struct sf_err *err);
 
-int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct swd_err *err);
-int nrf52_halt(struct nrf52 *n, struct swd_err *err);
-int nrf52_resume(struct nrf52 *n, struct swd_err *err);
+int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sf_err *err);
+int nrf52_halt(struct nrf52 *n, struct sf_err *err);
+int nrf52_resume(struct nrf52 *n, struct sf_err *err);
 
-int nrf52_read(struct nrf52 *n, uint32_t addr, void *buf, size_t len, struct swd_err *err);
+int nrf52_read(struct nrf52 *n, uint32_t addr, void *buf, size_t len, struct sf_err *err);
 
 /* added: what the last identify (or recover/reset) learned; valid for the
  * engine's lifetime. */

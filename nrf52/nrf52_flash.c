@@ -93,7 +93,7 @@ static struct nrf52_unit *nrf52_plan_unit(struct nrf52_plan *p, uint32_t addr, u
 
 /* Cut the (already range-checked) image into units. */
 static int nrf52_plan_build(struct nrf52 *n, const struct img *img, struct nrf52_plan *p,
-			    struct swd_err *err)
+			    struct sf_err *err)
 {
 	uint32_t ps = n->info.page_size;
 
@@ -110,7 +110,7 @@ static int nrf52_plan_build(struct nrf52 *n, const struct img *img, struct nrf52
 			struct nrf52_unit *u = nrf52_plan_unit(p, base, size, uicr);
 
 			if (!u)
-				return swd_err_set(err, SWD_E_NOMEM, "out of memory planning the flash");
+				return sf_err_set(err, SF_E_NOMEM, "out of memory planning the flash");
 			memcpy(u->want + off, s->data + (a - s->addr), len);
 			memset(u->mask + off, 1, len);
 			if (off / 4 < u->lo)
@@ -165,7 +165,7 @@ static int nrf52_covered(const struct nrf52_unit *u, uint32_t lo, uint32_t hi)
 
 /* Read words [lo, hi) of the unit into cur and merge them into want. */
 static int nrf52_read_cur(struct nrf52 *n, struct nrf52_unit *u, uint32_t lo, uint32_t hi,
-			  struct swd_err *err)
+			  struct sf_err *err)
 {
 	int rc = nrf52_read_words(n, u->addr + 4 * lo, (uint32_t *)(void *)(u->cur + 4 * lo),
 				  hi - lo, err);
@@ -182,7 +182,7 @@ static int nrf52_read_cur(struct nrf52 *n, struct nrf52_unit *u, uint32_t lo, ui
  * is always read whole: its old contents are reported when merged. */
 static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
 			      const struct nrf52_flash_opts *o, struct nrf52_stats *st,
-			      struct swd_err *err)
+			      struct sf_err *err)
 {
 	uint64_t done = 0;
 	int rc;
@@ -209,7 +209,7 @@ static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
 			if (bad < 0 && (bad = nrf52_needs_erase(u, lo, hi)) >= 0 && !u->uicr)
 				certain = 1;
 			if (bad >= 0 && o->erase == NRF52_ERASE_NONE)
-				return swd_err_set(err, SWD_E_VERIFY,
+				return sf_err_set(err, SF_E_VERIFY,
 						   "0x%08x holds 0x%08x where the image needs 0x%08x: "
 						   "a 0->1 bit needs an erase, but erase=none (nothing "
 						   "was written)",
@@ -278,7 +278,7 @@ static void nrf52_plan_writes(struct nrf52_plan *p, const struct nrf52_flash_opt
 }
 
 static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_write,
-			      struct swd_err *err)
+			      struct sf_err *err)
 {
 	uint32_t words = u->size / 4, w = 0;
 
@@ -296,14 +296,14 @@ static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_wr
 		rc = nrf52_write_words(n, u->addr + 4 * w, (const uint32_t *)(const void *)
 				       (u->want + 4 * w), end - w, err);
 		if (rc)
-			return swd_err_prefix(err, "programming %s", u->uicr ? "UICR" : "flash");
+			return sf_err_prefix(err, "programming %s", u->uicr ? "UICR" : "flash");
 		w = end;
 	}
 	return 0;
 }
 
 static int nrf52_unit_verify(struct nrf52 *n, const struct nrf52_unit *u, uint32_t *buf,
-			     struct swd_err *err)
+			     struct sf_err *err)
 {
 	uint32_t nw = u->vhi - u->vlo;
 	const uint8_t *got = (const uint8_t *)buf, *want = u->want + 4 * u->vlo;
@@ -313,14 +313,14 @@ static int nrf52_unit_verify(struct nrf52 *n, const struct nrf52_unit *u, uint32
 		return 0;
 	rc = nrf52_read_words(n, u->addr + 4 * u->vlo, buf, nw, err);
 	if (rc)
-		return swd_err_prefix(err, "verifying");
+		return sf_err_prefix(err, "verifying");
 	for (uint32_t b = 0; b < nw * 4; b++) {
 		if (got[b] != want[b]) {
 			uint32_t a = u->addr + 4 * u->vlo + b, wi = b & ~3U;
 			uint32_t ew, gw;
 			memcpy(&ew, want + wi, 4);
 			memcpy(&gw, got + wi, 4);
-			return swd_err_set(err, SWD_E_VERIFY,
+			return sf_err_set(err, SF_E_VERIFY,
 					   "verify failed at 0x%08x: expected 0x%02x, read 0x%02x "
 					   "(word 0x%08x: expected 0x%08x, read 0x%08x)",
 					   a, want[b], got[b], a & ~3U, ew, gw);
@@ -337,7 +337,7 @@ static int nrf52_plan_has_uicr_word(const struct nrf52_unit *u, uint32_t off)
 /* erase=chip on a hardened part: keep UICR.APPROTECT=HwDisabled unless
  * the image sets APPROTECT itself. */
 static int nrf52_plan_keep_approtect(struct nrf52 *n, struct nrf52_plan *p, uint32_t saved,
-				     struct swd_err *err)
+				     struct sf_err *err)
 {
 	uint32_t off = NRF52_UICR_APPROTECT - NRF52_UICR_BASE;
 	struct nrf52_unit *u;
@@ -346,7 +346,7 @@ static int nrf52_plan_keep_approtect(struct nrf52 *n, struct nrf52_plan *p, uint
 		return 0;
 	u = nrf52_plan_unit(p, NRF52_UICR_BASE, NRF52_UICR_SIZE, 1);
 	if (!u)
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory planning the flash");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory planning the flash");
 	if (nrf52_plan_has_uicr_word(u, off)) {
 		nrf52_logf(n, "the image sets UICR.APPROTECT itself: not keeping 0x%02X",
 			   saved & 0xFFU);
@@ -374,16 +374,16 @@ static uint32_t nrf52_count_words(const uint8_t *b, uint32_t lo, uint32_t hi)
 /* Best effort after a failure: leave the NVMC read-only. */
 static void nrf52_nvmc_cleanup(struct nrf52 *n, int rc)
 {
-	struct swd_err tmp;
+	struct sf_err tmp;
 
-	if (rc == SWD_E_NOTARGET || n->nvmc_config == NRF52_NVMC_CONFIG_REN ||
+	if (rc == SF_E_NOTARGET || n->nvmc_config == NRF52_NVMC_CONFIG_REN ||
 	    n->nvmc_config == ~0U)
 		return;
 	nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_REN, &tmp);
 }
 
 static int nrf52_flash_open(struct nrf52 *n, const struct img *img,
-			    const struct nrf52_flash_opts *o, struct swd_err *err)
+			    const struct nrf52_flash_opts *o, struct sf_err *err)
 {
 	struct nrf52_info any = { .identified = 1, .flash_size = 1024U * 1024U };
 	int rc = 0;
@@ -395,7 +395,7 @@ static int nrf52_flash_open(struct nrf52 *n, const struct img *img,
 	}
 	if (n->info.locked) {
 		if (!o->recover)
-			return swd_err_set(err, SWD_E_LOCKED,
+			return sf_err_set(err, SF_E_LOCKED,
 					   "the chip is locked (APPROTECT): flashing it needs a "
 					   "recover first, which erases flash, UICR and RAM");
 		/* The part is unknown until the recover, which destroys the
@@ -409,7 +409,7 @@ static int nrf52_flash_open(struct nrf52 *n, const struct img *img,
 }
 
 int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash_opts *o,
-		struct nrf52_stats *stats, struct swd_err *err)
+		struct nrf52_stats *stats, struct sf_err *err)
 {
 	struct nrf52_plan plan = { 0 };
 	struct nrf52_stats st = { 0 };
@@ -419,7 +419,7 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 
 	if (o->erase != NRF52_ERASE_AUTO && o->erase != NRF52_ERASE_CHIP &&
 	    o->erase != NRF52_ERASE_NONE)
-		return swd_err_set(err, SWD_E_ARG, "unknown erase mode %d", (int)o->erase);
+		return sf_err_set(err, SF_E_ARG, "unknown erase mode %d", (int)o->erase);
 	nrf52_report(n, NRF52_PHASE_CONNECT, 0, 1, NULL);
 	rc = nrf52_flash_open(n, img, o, err);
 	if (!rc)
@@ -536,7 +536,7 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 		vbuf = malloc(NRF52_UICR_SIZE > n->info.page_size ? NRF52_UICR_SIZE
 								  : n->info.page_size);
 		if (!vbuf) {
-			rc = swd_err_set(err, SWD_E_NOMEM, "out of memory");
+			rc = sf_err_set(err, SF_E_NOMEM, "out of memory");
 			goto out;
 		}
 		for (size_t i = 0; i < plan.n; i++)
@@ -578,7 +578,7 @@ out:
 	return rc;
 }
 
-int nrf52_verify(struct nrf52 *n, const struct img *img, struct swd_err *err)
+int nrf52_verify(struct nrf52 *n, const struct img *img, struct sf_err *err)
 {
 	uint32_t words[1024];
 	uint64_t done = 0;
@@ -602,11 +602,11 @@ int nrf52_verify(struct nrf52 *n, const struct img *img, struct swd_err *err)
 				return rc;
 			rc = nrf52_read_words(n, (uint32_t)a0, words, nw, err);
 			if (rc)
-				return swd_err_prefix(err, "verifying");
+				return sf_err_prefix(err, "verifying");
 			for (uint64_t b = a; b < stop; b++) {
 				uint8_t want = s->data[b - s->addr], have = got[b - a0];
 				if (want != have)
-					return swd_err_set(err, SWD_E_VERIFY,
+					return sf_err_set(err, SF_E_VERIFY,
 							   "verify failed at 0x%08llx: expected 0x%02x, "
 							   "read 0x%02x", (unsigned long long)b, want, have);
 			}

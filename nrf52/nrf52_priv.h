@@ -86,30 +86,30 @@ struct nrf52 {
 
 uint64_t nrf52_now_us(struct nrf52 *n);
 void nrf52_logf(struct nrf52 *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Report progress; returns SWD_E_CANCELLED (with err set) when the caller
+/* Report progress; returns SF_E_CANCELLED (with err set) when the caller
  * asked to stop, else 0. */
 int nrf52_report(struct nrf52 *n, enum nrf52_phase phase, uint64_t done, uint64_t total,
-		 struct swd_err *err);
-/* Identify if not done yet; SWD_E_LOCKED when the AHB-AP is blocked. */
-int nrf52_ensure_open(struct nrf52 *n, struct swd_err *err);
+		 struct sf_err *err);
+/* Identify if not done yet; SF_E_LOCKED when the AHB-AP is blocked. */
+int nrf52_ensure_open(struct nrf52 *n, struct sf_err *err);
 /* ensure_open, then halt the core once (PS: halt the CPU before NVMC
  * operations started from the debugger). */
-int nrf52_prepare(struct nrf52 *n, struct swd_err *err);
+int nrf52_prepare(struct nrf52 *n, struct sf_err *err);
 /* Hardened parts: remember UICR.APPROTECT when it is HwDisabled (else
  * *saved = 0xFFFFFFFF) and write it back after an erase, saying so. */
-int nrf52_save_approtect(struct nrf52 *n, uint32_t *saved, struct swd_err *err);
-int nrf52_restore_approtect(struct nrf52 *n, uint32_t saved, struct swd_err *err);
+int nrf52_save_approtect(struct nrf52 *n, uint32_t *saved, struct sf_err *err);
+int nrf52_restore_approtect(struct nrf52 *n, uint32_t saved, struct sf_err *err);
 /* NVMC helpers (nrf52.c). */
-int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct swd_err *err);
-int nrf52_nvmc_config(struct nrf52 *n, uint32_t mode, struct swd_err *err);
-int nrf52_nvmc_erase_page(struct nrf52 *n, uint32_t addr, struct swd_err *err);
-int nrf52_nvmc_erase_uicr(struct nrf52 *n, struct swd_err *err);
-int nrf52_nvmc_erase_all(struct nrf52 *n, struct swd_err *err);
+int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct sf_err *err);
+int nrf52_nvmc_config(struct nrf52 *n, uint32_t mode, struct sf_err *err);
+int nrf52_nvmc_erase_page(struct nrf52 *n, uint32_t addr, struct sf_err *err);
+int nrf52_nvmc_erase_uicr(struct nrf52 *n, struct sf_err *err);
+int nrf52_nvmc_erase_all(struct nrf52 *n, struct sf_err *err);
 /* Block read/write of whole words, in chunks that stop at 1 KiB
  * boundaries (so an error names an address within 1 KiB). */
 int nrf52_read_words(struct nrf52 *n, uint32_t addr, uint32_t *buf, size_t nwords,
-		     struct swd_err *err);
+		     struct sf_err *err);
 int nrf52_write_words(struct nrf52 *n, uint32_t addr, const uint32_t *buf, size_t nwords,
-		      struct swd_err *err);
+		      struct sf_err *err);
 
 #endif

@@ -25,7 +25,7 @@ static void invalidate(void *ctx)
 	d->select_valid = d->csw_valid = d->tar_valid = 0;
 }
 
-static int dp_write(void *ctx, unsigned reg, uint32_t val, struct swd_err *err)
+static int dp_write(void *ctx, unsigned reg, uint32_t val, struct sf_err *err)
 {
 	struct dap_swd *d = ctx;
 	int rc = swd_link_xfer(d->link, 0, 0, reg, &val, err);
@@ -41,7 +41,7 @@ static int dp_write(void *ctx, unsigned reg, uint32_t val, struct swd_err *err)
 	return 0;
 }
 
-static int dp_read(void *ctx, unsigned reg, uint32_t *val, struct swd_err *err)
+static int dp_read(void *ctx, unsigned reg, uint32_t *val, struct sf_err *err)
 {
 	struct dap_swd *d = ctx;
 	int rc = swd_link_xfer(d->link, 0, 1, reg, val, err);
@@ -53,7 +53,7 @@ static int dp_read(void *ctx, unsigned reg, uint32_t *val, struct swd_err *err)
 
 /* SELECT: APSEL [31:24], APBANKSEL [7:4], DPBANKSEL [3:0] (kept 0 so that
  * DP 0x4 is CTRL/STAT, which FAULT recovery relies on). */
-static int select_ap(struct dap_swd *d, unsigned ap, unsigned reg, struct swd_err *err)
+static int select_ap(struct dap_swd *d, unsigned ap, unsigned reg, struct sf_err *err)
 {
 	uint32_t sel = (ap << 24) | (reg & 0xF0U);
 
@@ -74,7 +74,7 @@ static int ap_repeatable(unsigned ap, unsigned reg)
 /* One AP write as it goes on the wire; a corrupted data phase shows up
  * on the next transfer. */
 static int ap_write_raw(struct dap_swd *d, unsigned ap, unsigned reg, uint32_t val,
-			struct swd_err *err)
+			struct sf_err *err)
 {
 	int rc = select_ap(d, ap, reg, err);
 
@@ -82,7 +82,7 @@ static int ap_write_raw(struct dap_swd *d, unsigned ap, unsigned reg, uint32_t v
 		rc = swd_link_xfer(d->link, 1, 0, reg & 0xC, &val, err);
 	if (rc) {
 		invalidate(d);
-		return swd_err_prefix(err, "AP%u register 0x%02X", ap, reg);
+		return sf_err_prefix(err, "AP%u register 0x%02X", ap, reg);
 	}
 	if (ap == 0 && reg == DAP_AP_CSW) {
 		d->csw = val;
@@ -98,7 +98,7 @@ static int ap_write_raw(struct dap_swd *d, unsigned ap, unsigned reg, uint32_t v
 
 /* A single register write: RDBUFF afterwards makes a discarded write
  * (WDATAERR) show up here, and a glitch is repeated where that is safe. */
-static int ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t val, struct swd_err *err)
+static int ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t val, struct sf_err *err)
 {
 	struct dap_swd *d = ctx;
 	uint32_t v;
@@ -108,7 +108,7 @@ static int ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t val, struct s
 		rc = ap_write_raw(d, ap, reg, val, err);
 		if (!rc && (rc = swd_link_xfer(d->link, 0, 1, DAP_DP_RDBUFF, &v, err)))
 			invalidate(d);
-		if (rc != SWD_E_PROTOCOL || !ap_repeatable(ap, reg) ||
+		if (rc != SF_E_PROTOCOL || !ap_repeatable(ap, reg) ||
 		    glitches >= DAP_PROTOCOL_RETRIES)
 			return rc;
 	}
@@ -116,7 +116,7 @@ static int ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t val, struct s
 
 /* AP reads are posted: the AP read returns the previous result and RDBUFF
  * collects this one. */
-static int ap_read(void *ctx, unsigned ap, unsigned reg, uint32_t *val, struct swd_err *err)
+static int ap_read(void *ctx, unsigned ap, unsigned reg, uint32_t *val, struct sf_err *err)
 {
 	struct dap_swd *d = ctx;
 
@@ -133,13 +133,13 @@ static int ap_read(void *ctx, unsigned ap, unsigned reg, uint32_t *val, struct s
 			return 0;
 		}
 		invalidate(d);
-		if (rc != SWD_E_PROTOCOL || !ap_repeatable(ap, reg) ||
+		if (rc != SF_E_PROTOCOL || !ap_repeatable(ap, reg) ||
 		    glitches >= DAP_PROTOCOL_RETRIES)
-			return swd_err_prefix(err, "AP%u register 0x%02X", ap, reg);
+			return sf_err_prefix(err, "AP%u register 0x%02X", ap, reg);
 	}
 }
 
-static int connect(void *ctx, uint32_t *dpidr, struct swd_err *err)
+static int connect(void *ctx, uint32_t *dpidr, struct sf_err *err)
 {
 	struct dap_swd *d = ctx;
 	uint32_t id = 0, cs = 0;
@@ -151,7 +151,7 @@ static int connect(void *ctx, uint32_t *dpidr, struct swd_err *err)
 	/* After a line reset the DP accepts only a DPIDR read. */
 	rc = dp_read(d, DAP_DP_DPIDR, &id, err);
 	if (rc)
-		return swd_err_prefix(err, "connect");
+		return sf_err_prefix(err, "connect");
 	if (dpidr)
 		*dpidr = id;
 	/* Clear sticky flags left by an earlier session before powering up
@@ -162,16 +162,16 @@ static int connect(void *ctx, uint32_t *dpidr, struct swd_err *err)
 	if (!rc)
 		rc = dp_write(d, DAP_DP_CTRLSTAT, DAP_CTRL_CDBGPWRUPREQ | DAP_CTRL_CSYSPWRUPREQ, err);
 	if (rc)
-		return swd_err_prefix(err, "power-up request");
+		return sf_err_prefix(err, "power-up request");
 	uint64_t deadline = swd_link_now_us(d->link) + DAP_POWERUP_TIMEOUT_US;
 	for (;;) {
 		rc = dp_read(d, DAP_DP_CTRLSTAT, &cs, err);
 		if (rc)
-			return swd_err_prefix(err, "power-up");
+			return sf_err_prefix(err, "power-up");
 		if ((cs & want) == want)
 			return 0;
 		if (swd_link_now_us(d->link) > deadline)
-			return swd_err_set(err, SWD_E_TIMEOUT,
+			return sf_err_set(err, SF_E_TIMEOUT,
 					   "debug power-up not acknowledged (CTRL/STAT 0x%08X)", cs);
 		swd_link_delay_us(d->link, 100);
 	}
@@ -186,7 +186,7 @@ static uint32_t csw_for(unsigned size)
 }
 
 /* Set CSW and TAR for a run starting at addr, skipping what is cached. */
-static int setup_run(struct dap_swd *d, uint32_t addr, unsigned size, struct swd_err *err)
+static int setup_run(struct dap_swd *d, uint32_t addr, unsigned size, struct sf_err *err)
 {
 	uint32_t csw = csw_for(size);
 	int rc = select_ap(d, 0, DAP_AP_CSW, err);
@@ -213,29 +213,29 @@ static void advance_tar(struct dap_swd *d, uint32_t start, uint32_t bytes)
 	d->tar_valid = (end & (DAP_TAR_BLOCK - 1)) != 0;
 }
 
-static int fail_run(struct dap_swd *d, struct swd_err *err, const char *op, uint32_t start,
+static int fail_run(struct dap_swd *d, struct sf_err *err, const char *op, uint32_t start,
 		    uint32_t done, uint32_t bytes)
 {
 	invalidate(d);
-	return swd_err_prefix(err, "%s 0x%08X..0x%08X (at or before 0x%08X)", op, start,
+	return sf_err_prefix(err, "%s 0x%08X..0x%08X (at or before 0x%08X)", op, start,
 			      start + bytes - 1, start + done);
 }
 
-static int check_args(uint32_t addr, size_t len, unsigned size, struct swd_err *err)
+static int check_args(uint32_t addr, size_t len, unsigned size, struct sf_err *err)
 {
 	if ((size != 1 && size != 2 && size != 4) || (addr % size) || (len % size))
-		return swd_err_set(err, SWD_E_ARG,
+		return sf_err_set(err, SF_E_ARG,
 				   "unaligned memory access: %zu bytes at 0x%08X in %u-byte units",
 				   len, addr, size);
 	if (len && (uint64_t)addr + len - 1 > 0xFFFFFFFFULL)
-		return swd_err_set(err, SWD_E_ARG, "memory access wraps past 4 GiB");
+		return sf_err_set(err, SF_E_ARG, "memory access wraps past 4 GiB");
 	return 0;
 }
 
 /* One run inside a 1 KiB TAR block. On failure *done is how many bytes
  * are certainly complete: the caller resumes there with a fresh TAR. */
 static int read_run(struct dap_swd *d, uint32_t addr, uint8_t *out, uint32_t bytes,
-		    unsigned size, uint32_t *done, struct swd_err *err)
+		    unsigned size, uint32_t *done, struct sf_err *err)
 {
 	uint32_t n = bytes / size, v;
 	int rc = setup_run(d, addr, size, err);
@@ -271,7 +271,7 @@ static int read_run(struct dap_swd *d, uint32_t addr, uint8_t *out, uint32_t byt
 }
 
 static int write_run(struct dap_swd *d, uint32_t addr, const uint8_t *in, uint32_t bytes,
-		     unsigned size, uint32_t *done, struct swd_err *err)
+		     unsigned size, uint32_t *done, struct sf_err *err)
 {
 	uint32_t n = bytes / size, v;
 	int rc = setup_run(d, addr, size, err);
@@ -307,10 +307,10 @@ static int write_run(struct dap_swd *d, uint32_t addr, const uint8_t *in, uint32
 	return 0;
 }
 
-/* Split at 1 KiB TAR blocks; survive wire glitches (SWD_E_PROTOCOL) by
+/* Split at 1 KiB TAR blocks; survive wire glitches (SF_E_PROTOCOL) by
  * resuming where the data is certainly good, with TAR written again. */
 static int mem_xfer(struct dap_swd *d, int write, uint32_t addr, uint8_t *rbuf,
-		    const uint8_t *wbuf, size_t len, unsigned size, struct swd_err *err)
+		    const uint8_t *wbuf, size_t len, unsigned size, struct sf_err *err)
 {
 	unsigned glitches = 0;
 	int rc = check_args(addr, len, size, err);
@@ -321,7 +321,7 @@ static int mem_xfer(struct dap_swd *d, int write, uint32_t addr, uint8_t *rbuf,
 
 		rc = write ? write_run(d, addr, wbuf, bytes, size, &done, err)
 			   : read_run(d, addr, rbuf, bytes, size, &done, err);
-		if (rc == SWD_E_PROTOCOL && glitches++ < DAP_PROTOCOL_RETRIES) {
+		if (rc == SF_E_PROTOCOL && glitches++ < DAP_PROTOCOL_RETRIES) {
 			invalidate(d);
 			rc = 0;
 		} else if (rc) {
@@ -338,13 +338,13 @@ static int mem_xfer(struct dap_swd *d, int write, uint32_t addr, uint8_t *rbuf,
 }
 
 static int mem_read(void *ctx, uint32_t addr, void *buf, size_t len, unsigned size,
-		    struct swd_err *err)
+		    struct sf_err *err)
 {
 	return mem_xfer(ctx, 0, addr, buf, NULL, len, size, err);
 }
 
 static int mem_write(void *ctx, uint32_t addr, const void *buf, size_t len, unsigned size,
-		     struct swd_err *err)
+		     struct sf_err *err)
 {
 	return mem_xfer(ctx, 1, addr, NULL, buf, len, size, err);
 }
@@ -363,21 +363,28 @@ static uint64_t now_us(void *ctx)
 	return swd_link_now_us(((struct dap_swd *)ctx)->link);
 }
 
-static int reset_pin(void *ctx, int level, struct swd_err *err)
+static int reset_pin(void *ctx, int level, struct sf_err *err)
 {
 	struct dap_swd *d = ctx;
 	struct swd_pins *p = swd_link_pins(d->link);
 
 	if (!p->ops->nreset)
-		return swd_err_set(err, SWD_E_UNSUPPORTED, "no nRESET line is wired to this probe");
+		return sf_err_set(err, SF_E_UNSUPPORTED, "no nRESET line is wired to this probe");
 	if (p->ops->nreset(p->ctx, level))
-		return swd_err_set(err, SWD_E_IO, "setting nRESET failed");
+		return sf_err_set(err, SF_E_IO, "setting nRESET failed");
 	return 0;
 }
 
 static void get_stats(void *ctx, struct dap_stats *st)
 {
-	swd_link_stats(((struct dap_swd *)ctx)->link, st);
+	struct swd_link_stats ls;
+
+	swd_link_stats(((struct dap_swd *)ctx)->link, &ls);
+	st->transfers = ls.transfers;
+	st->waits = ls.waits;
+	st->faults = ls.faults;
+	st->protocol_errors = ls.protocol_errors;
+	st->line_resets = ls.line_resets;
 }
 
 static void dap_free(void *ctx)
@@ -401,12 +408,12 @@ static const struct dap_ops dap_swd_ops = {
 	.free = dap_free,
 };
 
-int dap_swd_new(struct swd_link *link, struct dap *out, struct swd_err *err)
+int dap_swd_new(struct swd_link *link, struct dap *out, struct sf_err *err)
 {
 	struct dap_swd *d = calloc(1, sizeof(*d));
 
 	if (!d)
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	d->link = link;
 	out->ops = &dap_swd_ops;
 	out->ctx = d;

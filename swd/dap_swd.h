@@ -8,6 +8,6 @@
 #include "link.h"
 
 /* The DAP borrows the link; dap->ops->free frees only the DAP state. */
-int dap_swd_new(struct swd_link *link, struct dap *out, struct swd_err *err);
+int dap_swd_new(struct swd_link *link, struct dap *out, struct sf_err *err);
 
 #endif

@@ -12,7 +12,7 @@
 struct swd_link {
 	struct swd_pins pins;
 	uint32_t wait_timeout_us;
-	struct dap_stats stats;
+	struct swd_link_stats stats;
 	swd_link_trace_fn trace;
 	void *trace_user;
 };
@@ -80,7 +80,7 @@ uint64_t swd_link_now_us(struct swd_link *l)
 	return l->pins.ops->now_us(l->pins.ctx);
 }
 
-void swd_link_stats(const struct swd_link *l, struct dap_stats *st)
+void swd_link_stats(const struct swd_link *l, struct swd_link_stats *st)
 {
 	*st = l->stats;
 }
@@ -167,7 +167,7 @@ static const char *xfer_name(int ap, int rnw, unsigned addr, char *buf, size_t l
 
 /* FAULT: read CTRL/STAT (never answers WAIT or FAULT), clear what is
  * sticky through ABORT, and say which flag it was. */
-static int recover_fault(struct swd_link *l, const char *what, struct swd_err *err)
+static int recover_fault(struct swd_link *l, const char *what, struct sf_err *err)
 {
 	uint32_t cs = 0, abort_bits = 0;
 	int par_ok = 1;
@@ -176,7 +176,7 @@ static int recover_fault(struct swd_link *l, const char *what, struct swd_err *e
 
 	if (ack != SWD_ACK_OK || !par_ok) {
 		swd_link_line_reset(l);
-		return swd_err_set(err, SWD_E_FAULT,
+		return sf_err_set(err, SF_E_FAULT,
 				   "ACK FAULT %s, and CTRL/STAT could not be read (ACK %u)", what,
 				   ack);
 	}
@@ -201,9 +201,9 @@ static int recover_fault(struct swd_link *l, const char *what, struct swd_err *e
 	swd_link_xfer_raw(l, 0, 0, DAP_DP_ABORT, &abort_bits, NULL);
 	/* WDATAERR alone means a write's data was corrupted on the wire and
 	 * discarded: a protocol error the caller can repeat, not a bus fault. */
-	return swd_err_set(err, (cs & (DAP_CTRL_STICKYERR | DAP_CTRL_STICKYORUN |
+	return sf_err_set(err, (cs & (DAP_CTRL_STICKYERR | DAP_CTRL_STICKYORUN |
 					DAP_CTRL_STICKYCMP)) || !(cs & DAP_CTRL_WDATAERR)
-					? SWD_E_FAULT : SWD_E_PROTOCOL,
+					? SF_E_FAULT : SF_E_PROTOCOL,
 			   "ACK FAULT %s: CTRL/STAT 0x%08X%s", what, cs,
 			   flags[0] ? flags : " (no sticky flag)");
 }
@@ -211,7 +211,7 @@ static int recover_fault(struct swd_link *l, const char *what, struct swd_err *e
 /* No valid ACK: the line floats high or a bit was lost. A line reset and a
  * DPIDR read bring the DP back (ADIv5.2 B4.3.3); if even that gets no
  * answer, nothing is there. */
-static int recover_protocol(struct swd_link *l, struct swd_err *err)
+static int recover_protocol(struct swd_link *l, struct sf_err *err)
 {
 	uint32_t id;
 	int par_ok = 0;
@@ -219,13 +219,13 @@ static int recover_protocol(struct swd_link *l, struct swd_err *err)
 	swd_link_line_reset(l);
 	if (swd_link_xfer_raw(l, 0, 1, DAP_DP_DPIDR, &id, &par_ok) == SWD_ACK_OK && par_ok)
 		return 0;
-	return swd_err_set(err, SWD_E_NOTARGET,
+	return sf_err_set(err, SF_E_NOTARGET,
 			   "no response from the target (SWDIO stays high): check power, "
 			   "wiring and the common ground");
 }
 
 int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *data,
-		  struct swd_err *err)
+		  struct sf_err *err)
 {
 	uint64_t deadline = 0;
 	unsigned waits = 0, protocol = 0;
@@ -242,7 +242,7 @@ int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *
 			 * last AP/RDBUFF read again; a DP register can be re-read. */
 			l->stats.protocol_errors++;
 			if (++protocol > SWD_PROTOCOL_RETRIES)
-				return swd_err_set(err, SWD_E_PROTOCOL, "parity error %s",
+				return sf_err_set(err, SF_E_PROTOCOL, "parity error %s",
 						   xfer_name(ap, rnw, addr, what, sizeof(what)));
 			if (ap || addr == DAP_DP_RDBUFF) {
 				ap = 0;
@@ -260,7 +260,7 @@ int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *
 				continue;
 			uint32_t abort_bits = DAP_ABORT_DAPABORT;
 			swd_link_xfer_raw(l, 0, 0, DAP_DP_ABORT, &abort_bits, NULL);
-			return swd_err_set(err, SWD_E_WAIT,
+			return sf_err_set(err, SF_E_WAIT,
 					   "target answered WAIT %u times over %u us %s; "
 					   "transaction aborted",
 					   waits, l->wait_timeout_us,
@@ -273,12 +273,12 @@ int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *
 		l->stats.protocol_errors++;
 		int rc = recover_protocol(l, err);
 		if (rc)
-			return swd_err_prefix(err, "%s", xfer_name(ap, rnw, addr, what, sizeof(what)));
+			return sf_err_prefix(err, "%s", xfer_name(ap, rnw, addr, what, sizeof(what)));
 		/* The target may have carried out an AP access whose ACK was lost,
 		 * and AP accesses have side effects (TAR auto-increment): only the
 		 * caller knows where to resume. DP accesses are repeated. */
 		if (ap || ++protocol > SWD_PROTOCOL_RETRIES)
-			return swd_err_set(err, SWD_E_PROTOCOL, "no valid ACK (0x%X) %s", ack,
+			return sf_err_set(err, SF_E_PROTOCOL, "no valid ACK (0x%X) %s", ack,
 					   xfer_name(ap, rnw, addr, what, sizeof(what)));
 	}
 }

@@ -9,9 +9,9 @@
 
 #include <stdint.h>
 
-#include "dap.h"
+#include "adiv5.h"
 #include "pins.h"
-#include "swd_err.h"
+#include "../common/err.h"
 
 #define SWD_ACK_OK 0x1U
 #define SWD_ACK_WAIT 0x2U
@@ -38,7 +38,7 @@ void swd_link_idle(struct swd_link *l, unsigned n);
 /* One transfer, with WAIT retries and FAULT/protocol recovery.
  * ap: 0 = DP, 1 = AP; rnw: 1 = read; addr: 0x0/0x4/0x8/0xC. */
 int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *data,
-		  struct swd_err *err);
+		  struct sf_err *err);
 /* One transfer without any retry or recovery: returns the raw ACK
  * (SWD_ACK_*, or 0x7 when nothing answered) and sets *parity_ok for reads.
  * For tests and for callers that handle WAIT themselves. */
@@ -53,7 +53,11 @@ void swd_link_set_trace(struct swd_link *l, swd_link_trace_fn fn, void *user);
 
 void swd_link_delay_us(struct swd_link *l, uint32_t us);
 uint64_t swd_link_now_us(struct swd_link *l);
-void swd_link_stats(const struct swd_link *l, struct dap_stats *st);
+/* What the link counted on the wire since it was created. */
+struct swd_link_stats {
+	uint64_t transfers, waits, faults, protocol_errors, line_resets;
+};
+void swd_link_stats(const struct swd_link *l, struct swd_link_stats *st);
 
 /* Request byte as sent on the wire (LSB first). */
 uint8_t swd_link_request(int ap, int rnw, unsigned addr);

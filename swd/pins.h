@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "swd_err.h"
+#include "../common/err.h"
 
 struct swd_pins_ops {
 	/* Drive SWCLK and, when SWDIO is an output, SWDIO in one operation. */
@@ -29,7 +29,7 @@ struct swd_pins_ops {
 	void (*seq_out)(void *ctx, uint32_t bits, unsigned n);
 	uint32_t (*seq_in)(void *ctx, unsigned n);
 	/* Optional: a sticky driver error (ioctl failed); 0 when fine. */
-	int (*status)(void *ctx, struct swd_err *err);
+	int (*status)(void *ctx, struct sf_err *err);
 	/* Optional: one line describing the driver ("gpiod v2 /dev/gpiochip0 ..."). */
 	const char *(*describe)(void *ctx);
 	void (*free)(void *ctx);

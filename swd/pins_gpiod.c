@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "swd_err.h"
+#include "../common/err.h"
 
 #ifndef SWD_GPIOD_VERSION_MAJOR
 #define SWD_GPIOD_VERSION_MAJOR 0
@@ -38,13 +38,13 @@
 /* No libgpiod at build time. */
 
 int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size_t desclen,
-			struct swd_err *err)
+			struct sf_err *err)
 {
 	(void)args;
 	(void)out;
 	(void)desc;
 	(void)desclen;
-	return swd_err_set(err, SWD_E_UNSUPPORTED,
+	return sf_err_set(err, SF_E_UNSUPPORTED,
 			   "probe gpiod: this build has no libgpiod (install libgpiod-dev and "
 			   "rebuild)");
 }
@@ -105,7 +105,7 @@ static uint64_t gpiod_mono_ns(void)
 /* ---- spec parsing ---- */
 
 static int gpiod_parse_u32(const char *key, const char *v, uint32_t *out, int allow_suffix,
-			   struct swd_err *err)
+			   struct sf_err *err)
 {
 	char *end;
 	unsigned long long x;
@@ -126,10 +126,10 @@ static int gpiod_parse_u32(const char *key, const char *v, uint32_t *out, int al
 	*out = (uint32_t)x;
 	return 0;
 bad:
-	return swd_err_set(err, SWD_E_ARG, "probe gpiod: bad value '%s' for %s", v, key);
+	return sf_err_set(err, SF_E_ARG, "probe gpiod: bad value '%s' for %s", v, key);
 }
 
-static int gpiod_parse_opts(const char *args, struct gpiod_opts *o, struct swd_err *err)
+static int gpiod_parse_opts(const char *args, struct gpiod_opts *o, struct sf_err *err)
 {
 	char buf[256];
 	char *save = NULL;
@@ -143,14 +143,14 @@ static int gpiod_parse_opts(const char *args, struct gpiod_opts *o, struct swd_e
 	if (!args)
 		return 0;
 	if (strlen(args) >= sizeof(buf))
-		return swd_err_set(err, SWD_E_ARG, "probe gpiod: option string too long");
+		return sf_err_set(err, SF_E_ARG, "probe gpiod: option string too long");
 	snprintf(buf, sizeof(buf), "%s", args);
 	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
 		int rc = 0;
 
 		if (!eq)
-			return swd_err_set(err, SWD_E_ARG,
+			return sf_err_set(err, SF_E_ARG,
 					   "probe gpiod: '%s' is not key=value (keys: chip, swclk, "
 					   "swdio, nreset, max_hz)", tok);
 		*eq = '\0';
@@ -158,7 +158,7 @@ static int gpiod_parse_opts(const char *args, struct gpiod_opts *o, struct swd_e
 
 		if (!strcmp(tok, "chip")) {
 			if (!*v || strlen(v) >= sizeof(o->chip))
-				return swd_err_set(err, SWD_E_ARG, "probe gpiod: bad chip '%s'", v);
+				return sf_err_set(err, SF_E_ARG, "probe gpiod: bad chip '%s'", v);
 			snprintf(o->chip, sizeof(o->chip), "%s", v);
 		} else if (!strcmp(tok, "swclk")) {
 			rc = gpiod_parse_u32("swclk", v, &o->clk, 0, err);
@@ -173,7 +173,7 @@ static int gpiod_parse_opts(const char *args, struct gpiod_opts *o, struct swd_e
 		} else if (!strcmp(tok, "max_hz")) {
 			rc = gpiod_parse_u32("max_hz", v, &o->max_hz, 1, err);
 		} else {
-			return swd_err_set(err, SWD_E_ARG,
+			return sf_err_set(err, SF_E_ARG,
 					   "probe gpiod: unknown option '%s' (keys: chip, swclk, "
 					   "swdio, nreset, max_hz)", tok);
 		}
@@ -181,7 +181,7 @@ static int gpiod_parse_opts(const char *args, struct gpiod_opts *o, struct swd_e
 			return rc;
 	}
 	if (o->clk == o->dio || o->rst == o->clk || o->rst == o->dio)
-		return swd_err_set(err, SWD_E_ARG,
+		return sf_err_set(err, SF_E_ARG,
 				   "probe gpiod: swclk, swdio and nreset must be different lines");
 	return 0;
 }
@@ -192,7 +192,7 @@ static void gpiod_fail(struct gpiod_pins *p, const char *what)
 {
 	if (p->err)
 		return;
-	p->err = SWD_E_IO;
+	p->err = SF_E_IO;
 	snprintf(p->errmsg, sizeof(p->errmsg), "gpiod: %s on %s failed: %s", what, p->path,
 		 strerror(errno));
 }
@@ -233,21 +233,21 @@ static void gpiod_chip_done(struct gpiod_chip *chip)
 	gpiod_chip_close(chip);
 }
 
-/* 0 when the line is free; SWD_E_BUSY naming the consumer otherwise. */
+/* 0 when the line is free; SF_E_BUSY naming the consumer otherwise. */
 static int gpiod_line_check(struct gpiod_pins *p, unsigned off, const char *role,
-			    struct swd_err *err)
+			    struct sf_err *err)
 {
 	struct gpiod_line_info *li = gpiod_chip_get_line_info(p->chip, off);
 	int rc = 0;
 
 	if (!li)
-		return swd_err_set(err, SWD_E_IO, "probe gpiod: reading line %u of %s: %s", off,
+		return sf_err_set(err, SF_E_IO, "probe gpiod: reading line %u of %s: %s", off,
 				   p->path, strerror(errno));
 	if (gpiod_line_info_is_used(li)) {
 		const char *c = gpiod_line_info_get_consumer(li);
 		const char *n = gpiod_line_info_get_name(li);
 
-		rc = swd_err_set(err, SWD_E_BUSY,
+		rc = sf_err_set(err, SF_E_BUSY,
 				 "probe gpiod: %s line %u (\"%s\") of %s is in use by \"%s\"", role,
 				 off, n ? n : "", p->path, c && *c ? c : "kernel");
 	}
@@ -255,7 +255,7 @@ static int gpiod_line_check(struct gpiod_pins *p, unsigned off, const char *role
 	return rc;
 }
 
-static int gpiod_request(struct gpiod_pins *p, struct swd_err *err)
+static int gpiod_request(struct gpiod_pins *p, struct sf_err *err)
 {
 	struct gpiod_line_settings *s = gpiod_line_settings_new();
 	struct gpiod_request_config *rc = gpiod_request_config_new();
@@ -264,7 +264,7 @@ static int gpiod_request(struct gpiod_pins *p, struct swd_err *err)
 	p->cfg_out = gpiod_line_config_new();
 	p->cfg_in = gpiod_line_config_new();
 	if (!s || !rc || !p->cfg_out || !p->cfg_in) {
-		ret = swd_err_set(err, SWD_E_NOMEM, "probe gpiod: out of memory");
+		ret = sf_err_set(err, SF_E_NOMEM, "probe gpiod: out of memory");
 		goto out;
 	}
 	gpiod_request_config_set_consumer(rc, GPIOD_CONSUMER);
@@ -286,7 +286,7 @@ static int gpiod_request(struct gpiod_pins *p, struct swd_err *err)
 
 	p->req = gpiod_chip_request_lines(p->chip, rc, p->cfg_out);
 	if (!p->req) {
-		ret = swd_err_set(err, errno == EBUSY ? SWD_E_BUSY : SWD_E_IO,
+		ret = sf_err_set(err, errno == EBUSY ? SF_E_BUSY : SF_E_IO,
 				  "probe gpiod: requesting lines %u (SWCLK) and %u (SWDIO) of %s: %s",
 				  p->o.clk, p->o.dio, p->path, strerror(errno));
 		goto out;
@@ -295,7 +295,7 @@ static int gpiod_request(struct gpiod_pins *p, struct swd_err *err)
 		unsigned offs[2];
 
 		if (gpiod_line_request_get_requested_offsets(p->req, offs, 2) != 2) {
-			ret = swd_err_set(err, SWD_E_IO, "probe gpiod: line request has %zu lines",
+			ret = sf_err_set(err, SF_E_IO, "probe gpiod: line request has %zu lines",
 					  gpiod_line_request_get_num_requested_lines(p->req));
 			goto out;
 		}
@@ -320,13 +320,13 @@ static int gpiod_request(struct gpiod_pins *p, struct swd_err *err)
 		p->rst_req = gpiod_chip_request_lines(p->chip, rc, lc);
 		gpiod_line_config_free(lc);
 		if (!p->rst_req)
-			ret = swd_err_set(err, errno == EBUSY ? SWD_E_BUSY : SWD_E_IO,
+			ret = sf_err_set(err, errno == EBUSY ? SF_E_BUSY : SF_E_IO,
 					  "probe gpiod: requesting line %u (nRESET) of %s: %s",
 					  p->o.rst, p->path, strerror(errno));
 	}
 	goto out;
 nomem:
-	ret = swd_err_set(err, SWD_E_NOMEM, "probe gpiod: out of memory");
+	ret = sf_err_set(err, SF_E_NOMEM, "probe gpiod: out of memory");
 out:
 	gpiod_line_settings_free(s);
 	gpiod_request_config_free(rc);
@@ -429,34 +429,34 @@ static void gpiod_chip_done(struct gpiod_chip *chip)
 }
 
 static int gpiod_line_check(struct gpiod_pins *p, unsigned off, const char *role,
-			    struct swd_err *err)
+			    struct sf_err *err)
 {
 	struct gpiod_line *l = gpiod_chip_get_line(p->chip, off);
 
 	if (!l)
-		return swd_err_set(err, SWD_E_IO, "probe gpiod: reading line %u of %s: %s", off,
+		return sf_err_set(err, SF_E_IO, "probe gpiod: reading line %u of %s: %s", off,
 				   p->path, strerror(errno));
 	if (gpiod_line_is_used(l)) {
 		const char *c = gpiod_line_consumer(l);
 		const char *n = gpiod_line_name(l);
 
-		return swd_err_set(err, SWD_E_BUSY,
+		return sf_err_set(err, SF_E_BUSY,
 				   "probe gpiod: %s line %u (\"%s\") of %s is in use by \"%s\"",
 				   role, off, n ? n : "", p->path, c && *c ? c : "kernel");
 	}
 	return 0;
 }
 
-static int gpiod_request(struct gpiod_pins *p, struct swd_err *err)
+static int gpiod_request(struct gpiod_pins *p, struct sf_err *err)
 {
 	p->lclk = gpiod_chip_get_line(p->chip, p->o.clk);
 	p->ldio = gpiod_chip_get_line(p->chip, p->o.dio);
 	if (!p->lclk || !p->ldio)
-		return swd_err_set(err, SWD_E_IO, "probe gpiod: lines %u/%u of %s: %s", p->o.clk,
+		return sf_err_set(err, SF_E_IO, "probe gpiod: lines %u/%u of %s: %s", p->o.clk,
 				   p->o.dio, p->path, strerror(errno));
 	if (gpiod_line_request_output(p->lclk, GPIOD_CONSUMER, 0) < 0 ||
 	    gpiod_line_request_output(p->ldio, GPIOD_CONSUMER, 1) < 0)
-		return swd_err_set(err, errno == EBUSY ? SWD_E_BUSY : SWD_E_IO,
+		return sf_err_set(err, errno == EBUSY ? SF_E_BUSY : SF_E_IO,
 				   "probe gpiod: requesting lines %u (SWCLK) and %u (SWDIO) of %s: %s",
 				   p->o.clk, p->o.dio, p->path, strerror(errno));
 	p->swclk = 0;
@@ -468,7 +468,7 @@ static int gpiod_request(struct gpiod_pins *p, struct swd_err *err)
 								GPIOD_LINE_REQUEST_FLAG_OPEN_DRAIN,
 								1) < 0) {
 			p->lrst = NULL;
-			return swd_err_set(err, errno == EBUSY ? SWD_E_BUSY : SWD_E_IO,
+			return sf_err_set(err, errno == EBUSY ? SF_E_BUSY : SF_E_IO,
 					   "probe gpiod: requesting line %u (nRESET) of %s: %s",
 					   p->o.rst, p->path, strerror(errno));
 		}
@@ -549,26 +549,26 @@ static int gpiod_is_pi_label(const char *label)
 }
 
 /* Open p->path; fill name, label, nlines. */
-static int gpiod_open_path(struct gpiod_pins *p, struct swd_err *err)
+static int gpiod_open_path(struct gpiod_pins *p, struct sf_err *err)
 {
 	p->chip = gpiod_chip_identify(p->path, p->name, sizeof(p->name), p->label,
 				      sizeof(p->label), &p->nlines);
 	if (p->chip)
 		return 0;
 	if (errno == EACCES || errno == EPERM)
-		return swd_err_set(err, SWD_E_IO,
+		return sf_err_set(err, SF_E_IO,
 				   "probe gpiod: %s: permission denied; add the user to the 'gpio' "
 				   "group (sudo adduser $USER gpio, then log in again) or run as root",
 				   p->path);
 	if (errno == ENOENT)
-		return swd_err_set(err, SWD_E_IO, "probe gpiod: %s does not exist", p->path);
-	return swd_err_set(err, SWD_E_IO, "probe gpiod: %s is not a usable GPIO chip: %s",
+		return sf_err_set(err, SF_E_IO, "probe gpiod: %s does not exist", p->path);
+	return sf_err_set(err, SF_E_IO, "probe gpiod: %s is not a usable GPIO chip: %s",
 			   p->path, strerror(errno));
 }
 
 /* Scan /dev/gpiochip* for a label (want) or for any Pi header controller
  * (want == NULL). Sets p->path, opens the chip. */
-static int gpiod_find_by_label(struct gpiod_pins *p, const char *want, struct swd_err *err)
+static int gpiod_find_by_label(struct gpiod_pins *p, const char *want, struct sf_err *err)
 {
 	struct dirent **ents = NULL;
 	char seen[200] = "";
@@ -611,25 +611,25 @@ static int gpiod_find_by_label(struct gpiod_pins *p, const char *want, struct sw
 	if (found)
 		return 0;
 	if (n <= 0)
-		return swd_err_set(err, SWD_E_IO,
+		return sf_err_set(err, SF_E_IO,
 				   "probe gpiod: no GPIO chip found (no /dev/gpiochip*); is this a "
 				   "Raspberry Pi with the GPIO character device? Use --probe sim "
 				   "to try without hardware");
 	if (denied && !seen_len)
-		return swd_err_set(err, SWD_E_IO,
+		return sf_err_set(err, SF_E_IO,
 				   "probe gpiod: permission denied opening /dev/gpiochip*; add the "
 				   "user to the 'gpio' group or run as root");
 	if (want)
-		return swd_err_set(err, SWD_E_IO,
+		return sf_err_set(err, SF_E_IO,
 				   "probe gpiod: no GPIO chip with label '%s' (found: %s)", want,
 				   seen_len ? seen : "none usable");
-	return swd_err_set(err, SWD_E_IO,
+	return sf_err_set(err, SF_E_IO,
 			   "probe gpiod: no GPIO chip with label pinctrl-bcm2835/2711/rp1 found "
 			   "(found: %s); is this a Raspberry Pi? Name the chip with "
 			   "gpiod:chip=PATH|NAME|LABEL", seen_len ? seen : "none usable");
 }
 
-static int gpiod_find_chip(struct gpiod_pins *p, struct swd_err *err)
+static int gpiod_find_chip(struct gpiod_pins *p, struct sf_err *err)
 {
 	const char *c = p->o.chip;
 
@@ -779,13 +779,13 @@ static uint32_t gp_seq_in(void *ctx, unsigned n)
 	return v;
 }
 
-static int gp_status(void *ctx, struct swd_err *err)
+static int gp_status(void *ctx, struct sf_err *err)
 {
 	struct gpiod_pins *p = ctx;
 
 	if (!p->err)
 		return 0;
-	return swd_err_set(err, p->err, "%s", p->errmsg);
+	return sf_err_set(err, p->err, "%s", p->errmsg);
 }
 
 static const char *gp_describe(void *ctx)
@@ -852,14 +852,14 @@ static const struct swd_pins_ops gpiod_ops_norst = {
 };
 
 int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size_t desclen,
-			struct swd_err *err)
+			struct sf_err *err)
 {
 	struct gpiod_pins *p = calloc(1, sizeof(*p));
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!p)
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	rc = gpiod_parse_opts(args, &p->o, err);
 	if (rc)
 		goto fail;
@@ -868,7 +868,7 @@ int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size
 		goto fail;
 	if (p->o.clk >= p->nlines || p->o.dio >= p->nlines ||
 	    (p->o.rst != GPIOD_NONE && p->o.rst >= p->nlines)) {
-		rc = swd_err_set(err, SWD_E_ARG, "probe gpiod: %s [%s] has lines 0..%u only",
+		rc = sf_err_set(err, SF_E_ARG, "probe gpiod: %s [%s] has lines 0..%u only",
 				 p->path, p->label, p->nlines ? p->nlines - 1 : 0);
 		goto fail;
 	}
@@ -879,12 +879,12 @@ int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size
 		goto fail;
 	p->have_rst = p->o.rst != GPIOD_NONE;
 	if (p->have_rst) {
-		struct swd_err e2;
+		struct sf_err e2;
 
-		swd_err_clear(&e2);
+		sf_err_clear(&e2);
 		if (gpiod_line_check(p, p->o.rst, "nRESET", &e2)) {
 			if (p->o.rst_explicit) {
-				rc = swd_err_set(err, e2.code, "%s", e2.msg);
+				rc = sf_err_set(err, e2.code, "%s", e2.msg);
 				goto fail;
 			}
 			/* The default nRESET line is optional: do without it. */

@@ -5,11 +5,11 @@
 #include <stddef.h>
 
 #include "pins.h"
-#include "swd_err.h"
+#include "../common/err.h"
 
 /* args: "chip=auto,swclk=25,swdio=24,nreset=18,max_hz=N" (all optional).
  * Fills out->ops/ctx and a one-line description of what was opened. */
 int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size_t desclen,
-			struct swd_err *err);
+			struct sf_err *err);
 
 #endif

@@ -12,39 +12,39 @@
 #include "pins_sim.h"
 
 static int open_bitbang(struct swd_probe *p, const struct swd_pins_ops *ops, void *ctx,
-			struct swd_err *err)
+			struct sf_err *err)
 {
 	p->link = swd_link_new(ops, ctx);
 	if (!p->link) {
 		if (ops->free)
 			ops->free(ctx);
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	}
 	p->pins = swd_link_pins(p->link);
 	return dap_swd_new(p->link, &p->dap, err);
 }
 
-static int open_sim(struct swd_probe *p, const char *args, struct swd_err *err)
+static int open_sim(struct swd_probe *p, const char *args, struct sf_err *err)
 {
 	struct sim_config cfg;
 	char strbuf[512], msg[256];
 	static const char *const parts[] = { "nRF52832", "nRF52833", "nRF52840" };
 
 	if (sim_config_parse(&cfg, args, strbuf, sizeof(strbuf), msg, sizeof(msg)))
-		return swd_err_set(err, SWD_E_ARG, "probe sim: %s", msg);
+		return sf_err_set(err, SF_E_ARG, "probe sim: %s", msg);
 	p->sim = sim_chip_new(&cfg, msg, sizeof(msg));
 	if (!p->sim)
-		return swd_err_set(err, SWD_E_IO, "probe sim: %s", msg);
+		return sf_err_set(err, SF_E_IO, "probe sim: %s", msg);
 	snprintf(p->desc, sizeof(p->desc), "SIMULATED %s (%s APPROTECT)%s%s",
 		 parts[cfg.part], cfg.rev == SIM_REV_HARDENED ? "hardened" : "legacy",
 		 cfg.state_path ? ", state " : ", volatile", cfg.state_path ? cfg.state_path : "");
 	void *ctx = swd_pins_sim_new(p->sim);
 	if (!ctx)
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	return open_bitbang(p, &swd_pins_sim_ops, ctx, err);
 }
 
-static int open_gpiod(struct swd_probe *p, const char *args, struct swd_err *err)
+static int open_gpiod(struct swd_probe *p, const char *args, struct sf_err *err)
 {
 	struct swd_pins pins;
 	int rc = swd_pins_gpiod_open(args, &pins, p->desc, sizeof(p->desc), err);
@@ -54,7 +54,7 @@ static int open_gpiod(struct swd_probe *p, const char *args, struct swd_err *err
 	return open_bitbang(p, pins.ops, pins.ctx, err);
 }
 
-int swd_probe_open(const char *spec, struct swd_probe **out, struct swd_err *err)
+int swd_probe_open(const char *spec, struct swd_probe **out, struct sf_err *err)
 {
 	struct swd_probe *p;
 	const char *colon = strchr(spec, ':');
@@ -64,22 +64,22 @@ int swd_probe_open(const char *spec, struct swd_probe **out, struct swd_err *err
 
 	*out = NULL;
 	if (klen == 0 || klen >= sizeof(p->kind))
-		return swd_err_set(err, SWD_E_ARG, "bad probe spec '%s' (sim, gpiod or stlink)",
+		return sf_err_set(err, SF_E_ARG, "bad probe spec '%s' (sim, gpiod or stlink)",
 				   spec);
 	p = calloc(1, sizeof(*p));
 	if (!p)
-		return swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	memcpy(p->kind, spec, klen);
 	if (!strcmp(p->kind, "sim"))
 		rc = open_sim(p, args, err);
 	else if (!strcmp(p->kind, "gpiod"))
 		rc = open_gpiod(p, args, err);
 	else if (!strcmp(p->kind, "stlink"))
-		rc = swd_err_set(err, SWD_E_UNSUPPORTED,
+		rc = sf_err_set(err, SF_E_UNSUPPORTED,
 				 "probe stlink: ST-Link support is not part of this build; "
 				 "use gpiod or sim");
 	else
-		rc = swd_err_set(err, SWD_E_ARG, "unknown probe kind '%s' (sim, gpiod or stlink)",
+		rc = sf_err_set(err, SF_E_ARG, "unknown probe kind '%s' (sim, gpiod or stlink)",
 				 p->kind);
 	if (rc) {
 		swd_probe_close(p);
@@ -99,4 +99,21 @@ void swd_probe_close(struct swd_probe *p)
 	if (p->sim)
 		sim_chip_free(p->sim);
 	free(p);
+}
+
+void swd_probe_stats(const struct swd_probe *p, struct swd_probe_stats *st)
+{
+	struct dap_stats ds = { 0 };
+
+	memset(st, 0, sizeof(*st));
+	if (!p || !p->dap.ops || !p->dap.ops->get_stats)
+		return;
+	p->dap.ops->get_stats(p->dap.ctx, &ds);
+	st->valid = SWD_STAT_TRANSFERS | SWD_STAT_WAITS | SWD_STAT_FAULTS |
+		    SWD_STAT_PROTOCOL_ERRORS | SWD_STAT_LINE_RESETS;
+	st->transfers = ds.transfers;
+	st->waits = ds.waits;
+	st->faults = ds.faults;
+	st->protocol_errors = ds.protocol_errors;
+	st->line_resets = ds.line_resets;
 }

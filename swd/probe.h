@@ -10,7 +10,7 @@
 #define SWD_PROBE_H
 
 #include "dap.h"
-#include "swd_err.h"
+#include "../common/err.h"
 
 struct sim_chip;
 
@@ -23,7 +23,29 @@ struct swd_probe {
 	struct swd_link *link;  /* bit-bang probes only */
 };
 
-int swd_probe_open(const char *spec, struct swd_probe **out, struct swd_err *err);
+/* Counters of a probe, whatever its kind. A counter is published only when
+ * its bit is set in valid: a USB probe cannot count wire WAITs or line
+ * resets, and a zero it never measured must not look like a measurement. */
+enum swd_probe_stat {
+	SWD_STAT_TRANSFERS = 1U << 0,       /* SWD transfers on the wire */
+	SWD_STAT_WAITS = 1U << 1,           /* WAIT acknowledges */
+	SWD_STAT_FAULTS = 1U << 2,          /* FAULT acknowledges */
+	SWD_STAT_PROTOCOL_ERRORS = 1U << 3, /* no/bad ACK, parity */
+	SWD_STAT_LINE_RESETS = 1U << 4,
+	SWD_STAT_COMMANDS = 1U << 5,        /* transport commands (USB) */
+	SWD_STAT_RETRIES = 1U << 6,         /* transport commands repeated */
+};
+
+struct swd_probe_stats {
+	unsigned valid; /* enum swd_probe_stat bits */
+	uint64_t transfers, waits, faults, protocol_errors, line_resets;
+	uint64_t commands, retries;
+};
+
+/* Cumulative since the probe was opened. */
+void swd_probe_stats(const struct swd_probe *probe, struct swd_probe_stats *st);
+
+int swd_probe_open(const char *spec, struct swd_probe **out, struct sf_err *err);
 void swd_probe_close(struct swd_probe *probe);
 
 #endif

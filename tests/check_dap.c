@@ -9,7 +9,7 @@
 static struct swd_probe *connected(void)
 {
 	struct swd_probe *p = tu_probe("part=nrf52840");
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t id = 0;
 
 	ck_assert_msg(p->dap.ops->connect(p->dap.ctx, &id, &err) == 0, "%s", err.msg);
@@ -20,7 +20,7 @@ static struct swd_probe *connected(void)
 START_TEST(power_up)
 {
 	struct swd_probe *p = connected();
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t cs = 0;
 
 	ck_assert_int_eq(p->dap.ops->dp_read(p->dap.ctx, DAP_DP_CTRLSTAT, &cs, &err), 0);
@@ -33,7 +33,7 @@ END_TEST
 START_TEST(ap_switching)
 {
 	struct swd_probe *p = connected();
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t v = 0;
 
 	for (int i = 0; i < 3; i++) {
@@ -61,7 +61,7 @@ static void fill(uint8_t *b, size_t n, unsigned seed)
 START_TEST(block_across_1k)
 {
 	struct swd_probe *p = connected();
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	static uint8_t out[0x2830], in[0x2830], peek[0x2830];
 	const uint32_t addr = 0x200003F0;
 
@@ -82,7 +82,7 @@ END_TEST
 START_TEST(block_transfer_count)
 {
 	struct swd_probe *p = connected();
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	static uint8_t buf[4096];
 
 	fill(buf, sizeof(buf), 2);
@@ -105,7 +105,7 @@ END_TEST
 START_TEST(byte_and_halfword)
 {
 	struct swd_probe *p = connected();
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint8_t out[37], in[37], peek[64];
 	uint8_t zero[64] = { 0 };
 
@@ -126,7 +126,7 @@ START_TEST(byte_and_halfword)
 	ck_assert_mem_eq(in, out, 18);
 
 	/* Misaligned requests are refused, not silently rounded. */
-	ck_assert_int_eq(p->dap.ops->mem_read(p->dap.ctx, 0x20002001, in, 4, 4, &err), SWD_E_ARG);
+	ck_assert_int_eq(p->dap.ops->mem_read(p->dap.ctx, 0x20002001, in, 4, 4, &err), SF_E_ARG);
 	swd_probe_close(p);
 }
 END_TEST
@@ -136,7 +136,7 @@ END_TEST
 START_TEST(posted_reads)
 {
 	struct swd_probe *p = connected();
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t part = 0, flash = 0, pagesize = 0, cpuid = 0;
 
 	for (int i = 0; i < 2; i++) {
@@ -158,11 +158,11 @@ END_TEST
 START_TEST(bus_error)
 {
 	struct swd_probe *p = connected();
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t v[4];
 
 	int rc = p->dap.ops->mem_read(p->dap.ctx, 0x30000000, v, sizeof(v), 4, &err);
-	ck_assert_int_eq(rc, SWD_E_FAULT);
+	ck_assert_int_eq(rc, SF_E_FAULT);
 	ck_assert_msg(strstr(err.msg, "STICKYERR") && strstr(err.msg, "0x30000000"), "%s", err.msg);
 	ck_assert_int_eq(dap_read32(&p->dap, 0x10000100, v, &err), 0);
 	ck_assert_uint_eq(v[0], 0x52840);
@@ -176,7 +176,7 @@ END_TEST
 START_TEST(read_survives_any_single_glitch)
 {
 	struct swd_probe *p = connected();
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint8_t want[256], got[256];
 
 	fill(want, sizeof(want), 9);
@@ -210,7 +210,7 @@ static void rig_open(struct glitch_rig *r)
 {
 	struct sim_config cfg;
 	char sb[128], msg[200];
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 
 	ck_assert_int_eq(sim_config_parse(&cfg, "part=nrf52840", sb, sizeof(sb), msg, sizeof(msg)), 0);
 	r->chip = sim_chip_new(&cfg, msg, sizeof(msg));
@@ -235,7 +235,7 @@ static void rig_close(struct glitch_rig *r)
 START_TEST(write_survives_any_single_glitch)
 {
 	struct glitch_rig r;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint8_t want[256], got[256];
 
 	rig_open(&r);
@@ -262,7 +262,7 @@ END_TEST
 START_TEST(register_access_survives_any_single_glitch)
 {
 	struct glitch_rig r;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t v;
 
 	rig_open(&r);

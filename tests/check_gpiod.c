@@ -36,9 +36,9 @@ static void hooks(void)
 }
 
 static int open_pins(const char *args, struct swd_pins *p, char *desc, size_t dl,
-		     struct swd_err *err)
+		     struct sf_err *err)
 {
-	swd_err_clear(err);
+	sf_err_clear(err);
 	return swd_pins_gpiod_open(args, p, desc, dl, err);
 }
 
@@ -57,11 +57,11 @@ static int has(const char *hay, const char *needle)
 START_TEST(no_chip_message)
 {
 	struct swd_pins p;
-	struct swd_err err;
+	struct sf_err err;
 	char desc[256];
 	int rc = open_pins("", &p, desc, sizeof(desc), &err);
 
-	ck_assert_int_eq(rc, SWD_E_IO);
+	ck_assert_int_eq(rc, SF_E_IO);
 	ck_assert_msg(has(err.msg, "no GPIO chip"), "message: %s", err.msg);
 	ck_assert_msg(has(err.msg, "Raspberry Pi"), "message: %s", err.msg);
 }
@@ -74,13 +74,13 @@ START_TEST(bad_specs)
 	static const char *const bad[] = { "bogus=1", "swclk=abc", "swclk=25,swdio=25",
 					   "max_hz=", "nreset=24", "chip", "swclk=60" };
 	struct swd_pins p;
-	struct swd_err err;
+	struct sf_err err;
 	char desc[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = open_pins(bad[i], &p, desc, sizeof(desc), &err);
 
-		ck_assert_msg(rc == SWD_E_ARG, "'%s' gave %d: %s", bad[i], rc, err.msg);
+		ck_assert_msg(rc == SF_E_ARG, "'%s' gave %d: %s", bad[i], rc, err.msg);
 	}
 	open_pins("swclk=60", &p, desc, sizeof(desc), &err);
 	ck_assert_msg(has(err.msg, "lines 0..57"), "%s", err.msg);
@@ -90,7 +90,7 @@ END_TEST
 START_TEST(open_auto_and_release)
 {
 	struct swd_pins p;
-	struct swd_err err;
+	struct sf_err err;
 	char desc[512], who[64];
 
 	hooks();
@@ -120,7 +120,7 @@ START_TEST(chip_by_path_name_number_label)
 	static const char *const ok[] = { "chip=/dev/gpiochip0", "chip=gpiochip0", "chip=0",
 					  "chip=pinctrl-bcm2711", "chip=auto" };
 	struct swd_pins p;
-	struct swd_err err;
+	struct sf_err err;
 	char desc[512];
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -128,10 +128,10 @@ START_TEST(chip_by_path_name_number_label)
 			      ok[i], err.msg);
 		close_pins(&p);
 	}
-	ck_assert_int_eq(open_pins("chip=pinctrl-rp1", &p, desc, sizeof(desc), &err), SWD_E_IO);
+	ck_assert_int_eq(open_pins("chip=pinctrl-rp1", &p, desc, sizeof(desc), &err), SF_E_IO);
 	ck_assert_msg(has(err.msg, "pinctrl-rp1") && has(err.msg, "gpiochip0 [pinctrl-bcm2711]"),
 		      "%s", err.msg);
-	ck_assert_int_eq(open_pins("chip=gpiochip7", &p, desc, sizeof(desc), &err), SWD_E_IO);
+	ck_assert_int_eq(open_pins("chip=gpiochip7", &p, desc, sizeof(desc), &err), SF_E_IO);
 	ck_assert_msg(has(err.msg, "/dev/gpiochip7"), "%s", err.msg);
 }
 END_TEST
@@ -139,18 +139,18 @@ END_TEST
 START_TEST(busy_lines_name_their_consumer)
 {
 	struct swd_pins a, b;
-	struct swd_err err;
+	struct sf_err err;
 	char desc[512];
 
 	hooks();
 	ck_assert_int_eq(open_pins("", &a, desc, sizeof(desc), &err), 0);
-	ck_assert_int_eq(open_pins("", &b, desc, sizeof(desc), &err), SWD_E_BUSY);
+	ck_assert_int_eq(open_pins("", &b, desc, sizeof(desc), &err), SF_E_BUSY);
 	ck_assert_msg(has(err.msg, "SWCLK line 25 (\"GPIO25\")") &&
 		      has(err.msg, "in use by \"swdflashd\""), "%s", err.msg);
 	close_pins(&a);
 
 	ck_assert_int_eq(emu_take(24, "w1-gpio"), 0);
-	ck_assert_int_eq(open_pins("", &b, desc, sizeof(desc), &err), SWD_E_BUSY);
+	ck_assert_int_eq(open_pins("", &b, desc, sizeof(desc), &err), SF_E_BUSY);
 	ck_assert_msg(has(err.msg, "SWDIO line 24") && has(err.msg, "\"w1-gpio\""), "%s",
 		      err.msg);
 	ck_assert_int_eq(emu_take(24, NULL), 0);
@@ -162,7 +162,7 @@ END_TEST
 START_TEST(nreset_is_optional)
 {
 	struct swd_pins p;
-	struct swd_err err;
+	struct sf_err err;
 	char desc[512];
 
 	hooks();
@@ -173,7 +173,7 @@ START_TEST(nreset_is_optional)
 	ck_assert_msg(has(desc, "no nRESET") && has(desc, "GPIO18 is in use"), "%s", desc);
 	close_pins(&p);
 	/* Asked for explicitly, it must be there. */
-	ck_assert_int_eq(open_pins("nreset=18", &p, desc, sizeof(desc), &err), SWD_E_BUSY);
+	ck_assert_int_eq(open_pins("nreset=18", &p, desc, sizeof(desc), &err), SF_E_BUSY);
 	ck_assert_msg(has(err.msg, "nRESET line 18") && has(err.msg, "\"pwm\""), "%s", err.msg);
 	ck_assert_int_eq(emu_take(18, NULL), 0);
 	ck_assert_int_eq(open_pins("nreset=none", &p, desc, sizeof(desc), &err), 0);
@@ -188,7 +188,7 @@ END_TEST
 START_TEST(nreset_drives_the_pin)
 {
 	struct swd_pins p;
-	struct swd_err err;
+	struct sf_err err;
 	char desc[512];
 	int c, d, drv, r;
 	uint64_t e;
@@ -214,7 +214,7 @@ END_TEST
 START_TEST(gpio_calls_per_cycle)
 {
 	struct swd_pins p;
-	struct swd_err err;
+	struct sf_err err;
 	char desc[512];
 	const unsigned words = 256;
 	uint64_t i0, i1, i2, i3, e0, e1, e2, req0, req1;
@@ -268,14 +268,14 @@ END_TEST
 START_TEST(swd_to_the_simulated_chip)
 {
 	struct swd_probe *pr;
-	struct swd_err err;
+	struct sf_err err;
 	uint32_t dpidr = 0, part = 0;
 	uint8_t out[1024], in[1024];
 	uint64_t i0, e0, e1;
 	int c, d, drv, r;
 
 	hooks();
-	swd_err_clear(&err);
+	sf_err_clear(&err);
 	ck_assert_msg(swd_probe_open("gpiod:chip=auto", &pr, &err) == 0, "%s", err.msg);
 	printf("probe: %s\n", pr->desc);
 	ck_assert_msg(pr->dap.ops->connect(pr->dap.ctx, &dpidr, &err) == 0, "%s", err.msg);
@@ -310,7 +310,7 @@ static double now_s(void)
 START_TEST(max_hz_paces_the_clock)
 {
 	struct swd_pins p;
-	struct swd_err err;
+	struct sf_err err;
 	char desc[512];
 	const char *m;
 	double t0, dt, khz;

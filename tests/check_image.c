@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/sha256.h"
 #include "nrf52/image.h"
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -57,9 +58,9 @@ static void rec_eof(struct text *t)
 	raw(t, ":00000001FF\n");
 }
 
-static int parse_text(const char *s, enum img_format f, struct img *img, struct swd_err *err)
+static int parse_text(const char *s, enum img_format f, struct img *img, struct sf_err *err)
 {
-	swd_err_clear(err);
+	sf_err_clear(err);
 	return img_parse((const uint8_t *)s, strlen(s), f, 0, img, err);
 }
 
@@ -89,7 +90,7 @@ START_TEST(hex_basic_lf_merges_adjacent)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	unsigned i;
 
 	rec_data(&t, 0x0000, 16, 0x00);
@@ -111,7 +112,7 @@ START_TEST(hex_crlf_cr_and_blank_lines)
 {
 	struct text lf = { "" }, crlf = { "" }, cr = { "" };
 	struct img a, b, c;
-	struct swd_err err;
+	struct sf_err err;
 	char *p, *q;
 
 	rec_ela(&lf, 0x0001);
@@ -151,7 +152,7 @@ START_TEST(hex_extended_linear_uicr)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	uint8_t w[8] = { 0x00, 0x40, 0x0F, 0x00, 0x00, 0xE0, 0x0F, 0x00 };
 
 	rec_data(&t, 0x0000, 4, 0x11);
@@ -171,7 +172,7 @@ START_TEST(hex_extended_segment)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	uint8_t usba[2] = { 0x12, 0x34 };
 
 	rec(&t, 0x02, 0, usba, 2);
@@ -187,7 +188,7 @@ START_TEST(hex_linear_record_crosses_64k)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 
 	rec_ela(&t, 0x0002);
 	rec_data(&t, 0xFFF8, 16, 0x00);
@@ -204,7 +205,7 @@ START_TEST(hex_start_addresses)
 {
 	struct text t = { "" }, u = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	uint8_t sla[4] = { 0x00, 0x00, 0x0A, 0x81 }, ssa[4] = { 0x12, 0x34, 0x00, 0x05 };
 
 	rec_data(&t, 0, 4, 1);
@@ -229,7 +230,7 @@ START_TEST(hex_lowercase_unsorted_gaps)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	char *p;
 
 	rec_data(&t, 0x0200, 4, 0xAB);
@@ -255,7 +256,7 @@ START_TEST(hex_overlap_identical_accepted)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 
 	rec_data(&t, 0x0000, 16, 0x00);
 	rec_data(&t, 0x0008, 16, 0x08); /* same values over 0x08..0x0F */
@@ -272,9 +273,9 @@ END_TEST
 START_TEST(hex_only_eof_is_no_data)
 {
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc = parse_text(":00000001FF\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "image contains no data");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "image contains no data");
 }
 END_TEST
 
@@ -284,7 +285,7 @@ START_TEST(hex_overlap_different)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	rec_data(&t, 0x0000, 16, 0x00);
@@ -293,7 +294,7 @@ START_TEST(hex_overlap_different)
 	rec_data(&t, 0x0009, 2, 0x77);   /* 0x09 differs */
 	rec_eof(&t);
 	rc = parse_text(t.s, IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "overlapping data with different values at 0x00000009: 0x09 from line 1, "
 		    "0x77 from line 4");
 }
@@ -302,11 +303,11 @@ END_TEST
 START_TEST(hex_bad_checksum)
 {
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	/* :0400000001020304F2 is right; make line 2 say 0xF3 */
 	int rc = parse_text(":0400000011121314B2\n:0400040001020304F3\n:00000001FF\n",
 			    IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "line 2: checksum mismatch (record says 0xF3, computed 0xEE)");
 }
 END_TEST
@@ -314,48 +315,48 @@ END_TEST
 START_TEST(hex_odd_length)
 {
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc = parse_text(":0400000001020304F\n:00000001FF\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "line 1: odd number of hex digits (17)");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 1: odd number of hex digits (17)");
 }
 END_TEST
 
 START_TEST(hex_truncated_record)
 {
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc = parse_text(":10000000\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "line 1: truncated record (8 hex digits");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 1: truncated record (8 hex digits");
 	rc = parse_text(":0400000011121314B2\n:\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "line 2: truncated record (0 hex digits");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 2: truncated record (0 hex digits");
 }
 END_TEST
 
 START_TEST(hex_non_hex_character)
 {
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc = parse_text(":0400000001G20304F2\n:00000001FF\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "line 1, column 12: non-hex character 'G'");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 1, column 12: non-hex character 'G'");
 	/* a trailing blank after the checksum is not tolerated either */
 	rc = parse_text(":0400000001020304F2 \n:00000001FF\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "line 1, column 20: non-hex character ' '");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 1, column 20: non-hex character ' '");
 	rc = parse_text(":0400000001020304F2\n:00000001F\x01\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "line 2, column 11: non-hex character \\x01");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 2, column 11: non-hex character \\x01");
 }
 END_TEST
 
 START_TEST(hex_length_mismatch)
 {
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	/* says 16 bytes, carries 4 (checksum would be right for 4) */
 	int rc = parse_text(":1000000001020304E6\n:00000001FF\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "line 1: record length mismatch (length field says 16 data bytes, "
 		    "the line holds 4), truncated?");
 	rc = parse_text(":020000000102030400\n:00000001FF\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "record length mismatch (length field says 2 data bytes, the line holds 4)");
 }
 END_TEST
@@ -364,7 +365,7 @@ START_TEST(hex_unknown_type)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	uint8_t d[2] = { 1, 2 };
 	int rc;
 
@@ -372,7 +373,7 @@ START_TEST(hex_unknown_type)
 	rec(&t, 0x06, 0, d, 2);
 	rec_eof(&t);
 	rc = parse_text(t.s, IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "line 2: unknown record type 0x06");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 2: unknown record type 0x06");
 }
 END_TEST
 
@@ -380,13 +381,13 @@ START_TEST(hex_missing_eof)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	rec_data(&t, 0, 16, 0);
 	rec_data(&t, 16, 16, 16);
 	rc = parse_text(t.s, IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "missing end-of-file record (type 01) after line 2");
 }
 END_TEST
@@ -395,7 +396,7 @@ START_TEST(hex_data_after_eof)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	rec_data(&t, 0, 4, 0);
@@ -403,7 +404,7 @@ START_TEST(hex_data_after_eof)
 	raw(&t, "\n");
 	rec_data(&t, 4, 4, 4);
 	rc = parse_text(t.s, IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "line 4: data after the end-of-file record on line 2");
 }
 END_TEST
@@ -412,7 +413,7 @@ START_TEST(hex_address_wrap)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	rec_ela(&t, 0xFFFF);
@@ -427,7 +428,7 @@ START_TEST(hex_address_wrap)
 	rec_data(&t, 0xFFF8, 16, 0);
 	rec_eof(&t);
 	rc = parse_text(t.s, IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "line 2: address wrap past 4 GiB (record at 0xFFFFFFF8 with 16 bytes)");
 }
 END_TEST
@@ -436,7 +437,7 @@ START_TEST(hex_segment_record_crosses_64k)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	uint8_t usba[2] = { 0x10, 0x00 };
 	int rc;
 
@@ -444,7 +445,7 @@ START_TEST(hex_segment_record_crosses_64k)
 	rec_data(&t, 0xFFF8, 16, 0);
 	rec_eof(&t);
 	rc = parse_text(t.s, IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "line 2: record at offset 0xFFF8 with 16 bytes crosses the end of its 64 KiB segment");
 }
 END_TEST
@@ -452,18 +453,18 @@ END_TEST
 START_TEST(hex_bad_line_start_and_record_sizes)
 {
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	rc = parse_text(":0400000011121314B2\nS1130000\n:00000001FF\n", IMG_HEX, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "line 2: record does not start with ':' (found 'S')");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 2: record does not start with ':' (found 'S')");
 	rc = parse_text(":0100000400FB\n:00000001FF\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "line 1: extended linear address record with 1 data bytes (needs 2)");
 	rc = parse_text(":0400000011121314B2\n:01000001AA54\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "line 2: end-of-file record with 1 data bytes");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 2: end-of-file record with 1 data bytes");
 	rc = parse_text(":0400000011121314B2\n:03000005000A816D\n:00000001FF\n", IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "line 2: start linear address record with 3 data bytes (needs 4)");
 }
 END_TEST
@@ -472,7 +473,7 @@ START_TEST(hex_conflicting_start_addresses)
 {
 	struct text t = { "" };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	uint8_t a[4] = { 0, 0, 0x01, 0x01 }, b[4] = { 0, 0, 0x02, 0x01 };
 	int rc;
 
@@ -481,7 +482,7 @@ START_TEST(hex_conflicting_start_addresses)
 	rec(&t, 0x05, 0, b, 4);
 	rec_eof(&t);
 	rc = parse_text(t.s, IMG_AUTO, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "line 3: start address 0x00000201 differs from 0x00000101 given on line 2");
 }
 END_TEST
@@ -489,13 +490,13 @@ END_TEST
 START_TEST(hex_forced_on_binary)
 {
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	const uint8_t bin[4] = { 0x00, 0x04, 0x00, 0x20 };
 	int rc;
 
-	swd_err_clear(&err);
+	sf_err_clear(&err);
 	rc = img_parse(bin, sizeof(bin), IMG_HEX, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "line 1: record does not start with ':' (found \\x00)");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 1: record does not start with ':' (found \\x00)");
 }
 END_TEST
 
@@ -544,7 +545,7 @@ START_TEST(uf2_basic_family_and_merge)
 {
 	uint8_t f[3 * 512];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	uint32_t i;
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 3, UF2_NRF52840 });
@@ -552,7 +553,7 @@ START_TEST(uf2_basic_family_and_merge)
 	uf2_block(f + 1024, (struct uf2_blk_spec){ 0x2000, 0x4000, 476, 2, 3, UF2_NRF52840 });
 	f[32 + 255] = 0x00; /* not the run's last block: no trimming here */
 	f[1024 + 32 + 475] = 0x5A;
-	swd_err_clear(&err);
+	sf_err_clear(&err);
 	ck_ok(img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err), err);
 	ck_assert_int_eq(img.format, IMG_UF2);
 	ck_assert_uint_eq(img.nseg, 2);
@@ -571,7 +572,7 @@ START_TEST(uf2_other_nrf52_families_and_no_family)
 	static const uint32_t fams[] = { 0x1B57745Fu, 0x621E937Au, UF2_NRF52840 };
 	uint8_t f[512];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
@@ -592,7 +593,7 @@ START_TEST(uf2_skip_not_main_flash)
 {
 	uint8_t f[3 * 512];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 3, UF2_NRF52840 });
 	/* not main flash, with a family that would be refused otherwise */
@@ -612,7 +613,7 @@ START_TEST(uf2_trailing_zero_padding_trimmed)
 {
 	uint8_t f[2 * 512];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	uint8_t *last = f + 512 + 32;
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x25C00, 256, 0, 2, UF2_NRF52840 });
@@ -632,7 +633,7 @@ START_TEST(uf2_trailing_ff_padding_trimmed)
 {
 	uint8_t f[512];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x30000, 256, 0, 1, UF2_NRF52840 });
 	memset(f + 32 + 100, 0xFF, 156);
@@ -663,18 +664,18 @@ START_TEST(uf2_truncated)
 {
 	uint8_t f[700];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 2, UF2_NRF52840 });
 	memset(f + 512, 0, sizeof(f) - 512);
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "truncated UF2: 700 bytes is not a whole number of 512-byte blocks "
 		    "(block 1 has only 188 bytes)");
 	/* 8 bytes of magic are enough to be detected (and refused) as UF2 */
 	rc = img_parse(f, 8, IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "truncated UF2: 8 bytes");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "truncated UF2: 8 bytes");
 }
 END_TEST
 
@@ -682,19 +683,19 @@ START_TEST(uf2_bad_magic)
 {
 	uint8_t f[2 * 512];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 2, UF2_NRF52840 });
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1100, 256, 1, 2, UF2_NRF52840 });
 	put32(f + 512 + 4, 0x9E5D5158u);
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "block 1: bad magic (start words 0x0A324655 0x9E5D5158");
 	put32(f + 512 + 4, 0x9E5D5157u);
 	put32(f + 508, 0);
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "block 0: bad magic (end word 0x00000000, expected 0x0AB16F30)");
 }
 END_TEST
@@ -703,16 +704,16 @@ START_TEST(uf2_payload_too_big)
 {
 	uint8_t f[512];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 477, 0, 1, UF2_NRF52840 });
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "block 0: payload size 477 exceeds 476 bytes");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "block 0: payload size 477 exceeds 476 bytes");
 	/* with the MD5 flag the last 24 bytes of data[] are not payload */
 	uf2_block(f, (struct uf2_blk_spec){ 0x6000, 0x1000, 456, 0, 1, UF2_NRF52840 });
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "block 0: payload size 456 exceeds 452 bytes");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "block 0: payload size 456 exceeds 452 bytes");
 }
 END_TEST
 
@@ -720,17 +721,17 @@ START_TEST(uf2_foreign_family)
 {
 	uint8_t f[2 * 512];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 2, UF2_NRF52840 });
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x10000000, 256, 1, 2, 0xE48BFF56u });
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "block 1: family ID 0xE48BFF56 is not an nRF52 family");
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1100, 256, 1, 2, 0x621E937Au });
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "block 1: family ID 0x621E937A (nRF52833) differs from 0xADA52840 (nRF52840) in block 0");
 }
 END_TEST
@@ -739,39 +740,39 @@ START_TEST(uf2_block_numbering)
 {
 	uint8_t f[2 * 512];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	/* blockNo beyond numBlocks */
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 2, UF2_NRF52840 });
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1100, 256, 5, 2, UF2_NRF52840 });
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "block 1: blockNo 5 out of range (numBlocks 2)");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "block 1: blockNo 5 out of range (numBlocks 2)");
 	/* numBlocks changes */
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1100, 256, 1, 3, UF2_NRF52840 });
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "block 1: numBlocks 3 differs from 2 in block 0");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "block 1: numBlocks 3 differs from 2 in block 0");
 	/* duplicate */
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1100, 256, 0, 2, UF2_NRF52840 });
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "block 1: duplicate blockNo 0 (also block 0)");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "block 1: duplicate blockNo 0 (also block 0)");
 	/* missing: blocks 0 and 2 of 3 */
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 3, UF2_NRF52840 });
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1200, 256, 2, 3, UF2_NRF52840 });
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "blockNo 1 missing (the file has 2 of 3 blocks)");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "blockNo 1 missing (the file has 2 of 3 blocks)");
 	/* a blockNo beyond the file's size, and a huge numBlocks (no huge allocation) */
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 10, UF2_NRF52840 });
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1200, 256, 7, 10, UF2_NRF52840 });
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "blockNo 1 missing (the file has 2 of 10 blocks)");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "blockNo 1 missing (the file has 2 of 10 blocks)");
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 0xFFFFFFFFu, UF2_NRF52840 });
 	rc = img_parse(f, 512, IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "blockNo 1 missing (the file has 1 of 4294967295 blocks)");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "blockNo 1 missing (the file has 1 of 4294967295 blocks)");
 	/* numBlocks 0 */
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 0, UF2_NRF52840 });
 	rc = img_parse(f, 512, IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "block 0: numBlocks is 0");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "block 0: numBlocks is 0");
 	/* blocks in any file order are fine */
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1100, 256, 1, 2, UF2_NRF52840 });
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 2, UF2_NRF52840 });
@@ -785,30 +786,30 @@ START_TEST(uf2_overlap_wrap_container_and_empty)
 {
 	uint8_t f[2 * 512];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0x1000, 256, 0, 2, UF2_NRF52840 });
 	uf2_block(f + 512, (struct uf2_blk_spec){ 0x2000, 0x1080, 256, 1, 2, UF2_NRF52840 });
 	f[512 + 32] ^= 0xFF; /* 0x1080 differs between the two blocks */
 	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "overlapping data with different values at 0x00001080");
 	ck_assert_ptr_nonnull(strstr(err.msg, "from block 0"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "from block 1"));
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2000, 0xFFFFFF80u, 256, 0, 1, UF2_NRF52840 });
 	rc = img_parse(f, 512, IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "block 0: address wrap past 4 GiB (0xFFFFFF80 + 256 bytes)");
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x1000, 0x0, 256, 0, 1, 1234 });
 	rc = img_parse(f, 512, IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "block 0: file container block");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "block 0: file container block");
 
 	uf2_block(f, (struct uf2_blk_spec){ 0x2001, 0x1000, 256, 0, 1, UF2_NRF52840 });
 	rc = img_parse(f, 512, IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "no main-flash data: all 1 blocks are marked not-main-flash or empty");
 }
 END_TEST
@@ -861,7 +862,7 @@ START_TEST(elf_load_at_paddr)
 	};
 	uint8_t f[0x200];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	size_t len = make_elf(f, sizeof(f), ph, 4), i;
 
 	ck_ok(img_parse(f, len, IMG_AUTO, 0, &img, &err), err);
@@ -884,7 +885,7 @@ START_TEST(elf_malformed)
 	static const struct phdr_spec ph[] = { { 1, 0x100, 0, 0, 0x40, 0x40 } };
 	uint8_t f[0x200], g[0x200];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	size_t len = make_elf(f, sizeof(f), ph, 1);
 	int rc;
 
@@ -892,14 +893,14 @@ START_TEST(elf_malformed)
 	memcpy(g, f, len);                                            \
 	mutate;                                                       \
 	rc = img_parse(g, len, IMG_AUTO, 0, &img, &err);              \
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, needle);               \
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, needle);               \
 } while (0)
 
 	rc = img_parse(f, 30, IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "truncated ELF: 30 bytes, the ELF32 header alone is 52");
 	rc = img_parse(f, 10, IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "truncated ELF: 10 bytes");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "truncated ELF: 10 bytes");
 	RETRY(g[4] = 2, "64-bit ELF (ELFCLASS64) is not supported");
 	RETRY(g[4] = 7, "unknown ELF class 7");
 	RETRY(g[5] = 2, "big-endian ELF (ELFDATA2MSB) is not supported");
@@ -927,11 +928,11 @@ START_TEST(elf_overlapping_loads)
 	};
 	uint8_t f[0x200];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	size_t len = make_elf(f, sizeof(f), ph, 2);
 	int rc = img_parse(f, len, IMG_AUTO, 0, &img, &err);
 
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "overlapping data with different values at 0x00000020: 0x60 from program "
 		    "header 0, 0x00 from program header 1");
 }
@@ -943,7 +944,7 @@ START_TEST(bin_with_base)
 {
 	const uint8_t d[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	int rc;
 
 	ck_ok(img_parse(d, sizeof(d), IMG_BIN, 0x26000, &img, &err), err);
@@ -957,7 +958,7 @@ START_TEST(bin_with_base)
 	ck_seg(&img, 0, 0x1000, 10);
 	img_free(&img);
 	rc = img_parse(d, sizeof(d), IMG_BIN, 0xFFFFFFF8u, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE,
+	ck_fail_msg(rc, err, img, SF_E_IMAGE,
 		    "address wrap past 4 GiB: 10 bytes at base 0xFFFFFFF8");
 }
 END_TEST
@@ -965,16 +966,16 @@ END_TEST
 START_TEST(empty_and_unknown_format)
 {
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	const uint8_t one = 0;
 	int rc;
 
 	rc = img_parse(&one, 0, IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "empty file");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "empty file");
 	rc = img_parse(&one, 0, IMG_BIN, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, "empty file");
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "empty file");
 	rc = img_parse(&one, 1, (enum img_format)42, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_FORMAT, "unknown image format 42");
+	ck_fail_msg(rc, err, img, SF_E_FORMAT, "unknown image format 42");
 }
 END_TEST
 
@@ -1023,7 +1024,7 @@ START_TEST(load_file_prefixes_path)
 {
 	char path[64], want[128];
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	const char *good = ":0400000011121314B2\n:00000001FF\n";
 	const char *bad = ":0400000011121314B3\n:00000001FF\n";
 	int rc;
@@ -1038,19 +1039,19 @@ START_TEST(load_file_prefixes_path)
 	rc = img_load_file(path, IMG_AUTO, 0, &img, &err);
 	snprintf(want, sizeof(want), "%s: line 1: checksum mismatch (record says 0xB3, computed 0xB2)",
 		 path);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, want);
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, want);
 	unlink(path);
 
 	write_tmp(path, "", 0);
 	rc = img_load_file(path, IMG_AUTO, 0, &img, &err);
 	snprintf(want, sizeof(want), "%s: empty file", path);
-	ck_fail_msg(rc, err, img, SWD_E_IMAGE, want);
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, want);
 	unlink(path);
 
 	rc = img_load_file("/nonexistent/fw.hex", IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IO, "/nonexistent/fw.hex: No such file or directory");
+	ck_fail_msg(rc, err, img, SF_E_IO, "/nonexistent/fw.hex: No such file or directory");
 	rc = img_load_file("/tmp", IMG_AUTO, 0, &img, &err);
-	ck_fail_msg(rc, err, img, SWD_E_IO, "/tmp: not a regular file");
+	ck_fail_msg(rc, err, img, SF_E_IO, "/tmp: not a regular file");
 }
 END_TEST
 
@@ -1063,19 +1064,19 @@ START_TEST(sha256_fips_vectors)
 	char hex[65];
 	uint8_t *m;
 
-	img_sha256((const uint8_t *)"", 0, out, hex);
+	sha256_buf((const uint8_t *)"", 0, out, hex);
 	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	img_sha256((const uint8_t *)"abc", 3, out, hex);
+	sha256_buf((const uint8_t *)"abc", 3, out, hex);
 	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	ck_assert_uint_eq(out[0], 0xBA);
 	ck_assert_uint_eq(out[31], 0xAD);
-	img_sha256((const uint8_t *)abc448, strlen(abc448), out, hex);
+	sha256_buf((const uint8_t *)abc448, strlen(abc448), out, hex);
 	ck_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	m = malloc(1000000);
 	ck_assert_ptr_nonnull(m);
 	memset(m, 'a', 1000000);
-	img_sha256(m, 1000000, out, NULL);
-	img_sha256(m, 1000000, out, hex);
+	sha256_buf(m, 1000000, out, NULL);
+	sha256_buf(m, 1000000, out, hex);
 	ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	free(m);
 }
@@ -1105,7 +1106,7 @@ START_TEST(sha256_matches_sha256sum)
 		ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
 		ck_assert_int_eq(pclose(p), 0);
 		unlink(path);
-		img_sha256(buf, lens[i], out, hex);
+		sha256_buf(buf, lens[i], out, hex);
 		ck_assert_msg(strncmp(line, hex, 64) == 0, "length %zu: sha256sum %.64s, ours %s",
 			      lens[i], line, hex);
 	}
@@ -1116,12 +1117,12 @@ START_TEST(image_sha256_is_of_the_file)
 {
 	const char *t = ":0400000011121314B2\n:00000001FF\n";
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	char hex[65];
 	uint8_t out[32];
 
 	ck_ok(parse_text(t, IMG_AUTO, &img, &err), err);
-	img_sha256((const uint8_t *)t, strlen(t), out, hex);
+	sha256_buf((const uint8_t *)t, strlen(t), out, hex);
 	ck_assert_str_eq(img.sha256_hex, hex);
 	ck_assert_mem_eq(img.sha256, out, 32);
 	img_free(&img);
@@ -1137,7 +1138,7 @@ START_TEST(ihex_writer_roundtrip)
 	size_t tlen = 0, i;
 	FILE *f;
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 
 	for (i = 0; i < sizeof(d); i++)
 		d[i] = (uint8_t)(i * 13 + 7);
@@ -1157,7 +1158,7 @@ START_TEST(ihex_writer_roundtrip)
 	free(text);
 
 	f = open_memstream(&text, &tlen);
-	ck_assert_int_eq(img_write_ihex(f, 0xFFFFFFF0u, d, 17), SWD_E_ARG);
+	ck_assert_int_eq(img_write_ihex(f, 0xFFFFFFF0u, d, 17), SF_E_ARG);
 	fclose(f);
 	free(text);
 }

@@ -53,7 +53,7 @@ static void close_link(struct fixture *f)
 /* Line reset, DPIDR, power-up: the minimum a debugger does. */
 static void bring_up(struct fixture *f)
 {
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t v = 0;
 
 	swd_link_jtag_to_swd(f->link);
@@ -72,7 +72,7 @@ static void bring_up(struct fixture *f)
 }
 
 /* AP 0 IDR through SELECT + posted read + RDBUFF. */
-static int read_ap0_idr(struct fixture *f, uint32_t *v, struct swd_err *err)
+static int read_ap0_idr(struct fixture *f, uint32_t *v, struct sf_err *err)
 {
 	uint32_t sel = 0xF0;
 	int rc = swd_link_xfer(f->link, 0, 0, DAP_DP_SELECT, &sel, err);
@@ -87,7 +87,7 @@ static int read_ap0_idr(struct fixture *f, uint32_t *v, struct swd_err *err)
 START_TEST(ack_ok_read_write)
 {
 	struct fixture f = open_link("");
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t v = 0;
 
 	bring_up(&f);
@@ -103,8 +103,8 @@ END_TEST
 START_TEST(wait_then_ok)
 {
 	struct fixture f = open_link("");
-	struct swd_err err = { 0 };
-	struct dap_stats st;
+	struct sf_err err = { 0 };
+	struct swd_link_stats st;
 	uint32_t v = 0;
 
 	bring_up(&f);
@@ -121,14 +121,14 @@ END_TEST
 START_TEST(wait_storm_times_out)
 {
 	struct fixture f = open_link("");
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t v = 0;
 
 	bring_up(&f);
 	swd_link_set_wait_timeout(f.link, 20000);
 	uint64_t t0 = sim_time_ns(f.chip);
 	sim_fault_wait(f.chip, 1000000);
-	ck_assert_int_eq(read_ap0_idr(&f, &v, &err), SWD_E_WAIT);
+	ck_assert_int_eq(read_ap0_idr(&f, &v, &err), SF_E_WAIT);
 	ck_assert_msg(strstr(err.msg, "WAIT") && strstr(err.msg, "aborted"), "%s", err.msg);
 	/* It gave up after the time limit, not before, and not much after. */
 	uint64_t spent = sim_time_ns(f.chip) - t0;
@@ -145,13 +145,13 @@ END_TEST
 START_TEST(fault_is_named_and_cleared)
 {
 	struct fixture f = open_link("");
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t v = 0, sel = 0xF0;
 
 	bring_up(&f);
 	ck_assert_int_eq(swd_link_xfer(f.link, 0, 0, DAP_DP_SELECT, &sel, &err), 0);
 	sim_fault_fault_at(f.chip, 1);
-	ck_assert_int_eq(swd_link_xfer(f.link, 1, 1, 0xC, NULL, &err), SWD_E_FAULT);
+	ck_assert_int_eq(swd_link_xfer(f.link, 1, 1, 0xC, NULL, &err), SF_E_FAULT);
 	ck_assert_msg(strstr(err.msg, "STICKYERR") != NULL, "%s", err.msg);
 	ck_assert_msg(strstr(err.msg, "reading AP 0xC") != NULL, "%s", err.msg);
 	/* The link cleared the flag: the DP answers OK again. */
@@ -166,8 +166,8 @@ END_TEST
 START_TEST(read_parity_error_recovered)
 {
 	struct fixture f = open_link("");
-	struct swd_err err = { 0 };
-	struct dap_stats st;
+	struct sf_err err = { 0 };
+	struct swd_link_stats st;
 	uint32_t v = 0;
 
 	bring_up(&f);
@@ -199,7 +199,7 @@ END_TEST
 START_TEST(write_parity_error_reported)
 {
 	struct fixture f = open_link("");
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t v = 0;
 
 	swd_link_free(f.link);
@@ -212,7 +212,7 @@ START_TEST(write_parity_error_reported)
 	v = 0;
 	ck_assert_int_eq(swd_link_xfer(f.link, 0, 0, DAP_DP_SELECT, &v, &err), 0);
 	ck_assert_uint_eq(sim_counters(f.chip)->wdata_errors, 1);
-	ck_assert_int_eq(read_ap0_idr(&f, &v, &err), SWD_E_PROTOCOL);
+	ck_assert_int_eq(read_ap0_idr(&f, &v, &err), SF_E_PROTOCOL);
 	ck_assert_msg(strstr(err.msg, "WDATAERR") != NULL, "%s", err.msg);
 	ck_assert_int_eq(read_ap0_idr(&f, &v, &err), 0);
 	ck_assert_uint_eq(v, 0x24770011);
@@ -223,12 +223,12 @@ END_TEST
 START_TEST(no_target)
 {
 	struct fixture f = open_link("");
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t v = 0;
 
 	sim_fault_absent(f.chip, 1);
 	swd_link_jtag_to_swd(f.link);
-	ck_assert_int_eq(swd_link_xfer(f.link, 0, 1, DAP_DP_DPIDR, &v, &err), SWD_E_NOTARGET);
+	ck_assert_int_eq(swd_link_xfer(f.link, 0, 1, DAP_DP_DPIDR, &v, &err), SF_E_NOTARGET);
 	ck_assert_msg(strstr(err.msg, "no response") != NULL, "%s", err.msg);
 	ck_assert_uint_eq(swd_link_xfer_raw(f.link, 0, 1, DAP_DP_DPIDR, &v, NULL), 0x7);
 	close_link(&f);
@@ -239,8 +239,8 @@ END_TEST
 START_TEST(protocol_error_recovered)
 {
 	struct fixture f = open_link("");
-	struct swd_err err = { 0 };
-	struct dap_stats st;
+	struct sf_err err = { 0 };
+	struct swd_link_stats st;
 	uint32_t v = 0;
 
 	bring_up(&f);
@@ -258,7 +258,7 @@ END_TEST
 START_TEST(target_lost)
 {
 	struct fixture f = open_link("");
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint32_t v = 0;
 
 	bring_up(&f);
@@ -266,7 +266,7 @@ START_TEST(target_lost)
 	int rc = 0;
 	for (int i = 0; i < 10 && !rc; i++)
 		rc = swd_link_xfer(f.link, 0, 1, DAP_DP_CTRLSTAT, &v, &err);
-	ck_assert_int_eq(rc, SWD_E_NOTARGET);
+	ck_assert_int_eq(rc, SF_E_NOTARGET);
 	close_link(&f);
 }
 END_TEST

@@ -14,7 +14,7 @@
 struct fx {
 	struct swd_probe *p;
 	struct nrf52 *n;
-	struct swd_err err;
+	struct sf_err err;
 	char log[8192];
 	int cancel_after;   /* progress calls in PROGRAM before cancelling; 0 = never */
 	int program_calls;
@@ -201,13 +201,13 @@ START_TEST(test_check_image_range)
 	fx_open(&f, "sim:part=nrf52832");
 	ck_assert_int_eq(nrf52_identify(f.n, &in, &f.err), 0);
 	img_add(&img, 0x7FFF8, b, 16);  /* crosses the end of 512 KiB */
-	ck_assert_int_eq(nrf52_check_image(&in, &img, &f.err), SWD_E_RANGE);
+	ck_assert_int_eq(nrf52_check_image(&in, &img, &f.err), SF_E_RANGE);
 	ck_assert_ptr_nonnull(strstr(f.err.msg, "0x0007fff8-0x00080007"));
 	ck_assert_ptr_nonnull(strstr(f.err.msg, "nRF52832"));
 	ck_assert_ptr_nonnull(strstr(f.err.msg, "0x0007ffff"));
 	/* nothing was written by a refused flash */
 	sim_counters_reset(f.p->sim);
-	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err), SWD_E_RANGE);
+	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err), SF_E_RANGE);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 0);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
 	img_free(&img);
@@ -215,7 +215,7 @@ START_TEST(test_check_image_range)
 	ck_assert_int_eq(nrf52_check_image(&in, &img, &f.err), 0);
 	img_free(&img);
 	img_add(&img, 0x20000000, b, 8);  /* RAM: refused */
-	ck_assert_int_eq(nrf52_check_image(&in, &img, &f.err), SWD_E_RANGE);
+	ck_assert_int_eq(nrf52_check_image(&in, &img, &f.err), SF_E_RANGE);
 	img_free(&img);
 	fx_close(&f);
 }
@@ -438,7 +438,7 @@ START_TEST(test_erase_none_refuses)
 	flash_ok(&f, &ia, &opts_auto, NULL);
 	o.erase = NRF52_ERASE_NONE;
 	sim_counters_reset(f.p->sim);
-	ck_assert_int_eq(nrf52_flash(f.n, &ib, &o, NULL, &f.err), SWD_E_VERIFY);
+	ck_assert_int_eq(nrf52_flash(f.n, &ib, &o, NULL, &f.err), SF_E_VERIFY);
 	ck_assert_ptr_nonnull(strstr(f.err.msg, "0x00005000"));
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 0);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
@@ -534,7 +534,7 @@ START_TEST(test_verify_catches_corruption)
 	flash_ok(&f, &img, &opts_auto, NULL);
 	ck_assert_int_eq(nrf52_verify(f.n, &img, &f.err), 0);
 	sim_fault_corrupt(f.p->sim, 0x1234, 0x10);
-	ck_assert_int_eq(nrf52_verify(f.n, &img, &f.err), SWD_E_VERIFY);
+	ck_assert_int_eq(nrf52_verify(f.n, &img, &f.err), SF_E_VERIFY);
 	ck_assert_msg(strstr(f.err.msg, "0x00001234") && strstr(f.err.msg, "expected 0x00") &&
 		      strstr(f.err.msg, "read 0x10"), "%s", f.err.msg);
 	img_free(&img);
@@ -565,7 +565,7 @@ START_TEST(test_target_lost_mid_program)
 	sim_fault_lose_after(f.p->sim, cycles * 4 / 10);
 	rc = nrf52_flash(f.n, &img, &o, NULL, &f.err);
 	ck_assert_int_ne(rc, 0);
-	ck_assert_msg(rc == SWD_E_NOTARGET || rc == SWD_E_PROTOCOL || rc == SWD_E_FAULT,
+	ck_assert_msg(rc == SF_E_NOTARGET || rc == SF_E_PROTOCOL || rc == SF_E_FAULT,
 		      "rc %d: %s", rc, f.err.msg);
 	ck_assert_msg(strstr(f.err.msg, "programming flash") && strstr(f.err.msg, "writing 0x0000"),
 		      "%s", f.err.msg);
@@ -616,7 +616,7 @@ START_TEST(test_cancel_at_safe_point)
 	fx_open(&f, "sim:part=nrf52840");
 	img_add(&img, 0x20000, data, sizeof(data));
 	f.cancel_after = 2;  /* after the first page */
-	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err), SWD_E_CANCELLED);
+	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err), SF_E_CANCELLED);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 1024);  /* exactly one page */
 	f.cancel_after = 0;
 	flash_ok(&f, &img, &opts_auto, NULL);
@@ -642,14 +642,14 @@ START_TEST(test_legacy_locked_recover_flash)
 	ck_assert_int_eq(nrf52_identify(f.n, &in, &f.err), 0);
 	ck_assert_int_eq(in.locked, 1);
 	ck_assert_int_eq(in.identified, 0);
-	ck_assert_int_eq(nrf52_flash(f.n, &img, &o, NULL, &f.err), SWD_E_LOCKED);
+	ck_assert_int_eq(nrf52_flash(f.n, &img, &o, NULL, &f.err), SF_E_LOCKED);
 	ck_assert_uint_eq(fx_cnt(&f)->ctrlap_erase_alls, 0);
 	o.recover = 1;
 	{
 		/* an image no nRF52 can hold is refused before the recover erases */
 		struct img far = { 0 };
 		img_add(&far, 0x200000, data, 16);
-		ck_assert_int_eq(nrf52_flash(f.n, &far, &o, NULL, &f.err), SWD_E_RANGE);
+		ck_assert_int_eq(nrf52_flash(f.n, &far, &o, NULL, &f.err), SF_E_RANGE);
 		ck_assert_uint_eq(fx_cnt(&f)->ctrlap_erase_alls, 0);
 		img_free(&far);
 	}
@@ -734,7 +734,7 @@ START_TEST(test_reset_kinds)
 	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
 	ck_assert_uint_eq(fx_cnt(&f)->resets, resets + 3);
 	/* blank UICR: P0.18 is a GPIO, so a pin reset is refused by name */
-	ck_assert_int_eq(nrf52_reset(f.n, NRF52_RESET_PIN, 0, &f.err), SWD_E_UNSUPPORTED);
+	ck_assert_int_eq(nrf52_reset(f.n, NRF52_RESET_PIN, 0, &f.err), SF_E_UNSUPPORTED);
 	ck_assert_msg(strstr(f.err.msg, "PSELRESET"), "%s", f.err.msg);
 	{
 		uint32_t psel[2] = { 18, 18 };  /* P0.18, CONNECT = 0 */
@@ -794,7 +794,7 @@ START_TEST(test_erase_range_and_uicr)
 	assert_chip_equals(&f, 0x6000, data, 4096);
 	assert_chip_equals(&f, 0x7000, ff, 4096);
 	assert_chip_equals(&f, 0x8000, data + 8192, 4096);
-	ck_assert_int_eq(nrf52_erase_range(f.n, 0x100000, 0x101000, &f.err), SWD_E_RANGE);
+	ck_assert_int_eq(nrf52_erase_range(f.n, 0x100000, 0x101000, &f.err), SF_E_RANGE);
 	ck_assert_int_eq(nrf52_erase_uicr(f.n, &f.err), 0);
 	ck_assert_uint_eq(fx_peek32(&f, 0x10001080), 0xFFFFFFFF);
 	ck_assert_int_eq(nrf52_erase_chip(f.n, &f.err), 0);
@@ -810,7 +810,7 @@ START_TEST(test_no_target)
 
 	fx_open(&f, "sim:part=nrf52840");
 	sim_fault_absent(f.p->sim, 1);
-	ck_assert_int_eq(nrf52_identify(f.n, NULL, &f.err), SWD_E_NOTARGET);
+	ck_assert_int_eq(nrf52_identify(f.n, NULL, &f.err), SF_E_NOTARGET);
 	fx_close(&f);
 }
 END_TEST

@@ -107,7 +107,7 @@ START_TEST(sigrok_decodes_what_we_sent)
 {
 	struct sim_config cfg;
 	char buf[128], msg[200], vcd[] = "/tmp/swdflash-wire-XXXXXX.vcd";
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	static struct trace sent, seen;
 
 	if (system("command -v sigrok-cli >/dev/null 2>&1") != 0)
@@ -134,7 +134,7 @@ START_TEST(sigrok_decodes_what_we_sent)
 	sim_fault_wait(chip, 3);
 	ck_assert_int_eq(dap.ops->mem_read(dap.ctx, 0x20000000, words, sizeof(words), 4, &err), 0);
 	sim_fault_fault_at(chip, 2);
-	ck_assert_int_eq(dap.ops->mem_read(dap.ctx, 0x20000000, words, 8, 4, &err), SWD_E_FAULT);
+	ck_assert_int_eq(dap.ops->mem_read(dap.ctx, 0x20000000, words, 8, 4, &err), SF_E_FAULT);
 	ck_assert_int_eq(dap_read32(&dap, 0x10000100, &v, &err), 0);
 	ck_assert_uint_eq(v, 0x52840);
 

@@ -73,6 +73,6 @@ rc=$?
 
 # Build the v2 flavour: library, v2 check suite, and the CLI once it exists.
 targets="build/gpiodv2/libswdflash.a build/gpiodv2/tests/check_gpiod build/gpiochip_emu.so"
-[ -f daemon/cli.c ] && targets="$targets build/gpiodv2/swdflash"
+[ -f cli/swdflash.c ] && targets="$targets build/gpiodv2/swdflash"
 make --no-print-directory $targets || exit 1
 exit 0

@@ -35,7 +35,7 @@ static void gt_xfer(void *user, int ap, int rnw, unsigned addr, unsigned ack, ui
 int main(int argc, char **argv)
 {
 	struct swd_probe *pr = NULL;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	struct nrf52 *n = NULL;
 	struct nrf52_info info;
 	struct nrf52_flash_opts fo = { .erase = NRF52_ERASE_AUTO, .verify = 1 };
@@ -62,11 +62,11 @@ int main(int argc, char **argv)
 	}
 	rc = swd_probe_open(argv[1], &pr, &err);
 	if (!rc && !pr->link)
-		rc = swd_err_set(&err, SWD_E_ARG, "%s is not a bit-bang probe", argv[1]);
+		rc = sf_err_set(&err, SF_E_ARG, "%s is not a bit-bang probe", argv[1]);
 	if (!rc) {
 		swd_link_set_trace(pr->link, gt_xfer, out);
 		n = nrf52_new(&pr->dap, NULL, NULL);
-		rc = n ? nrf52_identify(n, &info, &err) : swd_err_set(&err, SWD_E_NOMEM, "oom");
+		rc = n ? nrf52_identify(n, &info, &err) : sf_err_set(&err, SF_E_NOMEM, "oom");
 	}
 	if (!rc)
 		rc = nrf52_flash(n, &img, &fo, &st, &err);
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 		rc = nrf52_read(n, img.seg[0].addr, buf, sizeof(buf), &err);
 	if (!rc && memcmp(buf, img.seg[0].data, img.seg[0].len < sizeof(buf) ?
 					      img.seg[0].len : sizeof(buf)))
-		rc = swd_err_set(&err, SWD_E_VERIFY, "read back differs");
+		rc = sf_err_set(&err, SF_E_VERIFY, "read back differs");
 	if (rc)
 		fprintf(stderr, "gpiod_trace: %s\n", err.msg);
 	else

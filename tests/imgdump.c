@@ -39,7 +39,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct img img;
-	struct swd_err err;
+	struct sf_err err;
 	uint32_t base = 0, start = 0, fill = 0;
 	uint64_t end = 0;
 	int fmt = IMG_AUTO, opt, have_range = 0, rc;
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 
 	rc = img_load_file(argv[optind], (enum img_format)fmt, base, &img, &err);
 	if (rc) {
-		fprintf(stderr, "imgdump: %s (%s)\n", err.msg, swd_err_name(rc));
+		fprintf(stderr, "imgdump: %s (%s)\n", err.msg, sf_err_name(rc));
 		return 1;
 	}
 	if (!out_bin && !out_hex) {

@@ -44,7 +44,7 @@ grep -q 'gpiod v2 (libgpiod 2\.' "$T/check.log" || fail "check_gpiod did not use
 # The v2-built swdflash.
 SW=build/gpiodv2/swdflash
 if [ ! -x "$SW" ]; then
-	[ -f daemon/cli.c ] && fail "$SW was not built"
+	[ -f cli/swdflash.c ] && fail "$SW was not built"
 	echo "swdflash does not exist yet: v2 CLI not tested"
 	exit 0
 fi

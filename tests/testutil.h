@@ -15,7 +15,7 @@
 static inline struct swd_probe *tu_probe(const char *spec)
 {
 	struct swd_probe *p = NULL;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	char full[256];
 
 	snprintf(full, sizeof(full), "sim:%s", spec);

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../daemon/dlog.h"
-#include "../daemon/errmap.h"
-#include "../daemon/parse.h"
+#include "../common/dlog.h"
+#include "../common/errmap.h"
+#include "../common/parse.h"
 #include "../nrf52/image.h"
 
 #define API_DEFAULT_LIST 100
@@ -81,12 +81,12 @@ static int flash_options(struct web_request *r, struct job_options *o, int *wait
 	return 0;
 }
 
-static enum MHD_Result reply_swd(struct web_request *r, const struct swd_err *e)
+static enum MHD_Result reply_swd(struct web_request *r, const struct sf_err *e)
 {
-	int code = e->code ? e->code : SWD_E_IO;
+	int code = e->code ? e->code : SF_E_IO;
 
-	return web_reply_error(r, (unsigned)errmap_http_status(code), swd_err_name(code), "%s",
-			       e->msg[0] ? e->msg : swd_err_name(code));
+	return web_reply_error(r, (unsigned)errmap_http_status(code), sf_err_name(code), "%s",
+			       e->msg[0] ? e->msg : sf_err_name(code));
 }
 
 /* Answer for a queued job: 202 + Location, or wait for its end. */
@@ -132,7 +132,7 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 	struct job_image ji;
 	struct store_meta meta;
 	struct img img;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	struct job_target t;
 	const uint8_t *data = NULL;
 	size_t len = 0;
@@ -234,13 +234,13 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 	rc = job_submit(api->jobs, JOB_FLASH, &o, &img, &ji, &id, &snap, &retry, &err);
 	img_free(&img);
 	if (rc) {
-		if (rc == SWD_E_BUSY && retry) {
+		if (rc == SF_E_BUSY && retry) {
 			char ra[16];
 			snprintf(ra, sizeof(ra), "%u", retry);
 			web_req_add_header(r, "Retry-After", ra);
 			return web_reply_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "queue_full", "%s", err.msg);
 		}
-		if (rc == SWD_E_NOTARGET)
+		if (rc == SF_E_NOTARGET)
 			return web_reply_error(r, 503, "unavailable", "%s", err.msg);
 		return reply_swd(r, &err);
 	}
@@ -337,7 +337,7 @@ static enum MHD_Result h_target(void *user, struct web_request *r)
 static enum MHD_Result target_op(struct web_api *api, struct web_request *r, enum job_kind kind,
 				 struct job_options *o)
 {
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	uint64_t id;
 	json_t *snap = NULL;
 	unsigned retry = 0;
@@ -346,7 +346,7 @@ static enum MHD_Result target_op(struct web_api *api, struct web_request *r, enu
 	if (parse_bool_opt(r, "wait", &wait))
 		return web_reply_error(r, 400, "bad_argument", "wait must be 1 or 0");
 	if (job_submit(api->jobs, kind, o, NULL, NULL, &id, &snap, &retry, &err)) {
-		if (err.code == SWD_E_NOTARGET)
+		if (err.code == SF_E_NOTARGET)
 			return web_reply_error(r, 503, "unavailable", "%s", err.msg);
 		return reply_swd(r, &err);
 	}
@@ -434,7 +434,7 @@ static enum MHD_Result h_memory(void *user, struct web_request *r)
 	const char *fmt = web_req_query(r, "format");
 	uint32_t addr, len;
 	uint8_t *buf = NULL;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	int hex = 0;
 
 	if (!a || !l || parse_u32(a, &addr) || parse_u32(l, &len) || !len)

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../daemon/dlog.h"
+#include "../common/dlog.h"
 
 #define WEB_MAX_ROUTES 64
 #define WEB_MAX_PARAMS 4
@@ -93,12 +93,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 struct web_server *web_server_new(const struct web_config *cfg, struct auth *auth,
-				  struct swd_err *err)
+				  struct sf_err *err)
 {
 	struct web_server *s = calloc(1, sizeof(*s));
 
 	if (!s) {
-		swd_err_set(err, SWD_E_NOMEM, "out of memory");
+		sf_err_set(err, SF_E_NOMEM, "out of memory");
 		return NULL;
 	}
 	s->cfg = *cfg;
@@ -121,7 +121,7 @@ int web_route_add(struct web_server *s, const char *method, const char *pattern,
 
 	if (s->nroutes >= WEB_MAX_ROUTES || strlen(method) >= sizeof(r->method) ||
 	    strlen(pattern) >= sizeof(r->pattern))
-		return SWD_E_ARG;
+		return SF_E_ARG;
 	r = &s->routes[s->nroutes++];
 	snprintf(r->method, sizeof(r->method), "%s", method);
 	snprintf(r->pattern, sizeof(r->pattern), "%s", pattern);
@@ -599,11 +599,11 @@ static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *r
 	}
 	if (found->body == WEB_BODY_UPLOAD &&
 	    (r->kind == WEB_UPLOAD_RAW || r->kind == WEB_UPLOAD_MULTIPART)) {
-		struct swd_err err = { 0 };
+		struct sf_err err = { 0 };
 		snprintf(r->tmp_path, sizeof(r->tmp_path), "%s/upload-XXXXXX", s->cfg.tmp_dir);
 		r->fd = mkostemp(r->tmp_path, O_CLOEXEC);
 		if (r->fd < 0) {
-			swd_err_set(&err, SWD_E_IO, "temporary file in %s: %s", s->cfg.tmp_dir,
+			sf_err_set(&err, SF_E_IO, "temporary file in %s: %s", s->cfg.tmp_dir,
 				    strerror(errno));
 			r->tmp_path[0] = '\0';
 			r->discard = 1;
@@ -686,7 +686,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return r->route->fn(r->route->user, r);
 }
 
-int web_server_start(struct web_server *s, unsigned *port, struct swd_err *err)
+int web_server_start(struct web_server *s, unsigned *port, struct sf_err *err)
 {
 	char addr[128];
 	unsigned p;
@@ -696,7 +696,7 @@ int web_server_start(struct web_server *s, unsigned *port, struct swd_err *err)
 
 	memset(&ss, 0, sizeof(ss));
 	if (split_listen(s->cfg.listen, addr, sizeof(addr), &p))
-		return swd_err_set(err, SWD_E_ARG, "listen address '%s': expected ADDR:PORT",
+		return sf_err_set(err, SF_E_ARG, "listen address '%s': expected ADDR:PORT",
 				   s->cfg.listen);
 	if (!strcmp(addr, "localhost"))
 		snprintf(addr, sizeof(addr), "127.0.0.1");
@@ -715,7 +715,7 @@ int web_server_start(struct web_server *s, unsigned *port, struct swd_err *err)
 		in6->sin6_port = htons((uint16_t)p);
 		flags |= MHD_USE_IPv6;
 	} else {
-		return swd_err_set(err, SWD_E_ARG, "listen address '%s': not a numeric IPv4 or IPv6 "
+		return sf_err_set(err, SF_E_ARG, "listen address '%s': not a numeric IPv4 or IPv6 "
 				   "address", addr);
 	}
 	/* where to listen: the address, or the socket systemd passed */
@@ -739,7 +739,7 @@ int web_server_start(struct web_server *s, unsigned *port, struct swd_err *err)
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_END);
 	if (!s->mhd)
-		return swd_err_set(err, SWD_E_IO, "cannot listen on %s: %s", s->cfg.listen,
+		return sf_err_set(err, SF_E_IO, "cannot listen on %s: %s", s->cfg.listen,
 				   strerror(errno ? errno : EADDRINUSE));
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	if (port)

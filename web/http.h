@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "../daemon/auth.h"
-#include "../swd/swd_err.h"
+#include "../common/err.h"
 
 enum web_access {
 	WEB_OPEN,   /* never needs the token (/healthz) */
@@ -54,7 +54,7 @@ struct web_config {
 };
 
 struct web_server *web_server_new(const struct web_config *cfg, struct auth *auth,
-				  struct swd_err *err);
+				  struct sf_err *err);
 int web_route_add(struct web_server *s, const char *method, const char *pattern,
 		  enum web_access access, enum web_body body, web_handler_fn fn, void *user);
 /* added: serve on fd, a socket that already listens (systemd socket
@@ -62,7 +62,7 @@ int web_route_add(struct web_server *s, const char *method, const char *pattern,
  * should then describe fd. */
 void web_server_set_listen_fd(struct web_server *s, int fd);
 /* Bind and start serving. *port receives the bound port. */
-int web_server_start(struct web_server *s, unsigned *port, struct swd_err *err);
+int web_server_start(struct web_server *s, unsigned *port, struct sf_err *err);
 void web_server_stop(struct web_server *s);
 void web_server_free(struct web_server *s);
 /* SIGHUP: the body limit may change at run time. */

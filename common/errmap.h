@@ -1,4 +1,4 @@
-/* errmap: the one table from engine error codes (enum swd_errcode) to
+/* errmap: the one table from engine error codes (enum sf_errcode) to
  * swdflash exit codes and HTTP statuses.
  *
  * swdflash exit codes (documented in the README and `swdflash --help`):
@@ -12,8 +12,8 @@
  *   7  SWD failure (protocol error, WAIT or FAULT, timeout)
  *   8  unsupported part or probe capability
  */
-#ifndef DAEMON_ERRMAP_H
-#define DAEMON_ERRMAP_H
+#ifndef COMMON_ERRMAP_H
+#define COMMON_ERRMAP_H
 
 #define ERRMAP_EXIT_OK 0
 #define ERRMAP_EXIT_FAILURE 1
@@ -25,7 +25,7 @@
 #define ERRMAP_EXIT_SWD 7
 #define ERRMAP_EXIT_UNSUPPORTED 8
 
-/* code: 0 or a negative enum swd_errcode. */
+/* code: 0 or a negative enum sf_errcode. */
 int errmap_exit_code(int code);
 /* HTTP status for a failed request or job: 400 bad argument, 409 busy or
  * locked or cancelled, 415 unknown format, 422 bad image or out of range,

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "image.h"
+#include "sha256.h"
 
 /* FIPS 180-4 4.2.2: first 32 bits of the fractional parts of the cube roots
  * of the first 64 primes. */
@@ -54,7 +54,7 @@ static void sha256_block(uint32_t h[8], const uint8_t *blk)
 	h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
-void img_sha256(const uint8_t *buf, size_t len, uint8_t out[32], char *hex)
+void sha256_buf(const uint8_t *buf, size_t len, uint8_t out[32], char *hex)
 {
 	/* FIPS 180-4 5.3.3: initial hash value. */
 	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,

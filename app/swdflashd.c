@@ -16,13 +16,13 @@
 #include "../web/http.h"
 #include "../web/metrics.h"
 #include "../web/page.h"
-#include "auth.h"
-#include "config.h"
-#include "dlog.h"
-#include "history.h"
-#include "job.h"
-#include "notify.h"
-#include "store.h"
+#include "../daemon/auth.h"
+#include "../daemon/config.h"
+#include "../common/dlog.h"
+#include "../daemon/history.h"
+#include "../daemon/job.h"
+#include "../daemon/notify.h"
+#include "../daemon/store.h"
 
 #define SWDFLASHD_VERSION "0.1"
 
@@ -84,7 +84,7 @@ static int parse_args(int argc, char **argv, struct dcfg_flags *f)
 }
 
 /* Read the configuration: defaults, file, flags. */
-static int load_config(const struct dcfg_flags *f, struct dcfg *c, struct swd_err *err)
+static int load_config(const struct dcfg_flags *f, struct dcfg *c, struct sf_err *err)
 {
 	dcfg_defaults(c);
 	if (dcfg_load(c, f->config ? f->config : DCFG_DEFAULT_PATH, f->config != NULL, err))
@@ -141,7 +141,7 @@ static void reload(const struct dcfg_flags *f, struct dcfg *cur, struct auth *au
 		   struct web_server *web, struct job_mgr *jobs)
 {
 	struct dcfg n;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	char token[512], src[640];
 
 	if (load_config(f, &n, &err)) {
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 {
 	struct dcfg_flags flags;
 	struct dcfg cfg;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	char token[512], src[640], tmpdir[600];
 	struct auth *auth = NULL;
 	struct store *store = NULL;
@@ -297,7 +297,7 @@ int main(int argc, char **argv)
 	api.station = cfg.name;
 	api.max_read_bytes = cfg.max_read_bytes;
 	if (web_api_register(web, &api)) {
-		swd_err_set(&err, SWD_E_ARG, "route table full");
+		sf_err_set(&err, SF_E_ARG, "route table full");
 		goto fail;
 	}
 	/* the status page, live events, metrics, systemd status */
@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 	if (!events || !metrics || !page || web_page_register(page, web) ||
 	    web_events_register(events, web) || web_metrics_register(metrics, web) ||
 	    notify_attach(&notify, jobs)) {
-		swd_err_set(&err, SWD_E_NOMEM, "cannot add the page, event and metrics routes");
+		sf_err_set(&err, SF_E_NOMEM, "cannot add the page, event and metrics routes");
 		goto fail;
 	}
 	/* only now: every listener must see the worker's first target event */

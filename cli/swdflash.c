@@ -3,7 +3,7 @@
  *   swdflash [--probe SPEC] [--json] COMMAND [ARGS]
  *
  * Commands and option names are a stable interface (scripts use them).
- * Exit codes come from daemon/errmap.h. Results go to stdout (text, or one
+ * Exit codes come from common/errmap.h. Results go to stdout (text, or one
  * JSON object with --json); progress, notes and errors go to stderr. */
 #include <errno.h>
 #include <signal.h>
@@ -19,10 +19,10 @@
 #include "../nrf52/image.h"
 #include "../nrf52/nrf52.h"
 #include "../swd/probe.h"
-#include "errmap.h"
-#include "parse.h"
+#include "../common/errmap.h"
+#include "../common/parse.h"
 #include "progress.h"
-#include "target_json.h"
+#include "../daemon/target_json.h"
 
 #define CLI_DEFAULT_PROBE "gpiod"
 
@@ -122,7 +122,7 @@ static int cli_fail(struct cli *c, int code, const char *msg)
 		progress_end(c->prog);
 	fprintf(stderr, "swdflash: %s\n", msg);
 	if (c->o.json) {
-		json_t *e = json_pack("{s:s, s:s, s:i}", "code", swd_err_name(code), "message", msg,
+		json_t *e = json_pack("{s:s, s:s, s:i}", "code", sf_err_name(code), "message", msg,
 				      "exit_code", ex);
 		json_object_set_new(c->result, "ok", json_false());
 		json_object_set_new(c->result, "error", e);
@@ -310,7 +310,7 @@ static int cli_npos(struct cli *c, int want, const char *what)
 
 static int cli_open(struct cli *c)
 {
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	const char *spec = c->o.probe;
 	int rc;
 
@@ -323,7 +323,7 @@ static int cli_open(struct cli *c)
 		int ex = errmap_exit_code(rc);
 		c->probe = NULL;
 		/* a bad spec is a usage error, not a target error */
-		if (rc == SWD_E_ARG)
+		if (rc == SF_E_ARG)
 			return cli_usage_error(c, "%s", err.msg);
 		cli_fail(c, rc, err.msg);
 		return ex;
@@ -332,21 +332,21 @@ static int cli_open(struct cli *c)
 							   "description", c->probe->desc));
 	c->eng = nrf52_new(&c->probe->dap, cli_log, c);
 	if (!c->eng)
-		return cli_fail(c, SWD_E_NOMEM, "out of memory");
+		return cli_fail(c, SF_E_NOMEM, "out of memory");
 	nrf52_set_progress(c->eng, cli_progress, c);
 	return 0;
 }
 
 static int cli_identify(struct cli *c, struct nrf52_info *info, int need_open)
 {
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	int rc = nrf52_identify(c->eng, info, &err);
 
 	if (rc)
 		return cli_fail(c, rc, err.msg);
 	json_object_set_new(c->result, "target", target_json_info(info));
 	if (need_open && info->locked)
-		return cli_fail(c, SWD_E_LOCKED,
+		return cli_fail(c, SF_E_LOCKED,
 				"the chip is locked (APPROTECT); 'swdflash recover' (or flash "
 				"--recover) erases it to unlock it");
 	return 0;
@@ -354,7 +354,7 @@ static int cli_identify(struct cli *c, struct nrf52_info *info, int need_open)
 
 static int cli_load_image(struct cli *c, struct img *img)
 {
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	int fmt = IMG_AUTO;
 	uint32_t base = 0;
 	int rc;
@@ -431,7 +431,7 @@ static int cmd_flash(struct cli *c)
 	struct nrf52_flash_opts fo = { .erase = NRF52_ERASE_AUTO, .verify = 1, .reset = 1 };
 	struct nrf52_stats st;
 	struct nrf52_info in;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	struct img img = { 0 };
 	int rc;
 
@@ -502,7 +502,7 @@ out:
 static int cmd_verify(struct cli *c)
 {
 	struct nrf52_info in;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	struct img img = { 0 };
 	int rc;
 
@@ -530,7 +530,7 @@ out:
 
 static int cmd_erase(struct cli *c)
 {
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	struct nrf52_info in;
 	uint32_t start = 0, end = 0;
 	const char *what;
@@ -583,7 +583,7 @@ static int cmd_erase(struct cli *c)
 
 static int cmd_recover(struct cli *c)
 {
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	int rc;
 
 	if ((rc = cli_npos(c, 0, "none")) || (rc = cli_open(c)))
@@ -602,7 +602,7 @@ static int cmd_recover(struct cli *c)
 static int cmd_reset(struct cli *c)
 {
 	enum nrf52_reset_kind kind = NRF52_RESET_SYSRESETREQ;
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	const struct nrf52_info *in;
 	int rc;
 
@@ -661,7 +661,7 @@ static int cli_write_file(const char *path, int hex, uint32_t addr, const uint8_
 
 static int cmd_read(struct cli *c)
 {
-	struct swd_err err = { 0 };
+	struct sf_err err = { 0 };
 	struct nrf52_info in;
 	uint32_t addr, len;
 	uint8_t *buf;
@@ -694,7 +694,7 @@ static int cmd_read(struct cli *c)
 		return cli_usage_error(c, "-o - and --json both want stdout%s", NULL);
 	buf = malloc(len);
 	if (!buf)
-		return cli_fail(c, SWD_E_NOMEM, "out of memory");
+		return cli_fail(c, SF_E_NOMEM, "out of memory");
 	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in, 1)))
 		goto out;
 	rc = nrf52_read(c->eng, addr, buf, len, &err);
@@ -705,7 +705,7 @@ static int cmd_read(struct cli *c)
 		goto out;
 	}
 	if (cli_write_file(c->o.out, hex, addr, buf, len, msg, sizeof(msg))) {
-		rc = cli_fail(c, SWD_E_IO, msg);
+		rc = cli_fail(c, SF_E_IO, msg);
 		goto out;
 	}
 	json_object_set_new(c->result, "read",

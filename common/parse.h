@@ -1,8 +1,8 @@
 /* parse: the number and name syntax shared by the CLI, the config file and
  * the HTTP query strings, so that "0x27000", "4M" and a SHA-256 name mean
  * the same thing everywhere. */
-#ifndef DAEMON_PARSE_H
-#define DAEMON_PARSE_H
+#ifndef COMMON_PARSE_H
+#define COMMON_PARSE_H
 
 #include <stdint.h>
 

@@ -1,0 +1,52 @@
+/* sf_err: the one error channel of every layer.
+ *
+ * Functions return 0 on success or a negative enum sf_errcode; the detail
+ * ("ACK FAULT reading AP1 0x0C: STICKYERR") goes into a struct sf_err the
+ * caller owns and can print. The daemon maps codes to HTTP statuses and the
+ * CLI maps them to exit codes (common/errmap.c). */
+#ifndef COMMON_ERR_H
+#define COMMON_ERR_H
+
+#include <stddef.h>
+
+enum sf_errcode {
+	SF_OK = 0,
+	SF_E_ARG = -1,          /* bad argument or option */
+	SF_E_NOMEM = -2,
+	SF_E_IO = -3,           /* file or device I/O, driver failure */
+	SF_E_NOTARGET = -4,     /* nothing answers on the wire */
+	SF_E_PROTOCOL = -5,     /* malformed ACK, parity error */
+	SF_E_WAIT = -6,         /* WAIT answers past the time limit */
+	SF_E_FAULT = -7,        /* FAULT answer / sticky error / bus error */
+	SF_E_TIMEOUT = -8,      /* a poll deadline expired (NVMC, ERASEALL) */
+	SF_E_LOCKED = -9,       /* APPROTECT blocks the AHB-AP */
+	SF_E_UNSUPPORTED = -10, /* unknown part, missing capability */
+	SF_E_IMAGE = -11,       /* malformed firmware image */
+	SF_E_RANGE = -12,       /* image or address outside the part's memory */
+	SF_E_VERIFY = -13,      /* read back differs from what was written */
+	SF_E_CANCELLED = -14,   /* the caller asked to stop */
+	SF_E_BUSY = -15,        /* resource in use (line taken, probe busy) */
+	SF_E_FORMAT = -16,      /* unknown image format */
+};
+
+struct sf_err {
+	int code;
+	char msg[320];
+};
+
+/* Record code and a printf-style message; returns code so that
+ * `return sf_err_set(err, SF_E_IO, "...")` reads naturally.
+ * err may be NULL. */
+int sf_err_set(struct sf_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Prepend context to an existing message ("programming 0x1000: ..."). */
+int sf_err_prefix(struct sf_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+void sf_err_clear(struct sf_err *err);
+
+/* Stable lower-case identifier for a code, e.g. "not_found"; used in JSON. */
+const char *sf_err_name(int code);
+
+#endif

@@ -1,0 +1,18 @@
+/* fsutil: durable file replacement (write a temporary file, fsync it,
+ * rename it over the destination, fsync the directory), so a crash or a
+ * kill -9 leaves either the old file or the new one, never a torn one. */
+#ifndef COMMON_FSUTIL_H
+#define COMMON_FSUTIL_H
+
+#include "err.h"
+
+/* fsync and close fd (the temporary file tmp), rename tmp to dst and fsync
+ * dst's directory. fd is always closed; on failure tmp is unlinked and the
+ * error names the step and the path. */
+int fsutil_commit(int fd, const char *tmp, const char *dst, struct sf_err *err);
+
+/* fsync the directory that holds path (path itself when it is a
+ * directory), so a rename or create in it survives a power loss. */
+int fsutil_fsync_dir(const char *path, struct sf_err *err);
+
+#endif
