@@ -27,13 +27,13 @@ struct result {
 static int run(struct swd_probe *p, int write, uint8_t *buf, struct result *r)
 {
 	struct sf_err err = { 0 };
-	const struct sim_counters *c = sim_counters(p->sim);
+	const struct sim_counters *c = sim_counters(swd_probe_sim(p));
 	uint64_t c0 = c->cycles;
 	double t0 = cpu_seconds();
 
 	for (int i = 0; i < BENCH_REPEAT; i++) {
-		int rc = write ? p->dap.ops->mem_write(p->dap.ctx, BENCH_ADDR, buf, BENCH_BYTES, 4, &err)
-			       : p->dap.ops->mem_read(p->dap.ctx, BENCH_ADDR, buf, BENCH_BYTES, 4, &err);
+		int rc = write ? swd_probe_dap(p)->ops->mem_write(swd_probe_dap(p)->ctx, BENCH_ADDR, buf, BENCH_BYTES, 4, &err)
+			       : swd_probe_dap(p)->ops->mem_read(swd_probe_dap(p)->ctx, BENCH_ADDR, buf, BENCH_BYTES, 4, &err);
 		if (rc) {
 			fprintf(stderr, "dap_bench: %s\n", err.msg);
 			return -1;
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	uint8_t *buf = malloc(BENCH_BYTES);
 
 	if (!buf || swd_probe_open("sim:part=nrf52840", &p, &err) ||
-	    p->dap.ops->connect(p->dap.ctx, NULL, &err)) {
+	    swd_probe_dap(p)->ops->connect(swd_probe_dap(p)->ctx, NULL, &err)) {
 		fprintf(stderr, "dap_bench: %s\n", err.msg);
 		return 1;
 	}

@@ -104,19 +104,19 @@ static void run_job(const char *label, const struct img *img, uint32_t period_ns
 		snprintf(r->err, sizeof(r->err), "%s", err.msg);
 		return;
 	}
-	n = nrf52_new(&p->dap, NULL, NULL);
-	j.sim = p->sim;
+	n = nrf52_new(swd_probe_dap(p), NULL, NULL);
+	j.sim = swd_probe_sim(p);
 	nrf52_set_progress(n, bench_progress, &j);
-	sim_counters_reset(p->sim);
+	sim_counters_reset(swd_probe_sim(p));
 	rc = nrf52_flash(n, img, &o, &st, &err);
-	j.end.c = *sim_counters(p->sim);
-	j.end.t_ns = sim_time_ns(p->sim);
+	j.end.c = *sim_counters(swd_probe_sim(p));
+	j.end.t_ns = sim_time_ns(swd_probe_sim(p));
 	r->cpu_s = cpu_seconds() - cpu0;
 	if (rc) {
 		snprintf(r->err, sizeof(r->err), "%s", err.msg);
 		goto out;
 	}
-	pi = sim_part_lookup(sim_part(p->sim));
+	pi = sim_part_lookup(sim_part(swd_probe_sim(p)));
 	r->t_write_us = pi->t_write_ns / 1e3;
 	r->s_connect = st.us_connect / 1e6;
 	r->s_erase = st.us_erase / 1e6;
@@ -185,14 +185,14 @@ static json_t *run_auto(const struct img *img, uint32_t period_ns)
 	snprintf(spec, sizeof(spec), "sim:part=nrf52840,period_ns=%u", period_ns);
 	if (swd_probe_open(spec, &p, &err))
 		return json_pack("{s:s}", "error", err.msg);
-	n = nrf52_new(&p->dap, NULL, NULL);
+	n = nrf52_new(swd_probe_dap(p), NULL, NULL);
 	for (int i = 0; i < 2; i++) {
-		sim_counters_reset(p->sim);
+		sim_counters_reset(swd_probe_sim(p));
 		if (nrf52_flash(n, img, &o, &st[i], &err)) {
 			j = json_pack("{s:s}", "error", err.msg);
 			goto out;
 		}
-		words[i] = sim_counters(p->sim)->nvmc_writes;
+		words[i] = sim_counters(swd_probe_sim(p))->nvmc_writes;
 	}
 	printf("erase=auto at %u MHz: blank chip %.3f s (compare %.3f, program %.3f, verify %.3f); "
 	       "same image again %.3f s, %llu words written\n", 1000 / period_ns,

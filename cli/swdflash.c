@@ -328,9 +328,9 @@ static int cli_open(struct cli *c)
 		cli_fail(c, rc, err.msg);
 		return ex;
 	}
-	json_object_set_new(c->result, "probe", json_pack("{s:s, s:s}", "kind", c->probe->kind,
-							   "description", c->probe->desc));
-	c->eng = nrf52_new(&c->probe->dap, cli_log, c);
+	json_object_set_new(c->result, "probe", json_pack("{s:s, s:s}", "kind", swd_probe_kind(c->probe),
+							   "description", swd_probe_desc(c->probe)));
+	c->eng = nrf52_new(swd_probe_dap(c->probe), cli_log, c);
 	if (!c->eng)
 		return cli_fail(c, SF_E_NOMEM, "out of memory");
 	nrf52_set_progress(c->eng, cli_progress, c);
@@ -394,7 +394,7 @@ static int cmd_info(struct cli *c)
 		json_object_del(c->result, "target");
 		return 0;
 	}
-	printf("probe       %s\n", c->probe->desc);
+	printf("probe       %s\n", swd_probe_desc(c->probe));
 	printf("dp          DPIDR 0x%08x, AHB-AP IDR 0x%08x, CTRL-AP IDR 0x%08x\n", in.dpidr,
 	       in.ahb_ap_idr, in.ctrl_ap_idr);
 	if (!in.identified) {

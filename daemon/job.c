@@ -87,7 +87,7 @@ struct job_mgr {
 	size_t nlst;
 
 	/* SWD counters: dap_total under lock; dap_last is the worker's own */
-	struct dap_stats dap_total, dap_last;
+	struct swd_probe_stats dap_total, dap_last;
 };
 
 const char *job_state_name(enum job_state s)
@@ -785,14 +785,16 @@ static int engine_progress(void *user, enum nrf52_phase phase, uint64_t done, ui
 /* Worker only: add what the probe counted since the last sample. */
 static void sample_dap_stats(struct job_mgr *m)
 {
-	struct dap_stats cur, *l = &m->dap_last, *t = &m->dap_total;
+	struct swd_probe_stats cur, *l = &m->dap_last, *t = &m->dap_total;
 
-	if (!m->probe || !m->probe->dap.ops->get_stats)
+	if (!m->probe)
 		return;
-	memset(&cur, 0, sizeof(cur));
-	m->probe->dap.ops->get_stats(m->probe->dap.ctx, &cur);
+	swd_probe_stats(m->probe, &cur);
 #define DAP_DELTA(f) (cur.f >= l->f ? cur.f - l->f : cur.f)
 	pthread_mutex_lock(&m->lock);
+	t->valid |= cur.valid;
+	t->commands += DAP_DELTA(commands);
+	t->retries += DAP_DELTA(retries);
 	t->transfers += DAP_DELTA(transfers);
 	t->waits += DAP_DELTA(waits);
 	t->faults += DAP_DELTA(faults);
@@ -803,7 +805,7 @@ static void sample_dap_stats(struct job_mgr *m)
 	*l = cur;
 }
 
-void job_mgr_dap_stats(struct job_mgr *m, struct dap_stats *out)
+void job_mgr_probe_stats(struct job_mgr *m, struct swd_probe_stats *out)
 {
 	pthread_mutex_lock(&m->lock);
 	*out = m->dap_total;
@@ -827,7 +829,7 @@ static int open_probe(struct job_mgr *m, struct sf_err *err)
 	int rc = swd_probe_open(m->spec, &m->probe, err);
 	if (rc)
 		return rc;
-	m->eng = nrf52_new(&m->probe->dap, engine_log, m);
+	m->eng = nrf52_new(swd_probe_dap(m->probe), engine_log, m);
 	if (!m->eng) {
 		close_probe(m);
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");
@@ -848,8 +850,8 @@ static int refresh_target(struct job_mgr *m, struct nrf52_info *info_out)
 	rc = open_probe(m, &err);
 	if (!rc) {
 		t.probe_open = 1;
-		snprintf(t.probe_kind, sizeof(t.probe_kind), "%s", m->probe->kind);
-		snprintf(t.probe_desc, sizeof(t.probe_desc), "%s", m->probe->desc);
+		snprintf(t.probe_kind, sizeof(t.probe_kind), "%s", swd_probe_kind(m->probe));
+		snprintf(t.probe_desc, sizeof(t.probe_desc), "%s", swd_probe_desc(m->probe));
 		rc = nrf52_identify(m->eng, &t.info, &err);
 		if (!rc) {
 			t.connected = 1;

@@ -24,6 +24,7 @@
 #include "../nrf52/image.h"
 #include "../nrf52/nrf52.h"
 #include "../common/err.h"
+#include "../swd/probe.h"
 #include "history.h"
 
 #define JOB_PROGRESS_INTERVAL_MS 200
@@ -132,10 +133,9 @@ int job_read_memory(struct job_mgr *m, uint32_t addr, uint32_t len, uint8_t **bu
 /* Counts for status/metrics: queued jobs and the id of the running one. */
 void job_mgr_counts(struct job_mgr *m, unsigned *queued, uint64_t *running_id);
 
-/* added (metrics): the probe's SWD counters (transfers, WAIT, FAULT,
- * protocol errors, line resets), cumulative since job_mgr_new. The worker
- * samples them from the probe; callers never touch SWD. */
-struct dap_stats;
-void job_mgr_dap_stats(struct job_mgr *m, struct dap_stats *out);
+/* The probe's counters (swd/probe.h; only those in .valid were measured),
+ * cumulative since job_mgr_new over every probe the worker opened. The
+ * worker samples them; callers never touch SWD. */
+void job_mgr_probe_stats(struct job_mgr *m, struct swd_probe_stats *out);
 
 #endif

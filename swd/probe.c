@@ -11,6 +11,39 @@
 #include "pins_gpiod.h"
 #include "pins_sim.h"
 
+struct swd_probe {
+	char kind[16];
+	char desc[192];
+	struct dap dap;
+	struct sim_chip *sim;   /* "sim" probes only */
+	struct swd_link *link;  /* bit-bang probes only */
+};
+
+const char *swd_probe_kind(const struct swd_probe *p)
+{
+	return p->kind;
+}
+
+const char *swd_probe_desc(const struct swd_probe *p)
+{
+	return p->desc;
+}
+
+struct dap *swd_probe_dap(struct swd_probe *p)
+{
+	return &p->dap;
+}
+
+struct sim_chip *swd_probe_sim(struct swd_probe *p)
+{
+	return p ? p->sim : NULL;
+}
+
+struct swd_link *swd_probe_link(struct swd_probe *p)
+{
+	return p ? p->link : NULL;
+}
+
 static int open_bitbang(struct swd_probe *p, const struct swd_pins_ops *ops, void *ctx,
 			struct sf_err *err)
 {
@@ -20,7 +53,6 @@ static int open_bitbang(struct swd_probe *p, const struct swd_pins_ops *ops, voi
 			ops->free(ctx);
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	}
-	p->pins = swd_link_pins(p->link);
 	return dap_swd_new(p->link, &p->dap, err);
 }
 

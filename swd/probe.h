@@ -13,15 +13,15 @@
 #include "../common/err.h"
 
 struct sim_chip;
+struct swd_link;
+struct swd_probe;
 
-struct swd_probe {
-	char kind[16];          /* "sim", "gpiod", "stlink" */
-	char desc[192];         /* human-readable: what and where */
-	struct dap dap;
-	struct sim_chip *sim;   /* the simulated chip for "sim" probes, else NULL */
-	struct swd_pins *pins;  /* bit-bang probes only */
-	struct swd_link *link;  /* bit-bang probes only */
-};
+/* "sim", "gpiod", "stlink". */
+const char *swd_probe_kind(const struct swd_probe *probe);
+/* Human-readable: what and where ("gpiod v1 /dev/gpiochip0 SWCLK=25 ..."). */
+const char *swd_probe_desc(const struct swd_probe *probe);
+/* The DAP seam; valid until swd_probe_close(). */
+struct dap *swd_probe_dap(struct swd_probe *probe);
 
 /* Counters of a probe, whatever its kind. A counter is published only when
  * its bit is set in valid: a USB probe cannot count wire WAITs or line
@@ -47,5 +47,11 @@ void swd_probe_stats(const struct swd_probe *probe, struct swd_probe_stats *st);
 
 int swd_probe_open(const char *spec, struct swd_probe **out, struct sf_err *err);
 void swd_probe_close(struct swd_probe *probe);
+
+/* Test and benchmark accessors: the simulated chip of a "sim" probe and the
+ * SWD link of a bit-bang probe (NULL otherwise). Product code never uses
+ * them. */
+struct sim_chip *swd_probe_sim(struct swd_probe *probe);
+struct swd_link *swd_probe_link(struct swd_probe *probe);
 
 #endif

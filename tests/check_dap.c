@@ -12,7 +12,7 @@ static struct swd_probe *connected(void)
 	struct sf_err err = { 0 };
 	uint32_t id = 0;
 
-	ck_assert_msg(p->dap.ops->connect(p->dap.ctx, &id, &err) == 0, "%s", err.msg);
+	ck_assert_msg(swd_probe_dap(p)->ops->connect(swd_probe_dap(p)->ctx, &id, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(id, 0x2BA01477);
 	return p;
 }
@@ -23,7 +23,7 @@ START_TEST(power_up)
 	struct sf_err err = { 0 };
 	uint32_t cs = 0;
 
-	ck_assert_int_eq(p->dap.ops->dp_read(p->dap.ctx, DAP_DP_CTRLSTAT, &cs, &err), 0);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->dp_read(swd_probe_dap(p)->ctx, DAP_DP_CTRLSTAT, &cs, &err), 0);
 	ck_assert_uint_eq(cs & 0xF0000000U, 0xF0000000U);
 	ck_assert_uint_eq(cs & (DAP_CTRL_STICKYERR | DAP_CTRL_WDATAERR), 0);
 	swd_probe_close(p);
@@ -37,14 +37,14 @@ START_TEST(ap_switching)
 	uint32_t v = 0;
 
 	for (int i = 0; i < 3; i++) {
-		ck_assert_int_eq(p->dap.ops->ap_read(p->dap.ctx, 0, DAP_AP_IDR, &v, &err), 0);
+		ck_assert_int_eq(swd_probe_dap(p)->ops->ap_read(swd_probe_dap(p)->ctx, 0, DAP_AP_IDR, &v, &err), 0);
 		ck_assert_uint_eq(v, 0x24770011);
-		ck_assert_int_eq(p->dap.ops->ap_read(p->dap.ctx, 1, DAP_AP_IDR, &v, &err), 0);
+		ck_assert_int_eq(swd_probe_dap(p)->ops->ap_read(swd_probe_dap(p)->ctx, 1, DAP_AP_IDR, &v, &err), 0);
 		ck_assert_uint_eq(v, 0x02880000);
 		/* CTRL-AP APPROTECTSTATUS: 1 = not protected (a blank chip) */
-		ck_assert_int_eq(p->dap.ops->ap_read(p->dap.ctx, 1, 0x00C, &v, &err), 0);
+		ck_assert_int_eq(swd_probe_dap(p)->ops->ap_read(swd_probe_dap(p)->ctx, 1, 0x00C, &v, &err), 0);
 		ck_assert_uint_eq(v, 1);
-		ck_assert_int_eq(p->dap.ops->ap_read(p->dap.ctx, 0, DAP_AP_BASE, &v, &err), 0);
+		ck_assert_int_eq(swd_probe_dap(p)->ops->ap_read(swd_probe_dap(p)->ctx, 0, DAP_AP_BASE, &v, &err), 0);
 		ck_assert_uint_eq(v & 0xFFFFF000U, 0xE00FF000U);
 	}
 	swd_probe_close(p);
@@ -66,11 +66,11 @@ START_TEST(block_across_1k)
 	const uint32_t addr = 0x200003F0;
 
 	fill(out, sizeof(out), 1);
-	ck_assert_msg(p->dap.ops->mem_write(p->dap.ctx, addr, out, sizeof(out), 4, &err) == 0,
+	ck_assert_msg(swd_probe_dap(p)->ops->mem_write(swd_probe_dap(p)->ctx, addr, out, sizeof(out), 4, &err) == 0,
 		      "%s", err.msg);
-	ck_assert_int_eq(sim_peek(p->sim, addr, peek, sizeof(peek)), 0);
+	ck_assert_int_eq(sim_peek(swd_probe_sim(p), addr, peek, sizeof(peek)), 0);
 	ck_assert_mem_eq(peek, out, sizeof(out));
-	ck_assert_msg(p->dap.ops->mem_read(p->dap.ctx, addr, in, sizeof(in), 4, &err) == 0, "%s",
+	ck_assert_msg(swd_probe_dap(p)->ops->mem_read(swd_probe_dap(p)->ctx, addr, in, sizeof(in), 4, &err) == 0, "%s",
 		      err.msg);
 	ck_assert_mem_eq(in, out, sizeof(out));
 	swd_probe_close(p);
@@ -87,14 +87,14 @@ START_TEST(block_transfer_count)
 
 	fill(buf, sizeof(buf), 2);
 	/* warm CSW */
-	ck_assert_int_eq(p->dap.ops->mem_write(p->dap.ctx, 0x20000000, buf, 4, 4, &err), 0);
-	const struct sim_counters *c = sim_counters(p->sim);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_write(swd_probe_dap(p)->ctx, 0x20000000, buf, 4, 4, &err), 0);
+	const struct sim_counters *c = sim_counters(swd_probe_sim(p));
 	uint64_t apw = c->ap_writes, apr = c->ap_reads;
-	ck_assert_int_eq(p->dap.ops->mem_write(p->dap.ctx, 0x20001000, buf, sizeof(buf), 4, &err), 0);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_write(swd_probe_dap(p)->ctx, 0x20001000, buf, sizeof(buf), 4, &err), 0);
 	ck_assert_uint_eq(c->ap_writes - apw, 1024 + 4); /* 1024 DRW + 4 TAR */
 	ck_assert_uint_eq(c->ap_reads - apr, 0);
 	apw = c->ap_writes;
-	ck_assert_int_eq(p->dap.ops->mem_read(p->dap.ctx, 0x20001000, buf, sizeof(buf), 4, &err), 0);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_read(swd_probe_dap(p)->ctx, 0x20001000, buf, sizeof(buf), 4, &err), 0);
 	ck_assert_uint_eq(c->ap_writes - apw, 4);            /* TAR per KiB */
 	ck_assert_uint_eq(c->ap_reads - apr, 1024);          /* DRW reads */
 	swd_probe_close(p);
@@ -109,24 +109,24 @@ START_TEST(byte_and_halfword)
 	uint8_t out[37], in[37], peek[64];
 	uint8_t zero[64] = { 0 };
 
-	ck_assert_int_eq(p->dap.ops->mem_write(p->dap.ctx, 0x20002000, zero, 64, 4, &err), 0);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_write(swd_probe_dap(p)->ctx, 0x20002000, zero, 64, 4, &err), 0);
 	fill(out, sizeof(out), 3);
-	ck_assert_int_eq(p->dap.ops->mem_write(p->dap.ctx, 0x20002003, out, 37, 1, &err), 0);
-	ck_assert_int_eq(sim_peek(p->sim, 0x20002000, peek, 64), 0);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_write(swd_probe_dap(p)->ctx, 0x20002003, out, 37, 1, &err), 0);
+	ck_assert_int_eq(sim_peek(swd_probe_sim(p), 0x20002000, peek, 64), 0);
 	ck_assert_uint_eq(peek[2], 0);
 	ck_assert_mem_eq(peek + 3, out, 37);
 	ck_assert_uint_eq(peek[40], 0);
-	ck_assert_int_eq(p->dap.ops->mem_read(p->dap.ctx, 0x20002003, in, 37, 1, &err), 0);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_read(swd_probe_dap(p)->ctx, 0x20002003, in, 37, 1, &err), 0);
 	ck_assert_mem_eq(in, out, 37);
 
-	ck_assert_int_eq(p->dap.ops->mem_write(p->dap.ctx, 0x20002102, out, 18, 2, &err), 0);
-	ck_assert_int_eq(sim_peek(p->sim, 0x20002102, peek, 18), 0);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_write(swd_probe_dap(p)->ctx, 0x20002102, out, 18, 2, &err), 0);
+	ck_assert_int_eq(sim_peek(swd_probe_sim(p), 0x20002102, peek, 18), 0);
 	ck_assert_mem_eq(peek, out, 18);
-	ck_assert_int_eq(p->dap.ops->mem_read(p->dap.ctx, 0x20002102, in, 18, 2, &err), 0);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_read(swd_probe_dap(p)->ctx, 0x20002102, in, 18, 2, &err), 0);
 	ck_assert_mem_eq(in, out, 18);
 
 	/* Misaligned requests are refused, not silently rounded. */
-	ck_assert_int_eq(p->dap.ops->mem_read(p->dap.ctx, 0x20002001, in, 4, 4, &err), SF_E_ARG);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_read(swd_probe_dap(p)->ctx, 0x20002001, in, 4, 4, &err), SF_E_ARG);
 	swd_probe_close(p);
 }
 END_TEST
@@ -140,10 +140,10 @@ START_TEST(posted_reads)
 	uint32_t part = 0, flash = 0, pagesize = 0, cpuid = 0;
 
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_eq(dap_read32(&p->dap, 0x10000100, &part, &err), 0);
-		ck_assert_int_eq(dap_read32(&p->dap, 0x10000110, &flash, &err), 0);
-		ck_assert_int_eq(dap_read32(&p->dap, 0x10000010, &pagesize, &err), 0);
-		ck_assert_int_eq(dap_read32(&p->dap, 0xE000ED00, &cpuid, &err), 0);
+		ck_assert_int_eq(dap_read32(swd_probe_dap(p), 0x10000100, &part, &err), 0);
+		ck_assert_int_eq(dap_read32(swd_probe_dap(p), 0x10000110, &flash, &err), 0);
+		ck_assert_int_eq(dap_read32(swd_probe_dap(p), 0x10000010, &pagesize, &err), 0);
+		ck_assert_int_eq(dap_read32(swd_probe_dap(p), 0xE000ED00, &cpuid, &err), 0);
 		ck_assert_uint_eq(part, 0x52840);
 		ck_assert_uint_eq(flash, 1024);
 		ck_assert_uint_eq(pagesize, 4096);
@@ -161,10 +161,10 @@ START_TEST(bus_error)
 	struct sf_err err = { 0 };
 	uint32_t v[4];
 
-	int rc = p->dap.ops->mem_read(p->dap.ctx, 0x30000000, v, sizeof(v), 4, &err);
+	int rc = swd_probe_dap(p)->ops->mem_read(swd_probe_dap(p)->ctx, 0x30000000, v, sizeof(v), 4, &err);
 	ck_assert_int_eq(rc, SF_E_FAULT);
 	ck_assert_msg(strstr(err.msg, "STICKYERR") && strstr(err.msg, "0x30000000"), "%s", err.msg);
-	ck_assert_int_eq(dap_read32(&p->dap, 0x10000100, v, &err), 0);
+	ck_assert_int_eq(dap_read32(swd_probe_dap(p), 0x10000100, v, &err), 0);
 	ck_assert_uint_eq(v[0], 0x52840);
 	swd_probe_close(p);
 }
@@ -180,17 +180,17 @@ START_TEST(read_survives_any_single_glitch)
 	uint8_t want[256], got[256];
 
 	fill(want, sizeof(want), 9);
-	ck_assert_int_eq(p->dap.ops->mem_write(p->dap.ctx, 0x20003000, want, sizeof(want), 4, &err), 0);
+	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_write(swd_probe_dap(p)->ctx, 0x20003000, want, sizeof(want), 4, &err), 0);
 	for (unsigned c = 1; c <= 240; c++) {
 		memset(got, 0, sizeof(got));
-		p->dap.ops->invalidate(p->dap.ctx); /* CSW and TAR writes are in the window too */
-		sim_fault_flip_cycle(p->sim, c);
-		int rc = p->dap.ops->mem_read(p->dap.ctx, 0x20003000, got, sizeof(got), 4, &err);
+		swd_probe_dap(p)->ops->invalidate(swd_probe_dap(p)->ctx); /* CSW and TAR writes are in the window too */
+		sim_fault_flip_cycle(swd_probe_sim(p), c);
+		int rc = swd_probe_dap(p)->ops->mem_read(swd_probe_dap(p)->ctx, 0x20003000, got, sizeof(got), 4, &err);
 		ck_assert_msg(rc == 0, "glitch on cycle %u: %s", c, err.msg);
 		ck_assert_msg(memcmp(got, want, sizeof(want)) == 0, "glitch on cycle %u: wrong data", c);
 	}
 	struct dap_stats st;
-	p->dap.ops->get_stats(p->dap.ctx, &st);
+	swd_probe_dap(p)->ops->get_stats(swd_probe_dap(p)->ctx, &st);
 	ck_assert_msg(st.protocol_errors >= 100, "only %llu glitches were seen",
 		      (unsigned long long)st.protocol_errors);
 	swd_probe_close(p);

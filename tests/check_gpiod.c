@@ -277,18 +277,18 @@ START_TEST(swd_to_the_simulated_chip)
 	hooks();
 	sf_err_clear(&err);
 	ck_assert_msg(swd_probe_open("gpiod:chip=auto", &pr, &err) == 0, "%s", err.msg);
-	printf("probe: %s\n", pr->desc);
-	ck_assert_msg(pr->dap.ops->connect(pr->dap.ctx, &dpidr, &err) == 0, "%s", err.msg);
+	printf("probe: %s\n", swd_probe_desc(pr));
+	ck_assert_msg(swd_probe_dap(pr)->ops->connect(swd_probe_dap(pr)->ctx, &dpidr, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(dpidr, 0x2BA01477U);
-	ck_assert_msg(dap_read32(&pr->dap, 0x10000100U, &part, &err) == 0, "%s", err.msg);
+	ck_assert_msg(dap_read32(swd_probe_dap(pr), 0x10000100U, &part, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(part, 0x52840U);
 	for (size_t i = 0; i < sizeof(out); i++)
 		out[i] = (uint8_t)(i * 7 + 3);
 	emu_wire(&c, &d, &drv, &r, &e0);
 	i0 = emu_count("total");
-	ck_assert_msg(pr->dap.ops->mem_write(pr->dap.ctx, 0x20000000U, out, sizeof(out), 4,
+	ck_assert_msg(swd_probe_dap(pr)->ops->mem_write(swd_probe_dap(pr)->ctx, 0x20000000U, out, sizeof(out), 4,
 					     &err) == 0, "%s", err.msg);
-	ck_assert_msg(pr->dap.ops->mem_read(pr->dap.ctx, 0x20000000U, in, sizeof(in), 4,
+	ck_assert_msg(swd_probe_dap(pr)->ops->mem_read(swd_probe_dap(pr)->ctx, 0x20000000U, in, sizeof(in), 4,
 					    &err) == 0, "%s", err.msg);
 	emu_wire(&c, &d, &drv, &r, &e1);
 	ck_assert_mem_eq(in, out, sizeof(out));

@@ -43,8 +43,8 @@ static void fx_open(struct fx *f, const char *spec)
 {
 	memset(f, 0, sizeof(*f));
 	ck_assert_msg(swd_probe_open(spec, &f->p, &f->err) == 0, "%s: %s", spec, f->err.msg);
-	ck_assert_ptr_nonnull(f->p->sim);
-	f->n = nrf52_new(&f->p->dap, fx_log, f);
+	ck_assert_ptr_nonnull(swd_probe_sim(f->p));
+	f->n = nrf52_new(swd_probe_dap(f->p), fx_log, f);
 	ck_assert_ptr_nonnull(f->n);
 	nrf52_set_progress(f->n, fx_progress, f);
 }
@@ -53,7 +53,7 @@ static void fx_open(struct fx *f, const char *spec)
 static void fx_new_engine(struct fx *f)
 {
 	nrf52_free(f->n);
-	f->n = nrf52_new(&f->p->dap, fx_log, f);
+	f->n = nrf52_new(swd_probe_dap(f->p), fx_log, f);
 	nrf52_set_progress(f->n, fx_progress, f);
 }
 
@@ -65,14 +65,14 @@ static void fx_close(struct fx *f)
 
 static const struct sim_counters *fx_cnt(struct fx *f)
 {
-	return sim_counters(f->p->sim);
+	return sim_counters(swd_probe_sim(f->p));
 }
 
 static uint32_t fx_peek32(struct fx *f, uint32_t addr)
 {
 	uint32_t v;
 
-	ck_assert_int_eq(sim_peek(f->p->sim, addr, &v, 4), 0);
+	ck_assert_int_eq(sim_peek(swd_probe_sim(f->p), addr, &v, 4), 0);
 	return v;
 }
 
@@ -110,7 +110,7 @@ static void assert_chip_equals(struct fx *f, uint32_t addr, const uint8_t *want,
 	uint8_t *got = malloc(len);
 
 	ck_assert_ptr_nonnull(got);
-	ck_assert_int_eq(sim_peek(f->p->sim, addr, got, len), 0);
+	ck_assert_int_eq(sim_peek(swd_probe_sim(f->p), addr, got, len), 0);
 	for (size_t i = 0; i < len; i++)
 		ck_assert_msg(got[i] == want[i], "chip 0x%08zx: 0x%02x, expected 0x%02x",
 			      addr + i, got[i], want[i]);
@@ -206,7 +206,7 @@ START_TEST(test_check_image_range)
 	ck_assert_ptr_nonnull(strstr(f.err.msg, "nRF52832"));
 	ck_assert_ptr_nonnull(strstr(f.err.msg, "0x0007ffff"));
 	/* nothing was written by a refused flash */
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err), SF_E_RANGE);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 0);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
@@ -241,11 +241,11 @@ START_TEST(test_program_and_skip_unchanged)
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, sizeof(data) / 4);
 	ck_assert_uint_eq(st.bytes_verified, sizeof(data));
 	/* the core was halted before the NVMC was touched and stays halted */
-	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
+	ck_assert_int_eq(sim_core_halted(swd_probe_sim(f.p)), 1);
 
 	/* same image again, from a fresh engine: nothing is written */
 	fx_new_engine(&f);
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	flash_ok(&f, &img, &opts_auto, &st);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 0);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
@@ -257,7 +257,7 @@ START_TEST(test_program_and_skip_unchanged)
 	{
 		struct nrf52_flash_opts o = opts_auto;
 		o.full_write = 1;
-		sim_counters_reset(f.p->sim);
+		sim_counters_reset(swd_probe_sim(f.p));
 		flash_ok(&f, &img, &o, &st);
 		ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 4);
 		ck_assert_uint_ge(fx_cnt(&f)->nvmc_writes, sizeof(data) / 4 - 8);
@@ -286,7 +286,7 @@ START_TEST(test_transfer_economy)
 	fx_open(&f, "sim:part=nrf52840,period_ns=250");
 	ck_assert_int_eq(nrf52_identify(f.n, NULL, &f.err), 0);
 	img_add(&img, 0x3000, data, sizeof(data));
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	flash_ok(&f, &img, &o, &st);
 	c = fx_cnt(&f);
 	ck_assert_uint_eq(c->nvmc_writes, 1024);
@@ -320,7 +320,7 @@ START_TEST(test_partial_words_preserved)
 	b[1] = 0x5A;
 	b[2] = 0xA5;
 	img_add(&ib, 0x3001, b, 3);
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	flash_ok(&f, &ib, &opts_auto, &st);
 	memcpy(want, a, sizeof(a));
 	memcpy(want + 0x1001, b, 3);
@@ -334,7 +334,7 @@ START_TEST(test_partial_words_preserved)
 	if (c1[0] == want[0x10])
 		c1[0] = 0;
 	img_add(&ic, 0x2010, c1, 1);
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	flash_ok(&f, &ic, &opts_auto, &st);
 	want[0x10] = c1[0];
 	assert_chip_equals(&f, 0x2000, want, sizeof(want));
@@ -367,7 +367,7 @@ START_TEST(test_compare_stops_early)
 
 	img_add(&ib, 0x5000, b, 0x800);
 	img_add(&ib, 0x5900, b + 0x900, 0x700);
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	flash_ok(&f, &ib, &opts_auto, &st);
 	memcpy(want, b, sizeof(want));
 	memcpy(want + 0x800, a + 0x800, 0x100);
@@ -405,16 +405,16 @@ START_TEST(test_flash_survives_a_glitch)
 	flash_ok(&f, &ib, &opts_auto, &st);
 	job_cycles = fx_cnt(&f)->cycles - c0;
 	struct dap_stats s0, s1;
-	f.p->dap.ops->get_stats(f.p->dap.ctx, &s0);
+	swd_probe_dap(f.p)->ops->get_stats(swd_probe_dap(f.p)->ctx, &s0);
 	for (unsigned k = 0; k < 40; k++) {
 		const struct img *next = k % 2 ? &ib : &ia;
 		fx_new_engine(&f);
-		sim_fault_flip_cycle(f.p->sim, 1 + job_cycles * k / 40 + k);
+		sim_fault_flip_cycle(swd_probe_sim(f.p), 1 + job_cycles * k / 40 + k);
 		flash_ok(&f, next, &opts_auto, &st);
 		assert_chip_equals(&f, 0x8000, k % 2 ? data : old, sizeof(data));
 	}
 	/* most glitches land on bits the host reads (the job is mostly reads) */
-	f.p->dap.ops->get_stats(f.p->dap.ctx, &s1);
+	swd_probe_dap(f.p)->ops->get_stats(swd_probe_dap(f.p)->ctx, &s1);
 	ck_assert_msg(s1.protocol_errors - s0.protocol_errors >= 20, "only %llu glitches seen",
 		      (unsigned long long)(s1.protocol_errors - s0.protocol_errors));
 	img_free(&ia);
@@ -437,7 +437,7 @@ START_TEST(test_erase_none_refuses)
 	img_add(&ib, 0x5000, b, sizeof(b));
 	flash_ok(&f, &ia, &opts_auto, NULL);
 	o.erase = NRF52_ERASE_NONE;
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	ck_assert_int_eq(nrf52_flash(f.n, &ib, &o, NULL, &f.err), SF_E_VERIFY);
 	ck_assert_ptr_nonnull(strstr(f.err.msg, "0x00005000"));
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 0);
@@ -465,7 +465,7 @@ START_TEST(test_erase_chip_mode)
 	flash_ok(&f, &old, &opts_auto, NULL);
 	img_add(&img, 0x0, data, sizeof(data));
 	o.erase = NRF52_ERASE_CHIP;
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	flash_ok(&f, &img, &o, &st);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_erase_alls, 1);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);
@@ -500,7 +500,7 @@ START_TEST(test_uicr_merge)
 	ck_assert_int_eq(st.uicr_erased, 0);  /* blank UICR: written, not erased */
 
 	img_add(&i2, 0x10001080, cust_new, sizeof(cust_new));
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	f.log[0] = '\0';
 	flash_ok(&f, &i2, &opts_auto, &st);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_uicr_erases, 1);
@@ -533,7 +533,7 @@ START_TEST(test_verify_catches_corruption)
 	img_add(&img, 0x1000, data, sizeof(data));
 	flash_ok(&f, &img, &opts_auto, NULL);
 	ck_assert_int_eq(nrf52_verify(f.n, &img, &f.err), 0);
-	sim_fault_corrupt(f.p->sim, 0x1234, 0x10);
+	sim_fault_corrupt(swd_probe_sim(f.p), 0x1234, 0x10);
 	ck_assert_int_eq(nrf52_verify(f.n, &img, &f.err), SF_E_VERIFY);
 	ck_assert_msg(strstr(f.err.msg, "0x00001234") && strstr(f.err.msg, "expected 0x00") &&
 		      strstr(f.err.msg, "read 0x10"), "%s", f.err.msg);
@@ -562,7 +562,7 @@ START_TEST(test_target_lost_mid_program)
 	fx_close(&f);
 	/* ... and lose the target at 40 % of it: inside the program phase */
 	fx_open(&f, "sim:part=nrf52840");
-	sim_fault_lose_after(f.p->sim, cycles * 4 / 10);
+	sim_fault_lose_after(swd_probe_sim(f.p), cycles * 4 / 10);
 	rc = nrf52_flash(f.n, &img, &o, NULL, &f.err);
 	ck_assert_int_ne(rc, 0);
 	ck_assert_msg(rc == SF_E_NOTARGET || rc == SF_E_PROTOCOL || rc == SF_E_FAULT,
@@ -585,13 +585,13 @@ START_TEST(test_power_loss_then_reflash)
 	fill_random(data, sizeof(data), 7);
 	fx_open(&f, "sim:part=nrf52840");
 	img_add(&img, 0x10000, data, sizeof(data));
-	sim_fault_power_loss_at_write(f.p->sim, 1500);  /* in the middle of page 2 */
+	sim_fault_power_loss_at_write(swd_probe_sim(f.p), 1500);  /* in the middle of page 2 */
 	rc = nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err);
 	ck_assert_int_ne(rc, 0);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 1500);
-	sim_power_cycle(f.p->sim);
+	sim_power_cycle(swd_probe_sim(f.p));
 	fx_new_engine(&f);
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	flash_ok(&f, &img, &opts_auto, &st);
 	assert_chip_equals(&f, 0x10000, data, sizeof(data));
 	/* page 1 survived whole and is skipped. The torn word holds a subset
@@ -660,7 +660,7 @@ START_TEST(test_legacy_locked_recover_flash)
 	/* never 0x5A on a legacy part: that value would lock it */
 	ck_assert_uint_eq(fx_peek32(&f, 0x10001208), 0xFFFFFFFF);
 	/* after the reset (flash reset=1) the chip is open and verifies */
-	ck_assert_int_eq(sim_is_locked(f.p->sim), 0);
+	ck_assert_int_eq(sim_is_locked(swd_probe_sim(f.p)), 0);
 	fx_new_engine(&f);
 	ck_assert_int_eq(nrf52_verify(f.n, &img, &f.err), 0);
 	assert_chip_equals(&f, 0, data, sizeof(data));
@@ -690,7 +690,7 @@ static void hardened_case(int fw_disables)
 	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_SYSRESETREQ, 0, &f.err) == 0, "%s",
 		      f.err.msg);
 	ck_assert_int_eq(nrf52_get_info(f.n)->locked, !fw_disables);
-	ck_assert_int_eq(sim_is_locked(f.p->sim), !fw_disables);
+	ck_assert_int_eq(sim_is_locked(swd_probe_sim(f.p)), !fw_disables);
 	fx_new_engine(&f);
 	ck_assert_int_eq(nrf52_identify(f.n, &in, &f.err), 0);
 	ck_assert_int_eq(in.locked, !fw_disables);
@@ -720,18 +720,18 @@ START_TEST(test_reset_kinds)
 
 	fx_open(&f, "sim:part=nrf52840");
 	ck_assert_int_eq(nrf52_halt(f.n, &f.err), 0);
-	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
+	ck_assert_int_eq(sim_core_halted(swd_probe_sim(f.p)), 1);
 	ck_assert_int_eq(nrf52_resume(f.n, &f.err), 0);
-	ck_assert_int_eq(sim_core_halted(f.p->sim), 0);
+	ck_assert_int_eq(sim_core_halted(swd_probe_sim(f.p)), 0);
 
 	resets = fx_cnt(&f)->resets;
 	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_SYSRESETREQ, 1, &f.err) == 0, "%s", f.err.msg);
-	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
+	ck_assert_int_eq(sim_core_halted(swd_probe_sim(f.p)), 1);
 	ck_assert_uint_eq(fx_cnt(&f)->resets, resets + 1);
 	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_SYSRESETREQ, 0, &f.err) == 0, "%s", f.err.msg);
-	ck_assert_int_eq(sim_core_halted(f.p->sim), 0);
+	ck_assert_int_eq(sim_core_halted(swd_probe_sim(f.p)), 0);
 	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_CTRLAP, 1, &f.err) == 0, "%s", f.err.msg);
-	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
+	ck_assert_int_eq(sim_core_halted(swd_probe_sim(f.p)), 1);
 	ck_assert_uint_eq(fx_cnt(&f)->resets, resets + 3);
 	/* blank UICR: P0.18 is a GPIO, so a pin reset is refused by name */
 	ck_assert_int_eq(nrf52_reset(f.n, NRF52_RESET_PIN, 0, &f.err), SF_E_UNSUPPORTED);
@@ -745,7 +745,7 @@ START_TEST(test_reset_kinds)
 	}
 	resets = fx_cnt(&f)->resets;
 	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_PIN, 1, &f.err) == 0, "%s", f.err.msg);
-	ck_assert_int_eq(sim_core_halted(f.p->sim), 1);
+	ck_assert_int_eq(sim_core_halted(swd_probe_sim(f.p)), 1);
 	ck_assert_uint_eq(fx_cnt(&f)->resets, resets + 1);
 	fx_close(&f);
 }
@@ -788,7 +788,7 @@ START_TEST(test_erase_range_and_uicr)
 	img_add(&img, 0x6000, data, sizeof(data));
 	img_add(&img, 0x10001080, &cust, 4);
 	flash_ok(&f, &img, &opts_auto, NULL);
-	sim_counters_reset(f.p->sim);
+	sim_counters_reset(swd_probe_sim(f.p));
 	ck_assert_int_eq(nrf52_erase_range(f.n, 0x7000, 0x7001, &f.err), 0);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 1);
 	assert_chip_equals(&f, 0x6000, data, 4096);
@@ -809,7 +809,7 @@ START_TEST(test_no_target)
 	struct fx f;
 
 	fx_open(&f, "sim:part=nrf52840");
-	sim_fault_absent(f.p->sim, 1);
+	sim_fault_absent(swd_probe_sim(f.p), 1);
 	ck_assert_int_eq(nrf52_identify(f.n, NULL, &f.err), SF_E_NOTARGET);
 	fx_close(&f);
 }

@@ -61,11 +61,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = swd_probe_open(argv[1], &pr, &err);
-	if (!rc && !pr->link)
+	if (!rc && !swd_probe_link(pr))
 		rc = sf_err_set(&err, SF_E_ARG, "%s is not a bit-bang probe", argv[1]);
 	if (!rc) {
-		swd_link_set_trace(pr->link, gt_xfer, out);
-		n = nrf52_new(&pr->dap, NULL, NULL);
+		swd_link_set_trace(swd_probe_link(pr), gt_xfer, out);
+		n = nrf52_new(swd_probe_dap(pr), NULL, NULL);
 		rc = n ? nrf52_identify(n, &info, &err) : sf_err_set(&err, SF_E_NOMEM, "oom");
 	}
 	if (!rc)
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "gpiod_trace: %s\n", err.msg);
 	else
-		printf("%s: flashed %llu bytes, %u pages written\n", pr->desc,
+		printf("%s: flashed %llu bytes, %u pages written\n", swd_probe_desc(pr),
 		       (unsigned long long)st.bytes_written, st.pages_written);
 	nrf52_free(n);
 	swd_probe_close(pr);

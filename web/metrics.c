@@ -180,7 +180,7 @@ char *web_metrics_render(struct web_metrics *m, size_t *len)
 	size_t n = 0;
 	FILE *f = open_memstream(&buf, &n);
 	struct web_metrics snap;
-	struct dap_stats ds;
+	struct swd_probe_stats ds;
 	struct job_target t;
 	unsigned queued = 0;
 	uint64_t running = 0;
@@ -190,7 +190,7 @@ char *web_metrics_render(struct web_metrics *m, size_t *len)
 	memset(&ds, 0, sizeof(ds));
 	memset(&t, 0, sizeof(t));
 	if (m->jobs) {
-		job_mgr_dap_stats(m->jobs, &ds);
+		job_mgr_probe_stats(m->jobs, &ds);
 		job_mgr_target(m->jobs, &t);
 		job_mgr_counts(m->jobs, &queued, &running);
 	}
@@ -264,17 +264,38 @@ char *web_metrics_render(struct web_metrics *m, size_t *len)
 			phases[p], snap.phase_count[p]);
 	}
 
-	head(f, "swdflashd_swd_errors_total", "counter",
-	     "SWD errors seen by the probe: WAIT and FAULT acknowledges, protocol errors "
-	     "(no or bad acknowledge, parity).");
-	fprintf(f, "swdflashd_swd_errors_total{kind=\"wait\"} %" PRIu64 "\n", ds.waits);
-	fprintf(f, "swdflashd_swd_errors_total{kind=\"fault\"} %" PRIu64 "\n", ds.faults);
-	fprintf(f, "swdflashd_swd_errors_total{kind=\"protocol\"} %" PRIu64 "\n",
-		ds.protocol_errors);
-	head(f, "swdflashd_swd_transfers_total", "counter", "SWD transfers issued by the probe.");
-	fprintf(f, "swdflashd_swd_transfers_total %" PRIu64 "\n", ds.transfers);
-	head(f, "swdflashd_swd_line_resets_total", "counter", "SWD line resets.");
-	fprintf(f, "swdflashd_swd_line_resets_total %" PRIu64 "\n", ds.line_resets);
+	/* Only what this probe kind measures: a USB probe cannot see wire
+	 * WAITs or line resets, and an absent series is not a zero. */
+	if (ds.valid & (SWD_STAT_WAITS | SWD_STAT_FAULTS | SWD_STAT_PROTOCOL_ERRORS))
+		head(f, "swdflashd_swd_errors_total", "counter",
+		     "SWD errors seen by the probe: WAIT and FAULT acknowledges, protocol errors "
+		     "(no or bad acknowledge, parity).");
+	if (ds.valid & SWD_STAT_WAITS)
+		fprintf(f, "swdflashd_swd_errors_total{kind=\"wait\"} %" PRIu64 "\n", ds.waits);
+	if (ds.valid & SWD_STAT_FAULTS)
+		fprintf(f, "swdflashd_swd_errors_total{kind=\"fault\"} %" PRIu64 "\n", ds.faults);
+	if (ds.valid & SWD_STAT_PROTOCOL_ERRORS)
+		fprintf(f, "swdflashd_swd_errors_total{kind=\"protocol\"} %" PRIu64 "\n",
+			ds.protocol_errors);
+	if (ds.valid & SWD_STAT_TRANSFERS) {
+		head(f, "swdflashd_swd_transfers_total", "counter",
+		     "SWD transfers issued by the probe.");
+		fprintf(f, "swdflashd_swd_transfers_total %" PRIu64 "\n", ds.transfers);
+	}
+	if (ds.valid & SWD_STAT_LINE_RESETS) {
+		head(f, "swdflashd_swd_line_resets_total", "counter", "SWD line resets.");
+		fprintf(f, "swdflashd_swd_line_resets_total %" PRIu64 "\n", ds.line_resets);
+	}
+	if (ds.valid & SWD_STAT_COMMANDS) {
+		head(f, "swdflashd_probe_commands_total", "counter",
+		     "Commands sent to the probe over its transport (USB).");
+		fprintf(f, "swdflashd_probe_commands_total %" PRIu64 "\n", ds.commands);
+	}
+	if (ds.valid & SWD_STAT_RETRIES) {
+		head(f, "swdflashd_probe_retries_total", "counter",
+		     "Transport commands the probe driver had to repeat.");
+		fprintf(f, "swdflashd_probe_retries_total %" PRIu64 "\n", ds.retries);
+	}
 
 	head(f, "swdflashd_probe_open", "gauge", "1 when the probe could be opened.");
 	fprintf(f, "swdflashd_probe_open{probe=\"");

@@ -5,7 +5,7 @@
  * listener: jobs by kind and result, bytes programmed and verified, pages
  * erased/skipped, a job duration histogram, phase durations (summary, from
  * the phase changes the worker reports), and the SWD error counters that
- * the job worker samples from the probe (job_mgr_dap_stats(); HTTP threads
+ * the job worker samples from the probe (job_mgr_probe_stats(); HTTP threads
  * never touch the probe). Gauges are read at scrape time: target
  * connected/locked, queue length, running job, event stream clients, and
  * build information. */
