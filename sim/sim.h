@@ -14,7 +14,14 @@
  *
  * Everything above the pins layer must talk to the chip only through the
  * wire. sim_peek(), the counters and the fault knobs are back doors for
- * tests and benchmarks. */
+ * tests and benchmarks.
+ *
+ * sim/ includes nothing of the project's (tools/check_layers.py enforces
+ * it), because it is also compiled alone into the LD_PRELOAD emulators
+ * loaded into unmodified programs (OpenOCD, libgpiod's tools). So it keeps
+ * its own tiny error convention on purpose instead of common/err.h:
+ * functions return 0 or -1 (NULL for constructors) and write a message
+ * into a buffer the caller passes (char *err, size_t errlen). */
 #ifndef SIM_H
 #define SIM_H
 
