@@ -6,7 +6,7 @@
  * Jobs: the S140 6.1.1 SoftDevice HEX (from ${SWDFLASH_FIXTURES:-../shared/
  * fixtures}) and a 1 MiB pseudo-random image, each with erase=chip, verify
  * on, through the real engine, DAP, SWD link and wire-level simulator.
- * Phase times are the engine's own (dap now_us = simulated time). The floor
+ * Phase times are the engine's own (the probe clock = simulated time). The floor
  * is what the NVMC alone needs: words written x t_WRITE + t_ERASEALL, with
  * the simulator's timing for the part. Per-phase wire counters come from
  * snapshots taken in the progress callback at each phase change.
@@ -104,7 +104,7 @@ static void run_job(const char *label, const struct img *img, uint32_t period_ns
 		snprintf(r->err, sizeof(r->err), "%s", err.msg);
 		return;
 	}
-	n = nrf52_new(swd_probe_dap(p), NULL, NULL);
+	n = nrf52_new(swd_probe_dap(p), swd_probe_clock(p), NULL, NULL);
 	j.sim = swd_probe_sim(p);
 	nrf52_set_progress(n, bench_progress, &j);
 	sim_counters_reset(swd_probe_sim(p));
@@ -185,7 +185,7 @@ static json_t *run_auto(const struct img *img, uint32_t period_ns)
 	snprintf(spec, sizeof(spec), "sim:part=nrf52840,period_ns=%u", period_ns);
 	if (swd_probe_open(spec, &p, &err))
 		return json_pack("{s:s}", "error", err.msg);
-	n = nrf52_new(swd_probe_dap(p), NULL, NULL);
+	n = nrf52_new(swd_probe_dap(p), swd_probe_clock(p), NULL, NULL);
 	for (int i = 0; i < 2; i++) {
 		sim_counters_reset(swd_probe_sim(p));
 		if (nrf52_flash(n, img, &o, &st[i], &err)) {

@@ -183,7 +183,7 @@ START_TEST(read_survives_any_single_glitch)
 	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_write(swd_probe_dap(p)->ctx, 0x20003000, want, sizeof(want), 4, &err), 0);
 	for (unsigned c = 1; c <= 240; c++) {
 		memset(got, 0, sizeof(got));
-		swd_probe_dap(p)->ops->invalidate(swd_probe_dap(p)->ctx); /* CSW and TAR writes are in the window too */
+		swd_probe_dap(p)->ops->target_reset(swd_probe_dap(p)->ctx); /* CSW and TAR writes are in the window too */
 		sim_fault_flip_cycle(swd_probe_sim(p), c);
 		int rc = swd_probe_dap(p)->ops->mem_read(swd_probe_dap(p)->ctx, 0x20003000, got, sizeof(got), 4, &err);
 		ck_assert_msg(rc == 0, "glitch on cycle %u: %s", c, err.msg);
@@ -244,7 +244,7 @@ START_TEST(write_survives_any_single_glitch)
 	struct dap dap = r.dap;
 	for (unsigned c = 1; c <= 240; c++) {
 		fill(want, sizeof(want), 100 + c);
-		dap.ops->invalidate(dap.ctx);
+		dap.ops->target_reset(dap.ctx);
 		tu_flip_arm(fl, c);
 		int rc = dap.ops->mem_write(dap.ctx, 0x20004000, want, sizeof(want), 4, &err);
 		ck_assert_msg(rc == 0, "glitch on cycle %u: %s", c, err.msg);
@@ -270,13 +270,13 @@ START_TEST(register_access_survives_any_single_glitch)
 	struct tu_flip *fl = r.fl;
 	struct dap dap = r.dap;
 	for (unsigned c = 1; c <= 140; c++) {
-		dap.ops->invalidate(dap.ctx);
+		dap.ops->target_reset(dap.ctx);
 		sim_fault_flip_cycle(chip, c);           /* target to host */
 		ck_assert_msg(dap.ops->ap_read(dap.ctx, 1, DAP_AP_IDR, &v, &err) == 0,
 			      "read, glitch on cycle %u: %s", c, err.msg);
 		ck_assert_uint_eq(v, 0x02880000);
 		uint32_t tar = 0x20000000u + 4 * c;
-		dap.ops->invalidate(dap.ctx);
+		dap.ops->target_reset(dap.ctx);
 		tu_flip_arm(fl, c);                      /* host to target */
 		ck_assert_msg(dap.ops->ap_write(dap.ctx, 0, DAP_AP_TAR, tar, &err) == 0,
 			      "write, glitch on cycle %u: %s", c, err.msg);

@@ -44,7 +44,7 @@ static void fx_open(struct fx *f, const char *spec)
 	memset(f, 0, sizeof(*f));
 	ck_assert_msg(swd_probe_open(spec, &f->p, &f->err) == 0, "%s: %s", spec, f->err.msg);
 	ck_assert_ptr_nonnull(swd_probe_sim(f->p));
-	f->n = nrf52_new(swd_probe_dap(f->p), fx_log, f);
+	f->n = nrf52_new(swd_probe_dap(f->p), swd_probe_clock(f->p), fx_log, f);
 	ck_assert_ptr_nonnull(f->n);
 	nrf52_set_progress(f->n, fx_progress, f);
 }
@@ -53,7 +53,7 @@ static void fx_open(struct fx *f, const char *spec)
 static void fx_new_engine(struct fx *f)
 {
 	nrf52_free(f->n);
-	f->n = nrf52_new(swd_probe_dap(f->p), fx_log, f);
+	f->n = nrf52_new(swd_probe_dap(f->p), swd_probe_clock(f->p), fx_log, f);
 	nrf52_set_progress(f->n, fx_progress, f);
 }
 
