@@ -21,7 +21,9 @@ struct swd_probe;
 const char *swd_probe_kind(const struct swd_probe *probe);
 /* Human-readable: what and where ("gpiod v1 /dev/gpiochip0 SWCLK=25 ..."). */
 const char *swd_probe_desc(const struct swd_probe *probe);
-/* The DAP seam; valid until swd_probe_close(). */
+/* The DAP seam; valid until swd_probe_close(). Its caps say what this
+ * probe can do; a test or benchmark may clear bits to play a lesser probe
+ * (never set them). */
 struct dap *swd_probe_dap(struct swd_probe *probe);
 
 /* The probe's clock (simulated time for "sim", the pins' monotonic clock
