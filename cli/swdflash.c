@@ -330,7 +330,7 @@ static int cli_open(struct cli *c)
 	}
 	json_object_set_new(c->result, "probe", json_pack("{s:s, s:s}", "kind", swd_probe_kind(c->probe),
 							   "description", swd_probe_desc(c->probe)));
-	c->eng = nrf52_new(swd_probe_dap(c->probe), cli_log, c);
+	c->eng = nrf52_new(swd_probe_dap(c->probe), swd_probe_clock(c->probe), cli_log, c);
 	if (!c->eng)
 		return cli_fail(c, SF_E_NOMEM, "out of memory");
 	nrf52_set_progress(c->eng, cli_progress, c);

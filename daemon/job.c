@@ -829,7 +829,7 @@ static int open_probe(struct job_mgr *m, struct sf_err *err)
 	int rc = swd_probe_open(m->spec, &m->probe, err);
 	if (rc)
 		return rc;
-	m->eng = nrf52_new(swd_probe_dap(m->probe), engine_log, m);
+	m->eng = nrf52_new(swd_probe_dap(m->probe), swd_probe_clock(m->probe), engine_log, m);
 	if (!m->eng) {
 		close_probe(m);
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");

@@ -3,19 +3,15 @@
  *
  * Register facts: ../shared/NRF52.md (CTRL-AP section 3, FICR/UICR/NVMC
  * section 4, Cortex-M debug section 6). Every poll has a deadline measured
- * with dap now_us and sleeps with dap delay_us, so on the simulator it runs
- * in simulated time. */
+ * with the probe's clock and sleeps on it (after a DAP flush), so on the
+ * simulator it runs in simulated time; the timing constants and their
+ * sources are in nrf52_priv.h. */
 #include "nrf52_priv.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define NRF52_HALT_TIMEOUT_US 100000U
-#define NRF52_RESET_TIMEOUT_US 600000U   /* probe-rs cortex_m_reset_system */
-#define NRF52_ERASEALL_TIMEOUT_US 15000000U /* pyOCD nRF52 mass erase */
-#define NRF52_RECOVER_TRIES 3
 
 const char *nrf52_phase_name(enum nrf52_phase p)
 {
@@ -31,14 +27,18 @@ const char *nrf52_phase_name(enum nrf52_phase p)
 	return "unknown";
 }
 
-struct nrf52 *nrf52_new(struct dap *dap, void (*log)(void *user, const char *line),
-			void *log_user)
+struct nrf52 *nrf52_new(struct dap *dap, const struct swd_clock *clock,
+			void (*log)(void *user, const char *line), void *log_user)
 {
-	struct nrf52 *n = calloc(1, sizeof(*n));
+	struct nrf52 *n;
 
+	if (!dap || !clock)
+		return NULL;
+	n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
 	n->dap = dap;
+	n->clock = clock;
 	n->log = log;
 	n->log_user = log_user;
 	n->nvmc_config = ~0U;
@@ -86,19 +86,32 @@ int nrf52_report(struct nrf52 *n, enum nrf52_phase phase, uint64_t done, uint64_
 
 uint64_t nrf52_now_us(struct nrf52 *n)
 {
-	return n->dap->ops->now_us(n->dap->ctx);
+	return n->clock->ops->now_us(n->clock->ctx);
 }
 
-static void nrf52_delay(struct nrf52 *n, uint32_t us)
+void nrf52_sleep(struct nrf52 *n, uint32_t us)
 {
-	n->dap->ops->delay_us(n->dap->ctx, us);
+	if (n->dap->ops->flush)
+		n->dap->ops->flush(n->dap->ctx);
+	n->clock->ops->sleep_us(n->clock->ctx, us);
 }
 
+int nrf52_need_cap(struct nrf52 *n, unsigned cap, const char *what, const char *why,
+		   struct sf_err *err)
+{
+	if (n->dap->caps & cap)
+		return 0;
+	return sf_err_set(err, SF_E_UNSUPPORTED, "%s needs %s, which this probe does not offer%s",
+			   what, dap_cap_name(cap), why ? why : "");
+}
+
+/* The target was (or may have been) reset: the NVMC CONFIG we wrote and
+ * whatever the DAP cached are gone. */
 static void nrf52_forget(struct nrf52 *n)
 {
 	n->nvmc_config = ~0U;
-	if (n->dap->ops->invalidate)
-		n->dap->ops->invalidate(n->dap->ctx);
+	if (n->dap->ops->target_reset)
+		n->dap->ops->target_reset(n->dap->ctx);
 }
 
 /* ---- memory blocks ---- */
@@ -119,21 +132,25 @@ int nrf52_write_words(struct nrf52 *n, uint32_t addr, const uint32_t *buf, size_
 
 /* ---- NVMC ---- */
 
-/* Wait for NVMC READY. expect_us is the typical duration of what was just
- * started (product specification figures in nrf52_parts.c): we sleep that
- * long before the first poll, since polling earlier only costs wire time
- * (on a GPIO probe, system calls), then poll at 1/64 of it. */
-int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct sf_err *err)
+/* Poll NVMC READY until it reads 1 or the deadline passes. expect_us is
+ * the typical duration of what was just started (nrf52_parts.c): sleep
+ * first_sleep_us (that long, or 0 to poll at once), then poll at 1/64 of
+ * it, since polling earlier only costs wire time (on a GPIO probe, system
+ * calls). */
+static int nrf52_nvmc_poll_ready(struct nrf52 *n, uint32_t expect_us, uint32_t first_sleep_us,
+				 struct sf_err *err)
 {
+	uint32_t step = expect_us / NRF52_NVMC_POLL_DIV;
+	uint64_t limit = (uint64_t)expect_us * NRF52_NVMC_DEADLINE_FACTOR +
+			 NRF52_NVMC_DEADLINE_MARGIN_US;
 	uint64_t deadline;
-	uint32_t step = expect_us ? expect_us / 64 : 20;
 	uint32_t v = 0;
 
-	if (step < 20)
-		step = 20;
-	if (expect_us)
-		nrf52_delay(n, expect_us);
-	deadline = nrf52_now_us(n) + (uint64_t)expect_us * 4 + 200000;
+	if (step < NRF52_NVMC_POLL_MIN_US)
+		step = NRF52_NVMC_POLL_MIN_US;
+	if (first_sleep_us)
+		nrf52_sleep(n, first_sleep_us);
+	deadline = nrf52_now_us(n) + limit;
 	for (;;) {
 		int rc = dap_read32(n->dap, NRF52_NVMC_READY, &v, err);
 
@@ -147,11 +164,21 @@ int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct sf_err *er
 		}
 		if (nrf52_now_us(n) > deadline)
 			return sf_err_set(err, SF_E_TIMEOUT,
-					   "NVMC still busy (READY=0x%08x) %u us after an operation "
-					   "expected to take %u us", v,
-					   (unsigned)(expect_us * 4 + 200000), expect_us);
-		nrf52_delay(n, step);
+					   "NVMC still busy (READY=0x%08x) %llu us after an operation "
+					   "expected to take %u us", v, (unsigned long long)limit,
+					   expect_us);
+		nrf52_sleep(n, step);
 	}
+}
+
+int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct sf_err *err)
+{
+	return nrf52_nvmc_poll_ready(n, expect_us, expect_us, err);
+}
+
+int nrf52_nvmc_wait_word(struct nrf52 *n, struct sf_err *err)
+{
+	return nrf52_nvmc_poll_ready(n, n->part ? n->part->t_write_us : NRF52_T_WRITE_US, 0, err);
 }
 
 int nrf52_nvmc_config(struct nrf52 *n, uint32_t mode, struct sf_err *err)
@@ -173,7 +200,7 @@ int nrf52_nvmc_config(struct nrf52 *n, uint32_t mode, struct sf_err *err)
 
 static uint32_t nrf52_t_page(const struct nrf52 *n)
 {
-	return n->part ? n->part->t_erasepage_us : 85000;
+	return n->part ? n->part->t_erasepage_us : NRF52_T_ERASEPAGE_US;
 }
 
 int nrf52_nvmc_erase_page(struct nrf52 *n, uint32_t addr, struct sf_err *err)
@@ -205,7 +232,7 @@ int nrf52_nvmc_erase_all(struct nrf52 *n, struct sf_err *err)
 	if (!rc)
 		rc = dap_write32(n->dap, NRF52_NVMC_ERASEALL, 1, err);
 	if (!rc)
-		rc = nrf52_nvmc_wait_ready(n, n->part ? n->part->t_eraseall_us : 173000, err);
+		rc = nrf52_nvmc_wait_ready(n, n->part ? n->part->t_eraseall_us : NRF52_T_ERASEALL_US, err);
 	return rc ? sf_err_prefix(err, "NVMC ERASEALL") : 0;
 }
 
@@ -245,6 +272,32 @@ static int nrf52_read_ctrlap(struct nrf52 *n, struct nrf52_info *info, struct sf
 	return 0;
 }
 
+/* A probe that cannot reach the CTRL-AP tells a locked chip from the
+ * MEM-AP: while APPROTECT is in force the AHB-AP reads as zeros (an
+ * absent AP: OpenOCD "Could not find MEM-AP", probe-rs#1324; see
+ * sim/ap.c) or faults, and FICR CODEPAGESIZE is never 0 on an open chip. */
+static int nrf52_memap_locked(struct nrf52 *n, int *locked, struct sf_err *err)
+{
+	uint32_t v = 0;
+	int rc = dap_read32(n->dap, NRF52_FICR_CODEPAGESIZE, &v, err);
+
+	if (rc && rc != SF_E_FAULT)
+		return sf_err_prefix(err, "reading FICR CODEPAGESIZE through the MEM-AP");
+	*locked = rc == SF_E_FAULT || v == 0;
+	if (*locked)
+		nrf52_logf(n, "this probe cannot reach the CTRL-AP: the chip is taken as locked "
+			   "because the MEM-AP %s FICR", rc ? "faults reading" : "reads zeros from");
+	return 0;
+}
+
+static int nrf52_read_lock_state(struct nrf52 *n, struct nrf52_info *info, struct sf_err *err)
+{
+	if (n->dap->caps & DAP_CAP_ANY_AP)
+		return nrf52_read_ctrlap(n, info, err);
+	/* AP IDRs unknown (0); FICR INFO.PART names the part below */
+	return nrf52_memap_locked(n, &info->locked, err);
+}
+
 int nrf52_identify(struct nrf52 *n, struct nrf52_info *out, struct sf_err *err)
 {
 	struct nrf52_info *info = &n->info;
@@ -260,7 +313,7 @@ int nrf52_identify(struct nrf52 *n, struct nrf52_info *out, struct sf_err *err)
 	rc = n->dap->ops->connect(n->dap->ctx, &info->dpidr, err);
 	if (rc)
 		return rc;
-	rc = nrf52_read_ctrlap(n, info, err);
+	rc = nrf52_read_lock_state(n, info, err);
 	if (rc)
 		goto out;
 	if (info->locked)
@@ -391,7 +444,7 @@ static int nrf52_halt_core(struct nrf52 *n, struct sf_err *err)
 			return sf_err_set(err, SF_E_TIMEOUT,
 					   "the core did not halt within %u ms (DHCSR 0x%08x)",
 					   NRF52_HALT_TIMEOUT_US / 1000, v);
-		nrf52_delay(n, 100);
+		nrf52_sleep(n, NRF52_CORE_POLL_US);
 	}
 	n->halted = 1;
 	return 0;
@@ -477,20 +530,18 @@ static int nrf52_do_reset(struct nrf52 *n, enum nrf52_reset_kind kind, struct sf
 	case NRF52_RESET_CTRLAP:
 		rc = n->dap->ops->ap_write(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_RESET, 1, err);
 		if (!rc) {
-			nrf52_delay(n, 100);
+			nrf52_sleep(n, NRF52_CTRLAP_RESET_HOLD_US);
 			rc = n->dap->ops->ap_write(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_RESET,
 						   0, err);
 		}
 		return rc ? sf_err_prefix(err, "CTRL-AP RESET") : 0;
 	case NRF52_RESET_PIN:
-		if (!n->dap->ops->reset_pin)
-			return sf_err_set(err, SF_E_UNSUPPORTED, "this probe has no nRESET line");
 		rc = nrf52_pin_reset_enabled(n, err);
 		if (rc)
 			return rc;
 		rc = n->dap->ops->reset_pin(n->dap->ctx, 0, err);
 		if (!rc) {
-			nrf52_delay(n, 1000);
+			nrf52_sleep(n, NRF52_PIN_RESET_HOLD_US);
 			rc = n->dap->ops->reset_pin(n->dap->ctx, 1, err);
 		}
 		return rc ? sf_err_prefix(err, "nRESET pin") : 0;
@@ -516,6 +567,14 @@ int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sf
 	int open = 0, seen_reset = 0, rc;
 	uint64_t deadline;
 
+	/* What the probe cannot do is refused before anything is touched. */
+	if (kind == NRF52_RESET_CTRLAP &&
+	    (rc = nrf52_need_cap(n, DAP_CAP_ANY_AP, "the ctrlap reset",
+				 " (CTRL-AP RESET is a register of AP 1)", err)))
+		return rc;
+	if (kind == NRF52_RESET_PIN &&
+	    (rc = nrf52_need_cap(n, DAP_CAP_RESET_PIN, "the pin reset", " (none is wired)", err)))
+		return rc;
 	/* The AHB-AP is needed for halt-after-reset and for SYSRESETREQ;
 	 * CTRL-AP and pin resets also work on a locked chip. */
 	if (!n->connected) {
@@ -555,10 +614,19 @@ int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sf
 	rc = n->dap->ops->connect(n->dap->ctx, NULL, err);
 	if (rc)
 		return sf_err_prefix(err, "reconnecting after %s", nrf52_reset_name(kind));
-	rc = n->dap->ops->ap_read(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_APPROTECTSTATUS,
-				  &status, err);
-	if (rc)
-		return sf_err_prefix(err, "reading APPROTECTSTATUS after the reset");
+	if (n->dap->caps & DAP_CAP_ANY_AP) {
+		rc = n->dap->ops->ap_read(n->dap->ctx, NRF52_CTRLAP,
+					  NRF52_CTRLAP_APPROTECTSTATUS, &status, err);
+		if (rc)
+			return sf_err_prefix(err, "reading APPROTECTSTATUS after the reset");
+	} else {
+		int locked = 0;
+
+		rc = nrf52_memap_locked(n, &locked, err);
+		if (rc)
+			return sf_err_prefix(err, "after the reset");
+		status = !locked;
+	}
 	if ((status & 1U) == 0) {
 		n->info.locked = 1;
 		n->connected = 0;
@@ -585,7 +653,7 @@ int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sf
 					   seen_reset ? "the core did not halt" :
 							"the core did not reset (no S_RESET_ST)",
 					   NRF52_RESET_TIMEOUT_US / 1000, v);
-		nrf52_delay(n, 100);
+		nrf52_sleep(n, NRF52_CORE_POLL_US);
 	}
 	if (halt) {
 		n->halted = 1;
@@ -604,6 +672,11 @@ int nrf52_recover(struct nrf52 *n, struct sf_err *err)
 	uint32_t v = 0;
 	int rc, tries;
 
+	/* the whole recover is CTRL-AP work: refuse before touching the chip */
+	rc = nrf52_need_cap(n, DAP_CAP_ANY_AP, "recover",
+			    " (CTRL-AP ERASEALL is a register of AP 1)", err);
+	if (rc)
+		return rc;
 	memset(&probe_info, 0, sizeof(probe_info));
 	n->connected = 0;
 	n->halted = 0;
@@ -617,12 +690,12 @@ int nrf52_recover(struct nrf52 *n, struct sf_err *err)
 	nrf52_logf(n, "recover: CTRL-AP ERASEALL erases flash, UICR and RAM (chip was %s)",
 		   probe_info.locked ? "locked" : "open");
 	for (tries = 1; tries <= NRF52_RECOVER_TRIES; tries++) {
-		uint64_t start = nrf52_now_us(n), deadline = start + NRF52_ERASEALL_TIMEOUT_US;
+		uint64_t deadline = nrf52_now_us(n) + NRF52_CTRLAP_ERASEALL_TIMEOUT_US;
 
 		rc = n->dap->ops->ap_write(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_ERASEALL, 1, err);
 		if (rc)
 			return sf_err_prefix(err, "CTRL-AP ERASEALL");
-		nrf52_delay(n, 20000);
+		nrf52_sleep(n, NRF52_CTRLAP_ERASEALL_FIRST_POLL_US);
 		for (;;) {
 			/* progress only: a mass erase is never cancelled halfway */
 			nrf52_report(n, NRF52_PHASE_RECOVER, 0, 1, NULL);
@@ -635,13 +708,13 @@ int nrf52_recover(struct nrf52 *n, struct sf_err *err)
 			if (nrf52_now_us(n) > deadline)
 				return sf_err_set(err, SF_E_TIMEOUT,
 						   "CTRL-AP ERASEALL still busy after %u s",
-						   NRF52_ERASEALL_TIMEOUT_US / 1000000);
-			nrf52_delay(n, 2000);
+						   NRF52_CTRLAP_ERASEALL_TIMEOUT_US / 1000000);
+			nrf52_sleep(n, NRF52_CTRLAP_ERASEALL_POLL_US);
 		}
 		/* CTRL-AP soft reset, then clear ERASEALL (OpenOCD, pyOCD order) */
 		rc = n->dap->ops->ap_write(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_RESET, 1, err);
 		if (!rc) {
-			nrf52_delay(n, 100);
+			nrf52_sleep(n, NRF52_CTRLAP_RESET_HOLD_US);
 			rc = n->dap->ops->ap_write(n->dap->ctx, NRF52_CTRLAP, NRF52_CTRLAP_RESET,
 						   0, err);
 		}

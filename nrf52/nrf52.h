@@ -1,4 +1,5 @@
-/* nrf52: the flash engine. Uses only the DAP interface (swd/dap.h).
+/* nrf52: the flash engine. Uses only the DAP seam and the probe's clock
+ * (swd/dap.h), and asks the DAP's capabilities before it relies on one.
  *
  * identify -> (recover) -> erase -> program -> verify -> reset. Every long
  * operation reports progress through one callback shared by the CLI and the
@@ -76,7 +77,7 @@ struct nrf52_stats {
 	uint32_t pages_erased, pages_skipped, pages_written;
 	uint64_t bytes_written, bytes_verified;
 	int uicr_erased, uicr_merged;
-	/* simulated or real microseconds (dap now_us) per phase */
+	/* simulated or real microseconds (the probe's clock) per phase */
 	uint64_t us_connect, us_erase, us_program, us_verify, us_reset;
 	/* added: time spent reading pages to decide erase/skip (erase=auto/none) */
 	uint64_t us_compare;
@@ -90,9 +91,17 @@ enum nrf52_reset_kind {
 
 struct nrf52;
 
-/* The engine borrows dap; it does not free it. log may be NULL: it
- * receives lines worth telling the user ("UICR merged: ..."). */
-struct nrf52 *nrf52_new(struct dap *dap,
+/* The engine borrows dap and clock (swd_probe_dap(), swd_probe_clock());
+ * it frees neither. log may be NULL: it receives lines worth telling the
+ * user ("UICR merged: ..."). NULL when out of memory or without a clock.
+ *
+ * What needs which DAP capability (SF_E_UNSUPPORTED naming it otherwise,
+ * before anything is touched): recover and the ctrlap reset need
+ * DAP_CAP_ANY_AP (the CTRL-AP is AP 1); the pin reset needs
+ * DAP_CAP_RESET_PIN. Without DAP_CAP_ANY_AP, identify tells a locked chip
+ * from the MEM-AP alone. Without DAP_CAP_WAIT_PACED flash is written one
+ * word at a time, each followed by a wait for NVMC READY. */
+struct nrf52 *nrf52_new(struct dap *dap, const struct swd_clock *clock,
 			void (*log)(void *user, const char *line), void *log_user);
 void nrf52_free(struct nrf52 *n);
 void nrf52_set_progress(struct nrf52 *n, nrf52_progress_fn fn, void *user);

@@ -16,7 +16,11 @@
  *            (SWD WAIT) while the NVMC writes a word, which paces the
  *            stream; READY is polled only before CONFIG changes and at
  *            the end (../shared/NRF52.md section 5, Black Magic Probe's
- *            evidence)
+ *            evidence). A probe without DAP_CAP_WAIT_PACED (a USB probe
+ *            fails a whole command, progress unknown) gets Nordic's
+ *            debugger flow instead: one word, then poll READY, never
+ *            repeating a write, so no word is written twice between
+ *            erases
  *   verify   one block read per written unit, compared with "want"
  *
  * Cancellation is honoured between units (never inside an erase). */
@@ -277,9 +281,35 @@ static void nrf52_plan_writes(struct nrf52_plan *p, const struct nrf52_flash_opt
 	}
 }
 
+/* Words [w, end) one at a time, each followed by a wait for READY
+ * (nRF52832 Production Programming: write a word, poll READY until 1). A
+ * failed write is not repeated: how much of the word was programmed is
+ * unknown, and a second write of a flash word before an erase is exactly
+ * what this path exists to avoid. */
+static int nrf52_program_words_ready(struct nrf52 *n, uint32_t addr, const uint8_t *want,
+				     uint32_t nwords, struct sf_err *err)
+{
+	for (uint32_t i = 0; i < nwords; i++) {
+		uint32_t a = addr + 4 * i, v;
+		int rc;
+
+		memcpy(&v, want + 4 * i, 4);
+		rc = dap_write32(n->dap, a, v, err);
+		if (rc)
+			return sf_err_prefix(err, "writing 0x%08x without WAIT-paced writes (not "
+					      "repeated: the word may be partly programmed)", a);
+		rc = nrf52_nvmc_wait_word(n, err);
+		if (rc)
+			return sf_err_prefix(err, "after writing 0x%08x", a);
+	}
+	return 0;
+}
+
 static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_write,
 			      struct sf_err *err)
 {
+	int paced = (n->dap->caps & DAP_CAP_WAIT_PACED) != 0;
+
 	uint32_t words = u->size / 4, w = 0;
 
 	while (w < words) {
@@ -293,8 +323,12 @@ static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_wr
 			end++;
 		if (end == w)
 			break;
-		rc = nrf52_write_words(n, u->addr + 4 * w, (const uint32_t *)(const void *)
-				       (u->want + 4 * w), end - w, err);
+		if (paced)
+			rc = nrf52_write_words(n, u->addr + 4 * w, (const uint32_t *)(const void *)
+					       (u->want + 4 * w), end - w, err);
+		else
+			rc = nrf52_program_words_ready(n, u->addr + 4 * w, u->want + 4 * w,
+						       end - w, err);
 		if (rc)
 			return sf_err_prefix(err, "programming %s", u->uicr ? "UICR" : "flash");
 		w = end;

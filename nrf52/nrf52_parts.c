@@ -6,9 +6,10 @@
  * var2 at or above the first hardened build (pyOCD
  * HARDENED_APPROTECT_REVISIONS) or any unknown newer var2 is hardened; a
  * var1 that is not the part's value (0xFFFFFFFF on early 52832 silicon) is
- * legacy. Erase times are the typical values collected in
- * ../shared/NRF52.md section 5 (Zephyr, nrf-hal, BabbleSim); the engine uses
- * them only to pace its polls, the deadlines are far longer. Reset pin:
+ * legacy. NVMC times are the typical values collected in
+ * ../shared/NRF52.md section 5 (Zephyr, nrf-hal, BabbleSim, Nordic); the
+ * engine uses them only to pace its polls, the deadlines are far longer.
+ * Reset pin:
  * nrfx system_nrf52*.c RESET_PIN (P0.21 or P0.18).
  *
  * Parts marked unsupported are identified by name and refused: the
@@ -18,16 +19,21 @@
 
 #include <string.h>
 
+/* NVMC times (us): the NRF52_T_* notes in nrf52_priv.h give each source.
+ * t_WRITE 68 on the 52832 (67.5 typical, Nordic's nRF52832 flash white
+ * paper), 41 elsewhere [U]; t_ERASEPAGE 85 ms (nrf-hal, 52840), 87.5 ms on
+ * the 52833 (BabbleSim); t_ERASEALL 173 ms [U]. */
+#define T_ERASEALL NRF52_T_ERASEALL_US
 static const struct nrf52_part nrf52_parts[] = {
-	/* part     name        var   flash ram  rdynext var1  var2 sup  tpage  tall  rst */
-	{ 0x52832, "nRF52832", "AA", 512, 64, 0, 0x06, 0x07, 1, 85000, 173000, 21 },
-	{ 0x52832, "nRF52832", "AB", 256, 32, 0, 0x06, 0x07, 1, 85000, 173000, 21 },
-	{ 0x52833, "nRF52833", "AA", 512, 128, 1, 0x0D, 0x01, 1, 87500, 173000, 18 },
-	{ 0x52840, "nRF52840", "AA", 1024, 256, 1, 0x08, 0x05, 1, 85000, 173000, 18 },
-	{ 0x52805, "nRF52805", "AA", 192, 24, 0, 0x0F, 0x01, 0, 85000, 173000, 21 },
-	{ 0x52810, "nRF52810", "AA", 192, 24, 0, 0x0A, 0x02, 0, 85000, 173000, 21 },
-	{ 0x52811, "nRF52811", "AA", 192, 24, 0, 0x0E, 0x01, 0, 85000, 173000, 21 },
-	{ 0x52820, "nRF52820", "AA", 256, 32, 1, 0x10, 0x03, 0, 85000, 173000, 18 },
+	/* part     name        var   flash ram  rdynext var1  var2 sup  twr  tpage  tall  rst */
+	{ 0x52832, "nRF52832", "AA", 512, 64, 0, 0x06, 0x07, 1, 68, 85000, T_ERASEALL, 21 },
+	{ 0x52832, "nRF52832", "AB", 256, 32, 0, 0x06, 0x07, 1, 68, 85000, T_ERASEALL, 21 },
+	{ 0x52833, "nRF52833", "AA", 512, 128, 1, 0x0D, 0x01, 1, 41, 87500, T_ERASEALL, 18 },
+	{ 0x52840, "nRF52840", "AA", 1024, 256, 1, 0x08, 0x05, 1, 41, 85000, T_ERASEALL, 18 },
+	{ 0x52805, "nRF52805", "AA", 192, 24, 0, 0x0F, 0x01, 0, 41, 85000, T_ERASEALL, 21 },
+	{ 0x52810, "nRF52810", "AA", 192, 24, 0, 0x0A, 0x02, 0, 41, 85000, T_ERASEALL, 21 },
+	{ 0x52811, "nRF52811", "AA", 192, 24, 0, 0x0E, 0x01, 0, 41, 85000, T_ERASEALL, 21 },
+	{ 0x52820, "nRF52820", "AA", 256, 32, 1, 0x10, 0x03, 0, 41, 85000, T_ERASEALL, 18 },
 };
 
 const struct nrf52_part *nrf52_part_lookup(uint32_t part, const char *variant)

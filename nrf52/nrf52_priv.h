@@ -36,6 +36,66 @@
 #define NRF52_NVMC_CONFIG_WEN 1U
 #define NRF52_NVMC_CONFIG_EEN 2U
 
+/* ---- timing ----
+ * Every wait has a deadline in the probe's clock. NVMC figures are typical
+ * durations used to pace polls (sleep about that long, then poll); the
+ * deadlines are NRF52_NVMC_DEADLINE_FACTOR times longer plus a margin, so
+ * an imprecise figure costs speed, never correctness. Sources are the
+ * rows of ../shared/NRF52.md section 5; the nRF52832/52840 PS electrical
+ * tables (PS v1.x "NVMC" chapter, "Electrical specification" subsection)
+ * were not reachable when these were collected: [U] marks such a value. */
+
+/* t_WRITE, one 32-bit word: 41 us on 52833/52840 (Nordic EMDS Kconfig
+ * default, sdk-nrf PR 15448; BabbleSim 52833 model 42 us; nRF5340 PS
+ * 43 us) [U]; 67.5 us typical on the 52832 (Nordic's nRF52832 flash
+ * white paper), rounded up. Per part in nrf52_parts.c. */
+#define NRF52_T_WRITE_US 41U
+/* t_ERASEPAGE: 85 ms on the 52840 (nrf-hal PR 385), 87.5 ms on the 52833
+ * (BabbleSim NHW_config.52833.h, nRF5340 PS); Zephyr's nRF52 soc.h takes
+ * 89.7 ms as the maximum of every nRF52. Also used for ERASEUICR
+ * (BabbleSim NHW_NVMC.c) [U]. The value for a part not in the table. */
+#define NRF52_T_ERASEPAGE_US 85000U
+/* t_ERASEALL: 173 ms (BabbleSim 52833; nRF5340 PS) [U for 52832/52840];
+ * NVMC ERASEALL and CTRL-AP ERASEALL alike. */
+#define NRF52_T_ERASEALL_US 173000U
+/* NVMC READY deadline: 4 x the typical time + 200 ms for the probe's
+ * latency (USB round trips, a loaded host). OpenOCD's nrf5.c waits up to
+ * 340 ms for READY after a CONFIG write; ours is above that for every op. */
+#define NRF52_NVMC_DEADLINE_FACTOR 4U
+#define NRF52_NVMC_DEADLINE_MARGIN_US 200000U
+/* Poll READY every 1/64 of the typical time, never more often than every
+ * 20 us (about one READY read at 1 MHz SWCLK): polls cost wire time and,
+ * on a GPIO probe, system calls. */
+#define NRF52_NVMC_POLL_DIV 64U
+#define NRF52_NVMC_POLL_MIN_US 20U
+
+/* CTRL-AP ERASEALL: poll ERASEALLSTATUS from 20 ms on, every 2 ms, for up
+ * to 15 s (pyOCD's nRF52 mass-erase timeout; OpenOCD nrf52_recover allows
+ * 150 x 100 ms). The erase itself takes t_ERASEALL. */
+#define NRF52_CTRLAP_ERASEALL_FIRST_POLL_US 20000U
+#define NRF52_CTRLAP_ERASEALL_POLL_US 2000U
+#define NRF52_CTRLAP_ERASEALL_TIMEOUT_US 15000000U
+/* Nordic PS (quoted on devzone 121029): if APPROTECTSTATUS still reports
+ * protection, repeat the ERASEALL. How often is ours. */
+#define NRF52_RECOVER_TRIES 3
+/* CTRL-AP RESET is held this long before it is released. OpenOCD and
+ * pyOCD write 1 then 0 back to back; the pause is ours. */
+#define NRF52_CTRLAP_RESET_HOLD_US 100U
+/* nRESET is held low this long. Ours, far above the pin reset pulse the PS
+ * asks for [U: the nRF52840 PS "RESET" chapter figure was not reached]. */
+#define NRF52_PIN_RESET_HOLD_US 1000U
+
+/* Core halt: DHCSR.S_HALT (ARMv7-M ARM, ARM DDI 0403E, C1.6.2) follows
+ * C_HALT within a few core cycles; 100 ms is for the probe's round trips. */
+#define NRF52_HALT_TIMEOUT_US 100000U
+/* After a reset request, DHCSR.S_RESET_ST (sticky, DDI 0403E C1.6.2) must
+ * show the reset and, with halt, S_HALT the reset vector catch
+ * (DEMCR.VC_CORERESET, C1.6.5); probe-rs cortex_m_reset_system waits
+ * 600 ms. */
+#define NRF52_RESET_TIMEOUT_US 600000U
+/* DHCSR polls (halt and reset) every 100 us. */
+#define NRF52_CORE_POLL_US 100U
+
 /* Cortex-M4 debug (ARMv7-M ARM C1.6) */
 #define NRF52_DHCSR 0xE000EDF0U
 #define NRF52_DEMCR 0xE000EDFCU
@@ -58,9 +118,9 @@ struct nrf52_part {
 	uint32_t hardened_var1;   /* FICR 0x130 value of this part (nrfx errata 249) */
 	uint32_t hardened_var2;   /* first hardened FICR 0x134 value */
 	int supported;            /* tested against the simulator */
-	/* typical NVMC times used to pace polls (PS "NVMC electrical"; see
-	 * ../shared/NRF52.md section 5); deadlines are a multiple of these */
-	uint32_t t_erasepage_us, t_eraseall_us;
+	/* typical NVMC times used to pace polls (the NRF52_T_* notes above);
+	 * deadlines are a multiple of these */
+	uint32_t t_write_us, t_erasepage_us, t_eraseall_us;
 	unsigned reset_pin;       /* P0.n that UICR.PSELRESET must select (nrfx RESET_PIN) */
 };
 
@@ -73,6 +133,7 @@ const char *nrf52_supported_list(void);
 /* The engine object. */
 struct nrf52 {
 	struct dap *dap;
+	const struct swd_clock *clock;
 	void (*log)(void *user, const char *line);
 	void *log_user;
 	nrf52_progress_fn progress;
@@ -85,6 +146,12 @@ struct nrf52 {
 };
 
 uint64_t nrf52_now_us(struct nrf52 *n);
+/* Flush the DAP (idle cycles), then sleep on the probe's clock. */
+void nrf52_sleep(struct nrf52 *n, uint32_t us);
+/* 0 when the DAP has cap, else SF_E_UNSUPPORTED: "<what> needs <cap>,
+ * which this probe does not offer<why>". */
+int nrf52_need_cap(struct nrf52 *n, unsigned cap, const char *what, const char *why,
+		   struct sf_err *err);
 void nrf52_logf(struct nrf52 *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Report progress; returns SF_E_CANCELLED (with err set) when the caller
  * asked to stop, else 0. */
@@ -99,8 +166,13 @@ int nrf52_prepare(struct nrf52 *n, struct sf_err *err);
  * *saved = 0xFFFFFFFF) and write it back after an erase, saying so. */
 int nrf52_save_approtect(struct nrf52 *n, uint32_t *saved, struct sf_err *err);
 int nrf52_restore_approtect(struct nrf52 *n, uint32_t saved, struct sf_err *err);
-/* NVMC helpers (nrf52.c). */
+/* NVMC helpers (nrf52.c). wait_ready: sleep expect_us (the typical
+ * duration of what was just started), then poll READY until the
+ * deadline. wait_word: after one word write on a probe without
+ * DAP_CAP_WAIT_PACED: poll at once (the write's own round trip usually
+ * outlasts t_WRITE), then as wait_ready. */
 int nrf52_nvmc_wait_ready(struct nrf52 *n, uint32_t expect_us, struct sf_err *err);
+int nrf52_nvmc_wait_word(struct nrf52 *n, struct sf_err *err);
 int nrf52_nvmc_config(struct nrf52 *n, uint32_t mode, struct sf_err *err);
 int nrf52_nvmc_erase_page(struct nrf52 *n, uint32_t addr, struct sf_err *err);
 int nrf52_nvmc_erase_uicr(struct nrf52 *n, struct sf_err *err);

@@ -1,4 +1,8 @@
-/* ADIv5 DP/AP access and MEM-AP transfers over the SWD link. */
+/* ADIv5 DP/AP access and MEM-AP transfers over the SWD link.
+ * Keeps the mem_read/mem_write contract of dap.h: blocks are cut at 1 KiB
+ * TAR boundaries, a wire glitch resumes at the last certainly good word
+ * with TAR written again, and a failure names "at or before" the address
+ * it got to. */
 #include "dap_swd.h"
 
 #include <stdlib.h>
@@ -18,7 +22,7 @@ struct dap_swd {
 	uint32_t tar;
 };
 
-static void invalidate(void *ctx)
+static void forget_caches(void *ctx)
 {
 	struct dap_swd *d = ctx;
 
@@ -31,7 +35,7 @@ static int dp_write(void *ctx, unsigned reg, uint32_t val, struct sf_err *err)
 	int rc = swd_link_xfer(d->link, 0, 0, reg, &val, err);
 
 	if (rc) {
-		invalidate(d);
+		forget_caches(d);
 		return rc;
 	}
 	if (reg == DAP_DP_SELECT) {
@@ -47,7 +51,7 @@ static int dp_read(void *ctx, unsigned reg, uint32_t *val, struct sf_err *err)
 	int rc = swd_link_xfer(d->link, 0, 1, reg, val, err);
 
 	if (rc)
-		invalidate(d);
+		forget_caches(d);
 	return rc;
 }
 
@@ -81,7 +85,7 @@ static int ap_write_raw(struct dap_swd *d, unsigned ap, unsigned reg, uint32_t v
 	if (!rc)
 		rc = swd_link_xfer(d->link, 1, 0, reg & 0xC, &val, err);
 	if (rc) {
-		invalidate(d);
+		forget_caches(d);
 		return sf_err_prefix(err, "AP%u register 0x%02X", ap, reg);
 	}
 	if (ap == 0 && reg == DAP_AP_CSW) {
@@ -107,7 +111,7 @@ static int ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t val, struct s
 	for (unsigned glitches = 0;; glitches++) {
 		rc = ap_write_raw(d, ap, reg, val, err);
 		if (!rc && (rc = swd_link_xfer(d->link, 0, 1, DAP_DP_RDBUFF, &v, err)))
-			invalidate(d);
+			forget_caches(d);
 		if (rc != SF_E_PROTOCOL || !ap_repeatable(ap, reg) ||
 		    glitches >= DAP_PROTOCOL_RETRIES)
 			return rc;
@@ -132,7 +136,7 @@ static int ap_read(void *ctx, unsigned ap, unsigned reg, uint32_t *val, struct s
 				d->tar_valid = 0;
 			return 0;
 		}
-		invalidate(d);
+		forget_caches(d);
 		if (rc != SF_E_PROTOCOL || !ap_repeatable(ap, reg) ||
 		    glitches >= DAP_PROTOCOL_RETRIES)
 			return sf_err_prefix(err, "AP%u register 0x%02X", ap, reg);
@@ -146,7 +150,7 @@ static int connect(void *ctx, uint32_t *dpidr, struct sf_err *err)
 	uint32_t want = DAP_CTRL_CDBGPWRUPACK | DAP_CTRL_CSYSPWRUPACK;
 	int rc;
 
-	invalidate(d);
+	forget_caches(d);
 	swd_link_jtag_to_swd(d->link);
 	/* After a line reset the DP accepts only a DPIDR read. */
 	rc = dp_read(d, DAP_DP_DPIDR, &id, err);
@@ -216,7 +220,7 @@ static void advance_tar(struct dap_swd *d, uint32_t start, uint32_t bytes)
 static int fail_run(struct dap_swd *d, struct sf_err *err, const char *op, uint32_t start,
 		    uint32_t done, uint32_t bytes)
 {
-	invalidate(d);
+	forget_caches(d);
 	return sf_err_prefix(err, "%s 0x%08X..0x%08X (at or before 0x%08X)", op, start,
 			      start + bytes - 1, start + done);
 }
@@ -322,7 +326,7 @@ static int mem_xfer(struct dap_swd *d, int write, uint32_t addr, uint8_t *rbuf,
 		rc = write ? write_run(d, addr, wbuf, bytes, size, &done, err)
 			   : read_run(d, addr, rbuf, bytes, size, &done, err);
 		if (rc == SF_E_PROTOCOL && glitches++ < DAP_PROTOCOL_RETRIES) {
-			invalidate(d);
+			forget_caches(d);
 			rc = 0;
 		} else if (rc) {
 			return fail_run(d, err, write ? "writing" : "reading", addr, done, bytes);
@@ -349,18 +353,11 @@ static int mem_write(void *ctx, uint32_t addr, const void *buf, size_t len, unsi
 	return mem_xfer(ctx, 1, addr, NULL, buf, len, size, err);
 }
 
-static void delay_us(void *ctx, uint32_t us)
+/* ADIv5: at least 8 idle cycles before the clock stops, so that the last
+ * write completes. */
+static void flush(void *ctx)
 {
-	struct dap_swd *d = ctx;
-
-	/* Flush: ADIv5 wants >= 8 idle cycles before the clock stops. */
-	swd_link_idle(d->link, 8);
-	swd_link_delay_us(d->link, us);
-}
-
-static uint64_t now_us(void *ctx)
-{
-	return swd_link_now_us(((struct dap_swd *)ctx)->link);
+	swd_link_idle(((struct dap_swd *)ctx)->link, 8);
 }
 
 static int reset_pin(void *ctx, int level, struct sf_err *err)
@@ -380,6 +377,8 @@ static void get_stats(void *ctx, struct dap_stats *st)
 	struct swd_link_stats ls;
 
 	swd_link_stats(((struct dap_swd *)ctx)->link, &ls);
+	memset(st, 0, sizeof(*st));
+	st->valid = DAP_STAT_WIRE; /* nothing here goes over USB */
 	st->transfers = ls.transfers;
 	st->waits = ls.waits;
 	st->faults = ls.faults;
@@ -401,10 +400,9 @@ static const struct dap_ops dap_swd_ops = {
 	.mem_read = mem_read,
 	.mem_write = mem_write,
 	.reset_pin = reset_pin,
-	.delay_us = delay_us,
-	.now_us = now_us,
+	.flush = flush,
 	.get_stats = get_stats,
-	.invalidate = invalidate,
+	.target_reset = forget_caches,
 	.free = dap_free,
 };
 
@@ -417,5 +415,10 @@ int dap_swd_new(struct swd_link *link, struct dap *out, struct sf_err *err)
 	d->link = link;
 	out->ops = &dap_swd_ops;
 	out->ctx = d;
+	/* The link reaches any AP, does 8/16-bit MEM-AP access, retries WAIT
+	 * and resumes a block at the last good word. */
+	out->caps = DAP_CAP_ANY_AP | DAP_CAP_MEM8 | DAP_CAP_MEM16 | DAP_CAP_WAIT_PACED;
+	if (swd_link_pins(link)->ops->nreset)
+		out->caps |= DAP_CAP_RESET_PIN;
 	return 0;
 }

@@ -7,7 +7,9 @@
 #include "dap.h"
 #include "link.h"
 
-/* The DAP borrows the link; dap->ops->free frees only the DAP state. */
+/* The DAP borrows the link; dap->ops->free frees only the DAP state.
+ * out->caps: every capability, DAP_CAP_RESET_PIN only when the pins
+ * driver has an nRESET line. */
 int dap_swd_new(struct swd_link *link, struct dap *out, struct sf_err *err);
 
 #endif

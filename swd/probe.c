@@ -15,6 +15,7 @@ struct swd_probe {
 	char kind[16];
 	char desc[192];
 	struct dap dap;
+	struct swd_clock clock;
 	struct sim_chip *sim;   /* "sim" probes only */
 	struct swd_link *link;  /* bit-bang probes only */
 };
@@ -34,6 +35,11 @@ struct dap *swd_probe_dap(struct swd_probe *p)
 	return &p->dap;
 }
 
+const struct swd_clock *swd_probe_clock(struct swd_probe *p)
+{
+	return &p->clock;
+}
+
 struct sim_chip *swd_probe_sim(struct swd_probe *p)
 {
 	return p ? p->sim : NULL;
@@ -44,6 +50,23 @@ struct swd_link *swd_probe_link(struct swd_probe *p)
 	return p ? p->link : NULL;
 }
 
+/* A bit-bang probe's time is its pins driver's: simulated for the
+ * simulator, CLOCK_MONOTONIC for GPIO chips. */
+static uint64_t link_now_us(void *ctx)
+{
+	return swd_link_now_us(ctx);
+}
+
+static void link_sleep_us(void *ctx, uint32_t us)
+{
+	swd_link_delay_us(ctx, us);
+}
+
+static const struct swd_clock_ops link_clock_ops = {
+	.now_us = link_now_us,
+	.sleep_us = link_sleep_us,
+};
+
 static int open_bitbang(struct swd_probe *p, const struct swd_pins_ops *ops, void *ctx,
 			struct sf_err *err)
 {
@@ -53,6 +76,8 @@ static int open_bitbang(struct swd_probe *p, const struct swd_pins_ops *ops, voi
 			ops->free(ctx);
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	}
+	p->clock.ops = &link_clock_ops;
+	p->clock.ctx = p->link;
 	return dap_swd_new(p->link, &p->dap, err);
 }
 
@@ -135,17 +160,27 @@ void swd_probe_close(struct swd_probe *p)
 
 void swd_probe_stats(const struct swd_probe *p, struct swd_probe_stats *st)
 {
-	struct dap_stats ds = { 0 };
+	struct dap_stats ds;
 
 	memset(st, 0, sizeof(*st));
+	memset(&ds, 0, sizeof(ds));
 	if (!p || !p->dap.ops || !p->dap.ops->get_stats)
 		return;
 	p->dap.ops->get_stats(p->dap.ctx, &ds);
-	st->valid = SWD_STAT_TRANSFERS | SWD_STAT_WAITS | SWD_STAT_FAULTS |
-		    SWD_STAT_PROTOCOL_ERRORS | SWD_STAT_LINE_RESETS;
-	st->transfers = ds.transfers;
-	st->waits = ds.waits;
-	st->faults = ds.faults;
-	st->protocol_errors = ds.protocol_errors;
-	st->line_resets = ds.line_resets;
+	/* publish what the DAP measured, and only that */
+	st->valid = ds.valid & (DAP_STAT_WIRE | DAP_STAT_TRANSPORT);
+	if (st->valid & SWD_STAT_TRANSFERS)
+		st->transfers = ds.transfers;
+	if (st->valid & SWD_STAT_WAITS)
+		st->waits = ds.waits;
+	if (st->valid & SWD_STAT_FAULTS)
+		st->faults = ds.faults;
+	if (st->valid & SWD_STAT_PROTOCOL_ERRORS)
+		st->protocol_errors = ds.protocol_errors;
+	if (st->valid & SWD_STAT_LINE_RESETS)
+		st->line_resets = ds.line_resets;
+	if (st->valid & SWD_STAT_COMMANDS)
+		st->commands = ds.commands;
+	if (st->valid & SWD_STAT_RETRIES)
+		st->retries = ds.retries;
 }

@@ -5,7 +5,8 @@
  *   stlink[:serial=...]
  *
  * A bit-bang probe is pins driver -> SWD link -> DAP; an ST-Link implements
- * the DAP directly. */
+ * the DAP directly. The probe owns the DAP (with its capabilities) and the
+ * clock. */
 #ifndef SWD_PROBE_H
 #define SWD_PROBE_H
 
@@ -20,20 +21,28 @@ struct swd_probe;
 const char *swd_probe_kind(const struct swd_probe *probe);
 /* Human-readable: what and where ("gpiod v1 /dev/gpiochip0 SWCLK=25 ..."). */
 const char *swd_probe_desc(const struct swd_probe *probe);
-/* The DAP seam; valid until swd_probe_close(). */
+/* The DAP seam; valid until swd_probe_close(). Its caps say what this
+ * probe can do; a test or benchmark may clear bits to play a lesser probe
+ * (never set them). */
 struct dap *swd_probe_dap(struct swd_probe *probe);
 
-/* Counters of a probe, whatever its kind. A counter is published only when
- * its bit is set in valid: a USB probe cannot count wire WAITs or line
- * resets, and a zero it never measured must not look like a measurement. */
+/* The probe's clock (simulated time for "sim", the pins' monotonic clock
+ * for bit-bang probes); valid until swd_probe_close(). The engine measures
+ * its deadlines and sleeps with it. */
+const struct swd_clock *swd_probe_clock(struct swd_probe *probe);
+
+/* Counters of a probe, whatever its kind, as its DAP reports them. A
+ * counter is published only when its bit is set in valid: a USB probe
+ * cannot count wire WAITs or line resets, and a zero it never measured
+ * must not look like a measurement. */
 enum swd_probe_stat {
-	SWD_STAT_TRANSFERS = 1U << 0,       /* SWD transfers on the wire */
-	SWD_STAT_WAITS = 1U << 1,           /* WAIT acknowledges */
-	SWD_STAT_FAULTS = 1U << 2,          /* FAULT acknowledges */
-	SWD_STAT_PROTOCOL_ERRORS = 1U << 3, /* no/bad ACK, parity */
-	SWD_STAT_LINE_RESETS = 1U << 4,
-	SWD_STAT_COMMANDS = 1U << 5,        /* transport commands (USB) */
-	SWD_STAT_RETRIES = 1U << 6,         /* transport commands repeated */
+	SWD_STAT_TRANSFERS = DAP_STAT_TRANSFERS,             /* SWD transfers on the wire */
+	SWD_STAT_WAITS = DAP_STAT_WAITS,                     /* WAIT acknowledges */
+	SWD_STAT_FAULTS = DAP_STAT_FAULTS,                   /* FAULT acknowledges */
+	SWD_STAT_PROTOCOL_ERRORS = DAP_STAT_PROTOCOL_ERRORS, /* no/bad ACK, parity */
+	SWD_STAT_LINE_RESETS = DAP_STAT_LINE_RESETS,
+	SWD_STAT_COMMANDS = DAP_STAT_COMMANDS,               /* transport commands (USB) */
+	SWD_STAT_RETRIES = DAP_STAT_RETRIES,                 /* transport commands repeated */
 };
 
 struct swd_probe_stats {

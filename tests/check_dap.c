@@ -1,5 +1,6 @@
 /* DAP layer over the simulated chip: power-up, AP switching, block
- * transfers across 1 KiB boundaries and odd sizes, posted reads. */
+ * transfers across 1 KiB boundaries and odd sizes, posted reads; the
+ * seam's capabilities, statistics mask, the probe's clock and flush. */
 #include <string.h>
 
 #include "swd/dap_swd.h"
@@ -183,7 +184,7 @@ START_TEST(read_survives_any_single_glitch)
 	ck_assert_int_eq(swd_probe_dap(p)->ops->mem_write(swd_probe_dap(p)->ctx, 0x20003000, want, sizeof(want), 4, &err), 0);
 	for (unsigned c = 1; c <= 240; c++) {
 		memset(got, 0, sizeof(got));
-		swd_probe_dap(p)->ops->invalidate(swd_probe_dap(p)->ctx); /* CSW and TAR writes are in the window too */
+		swd_probe_dap(p)->ops->target_reset(swd_probe_dap(p)->ctx); /* CSW and TAR writes are in the window too */
 		sim_fault_flip_cycle(swd_probe_sim(p), c);
 		int rc = swd_probe_dap(p)->ops->mem_read(swd_probe_dap(p)->ctx, 0x20003000, got, sizeof(got), 4, &err);
 		ck_assert_msg(rc == 0, "glitch on cycle %u: %s", c, err.msg);
@@ -244,7 +245,7 @@ START_TEST(write_survives_any_single_glitch)
 	struct dap dap = r.dap;
 	for (unsigned c = 1; c <= 240; c++) {
 		fill(want, sizeof(want), 100 + c);
-		dap.ops->invalidate(dap.ctx);
+		dap.ops->target_reset(dap.ctx);
 		tu_flip_arm(fl, c);
 		int rc = dap.ops->mem_write(dap.ctx, 0x20004000, want, sizeof(want), 4, &err);
 		ck_assert_msg(rc == 0, "glitch on cycle %u: %s", c, err.msg);
@@ -270,13 +271,13 @@ START_TEST(register_access_survives_any_single_glitch)
 	struct tu_flip *fl = r.fl;
 	struct dap dap = r.dap;
 	for (unsigned c = 1; c <= 140; c++) {
-		dap.ops->invalidate(dap.ctx);
+		dap.ops->target_reset(dap.ctx);
 		sim_fault_flip_cycle(chip, c);           /* target to host */
 		ck_assert_msg(dap.ops->ap_read(dap.ctx, 1, DAP_AP_IDR, &v, &err) == 0,
 			      "read, glitch on cycle %u: %s", c, err.msg);
 		ck_assert_uint_eq(v, 0x02880000);
 		uint32_t tar = 0x20000000u + 4 * c;
-		dap.ops->invalidate(dap.ctx);
+		dap.ops->target_reset(dap.ctx);
 		tu_flip_arm(fl, c);                      /* host to target */
 		ck_assert_msg(dap.ops->ap_write(dap.ctx, 0, DAP_AP_TAR, tar, &err) == 0,
 			      "write, glitch on cycle %u: %s", c, err.msg);
@@ -285,6 +286,98 @@ START_TEST(register_access_survives_any_single_glitch)
 	}
 	ck_assert_uint_gt(sim_counters(chip)->wdata_errors, 0);
 	rig_close(&r);
+}
+END_TEST
+
+/* What the bit-bang DAP says it can do: everything, with nRESET only when
+ * the pins driver has the line (the glitch rig's pins have none). */
+START_TEST(capabilities)
+{
+	struct swd_probe *p = connected();
+	struct glitch_rig r;
+	struct sf_err err = { 0 };
+
+	ck_assert_uint_eq(swd_probe_dap(p)->caps, DAP_CAP_ANY_AP | DAP_CAP_RESET_PIN | DAP_CAP_MEM8 |
+							  DAP_CAP_MEM16 | DAP_CAP_WAIT_PACED);
+	swd_probe_close(p);
+	rig_open(&r);
+	ck_assert_uint_eq(r.dap.caps & DAP_CAP_RESET_PIN, 0);
+	ck_assert_uint_eq(r.dap.caps & DAP_CAP_WAIT_PACED, DAP_CAP_WAIT_PACED);
+	ck_assert_int_eq(r.dap.ops->reset_pin(r.dap.ctx, 0, &err), SF_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(dap_cap_name(DAP_CAP_RESET_PIN), "nRESET"));
+	rig_close(&r);
+}
+END_TEST
+
+/* The bit-bang DAP measures wire counters and no transport counters, and
+ * the probe publishes exactly what the DAP says it measured. */
+START_TEST(statistics_valid_mask)
+{
+	struct swd_probe *p = connected();
+	struct dap_stats ds;
+	struct swd_probe_stats ps;
+	uint32_t v;
+	struct sf_err err = { 0 };
+
+	ck_assert_int_eq(dap_read32(swd_probe_dap(p), 0x10000100, &v, &err), 0);
+	swd_probe_dap(p)->ops->get_stats(swd_probe_dap(p)->ctx, &ds);
+	ck_assert_uint_eq(ds.valid, DAP_STAT_WIRE);
+	ck_assert_uint_eq(ds.valid & DAP_STAT_TRANSPORT, 0);
+	swd_probe_stats(p, &ps);
+	ck_assert_uint_eq(ps.valid, ds.valid);
+	ck_assert_uint_eq(ps.valid & (SWD_STAT_COMMANDS | SWD_STAT_RETRIES), 0);
+	ck_assert_uint_gt(ps.transfers, 0);
+	ck_assert_uint_eq(ps.transfers, ds.transfers);
+	ck_assert_uint_eq(ps.line_resets, ds.line_resets);
+	ck_assert_uint_eq(ps.commands, 0);
+	swd_probe_close(p);
+}
+END_TEST
+
+/* The probe's clock is simulated time and sleeping does not clock the
+ * wire; the flush before a sleep is 8 idle cycles (ADIv5). */
+START_TEST(clock_and_flush)
+{
+	struct swd_probe *p = connected();
+	const struct swd_clock *ck = swd_probe_clock(p);
+	struct sim_chip *chip = swd_probe_sim(p);
+	uint64_t t0 = ck->ops->now_us(ck->ctx), ns0 = sim_time_ns(chip);
+	uint64_t cyc0 = sim_counters(chip)->cycles;
+
+	ck->ops->sleep_us(ck->ctx, 2500);
+	ck_assert_uint_eq(sim_time_ns(chip) - ns0, 2500000);
+	ck_assert_uint_eq(ck->ops->now_us(ck->ctx) - t0, 2500);
+	ck_assert_uint_eq(sim_counters(chip)->cycles, cyc0);
+	swd_probe_dap(p)->ops->flush(swd_probe_dap(p)->ctx);
+	ck_assert_uint_eq(sim_counters(chip)->cycles, cyc0 + 8);
+	swd_probe_close(p);
+}
+END_TEST
+
+/* target_reset forgets the cached SELECT, CSW and TAR: the next access
+ * writes them again (a reset may have changed them). */
+START_TEST(target_reset_forgets_caches)
+{
+	struct swd_probe *p = connected();
+	struct sim_chip *chip = swd_probe_sim(p);
+	struct sf_err err = { 0 };
+	uint32_t v;
+	uint64_t dpw, apw;
+
+	ck_assert_int_eq(dap_read32(swd_probe_dap(p), 0x10000100, &v, &err), 0);
+	dpw = sim_counters(chip)->dp_writes;
+	apw = sim_counters(chip)->ap_writes;
+	ck_assert_int_eq(dap_read32(swd_probe_dap(p), 0x10000100, &v, &err), 0);
+	ck_assert_uint_eq(sim_counters(chip)->dp_writes, dpw);          /* SELECT cached */
+	ck_assert_uint_eq(sim_counters(chip)->ap_writes, apw + 1);      /* TAR only */
+	swd_probe_dap(p)->ops->target_reset(swd_probe_dap(p)->ctx);
+	dpw = sim_counters(chip)->dp_writes;
+	apw = sim_counters(chip)->ap_writes;
+	ck_assert_int_eq(dap_read32(swd_probe_dap(p), 0x10000100, &v, &err), 0);
+	ck_assert_uint_eq(sim_counters(chip)->dp_writes, dpw + 1);      /* SELECT */
+	ck_assert_uint_eq(sim_counters(chip)->ap_writes, apw + 2);      /* CSW, TAR */
+	ck_assert_uint_eq(v, 0x52840);
+	swd_probe_close(p);
 }
 END_TEST
 
@@ -303,6 +396,10 @@ static Suite *dap_suite(void)
 	tcase_add_test(tc, read_survives_any_single_glitch);
 	tcase_add_test(tc, write_survives_any_single_glitch);
 	tcase_add_test(tc, register_access_survives_any_single_glitch);
+	tcase_add_test(tc, capabilities);
+	tcase_add_test(tc, statistics_valid_mask);
+	tcase_add_test(tc, clock_and_flush);
+	tcase_add_test(tc, target_reset_forgets_caches);
 	suite_add_tcase(s, tc);
 	return s;
 }

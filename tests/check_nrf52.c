@@ -44,7 +44,7 @@ static void fx_open(struct fx *f, const char *spec)
 	memset(f, 0, sizeof(*f));
 	ck_assert_msg(swd_probe_open(spec, &f->p, &f->err) == 0, "%s: %s", spec, f->err.msg);
 	ck_assert_ptr_nonnull(swd_probe_sim(f->p));
-	f->n = nrf52_new(swd_probe_dap(f->p), fx_log, f);
+	f->n = nrf52_new(swd_probe_dap(f->p), swd_probe_clock(f->p), fx_log, f);
 	ck_assert_ptr_nonnull(f->n);
 	nrf52_set_progress(f->n, fx_progress, f);
 }
@@ -53,7 +53,7 @@ static void fx_open(struct fx *f, const char *spec)
 static void fx_new_engine(struct fx *f)
 {
 	nrf52_free(f->n);
-	f->n = nrf52_new(swd_probe_dap(f->p), fx_log, f);
+	f->n = nrf52_new(swd_probe_dap(f->p), swd_probe_clock(f->p), fx_log, f);
 	nrf52_set_progress(f->n, fx_progress, f);
 }
 
@@ -125,6 +125,176 @@ static void flash_ok(struct fx *f, const struct img *img, const struct nrf52_fla
 	int rc = nrf52_flash(f->n, img, o, st, &f->err);
 
 	ck_assert_msg(rc == 0, "flash: %d %s", rc, f->err.msg);
+}
+
+/* ---- a DAP that advertises less: the seam as another probe kind ----
+ *
+ * Wraps the sim probe's DAP, hides capabilities (an ST-Link without the
+ * CTRL-AP, a probe without nRESET, a USB probe whose writes are not paced
+ * by WAIT) and records what the engine does through the seam: calls, flash
+ * word writes since their page was last erased, NVMC READY polls. */
+#define SPY_WORDS (1024U * 1024U / 4U)
+
+struct spy {
+	struct dap dap;     /* what the engine gets */
+	struct dap *inner;  /* the sim probe's */
+	uint64_t calls, ap_calls;
+	uint8_t *writes;    /* per flash word, since the last erase of its page */
+	unsigned max_writes;
+	uint64_t flash_words, ready_reads, ready_busy;
+	uint64_t fail_write_at; /* the nth flash word write reports failure (after
+				   it reached the chip, like a USB probe); 0 = off */
+};
+
+static int spy_connect(void *ctx, uint32_t *dpidr, struct sf_err *err)
+{
+	struct spy *s = ctx;
+
+	s->calls++;
+	return s->inner->ops->connect(s->inner->ctx, dpidr, err);
+}
+
+static int spy_dp_read(void *ctx, unsigned reg, uint32_t *v, struct sf_err *err)
+{
+	struct spy *s = ctx;
+
+	s->calls++;
+	return s->inner->ops->dp_read(s->inner->ctx, reg, v, err);
+}
+
+static int spy_dp_write(void *ctx, unsigned reg, uint32_t v, struct sf_err *err)
+{
+	struct spy *s = ctx;
+
+	s->calls++;
+	return s->inner->ops->dp_write(s->inner->ctx, reg, v, err);
+}
+
+static int spy_ap_read(void *ctx, unsigned ap, unsigned reg, uint32_t *v, struct sf_err *err)
+{
+	struct spy *s = ctx;
+
+	s->calls++;
+	s->ap_calls++;
+	if (!(s->dap.caps & DAP_CAP_ANY_AP))
+		return sf_err_set(err, SF_E_UNSUPPORTED, "spy: no AP access");
+	return s->inner->ops->ap_read(s->inner->ctx, ap, reg, v, err);
+}
+
+static int spy_ap_write(void *ctx, unsigned ap, unsigned reg, uint32_t v, struct sf_err *err)
+{
+	struct spy *s = ctx;
+
+	s->calls++;
+	s->ap_calls++;
+	if (!(s->dap.caps & DAP_CAP_ANY_AP))
+		return sf_err_set(err, SF_E_UNSUPPORTED, "spy: no AP access");
+	return s->inner->ops->ap_write(s->inner->ctx, ap, reg, v, err);
+}
+
+static int spy_mem_read(void *ctx, uint32_t addr, void *buf, size_t len, unsigned size,
+			struct sf_err *err)
+{
+	struct spy *s = ctx;
+	int rc;
+
+	s->calls++;
+	rc = s->inner->ops->mem_read(s->inner->ctx, addr, buf, len, size, err);
+	if (!rc && addr == NRF52_NVMC_READY && len == 4) {
+		uint32_t v;
+		memcpy(&v, buf, 4);
+		s->ready_reads++;
+		s->ready_busy += !(v & 1U);
+	}
+	return rc;
+}
+
+static int spy_mem_write(void *ctx, uint32_t addr, const void *buf, size_t len, unsigned size,
+			 struct sf_err *err)
+{
+	struct spy *s = ctx;
+	uint32_t v = 0;
+	int rc;
+
+	s->calls++;
+	if (len == 4)
+		memcpy(&v, buf, 4);
+	rc = s->inner->ops->mem_write(s->inner->ctx, addr, buf, len, size, err);
+	if (rc)
+		return rc;
+	if (addr == NRF52_NVMC_ERASEPAGE && len == 4 && v < 1024U * 1024U)
+		memset(s->writes + v / 4, 0, 4096 / 4);
+	if (addr == NRF52_NVMC_ERASEALL && len == 4 && (v & 1U))
+		memset(s->writes, 0, SPY_WORDS);
+	for (size_t i = 0; addr < 1024U * 1024U && i < len / 4; i++) {
+		uint8_t *w = &s->writes[addr / 4 + i];
+		if (++*w > s->max_writes)
+			s->max_writes = *w;
+		if (++s->flash_words == s->fail_write_at)
+			return sf_err_set(err, SF_E_PROTOCOL, "spy: no answer to the command");
+	}
+	return 0;
+}
+
+static int spy_reset_pin(void *ctx, int level, struct sf_err *err)
+{
+	struct spy *s = ctx;
+
+	s->calls++;
+	if (!(s->dap.caps & DAP_CAP_RESET_PIN))
+		return sf_err_set(err, SF_E_UNSUPPORTED, "spy: no nRESET");
+	return s->inner->ops->reset_pin(s->inner->ctx, level, err);
+}
+
+static void spy_flush(void *ctx)
+{
+	struct spy *s = ctx;
+
+	s->inner->ops->flush(s->inner->ctx);
+}
+
+static void spy_get_stats(void *ctx, struct dap_stats *st)
+{
+	struct spy *s = ctx;
+
+	s->inner->ops->get_stats(s->inner->ctx, st);
+}
+
+static void spy_target_reset(void *ctx)
+{
+	struct spy *s = ctx;
+
+	s->inner->ops->target_reset(s->inner->ctx);
+}
+
+static const struct dap_ops spy_ops = {
+	.connect = spy_connect, .dp_read = spy_dp_read, .dp_write = spy_dp_write,
+	.ap_read = spy_ap_read, .ap_write = spy_ap_write, .mem_read = spy_mem_read,
+	.mem_write = spy_mem_write, .reset_pin = spy_reset_pin, .flush = spy_flush,
+	.get_stats = spy_get_stats, .target_reset = spy_target_reset,
+};
+
+/* Open spec with an engine on a spy that hides the capabilities in hide. */
+static void fx_open_spy(struct fx *f, struct spy *s, const char *spec, unsigned hide)
+{
+	fx_open(f, spec);
+	memset(s, 0, sizeof(*s));
+	s->inner = swd_probe_dap(f->p);
+	s->dap.ops = &spy_ops;
+	s->dap.ctx = s;
+	s->dap.caps = s->inner->caps & ~hide;
+	s->writes = calloc(SPY_WORDS, 1);
+	ck_assert_ptr_nonnull(s->writes);
+	nrf52_free(f->n);
+	f->n = nrf52_new(&s->dap, swd_probe_clock(f->p), fx_log, f);
+	ck_assert_ptr_nonnull(f->n);
+	nrf52_set_progress(f->n, fx_progress, f);
+}
+
+static void fx_close_spy(struct fx *f, struct spy *s)
+{
+	fx_close(f);
+	free(s->writes);
 }
 
 /* ---- identify ---- */
@@ -815,6 +985,175 @@ START_TEST(test_no_target)
 }
 END_TEST
 
+/* ---- probes that cannot do everything ---- */
+
+/* The sim probe advertises everything the engine may ask for. */
+START_TEST(test_sim_probe_caps)
+{
+	struct fx f;
+
+	fx_open(&f, "sim:part=nrf52840");
+	ck_assert_uint_eq(swd_probe_dap(f.p)->caps, DAP_CAP_ALL);
+	fx_close(&f);
+}
+END_TEST
+
+/* Without WAIT-paced writes (a USB probe): one word, then NVMC READY;
+ * no word written twice in a job (none repeated), and the bus stall is
+ * not relied on. Checked on a blank chip and on one that needs a page erase,
+ * at 10 MHz so that READY is still 0 when it is first polled. */
+START_TEST(test_program_without_wait_paced_writes)
+{
+	uint8_t a[2 * 4096 + 100], b[2 * 4096 + 100], want[sizeof(b)];
+	struct nrf52_stats st;
+	struct img ia = { 0 }, ib = { 0 };
+	struct spy s;
+	struct fx f;
+	uint64_t words_b;
+
+	fill_random(a, sizeof(a), 31);
+	memcpy(b, a, sizeof(b));
+	fill_random(b, 256, 32);   /* page 0x3000 changes: erase and rewrite */
+	b[4096 + 8] &= 0x0F;       /* page 0x4000: one word only clears bits */
+	b[4096 + 8] ^= b[4096 + 8] == a[4096 + 8] ? 0x01 : 0;
+	b[4096 + 8] &= a[4096 + 8];
+	fx_open_spy(&f, &s, "sim:part=nrf52840,period_ns=100", DAP_CAP_WAIT_PACED);
+	img_add(&ia, 0x3000, a, sizeof(a));
+	img_add(&ib, 0x3000, b, sizeof(b));
+
+	sim_counters_reset(swd_probe_sim(f.p));
+	flash_ok(&f, &ia, &opts_auto, &st);
+	assert_chip_equals(&f, 0x3000, a, sizeof(a));
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, sizeof(a) / 4);
+	ck_assert_uint_eq(s.flash_words, sizeof(a) / 4);
+	ck_assert_uint_eq(s.max_writes, 1);
+	/* READY after every word (and a few more around CONFIG changes) */
+	ck_assert_uint_ge(s.ready_reads, sizeof(a) / 4);
+	ck_assert_msg(s.ready_busy > 0, "READY was never seen busy");
+	ck_assert_uint_eq(fx_cnt(&f)->acks_wait, 0);
+
+	fx_new_engine(&f);  /* on the sim DAP again ... */
+	nrf52_free(f.n);    /* ... then back on the spy */
+	f.n = nrf52_new(&s.dap, swd_probe_clock(f.p), fx_log, &f);
+	nrf52_set_progress(f.n, fx_progress, &f);
+	sim_counters_reset(swd_probe_sim(f.p));
+	/* count this job's writes (page 0x4000's word is programmed again,
+	 * 1->0 bits only, as erase=auto does: once in this job) */
+	s.flash_words = s.ready_reads = 0;
+	s.max_writes = 0;
+	memset(s.writes, 0, SPY_WORDS);
+	flash_ok(&f, &ib, &opts_auto, &st);
+	memcpy(want, b, sizeof(want));
+	assert_chip_equals(&f, 0x3000, want, sizeof(want));
+	ck_assert_uint_eq(st.pages_erased, 1);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 1);
+	/* page 0x3000 whole (it was erased), one word of page 0x4000 */
+	words_b = 4096 / 4 + 1;
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, words_b);
+	ck_assert_uint_eq(s.flash_words, words_b);
+	ck_assert_uint_eq(s.max_writes, 1);
+	ck_assert_uint_ge(s.ready_reads, words_b);
+	ck_assert_uint_eq(fx_cnt(&f)->acks_wait, 0);
+	img_free(&ia);
+	img_free(&ib);
+	fx_close_spy(&f, &s);
+}
+END_TEST
+
+/* A word write that fails with unknown progress (it did reach the chip)
+ * is not written again: the job stops and names the word. */
+START_TEST(test_unpaced_write_failure_not_repeated)
+{
+	uint8_t data[4096];
+	struct img img = { 0 };
+	struct spy s;
+	struct fx f;
+
+	fill_random(data, sizeof(data), 33);
+	fx_open_spy(&f, &s, "sim:part=nrf52840", DAP_CAP_WAIT_PACED);
+	img_add(&img, 0x6000, data, sizeof(data));
+	s.fail_write_at = 100;
+	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err), SF_E_PROTOCOL);
+	ck_assert_msg(strstr(f.err.msg, "0x0000618c") && strstr(f.err.msg, "not repeated"),
+		      "%s", f.err.msg);
+	ck_assert_uint_eq(s.flash_words, 100);
+	ck_assert_uint_eq(s.max_writes, 1);
+	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 100);
+	img_free(&img);
+	fx_close_spy(&f, &s);
+}
+END_TEST
+
+/* Without AP access (an ST-Link that cannot reach the CTRL-AP): recover
+ * and the ctrlap reset are refused by name before anything is sent;
+ * identify and SYSRESETREQ still work, telling a locked chip from the
+ * MEM-AP. */
+START_TEST(test_refused_without_ap_access)
+{
+	struct nrf52_info in;
+	struct spy s;
+	struct fx f;
+	uint64_t resets;
+
+	fx_open_spy(&f, &s, "sim:part=nrf52832,rev=legacy,locked=1", DAP_CAP_ANY_AP);
+	ck_assert_int_eq(nrf52_recover(f.n, &f.err), SF_E_UNSUPPORTED);
+	ck_assert_msg(strstr(f.err.msg, "recover needs access to any AP") &&
+		      strstr(f.err.msg, "AP 1"), "%s", f.err.msg);
+	ck_assert_uint_eq(s.calls, 0);
+	ck_assert_int_eq(nrf52_reset(f.n, NRF52_RESET_CTRLAP, 0, &f.err), SF_E_UNSUPPORTED);
+	ck_assert_msg(strstr(f.err.msg, "ctrlap reset needs access to any AP"), "%s", f.err.msg);
+	ck_assert_uint_eq(s.calls, 0);
+	/* a locked chip is recognised through the MEM-AP alone */
+	ck_assert_msg(nrf52_identify(f.n, &in, &f.err) == 0, "%s", f.err.msg);
+	ck_assert_int_eq(in.locked, 1);
+	ck_assert_msg(strstr(f.log, "cannot reach the CTRL-AP"), "%s", f.log);
+	/* flash with recover=1 refuses before erasing anything */
+	{
+		struct nrf52_flash_opts o = opts_auto;
+		uint8_t b[16] = { 0 };
+		struct img img = { 0 };
+		img_add(&img, 0, b, sizeof(b));
+		o.recover = 1;
+		ck_assert_int_eq(nrf52_flash(f.n, &img, &o, NULL, &f.err), SF_E_UNSUPPORTED);
+		img_free(&img);
+	}
+	ck_assert_uint_eq(s.ap_calls, 0);
+	ck_assert_uint_eq(fx_cnt(&f)->ctrlap_erase_alls, 0);
+	ck_assert_int_eq(sim_is_locked(swd_probe_sim(f.p)), 1);
+	fx_close_spy(&f, &s);
+
+	fx_open_spy(&f, &s, "sim:part=nrf52840", DAP_CAP_ANY_AP);
+	ck_assert_msg(nrf52_identify(f.n, &in, &f.err) == 0, "%s", f.err.msg);
+	ck_assert_int_eq(in.locked, 0);
+	ck_assert_str_eq(in.name, "nRF52840");
+	ck_assert_uint_eq(in.ctrl_ap_idr, 0);  /* not read */
+	resets = fx_cnt(&f)->resets;
+	ck_assert_msg(nrf52_reset(f.n, NRF52_RESET_SYSRESETREQ, 1, &f.err) == 0, "%s", f.err.msg);
+	ck_assert_uint_eq(fx_cnt(&f)->resets, resets + 1);
+	ck_assert_int_eq(sim_core_halted(swd_probe_sim(f.p)), 1);
+	ck_assert_int_eq(nrf52_get_info(f.n)->locked, 0);
+	ck_assert_uint_eq(s.ap_calls, 0);
+	fx_close_spy(&f, &s);
+}
+END_TEST
+
+/* Without an nRESET line the pin reset is refused by name, untried. */
+START_TEST(test_pin_reset_refused_without_reset_line)
+{
+	struct spy s;
+	struct fx f;
+	uint64_t resets;
+
+	fx_open_spy(&f, &s, "sim:part=nrf52840", DAP_CAP_RESET_PIN);
+	resets = fx_cnt(&f)->resets;
+	ck_assert_int_eq(nrf52_reset(f.n, NRF52_RESET_PIN, 0, &f.err), SF_E_UNSUPPORTED);
+	ck_assert_msg(strstr(f.err.msg, "pin reset needs an nRESET line"), "%s", f.err.msg);
+	ck_assert_uint_eq(s.calls, 0);
+	ck_assert_uint_eq(fx_cnt(&f)->resets, resets);
+	fx_close_spy(&f, &s);
+}
+END_TEST
+
 static Suite *nrf52_suite(void)
 {
 	Suite *s = suite_create("nrf52");
@@ -843,6 +1182,11 @@ static Suite *nrf52_suite(void)
 	tcase_add_test(tc, test_read_unaligned);
 	tcase_add_test(tc, test_erase_range_and_uicr);
 	tcase_add_test(tc, test_no_target);
+	tcase_add_test(tc, test_sim_probe_caps);
+	tcase_add_test(tc, test_program_without_wait_paced_writes);
+	tcase_add_test(tc, test_unpaced_write_failure_not_repeated);
+	tcase_add_test(tc, test_refused_without_ap_access);
+	tcase_add_test(tc, test_pin_reset_refused_without_reset_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

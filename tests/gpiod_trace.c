@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 		rc = sf_err_set(&err, SF_E_ARG, "%s is not a bit-bang probe", argv[1]);
 	if (!rc) {
 		swd_link_set_trace(swd_probe_link(pr), gt_xfer, out);
-		n = nrf52_new(swd_probe_dap(pr), NULL, NULL);
+		n = nrf52_new(swd_probe_dap(pr), swd_probe_clock(pr), NULL, NULL);
 		rc = n ? nrf52_identify(n, &info, &err) : sf_err_set(&err, SF_E_NOMEM, "oom");
 	}
 	if (!rc)
