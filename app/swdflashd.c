@@ -62,7 +62,8 @@ static int parse_args(int argc, char **argv, struct dcfg_flags *f)
 	int c;
 
 	memset(f, 0, sizeof(*f));
-	while ((c = getopt_long(argc, argv, "c:l:p:s:t:fhV", opts, NULL)) != -1) {
+	opterr = 0;  /* the messages below name the option as typed */
+	while ((c = getopt_long(argc, argv, ":c:l:p:s:t:fhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': f->config = optarg; break;
 		case 'l': f->listen = optarg; break;
@@ -73,12 +74,26 @@ static int parse_args(int argc, char **argv, struct dcfg_flags *f)
 		case 'w': f->web_root = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("swdflashd %s\n", SF_VERSION); exit(0);
-		default: usage(stderr); return -1;
+		case ':':
+			fprintf(stderr, "swdflashd: option %s needs a value (see swdflashd --help)\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt && strncmp(argv[optind - 1], "--", 2))
+				fprintf(stderr, "swdflashd: unknown option '-%c'", optopt);
+			else if (optopt)  /* a known long option given a value */
+				fprintf(stderr, "swdflashd: option %.*s takes no value",
+					(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			else
+				fprintf(stderr, "swdflashd: unknown option '%.*s'",
+					(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			fprintf(stderr, " (see swdflashd --help)\n");
+			return -1;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "swdflashd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
+		fprintf(stderr, "swdflashd: unexpected argument '%s' (see swdflashd --help)\n",
+			argv[optind]);
 		return -1;
 	}
 	return 0;
