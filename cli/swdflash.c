@@ -631,27 +631,29 @@ out:
 #define CLI_O_ERASE_SCOPE (CLI_O(CLI_O_CHIP) | CLI_O(CLI_O_UICR) | CLI_O(CLI_O_RANGE))
 
 static const struct cli_cmd cli_cmds[] = {
-	{ "info", cmd_info, "", 0, 0, 0, 0,
-	  "identify the target: part, variant, package, memory sizes, device ID,\n"
-	  "lock state" },
-	{ "flash", cmd_flash, "FILE", 1,
-	  CLI_O_IMAGE | CLI_O(CLI_O_ERASE) | CLI_O(CLI_O_NO_VERIFY) | CLI_O(CLI_O_NO_RESET) |
-	  CLI_O(CLI_O_FULL) | CLI_O(CLI_O_RECOVER), 0, 0,
-	  "program an image (format detected from the content unless --format):\n"
-	  "--erase auto erases only the pages where a bit must go 0->1 and skips\n"
-	  "pages that already match; then verify and reset into the new firmware" },
-	{ "verify", cmd_verify, "FILE", 1, CLI_O_IMAGE, 0, 0,
-	  "compare the target with an image; names the first differing address" },
-	{ "erase", cmd_erase, "", 0, CLI_O_ERASE_SCOPE, 0, CLI_O_ERASE_SCOPE,
-	  "erase everything (default), UICR, or the pages covering [START, END)" },
-	{ "recover", cmd_recover, "", 0, 0, 0, 0,
-	  "CTRL-AP ERASEALL: unlock a locked chip (erases flash, UICR and RAM)" },
-	{ "reset", cmd_reset, "", 0, CLI_O(CLI_O_HALT) | CLI_O(CLI_O_KIND), 0, 0,
-	  "reset the target (and halt at the reset vector)" },
-	{ "read", cmd_read, "ADDRESS LENGTH", 2, CLI_O(CLI_O_OUTPUT) | CLI_O(CLI_O_FORMAT),
-	  CLI_O(CLI_O_OUTPUT), 0,
-	  "dump memory into FILE: Intel HEX when FILE ends in .hex or with\n"
-	  "--format hex, else binary (--format bin); -o - is stdout" },
+	{ .name = "info", .run = cmd_info, .args = "",
+	  .help = "identify the target: part, variant, package, memory sizes, device ID,\n"
+		  "lock state" },
+	{ .name = "flash", .run = cmd_flash, .args = "FILE", .npos = 1,
+	  .opts = CLI_O_IMAGE | CLI_O(CLI_O_ERASE) | CLI_O(CLI_O_NO_VERIFY) |
+		  CLI_O(CLI_O_NO_RESET) | CLI_O(CLI_O_FULL) | CLI_O(CLI_O_RECOVER),
+	  .help = "program an image (format detected from the content unless --format):\n"
+		  "--erase auto erases only the pages where a bit must go 0->1 and skips\n"
+		  "pages that already match; then verify and reset into the new firmware" },
+	{ .name = "verify", .run = cmd_verify, .args = "FILE", .npos = 1, .opts = CLI_O_IMAGE,
+	  .help = "compare the target with an image; names the first differing address" },
+	{ .name = "erase", .run = cmd_erase, .args = "",
+	  .opts = CLI_O_ERASE_SCOPE, .one_of = CLI_O_ERASE_SCOPE,
+	  .help = "erase everything (default), UICR, or the pages covering [START, END)" },
+	{ .name = "recover", .run = cmd_recover, .args = "",
+	  .help = "CTRL-AP ERASEALL: unlock a locked chip (erases flash, UICR and RAM)" },
+	{ .name = "reset", .run = cmd_reset, .args = "",
+	  .opts = CLI_O(CLI_O_HALT) | CLI_O(CLI_O_KIND),
+	  .help = "reset the target (and halt at the reset vector)" },
+	{ .name = "read", .run = cmd_read, .args = "ADDRESS LENGTH", .npos = 2,
+	  .opts = CLI_O(CLI_O_OUTPUT) | CLI_O(CLI_O_FORMAT), .required = CLI_O(CLI_O_OUTPUT),
+	  .help = "dump memory into FILE: Intel HEX when FILE ends in .hex or with\n"
+		  "--format hex, else binary (--format bin); -o - is stdout" },
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 
@@ -953,6 +955,8 @@ static int cli_parse(struct cli *c, int argc, char **argv)
 			continue;
 		}
 		id = cli_opt_of(ch);
+		if (id < 0)
+			continue;  /* getopt_long returns only what lo and so hold */
 		if (!(seen & CLI_O(id)))
 			cli_opt_as_typed(typed[id], sizeof(typed[id]), ch);
 		seen |= CLI_O(id);
