@@ -23,8 +23,7 @@
 #include "../daemon/job.h"
 #include "../daemon/notify.h"
 #include "../daemon/store.h"
-
-#define SWDFLASHD_VERSION "0.1"
+#include "../common/version.h"
 
 static void usage(FILE *f)
 {
@@ -41,6 +40,8 @@ static void usage(FILE *f)
 		"  --foreground       do not fork (use this under systemd)\n"
 		"  --web-root DIR     serve the status page from DIR (e.g. web/static) instead\n"
 		"                     of the copy built into the binary\n"
+		"  --version          print the version and exit (the same as swdflash's)\n"
+		"  --help             print this help and exit\n"
 		"Flags override the configuration file. SIGHUP reloads it; SIGTERM stops.\n");
 }
 
@@ -61,7 +62,8 @@ static int parse_args(int argc, char **argv, struct dcfg_flags *f)
 	int c;
 
 	memset(f, 0, sizeof(*f));
-	while ((c = getopt_long(argc, argv, "c:l:p:s:t:fhV", opts, NULL)) != -1) {
+	opterr = 0;  /* the messages below name the option as typed */
+	while ((c = getopt_long(argc, argv, ":c:l:p:s:t:fhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': f->config = optarg; break;
 		case 'l': f->listen = optarg; break;
@@ -71,13 +73,27 @@ static int parse_args(int argc, char **argv, struct dcfg_flags *f)
 		case 'f': f->foreground = 1; break;
 		case 'w': f->web_root = optarg; break;
 		case 'h': usage(stdout); exit(0);
-		case 'V': printf("swdflashd %s\n", SWDFLASHD_VERSION); exit(0);
-		default: usage(stderr); return -1;
+		case 'V': printf("swdflashd %s\n", SF_VERSION); exit(0);
+		case ':':
+			fprintf(stderr, "swdflashd: option %s needs a value (see swdflashd --help)\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt && strncmp(argv[optind - 1], "--", 2))
+				fprintf(stderr, "swdflashd: unknown option '-%c'", optopt);
+			else if (optopt)  /* a known long option given a value */
+				fprintf(stderr, "swdflashd: option %.*s takes no value",
+					(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			else
+				fprintf(stderr, "swdflashd: unknown option '%.*s'",
+					(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			fprintf(stderr, " (see swdflashd --help)\n");
+			return -1;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "swdflashd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
+		fprintf(stderr, "swdflashd: unexpected argument '%s' (see swdflashd --help)\n",
+			argv[optind]);
 		return -1;
 	}
 	return 0;
@@ -302,12 +318,12 @@ int main(int argc, char **argv)
 	}
 	/* the status page, live events, metrics, systemd status */
 	struct web_events_config evc = {
-		.station = cfg.name, .version = SWDFLASHD_VERSION,
+		.station = cfg.name, .version = SF_VERSION,
 		.max_clients = cfg.max_connections > 8 ? cfg.max_connections / 2 : 4,
 	};
 	events = web_events_new(jobs, &evc);
 	struct web_metrics_config mc = {
-		.version = SWDFLASHD_VERSION, .station = cfg.name, .events = events,
+		.version = SF_VERSION, .station = cfg.name, .events = events,
 	};
 	metrics = web_metrics_new(jobs, &mc);
 	page = web_page_new(flags.web_root);
@@ -332,7 +348,7 @@ int main(int argc, char **argv)
 		snprintf(host, sizeof(host), "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen),
 			 cfg.listen);
 		dlog(DLOG_INFO, "swdflashd %s listening on http://%s:%u/ (probe %s, state %s)",
-		     SWDFLASHD_VERSION, host, port, cfg.probe, cfg.state_dir);
+		     SF_VERSION, host, port, cfg.probe, cfg.state_dir);
 		snprintf(src, sizeof(src), "http://%s:%u/", host, port);
 		notify_ready(&notify, src);
 	}

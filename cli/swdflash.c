@@ -1,12 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* swdflash: the nRF52 flash engine as a command-line tool.
  *
  *   swdflash [--probe SPEC] [--json] COMMAND [ARGS]
  *
  * Commands and option names are a stable interface (scripts use them).
+ * One table (cli_cmds) says which commands exist, what they take and how
+ * their usage reads; one table (cli_optdefs) spells every option; both the
+ * help text and getopt_long's option list are made from them.
  * Exit codes come from common/errmap.h. Results go to stdout (text, or one
  * JSON object with --json); progress, notes and errors go to stderr. */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +27,14 @@
 #include "../swd/probe.h"
 #include "../common/errmap.h"
 #include "../common/parse.h"
+#include "../common/version.h"
 #include "progress.h"
+#include "../daemon/flashreq.h"
 #include "../daemon/target_json.h"
 
 #define CLI_DEFAULT_PROBE "gpiod"
+#define CLI_MAX_POS 2        /* most positional arguments a command takes */
+#define CLI_HELP_WIDTH 79
 
 /* Set by SIGINT; the engine stops at its next safe point. */
 static volatile sig_atomic_t cli_interrupted;
@@ -35,11 +45,56 @@ static void cli_on_sigint(int sig)
 	cli_interrupted = 1;
 }
 
+/* Every option, global or a command's. CLI_O(id) is its bit in a mask. */
+enum cli_opt_id {
+	CLI_O_PROBE, CLI_O_JSON, CLI_O_HELP, CLI_O_VERSION,
+	CLI_O_FORMAT, CLI_O_BASE, CLI_O_ERASE, CLI_O_NO_VERIFY, CLI_O_NO_RESET, CLI_O_FULL,
+	CLI_O_RECOVER, CLI_O_CHIP, CLI_O_UICR, CLI_O_RANGE, CLI_O_HALT, CLI_O_KIND,
+	CLI_O_OUTPUT,
+	CLI_O_COUNT
+};
+#define CLI_O(id) (1u << (id))
+#define CLI_O_GLOBAL (CLI_O(CLI_O_PROBE) | CLI_O(CLI_O_JSON) | CLI_O(CLI_O_HELP) | \
+		      CLI_O(CLI_O_VERSION))
+/* getopt_long returns this plus the id for a long option */
+#define CLI_O_VAL 0x100
+
+struct cli_optdef {
+	const char *name;      /* the long spelling, without "--" */
+	char short_name;       /* 0 or the one-letter spelling */
+	const char *arg;       /* NULL: takes no value; else its name in help */
+	const char *help;
+	void (*values)(char *buf, size_t n);  /* NULL, or the accepted values for help */
+};
+
+static const struct cli_optdef cli_optdefs[CLI_O_COUNT] = {
+	[CLI_O_PROBE] = { "probe", 0, "SPEC", "the probe (default $SWDFLASH_PROBE, else "
+			  CLI_DEFAULT_PROBE ")", NULL },
+	[CLI_O_JSON] = { "json", 0, NULL, "print one JSON object on stdout", NULL },
+	[CLI_O_HELP] = { "help", 'h', NULL, "print this help and exit", NULL },
+	[CLI_O_VERSION] = { "version", 0, NULL, "print the version and exit", NULL },
+	[CLI_O_FORMAT] = { "format", 0, "F", "image format", flashreq_format_list },
+	[CLI_O_BASE] = { "base", 0, "ADDR", "load address of a raw binary", NULL },
+	[CLI_O_ERASE] = { "erase", 0, "MODE", "what to erase first", flashreq_erase_list },
+	[CLI_O_NO_VERIFY] = { "no-verify", 0, NULL, "do not read back what was written", NULL },
+	[CLI_O_NO_RESET] = { "no-reset", 0, NULL, "do not reset into the new firmware", NULL },
+	[CLI_O_FULL] = { "full", 0, NULL, "write pages even when they already match", NULL },
+	[CLI_O_RECOVER] = { "recover", 0, NULL, "recover a locked chip first (erases flash, "
+			    "UICR and RAM)", NULL },
+	[CLI_O_CHIP] = { "chip", 0, NULL, "erase flash and UICR (the default)", NULL },
+	[CLI_O_UICR] = { "uicr", 0, NULL, "erase UICR only", NULL },
+	[CLI_O_RANGE] = { "range", 0, "START:END", "erase the pages covering [START, END)", NULL },
+	[CLI_O_HALT] = { "halt", 0, NULL, "stay halted at the reset vector", NULL },
+	[CLI_O_KIND] = { "kind", 0, "KIND", "sysresetreq (default), ctrlap or pin (needs "
+			 "UICR.PSELRESET)", NULL },
+	[CLI_O_OUTPUT] = { "output", 'o', "FILE", "where to write (- is stdout)", NULL },
+};
+
 struct cli_opts {
 	const char *probe;
 	int json;
 	const char *cmd;
-	const char *pos[3];
+	const char *pos[CLI_MAX_POS];
 	int npos;
 	/* flash / verify / read */
 	const char *format;
@@ -58,6 +113,7 @@ struct cli_opts {
 
 struct cli {
 	struct cli_opts o;
+	const struct cli_cmd *cmd;
 	json_t *result;      /* the JSON object printed at the end */
 	json_t *notes;       /* log lines from the engine */
 	struct progress *prog;
@@ -66,40 +122,17 @@ struct cli {
 	int tty;
 };
 
-static void cli_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: swdflash [--probe SPEC] [--json] COMMAND [ARGS]\n"
-		"\n"
-		"commands:\n"
-		"  info                               identify the target\n"
-		"  flash FILE [--format auto|hex|uf2|elf|bin] [--base ADDR]\n"
-		"             [--erase auto|chip|none] [--no-verify] [--no-reset] [--full]\n"
-		"             [--recover]             program an image (erase=auto erases only\n"
-		"                                     pages that need it and skips equal ones)\n"
-		"  verify FILE [--format F] [--base ADDR]\n"
-		"                                     compare the target with an image\n"
-		"  erase [--chip | --uicr | --range START:END]\n"
-		"                                     erase everything (default), UICR, or\n"
-		"                                     the pages covering [START, END)\n"
-		"  recover                            CTRL-AP ERASEALL: unlock a locked chip\n"
-		"                                     (erases flash, UICR and RAM)\n"
-		"  reset [--halt] [--kind sysresetreq|ctrlap|pin]\n"
-		"  read ADDRESS LENGTH -o FILE [--format bin|hex]\n"
-		"                                     dump memory (Intel HEX when FILE ends\n"
-		"                                     in .hex); FILE - is stdout\n"
-		"\n"
-		"probes (default: $SWDFLASH_PROBE, else %s):\n"
-		"  sim[:part=nrf52832|nrf52833|nrf52840,rev=legacy|hardened,locked=0|1,\n"
-		"       state=PATH,period_ns=N]       the simulated chip (state persists\n"
-		"                                     flash and UICR in PATH)\n"
-		"  gpiod[:chip=auto,swclk=25,swdio=24,nreset=18]\n"
-		"\n"
-		"exit codes: 0 ok, 1 other failure, 2 usage, 3 bad image, 4 target not found,\n"
-		"            5 target locked, 6 verify mismatch, 7 SWD failure,\n"
-		"            8 unsupported part\n",
-		CLI_DEFAULT_PROBE);
-}
+/* One row per command: everything the help, the parser and main need. */
+struct cli_cmd {
+	const char *name;
+	int (*run)(struct cli *c);
+	const char *args;      /* positional arguments as the usage line shows them */
+	int npos;              /* how many */
+	unsigned opts;         /* CLI_O() of the options it takes besides the global ones */
+	unsigned required;     /* ... of those, the ones it cannot do without */
+	unsigned one_of;       /* ... of those, the ones that exclude each other */
+	const char *help;      /* what it does (lines of at most 70 characters) */
+};
 
 /* ---- output ---- */
 
@@ -132,11 +165,15 @@ static int cli_fail(struct cli *c, int code, const char *msg)
 	return ex;
 }
 
-static int cli_usage_error(struct cli *c, const char *fmt, const char *arg)
+__attribute__((format(printf, 2, 3)))
+static int cli_usage_error(struct cli *c, const char *fmt, ...)
 {
 	char msg[256];
+	va_list ap;
 
-	snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "swdflash: %s (see swdflash --help)\n", msg);
 	if (c->o.json) {
 		json_object_set_new(c->result, "ok", json_false());
@@ -170,142 +207,6 @@ static int cli_progress(void *user, enum nrf52_phase phase, uint64_t done, uint6
 	return cli_interrupted != 0;
 }
 
-/* ---- argument parsing ---- */
-
-
-struct cli_flag {
-	const char *name;
-	int takes_value;
-	const char *cmds;  /* commands that accept it, space separated; NULL = all */
-};
-
-static const struct cli_flag cli_flags[] = {
-	{ "--probe", 1, NULL },
-	{ "--json", 0, NULL },
-	{ "--format", 1, "flash verify read" },
-	{ "--base", 1, "flash verify" },
-	{ "--erase", 1, "flash" },
-	{ "--no-verify", 0, "flash" },
-	{ "--no-reset", 0, "flash" },
-	{ "--full", 0, "flash" },
-	{ "--recover", 0, "flash" },
-	{ "--chip", 0, "erase" },
-	{ "--uicr", 0, "erase" },
-	{ "--range", 1, "erase" },
-	{ "--halt", 0, "reset" },
-	{ "--kind", 1, "reset" },
-	{ "-o", 1, "read" },
-	{ "--output", 1, "read" },
-};
-
-static int cli_cmd_has(const char *cmds, const char *cmd)
-{
-	size_t n = strlen(cmd);
-
-	if (!cmds)
-		return 1;
-	for (const char *p = cmds; (p = strstr(p, cmd)) != NULL; p += n)
-		if ((p == cmds || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
-static void cli_set(struct cli_opts *o, const char *name, const char *val)
-{
-	if (!strcmp(name, "--probe")) o->probe = val;
-	else if (!strcmp(name, "--json")) o->json = 1;
-	else if (!strcmp(name, "--format")) o->format = val;
-	else if (!strcmp(name, "--base")) o->base = val;
-	else if (!strcmp(name, "--erase")) o->erase = val;
-	else if (!strcmp(name, "--no-verify")) o->no_verify = 1;
-	else if (!strcmp(name, "--no-reset")) o->no_reset = 1;
-	else if (!strcmp(name, "--full")) o->full = 1;
-	else if (!strcmp(name, "--recover")) o->recover = 1;
-	else if (!strcmp(name, "--chip")) o->chip = 1;
-	else if (!strcmp(name, "--uicr")) o->uicr = 1;
-	else if (!strcmp(name, "--range")) o->range = val;
-	else if (!strcmp(name, "--halt")) o->halt = 1;
-	else if (!strcmp(name, "--kind")) o->kind = val;
-	else if (!strcmp(name, "-o") || !strcmp(name, "--output")) o->out = val;
-}
-
-/* Returns -1 for help, 0 ok, or an exit code after printing the error. */
-static int cli_parse(struct cli *c, int argc, char **argv)
-{
-	struct cli_opts *o = &c->o;
-	const char *seen[64];
-	int nseen = 0;
-
-	/* --json must be known before the first error is printed */
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--json"))
-			o->json = 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		const struct cli_flag *f = NULL;
-		char name[32];
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-			return -1;
-		if (a[0] != '-' || !strcmp(a, "-")) {
-			if (!o->cmd)
-				o->cmd = a;
-			else if (o->npos < 3)
-				o->pos[o->npos++] = a;
-			else
-				return cli_usage_error(c, "too many arguments: '%s'", a);
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			return cli_usage_error(c, "'--' is not supported%s", NULL);
-		}
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(a, "="), a);
-		for (size_t k = 0; k < sizeof(cli_flags) / sizeof(cli_flags[0]); k++)
-			if (!strcmp(cli_flags[k].name, name))
-				f = &cli_flags[k];
-		if (!f)
-			return cli_usage_error(c, "unknown option '%s'", a);
-		if (f->takes_value) {
-			if (a[strlen(name)] == '=')
-				val = a + strlen(name) + 1;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
-				return cli_usage_error(c, "option %s needs a value", name);
-		} else if (a[strlen(name)] == '=') {
-			return cli_usage_error(c, "option %s takes no value", name);
-		}
-		if (nseen == (int)(sizeof(seen) / sizeof(seen[0])))
-			return cli_usage_error(c, "too many options%s", NULL);
-		seen[nseen++] = f->name;
-		cli_set(o, f->name, val);
-	}
-	if (!o->cmd)
-		return cli_usage_error(c, "no command given%s", NULL);
-	if (strcmp(o->cmd, "info") && strcmp(o->cmd, "flash") && strcmp(o->cmd, "verify") &&
-	    strcmp(o->cmd, "erase") && strcmp(o->cmd, "recover") && strcmp(o->cmd, "reset") &&
-	    strcmp(o->cmd, "read"))
-		return cli_usage_error(c, "unknown command '%s'", o->cmd);
-	for (int k = 0; k < nseen; k++)
-		for (size_t j = 0; j < sizeof(cli_flags) / sizeof(cli_flags[0]); j++)
-			if (!strcmp(cli_flags[j].name, seen[k]) &&
-			    !cli_cmd_has(cli_flags[j].cmds, o->cmd)) {
-				char msg[96];
-				snprintf(msg, sizeof(msg), "option %s does not apply to '%%s'",
-					 seen[k]);
-				return cli_usage_error(c, msg, o->cmd);
-			}
-	return 0;
-}
-
-static int cli_npos(struct cli *c, int want, const char *what)
-{
-	if (c->o.npos == want)
-		return 0;
-	return cli_usage_error(c, c->o.npos < want ? "missing argument: %s" : "too many arguments "
-		"(expected %s)", what);
-}
-
 /* ---- probe and engine ---- */
 
 static int cli_open(struct cli *c)
@@ -337,7 +238,7 @@ static int cli_open(struct cli *c)
 	return 0;
 }
 
-static int cli_identify(struct cli *c, struct nrf52_info *info, int need_open)
+static int cli_identify(struct cli *c, struct nrf52_info *info)
 {
 	struct sf_err err = { 0 };
 	int rc = nrf52_identify(c->eng, info, &err);
@@ -345,33 +246,49 @@ static int cli_identify(struct cli *c, struct nrf52_info *info, int need_open)
 	if (rc)
 		return cli_fail(c, rc, err.msg);
 	json_object_set_new(c->result, "target", target_json_info(info));
-	if (need_open && info->locked)
-		return cli_fail(c, SF_E_LOCKED,
-				"the chip is locked (APPROTECT); 'swdflash recover' (or flash "
-				"--recover) erases it to unlock it");
 	return 0;
 }
 
-static int cli_load_image(struct cli *c, struct img *img)
+/* The daemon's check (daemon/flashreq.h) on the target identified here:
+ * a locked chip is refused unless rq->recover, and img (unless NULL) must
+ * fit the part. */
+static int cli_check_target(struct cli *c, struct flashreq *rq, const struct nrf52_info *info,
+			    const struct img *img)
 {
+	struct flashreq_target t = { .connected = 1, .info = info };
 	struct sf_err err = { 0 };
-	int fmt = IMG_AUTO;
-	uint32_t base = 0;
 	int rc;
 
-	if (c->o.format && (fmt = img_format_from_name(c->o.format)) < 0)
-		return cli_usage_error(c, "unknown image format '%s' (auto, hex, uf2, elf, bin)",
-				       c->o.format);
-	if (c->o.base && parse_u32(c->o.base, &base))
+	rq->recover_hint = c->cmd->opts & CLI_O(CLI_O_RECOVER)
+		? "add --recover (or run 'swdflash recover')" : "run 'swdflash recover'";
+	rc = flashreq_check_target(rq, &t, img, &err);
+	return rc ? cli_fail(c, rc, err.msg) : 0;
+}
+
+/* Parse FILE before the probe is opened: a bad image never touches the chip. */
+static int cli_load_image(struct cli *c, struct flashreq *rq, struct img *img)
+{
+	struct sf_err err = { 0 };
+	char names[64];
+	int fmt = IMG_AUTO;
+	int rc;
+
+	memset(rq, 0, sizeof(*rq));
+	if (c->o.format && (fmt = flashreq_format_from_name(c->o.format)) < 0) {
+		flashreq_format_list(names, sizeof(names));
+		return cli_usage_error(c, "unknown image format '%s' (%s)", c->o.format, names);
+	}
+	rq->format = (enum img_format)fmt;
+	if (c->o.base && parse_u32(c->o.base, &rq->base))
 		return cli_usage_error(c, "bad --base '%s'", c->o.base);
 	if (c->o.base && fmt != IMG_BIN && fmt != IMG_AUTO)
-		return cli_usage_error(c, "--base applies to raw binary images only%s", NULL);
-	rc = img_load_file(c->o.pos[0], (enum img_format)fmt, base, img, &err);
+		return cli_usage_error(c, "--base applies to raw binary images only");
+	rc = flashreq_parse_file(c->o.pos[0], rq, img, &err);
 	if (rc)
 		return cli_fail(c, rc, err.msg);
 	json_object_set_new(c->result, "image",
 			    json_pack("{s:s, s:s, s:s, s:I, s:I}", "file", c->o.pos[0], "format",
-				      img_format_name(img->format), "sha256", img->sha256_hex,
+				      flashreq_format_name(img->format), "sha256", img->sha256_hex,
 				      "bytes", (json_int_t)img->total, "segments",
 				      (json_int_t)img->nseg));
 	return 0;
@@ -384,9 +301,7 @@ static int cmd_info(struct cli *c)
 	struct nrf52_info in;
 	int rc;
 
-	if ((rc = cli_npos(c, 0, "none")) || (rc = cli_open(c)))
-		return rc;
-	if ((rc = cli_identify(c, &in, 0)))
+	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in)))
 		return rc;
 	if (c->o.json) {
 		/* info: the target's fields at the top level (part, flash_size, ...) */
@@ -432,42 +347,38 @@ static int cmd_flash(struct cli *c)
 	struct nrf52_stats st;
 	struct nrf52_info in;
 	struct sf_err err = { 0 };
+	struct flashreq rq;
 	struct img img = { 0 };
 	int rc;
 
-	if ((rc = cli_npos(c, 1, "FILE")))
-		return rc;
 	if (c->o.erase) {
-		if (!strcmp(c->o.erase, "auto"))
-			fo.erase = NRF52_ERASE_AUTO;
-		else if (!strcmp(c->o.erase, "chip"))
-			fo.erase = NRF52_ERASE_CHIP;
-		else if (!strcmp(c->o.erase, "none"))
-			fo.erase = NRF52_ERASE_NONE;
-		else
-			return cli_usage_error(c, "bad --erase '%s' (auto, chip or none)", c->o.erase);
+		int e = flashreq_erase_from_name(c->o.erase);
+		char names[64];
+
+		if (e < 0) {
+			flashreq_erase_list(names, sizeof(names));
+			return cli_usage_error(c, "bad --erase '%s' (%s)", c->o.erase, names);
+		}
+		fo.erase = (enum nrf52_erase_mode)e;
 	}
 	fo.verify = !c->o.no_verify;
 	fo.reset = !c->o.no_reset;
 	fo.full_write = c->o.full;
 	fo.recover = c->o.recover;
-	/* parse first: a bad image never touches the chip */
-	if ((rc = cli_load_image(c, &img)))
+	if ((rc = cli_load_image(c, &rq, &img)))
 		return rc;
-	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in, !fo.recover)))
+	rq.recover = fo.recover;
+	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in)) ||
+	    (rc = cli_check_target(c, &rq, &in, &img)))
 		goto out;
-	if (in.identified && (rc = nrf52_check_image(&in, &img, &err))) {
-		rc = cli_fail(c, rc, err.msg);
-		goto out;
-	}
 	if (!c->o.json && in.identified)
 		fprintf(stderr, "swdflash: %s: %s, %llu bytes in %zu segments, sha256 %.12s -> %s %s "
-			"device %016llX\n", c->o.pos[0], img_format_name(img.format),
+			"device %016llX\n", c->o.pos[0], flashreq_format_name(img.format),
 			(unsigned long long)img.total, img.nseg, img.sha256_hex, in.name, in.variant,
 			(unsigned long long)in.device_id);
 	else if (!c->o.json)
 		fprintf(stderr, "swdflash: %s: %s, %llu bytes in %zu segments, sha256 %.12s -> "
-			"locked chip\n", c->o.pos[0], img_format_name(img.format),
+			"locked chip\n", c->o.pos[0], flashreq_format_name(img.format),
 			(unsigned long long)img.total, img.nseg, img.sha256_hex);
 	rc = nrf52_flash(c->eng, &img, &fo, &st, &err);
 	if (c->prog)
@@ -495,7 +406,7 @@ static int cmd_flash(struct cli *c)
 			printf("reset: running\n");
 	}
 out:
-	img_free(&img);
+	flashreq_image_free(&img);
 	return rc;
 }
 
@@ -503,16 +414,16 @@ static int cmd_verify(struct cli *c)
 {
 	struct nrf52_info in;
 	struct sf_err err = { 0 };
+	struct flashreq rq;
 	struct img img = { 0 };
 	int rc;
 
-	if ((rc = cli_npos(c, 1, "FILE")) || (rc = cli_load_image(c, &img)))
+	if ((rc = cli_load_image(c, &rq, &img)))
 		return rc;
-	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in, 1)))
+	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in)) ||
+	    (rc = cli_check_target(c, &rq, &in, &img)))
 		goto out;
-	rc = nrf52_check_image(&in, &img, &err);
-	if (!rc)
-		rc = nrf52_verify(c->eng, &img, &err);
+	rc = nrf52_verify(c->eng, &img, &err);
 	if (c->prog)
 		progress_end(c->prog);
 	if (rc) {
@@ -524,22 +435,19 @@ static int cmd_verify(struct cli *c)
 		printf("verified %llu bytes: the target matches %s\n",
 		       (unsigned long long)img.total, c->o.pos[0]);
 out:
-	img_free(&img);
+	flashreq_image_free(&img);
 	return rc;
 }
 
 static int cmd_erase(struct cli *c)
 {
 	struct sf_err err = { 0 };
+	struct flashreq rq = { 0 };
 	struct nrf52_info in;
 	uint32_t start = 0, end = 0;
 	const char *what;
 	int rc;
 
-	if ((rc = cli_npos(c, 0, "none")))
-		return rc;
-	if (c->o.chip + c->o.uicr + (c->o.range != NULL) > 1)
-		return cli_usage_error(c, "use one of --chip, --uicr, --range%s", NULL);
 	if (c->o.range) {
 		char buf[64], *colon;
 
@@ -552,7 +460,8 @@ static int cmd_erase(struct cli *c)
 			return cli_usage_error(c, "bad --range '%s' (START:END, END > START)",
 					       c->o.range);
 	}
-	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in, 1)))
+	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in)) ||
+	    (rc = cli_check_target(c, &rq, &in, NULL)))
 		return rc;
 	if (c->o.uicr) {
 		what = "uicr";
@@ -586,7 +495,7 @@ static int cmd_recover(struct cli *c)
 	struct sf_err err = { 0 };
 	int rc;
 
-	if ((rc = cli_npos(c, 0, "none")) || (rc = cli_open(c)))
+	if ((rc = cli_open(c)))
 		return rc;
 	rc = nrf52_recover(c->eng, &err);
 	if (c->prog)
@@ -606,8 +515,6 @@ static int cmd_reset(struct cli *c)
 	const struct nrf52_info *in;
 	int rc;
 
-	if ((rc = cli_npos(c, 0, "none")))
-		return rc;
 	if (c->o.kind) {
 		if (!strcmp(c->o.kind, "sysresetreq"))
 			kind = NRF52_RESET_SYSRESETREQ;
@@ -662,6 +569,7 @@ static int cli_write_file(const char *path, int hex, uint32_t addr, const uint8_
 static int cmd_read(struct cli *c)
 {
 	struct sf_err err = { 0 };
+	struct flashreq rq = { 0 };
 	struct nrf52_info in;
 	uint32_t addr, len;
 	uint8_t *buf;
@@ -669,16 +577,12 @@ static int cmd_read(struct cli *c)
 	size_t pl;
 	int rc, hex;
 
-	if ((rc = cli_npos(c, 2, "ADDRESS LENGTH")))
-		return rc;
 	if (parse_u32(c->o.pos[0], &addr))
 		return cli_usage_error(c, "bad ADDRESS '%s'", c->o.pos[0]);
 	if (parse_u32(c->o.pos[1], &len) || len == 0)
 		return cli_usage_error(c, "bad LENGTH '%s'", c->o.pos[1]);
 	if ((uint64_t)addr + len > 0x100000000ULL)
-		return cli_usage_error(c, "ADDRESS + LENGTH is past 4 GiB%s", NULL);
-	if (!c->o.out)
-		return cli_usage_error(c, "read needs -o FILE%s", NULL);
+		return cli_usage_error(c, "ADDRESS + LENGTH is past 4 GiB");
 	pl = strlen(c->o.out);
 	hex = pl > 4 && !strcasecmp(c->o.out + pl - 4, ".hex");
 	if (c->o.format) {
@@ -691,11 +595,12 @@ static int cmd_read(struct cli *c)
 					       c->o.format);
 	}
 	if (c->o.json && !strcmp(c->o.out, "-"))
-		return cli_usage_error(c, "-o - and --json both want stdout%s", NULL);
+		return cli_usage_error(c, "-o - and --json both want stdout");
 	buf = malloc(len);
 	if (!buf)
 		return cli_fail(c, SF_E_NOMEM, "out of memory");
-	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in, 1)))
+	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in)) ||
+	    (rc = cli_check_target(c, &rq, &in, NULL)))
 		goto out;
 	rc = nrf52_read(c->eng, addr, buf, len, &err);
 	if (c->prog)
@@ -720,6 +625,385 @@ out:
 	return rc;
 }
 
+/* ---- the command table ---- */
+
+#define CLI_O_IMAGE (CLI_O(CLI_O_FORMAT) | CLI_O(CLI_O_BASE))
+#define CLI_O_ERASE_SCOPE (CLI_O(CLI_O_CHIP) | CLI_O(CLI_O_UICR) | CLI_O(CLI_O_RANGE))
+
+static const struct cli_cmd cli_cmds[] = {
+	{ .name = "info", .run = cmd_info, .args = "",
+	  .help = "identify the target: part, variant, package, memory sizes, device ID,\n"
+		  "lock state" },
+	{ .name = "flash", .run = cmd_flash, .args = "FILE", .npos = 1,
+	  .opts = CLI_O_IMAGE | CLI_O(CLI_O_ERASE) | CLI_O(CLI_O_NO_VERIFY) |
+		  CLI_O(CLI_O_NO_RESET) | CLI_O(CLI_O_FULL) | CLI_O(CLI_O_RECOVER),
+	  .help = "program an image (format detected from the content unless --format):\n"
+		  "--erase auto erases only the pages where a bit must go 0->1 and skips\n"
+		  "pages that already match; then verify and reset into the new firmware" },
+	{ .name = "verify", .run = cmd_verify, .args = "FILE", .npos = 1, .opts = CLI_O_IMAGE,
+	  .help = "compare the target with an image; names the first differing address" },
+	{ .name = "erase", .run = cmd_erase, .args = "",
+	  .opts = CLI_O_ERASE_SCOPE, .one_of = CLI_O_ERASE_SCOPE,
+	  .help = "erase everything (default), UICR, or the pages covering [START, END)" },
+	{ .name = "recover", .run = cmd_recover, .args = "",
+	  .help = "CTRL-AP ERASEALL: unlock a locked chip (erases flash, UICR and RAM)" },
+	{ .name = "reset", .run = cmd_reset, .args = "",
+	  .opts = CLI_O(CLI_O_HALT) | CLI_O(CLI_O_KIND),
+	  .help = "reset the target (and halt at the reset vector)" },
+	{ .name = "read", .run = cmd_read, .args = "ADDRESS LENGTH", .npos = 2,
+	  .opts = CLI_O(CLI_O_OUTPUT) | CLI_O(CLI_O_FORMAT), .required = CLI_O(CLI_O_OUTPUT),
+	  .help = "dump memory into FILE: Intel HEX when FILE ends in .hex or with\n"
+		  "--format hex, else binary (--format bin); -o - is stdout" },
+};
+#define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+
+static const struct cli_cmd *cli_cmd_find(const char *name)
+{
+	for (size_t i = 0; name && i < CLI_NCMDS; i++)
+		if (!strcmp(cli_cmds[i].name, name))
+			return &cli_cmds[i];
+	return NULL;
+}
+
+/* ---- help ---- */
+
+/* "--format F", "-o FILE" (short) or "-o, --output FILE" (both) */
+enum cli_spell { CLI_SPELL_LONG, CLI_SPELL_SHORT, CLI_SPELL_BOTH };
+
+static void cli_opt_spell(char *buf, size_t n, enum cli_opt_id id, enum cli_spell how)
+{
+	const struct cli_optdef *d = &cli_optdefs[id];
+	const char *arg = d->arg ? d->arg : "";
+	const char *sp = d->arg ? " " : "";
+
+	if (!d->short_name || how == CLI_SPELL_LONG)
+		snprintf(buf, n, "--%s%s%s", d->name, sp, arg);
+	else if (how == CLI_SPELL_SHORT)
+		snprintf(buf, n, "-%c%s%s", d->short_name, sp, arg);
+	else
+		snprintf(buf, n, "-%c, --%s%s%s", d->short_name, d->name, sp, arg);
+}
+
+/* The synopsis word of option id in cmd: "[--full]", "-o FILE" (required),
+ * "[--chip | --uicr | --range START:END]" (one of; "" after its first). */
+static void cli_opt_word(char *buf, size_t n, const struct cli_cmd *cmd, int id)
+{
+	size_t w;
+
+	if (cmd->required & CLI_O(id)) {
+		cli_opt_spell(buf, n, (enum cli_opt_id)id, CLI_SPELL_SHORT);
+		return;
+	}
+	if ((cmd->one_of & CLI_O(id)) && (cmd->one_of & (CLI_O(id) - 1))) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, n, "[");
+	for (int k = id; k < CLI_O_COUNT; k++) {
+		if (k != id && !(cmd->one_of & CLI_O(id) && cmd->one_of & CLI_O(k)))
+			continue;
+		w = strlen(buf);
+		if (k != id)
+			w += (size_t)snprintf(buf + w, n - w, " | ");
+		if (w < n)
+			cli_opt_spell(buf + w, n - w, (enum cli_opt_id)k, CLI_SPELL_LONG);
+	}
+	w = strlen(buf);
+	snprintf(buf + w, n - w, "]");
+}
+
+/* "flash FILE [--format F] [--base ADDR] ...", wrapped at CLI_HELP_WIDTH
+ * with later lines indented to indent; col is where the text starts. */
+static void cli_print_synopsis(FILE *f, const struct cli_cmd *cmd, int col, int indent)
+{
+	char tok[96];
+
+	col += fprintf(f, "%s%s%s", cmd->name, cmd->args[0] ? " " : "", cmd->args);
+	for (int id = 0; id < CLI_O_COUNT; id++) {
+		if (!(cmd->opts & CLI_O(id)))
+			continue;
+		cli_opt_word(tok, sizeof(tok), cmd, id);
+		if (!tok[0])
+			continue;
+		if (col + 1 + (int)strlen(tok) > CLI_HELP_WIDTH) {
+			col = fprintf(f, "\n%*s", indent, "") - 1;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		col += fprintf(f, "%s", tok);
+	}
+	fputc('\n', f);
+}
+
+/* text, each line indented */
+static void cli_print_indented(FILE *f, const char *text, int indent)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+
+		fprintf(f, "%*s%.*s\n", indent, "", (int)n, text);
+		text += n;
+		if (*text)
+			text++;
+	}
+}
+
+static void cli_print_options(FILE *f, unsigned mask)
+{
+	for (int id = 0; id < CLI_O_COUNT; id++) {
+		const struct cli_optdef *d = &cli_optdefs[id];
+		char spell[64], values[96] = "";
+
+		if (!(mask & CLI_O(id)))
+			continue;
+		cli_opt_spell(spell, sizeof(spell), (enum cli_opt_id)id, CLI_SPELL_BOTH);
+		if (d->values)
+			d->values(values, sizeof(values));
+		fprintf(f, "  %-20s %s%s%s%s\n", spell, d->help, values[0] ? " (" : "", values,
+			values[0] ? ")" : "");
+	}
+}
+
+static void cli_usage(FILE *f)
+{
+	fprintf(f, "usage: swdflash [--probe SPEC] [--json] COMMAND [ARGS]\n"
+		   "       swdflash COMMAND --help | --help | --version\n\ncommands:\n");
+	for (size_t i = 0; i < CLI_NCMDS; i++) {
+		fputs("  ", f);
+		cli_print_synopsis(f, &cli_cmds[i], 2, 6 + (int)strlen(cli_cmds[i].name));
+		cli_print_indented(f, cli_cmds[i].help, 6);
+	}
+	fprintf(f, "\noptions of every command:\n");
+	cli_print_options(f, CLI_O_GLOBAL);
+	fprintf(f,
+		"\n"
+		"probes (default: $SWDFLASH_PROBE, else %s):\n"
+		"  sim[:part=nrf52832|nrf52833|nrf52840,rev=legacy|hardened,locked=0|1,\n"
+		"       state=PATH,period_ns=N]       the simulated chip (state persists\n"
+		"                                     flash and UICR in PATH)\n"
+		"  gpiod[:chip=auto,swclk=25,swdio=24,nreset=18]\n"
+		"\n"
+		"exit codes: 0 ok, 1 other failure, 2 usage, 3 bad image, 4 target not found,\n"
+		"            5 target locked, 6 verify mismatch, 7 SWD failure,\n"
+		"            8 unsupported part\n",
+		CLI_DEFAULT_PROBE);
+}
+
+static void cli_cmd_usage(FILE *f, const struct cli_cmd *cmd)
+{
+	fputs("usage: swdflash [--probe SPEC] [--json] ", f);
+	cli_print_synopsis(f, cmd, 40, 8);
+	fputc('\n', f);
+	cli_print_indented(f, cmd->help, 0);
+	if (cmd->opts) {
+		fputs("\noptions:\n", f);
+		cli_print_options(f, cmd->opts);
+	}
+	fputs("\noptions of every command:\n", f);
+	cli_print_options(f, CLI_O_GLOBAL);
+	fputs("\nexit codes: see swdflash --help\n", f);
+}
+
+/* ---- argument parsing ---- */
+
+static void cli_set(struct cli_opts *o, enum cli_opt_id id, const char *val)
+{
+	switch (id) {
+	case CLI_O_PROBE: o->probe = val; break;
+	case CLI_O_JSON: o->json = 1; break;
+	case CLI_O_FORMAT: o->format = val; break;
+	case CLI_O_BASE: o->base = val; break;
+	case CLI_O_ERASE: o->erase = val; break;
+	case CLI_O_NO_VERIFY: o->no_verify = 1; break;
+	case CLI_O_NO_RESET: o->no_reset = 1; break;
+	case CLI_O_FULL: o->full = 1; break;
+	case CLI_O_RECOVER: o->recover = 1; break;
+	case CLI_O_CHIP: o->chip = 1; break;
+	case CLI_O_UICR: o->uicr = 1; break;
+	case CLI_O_RANGE: o->range = val; break;
+	case CLI_O_HALT: o->halt = 1; break;
+	case CLI_O_KIND: o->kind = val; break;
+	case CLI_O_OUTPUT: o->out = val; break;
+	case CLI_O_HELP: case CLI_O_VERSION: case CLI_O_COUNT: break;
+	}
+}
+
+/* getopt_long's return value -> option id, -1 if none */
+static int cli_opt_of(int ch)
+{
+	if (ch >= CLI_O_VAL && ch < CLI_O_VAL + CLI_O_COUNT)
+		return ch - CLI_O_VAL;
+	for (int id = 0; ch > 0 && ch < CLI_O_VAL && id < CLI_O_COUNT; id++)
+		if (cli_optdefs[id].short_name == ch)
+			return id;
+	return -1;
+}
+
+/* How the user spelled option id: "-o" for a short option, else "--output". */
+static void cli_opt_as_typed(char *buf, size_t n, int ch)
+{
+	int id = cli_opt_of(ch);
+
+	if (id < 0)
+		snprintf(buf, n, "-%c", ch);
+	else if (ch < CLI_O_VAL)
+		snprintf(buf, n, "-%c", cli_optdefs[id].short_name);
+	else
+		snprintf(buf, n, "--%s", cli_optdefs[id].name);
+}
+
+/* The message for getopt_long's '?' or ':' (opterr is 0: we word them). */
+static void cli_opt_error(char *msg, size_t n, int ch, const char *arg)
+{
+	char name[40], word[40];
+	int matches = 0;
+
+	if (ch == ':') {
+		cli_opt_as_typed(name, sizeof(name), optopt);
+		snprintf(msg, n, "option %s needs a value", name);
+		return;
+	}
+	if (optopt && cli_opt_of(optopt) >= 0) {
+		/* a known option: only "--json=1" gets here */
+		cli_opt_as_typed(name, sizeof(name), optopt);
+		snprintf(msg, n, "option %s takes no value", name);
+		return;
+	}
+	if (optopt) {
+		snprintf(msg, n, "unknown option '-%c'", optopt);
+		return;
+	}
+	/* a long option getopt did not take: unknown or an ambiguous prefix */
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(arg, "="), arg);
+	for (int id = 0; id < CLI_O_COUNT && !strncmp(word, "--", 2); id++)
+		matches += !strncmp(cli_optdefs[id].name, word + 2, strlen(word + 2));
+	if (matches > 1)
+		snprintf(msg, n, "ambiguous option '%s'", word);
+	else
+		snprintf(msg, n, "unknown option '%s'", word);
+}
+
+/* The command's required and mutually exclusive options. */
+static int cli_check_opts(struct cli *c, unsigned seen)
+{
+	const struct cli_cmd *cmd = c->cmd;
+	char list[128] = "", spell[48];
+	size_t w = 0;
+
+	for (int id = 0; id < CLI_O_COUNT; id++) {
+		if (!(cmd->required & CLI_O(id)) || (seen & CLI_O(id)))
+			continue;
+		cli_opt_spell(spell, sizeof(spell), (enum cli_opt_id)id, CLI_SPELL_SHORT);
+		return cli_usage_error(c, "%s needs %s", cmd->name, spell);
+	}
+	if (__builtin_popcount(seen & cmd->one_of) <= 1)
+		return 0;
+	for (int id = 0; id < CLI_O_COUNT && w < sizeof(list); id++)
+		if (cmd->one_of & CLI_O(id))
+			w += (size_t)snprintf(list + w, sizeof(list) - w, "%s--%s", w ? ", " : "",
+					      cli_optdefs[id].name);
+	return cli_usage_error(c, "use one of %s", list);
+}
+
+/* 0 to run c->cmd, -1 when help or the version was printed (exit 0), or
+ * the exit code of a usage error. */
+static int cli_parse(struct cli *c, int argc, char **argv)
+{
+	struct cli_opts *o = &c->o;
+	struct option lo[CLI_O_COUNT + 1];
+	char so[3 + 2 * CLI_O_COUNT], msg[200] = "", typed[CLI_O_COUNT][40];
+	const char *extra = NULL;
+	unsigned seen = 0;
+	size_t k = 0;
+	int ch, want_help = 0, want_version = 0;
+
+	/* '-': non-options come back in order as 1 (whatever POSIXLY_CORRECT
+	 * says), so options may stand before or after the command; ':': a
+	 * missing value is ':', not '?' */
+	so[k++] = '-';
+	so[k++] = ':';
+	for (int id = 0; id < CLI_O_COUNT; id++) {
+		const struct cli_optdef *d = &cli_optdefs[id];
+
+		lo[id] = (struct option){ d->name, d->arg ? required_argument : no_argument, NULL,
+					  CLI_O_VAL + id };
+		if (d->short_name) {
+			so[k++] = d->short_name;
+			if (d->arg)
+				so[k++] = ':';
+		}
+	}
+	lo[CLI_O_COUNT] = (struct option){ NULL, 0, NULL, 0 };
+	so[k] = '\0';
+	opterr = 0;
+	optind = 1;
+	/* read everything first: --json anywhere decides how the first error
+	 * is printed */
+	while ((ch = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		int id;
+
+		if (ch == 1 || ch == '?' || ch == ':') {
+			if (ch == 1 && !o->cmd)
+				o->cmd = optarg;
+			else if (ch == 1 && o->npos < CLI_MAX_POS)
+				o->pos[o->npos++] = optarg;
+			else if (ch == 1 && !extra)
+				extra = optarg;
+			else if (ch != 1 && !msg[0])
+				cli_opt_error(msg, sizeof(msg), ch, argv[optind - 1]);
+			continue;
+		}
+		id = cli_opt_of(ch);
+		if (id < 0)
+			continue;  /* getopt_long returns only what lo and so hold */
+		if (!(seen & CLI_O(id)))
+			cli_opt_as_typed(typed[id], sizeof(typed[id]), ch);
+		seen |= CLI_O(id);
+		want_help |= id == CLI_O_HELP;
+		want_version |= id == CLI_O_VERSION;
+		cli_set(o, (enum cli_opt_id)id, optarg);
+	}
+	/* after "--" everything is an argument */
+	for (; optind < argc; optind++) {
+		if (!o->cmd)
+			o->cmd = argv[optind];
+		else if (o->npos < CLI_MAX_POS)
+			o->pos[o->npos++] = argv[optind];
+		else if (!extra)
+			extra = argv[optind];
+	}
+	c->cmd = cli_cmd_find(o->cmd);
+	if (want_help) {
+		if (c->cmd)
+			cli_cmd_usage(stdout, c->cmd);
+		else
+			cli_usage(stdout);
+		return -1;
+	}
+	if (want_version) {
+		printf("swdflash %s\n", SF_VERSION);
+		return -1;
+	}
+	if (msg[0])
+		return cli_usage_error(c, "%s", msg);
+	if (!o->cmd)
+		return cli_usage_error(c, "no command given");
+	if (!c->cmd)
+		return cli_usage_error(c, "unknown command '%s'", o->cmd);
+	for (int id = 0; id < CLI_O_COUNT; id++)
+		if ((seen & CLI_O(id)) && !((c->cmd->opts | CLI_O_GLOBAL) & CLI_O(id)))
+			return cli_usage_error(c, "option %s does not apply to '%s'", typed[id],
+					       c->cmd->name);
+	if (o->npos < c->cmd->npos)
+		return cli_usage_error(c, "missing argument: %s", c->cmd->args);
+	if (o->npos > c->cmd->npos || extra)
+		return cli_usage_error(c, "too many arguments: '%s' (%s takes %s)",
+				       extra ? extra : o->pos[c->cmd->npos], c->cmd->name,
+				       c->cmd->npos ? c->cmd->args : "none");
+	return cli_check_opts(c, seen);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
@@ -733,13 +1017,10 @@ int main(int argc, char **argv)
 		return ERRMAP_EXIT_FAILURE;
 	rc = cli_parse(&c, argc, argv);
 	if (rc) {
-		if (rc < 0) {
-			cli_usage(stdout);
-			rc = 0;
-		}
+		rc = rc < 0 ? ERRMAP_EXIT_OK : rc;
 		goto done;
 	}
-	json_object_set_new(c.result, "command", json_string(c.o.cmd));
+	json_object_set_new(c.result, "command", json_string(c.cmd->name));
 	c.tty = isatty(STDERR_FILENO);
 	/* --json keeps stderr quiet unless someone is watching it */
 	if (!c.o.json || c.tty)
@@ -752,20 +1033,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (!strcmp(c.o.cmd, "info"))
-		rc = cmd_info(&c);
-	else if (!strcmp(c.o.cmd, "flash"))
-		rc = cmd_flash(&c);
-	else if (!strcmp(c.o.cmd, "verify"))
-		rc = cmd_verify(&c);
-	else if (!strcmp(c.o.cmd, "erase"))
-		rc = cmd_erase(&c);
-	else if (!strcmp(c.o.cmd, "recover"))
-		rc = cmd_recover(&c);
-	else if (!strcmp(c.o.cmd, "reset"))
-		rc = cmd_reset(&c);
-	else
-		rc = cmd_read(&c);
+	rc = c.cmd->run(&c);
 	if (rc == 0 && c.o.json) {
 		json_object_set_new(c.result, "ok", json_true());
 		json_object_set_new(c.result, "notes", json_incref(c.notes));

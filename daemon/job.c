@@ -114,11 +114,6 @@ const char *job_kind_name(enum job_kind k)
 	return "unknown";
 }
 
-static const char *erase_name(enum nrf52_erase_mode e)
-{
-	return e == NRF52_ERASE_CHIP ? "chip" : e == NRF52_ERASE_NONE ? "none" : "auto";
-}
-
 void job_options_default(struct job_options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -227,7 +222,7 @@ static json_t *job_json_locked(const struct job *j)
 			snprintf(b, sizeof(b), "0x%08" PRIX32, j->opts.base);
 			json_object_set_new(opt, "base", json_string(b));
 		}
-		json_object_set_new(opt, "erase", json_string(erase_name(j->opts.erase)));
+		json_object_set_new(opt, "erase", json_string(nrf52_erase_mode_name(j->opts.erase)));
 		json_object_set_new(opt, "verify", json_boolean(j->opts.verify));
 		json_object_set_new(opt, "reset", json_boolean(j->opts.reset));
 		json_object_set_new(opt, "recover", json_boolean(j->opts.recover));
@@ -336,9 +331,8 @@ static struct job *job_from_json(json_t *o)
 		const char *b = json_string_value(json_object_get(opt, "base"));
 		if (b)
 			j->opts.base = (uint32_t)strtoul(b, NULL, 0);
-		const char *e = json_string_value(json_object_get(opt, "erase"));
-		j->opts.erase = e && !strcmp(e, "chip") ? NRF52_ERASE_CHIP
-			: e && !strcmp(e, "none") ? NRF52_ERASE_NONE : NRF52_ERASE_AUTO;
+		int e = nrf52_erase_mode_from_name(json_string_value(json_object_get(opt, "erase")));
+		j->opts.erase = e < 0 ? NRF52_ERASE_AUTO : (enum nrf52_erase_mode)e;
 		j->opts.verify = json_is_true(json_object_get(opt, "verify"));
 		j->opts.reset = json_is_true(json_object_get(opt, "reset"));
 		j->opts.recover = json_is_true(json_object_get(opt, "recover"));

@@ -918,3 +918,28 @@ int nrf52_read(struct nrf52 *n, uint32_t addr, void *buf, size_t len, struct sf_
 	nrf52_report(n, NRF52_PHASE_READ, len, len, NULL);
 	return 0;
 }
+
+/* ---- names ---- */
+
+static const char *const nrf52_erase_mode_names[] = {
+	[NRF52_ERASE_AUTO] = "auto",
+	[NRF52_ERASE_CHIP] = "chip",
+	[NRF52_ERASE_NONE] = "none",
+};
+
+const char *nrf52_erase_mode_name(enum nrf52_erase_mode m)
+{
+	size_t n = sizeof(nrf52_erase_mode_names) / sizeof(nrf52_erase_mode_names[0]);
+
+	return (unsigned)m < n ? nrf52_erase_mode_names[m] : NULL;
+}
+
+int nrf52_erase_mode_from_name(const char *name)
+{
+	size_t n = sizeof(nrf52_erase_mode_names) / sizeof(nrf52_erase_mode_names[0]);
+
+	for (size_t i = 0; name && i < n; i++)
+		if (!strcmp(name, nrf52_erase_mode_names[i]))
+			return (int)i;
+	return -1;
+}

@@ -64,6 +64,12 @@ enum nrf52_erase_mode {
 	NRF52_ERASE_CHIP,  /* NVMC ERASEALL first */
 	NRF52_ERASE_NONE,  /* never erase; fail if a 0->1 bit is needed */
 };
+/* The one spelling of each mode ("auto", "chip", "none"), for options,
+ * messages and the job history; NULL for a value outside the enum, so a
+ * caller can list them all by counting up from 0. */
+const char *nrf52_erase_mode_name(enum nrf52_erase_mode m);
+/* The inverse (exact, lower case); -1 for an unknown name. */
+int nrf52_erase_mode_from_name(const char *name);
 
 struct nrf52_flash_opts {
 	enum nrf52_erase_mode erase;

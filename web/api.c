@@ -10,7 +10,7 @@
 #include "../common/dlog.h"
 #include "../common/errmap.h"
 #include "../common/parse.h"
-#include "../nrf52/image.h"
+#include "../daemon/flashreq.h"
 
 #define API_DEFAULT_LIST 100
 
@@ -38,15 +38,17 @@ static int flash_options(struct web_request *r, struct job_options *o, int *wait
 			 enum MHD_Result *ret)
 {
 	const char *v;
+	char names[64];
 
 	job_options_default(o);
 	*wait = 0;
 	v = web_req_query(r, "format");
 	if (v) {
-		int f = img_format_from_name(v);
+		int f = flashreq_format_from_name(v);
 		if (f < 0) {
+			flashreq_format_list(names, sizeof(names));
 			*ret = web_reply_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unknown_format",
-					       "unknown format '%s' (use auto, hex, uf2, elf or bin)", v);
+					       "unknown format '%s' (use %s)", v, names);
 			return 1;
 		}
 		o->format = (enum img_format)f;
@@ -58,17 +60,13 @@ static int flash_options(struct web_request *r, struct job_options *o, int *wait
 	}
 	v = web_req_query(r, "erase");
 	if (v) {
-		if (!strcmp(v, "auto"))
-			o->erase = NRF52_ERASE_AUTO;
-		else if (!strcmp(v, "chip"))
-			o->erase = NRF52_ERASE_CHIP;
-		else if (!strcmp(v, "none"))
-			o->erase = NRF52_ERASE_NONE;
-		else {
-			*ret = web_reply_error(r, 400, "bad_argument",
-					       "erase '%s': use auto, chip or none", v);
+		int e = flashreq_erase_from_name(v);
+		if (e < 0) {
+			flashreq_erase_list(names, sizeof(names));
+			*ret = web_reply_error(r, 400, "bad_argument", "erase '%s': use %s", v, names);
 			return 1;
 		}
+		o->erase = (enum nrf52_erase_mode)e;
 	}
 	static const char *const keys[] = { "verify", "reset", "wait", "recover", "full" };
 	int *dst[] = { &o->verify, &o->reset, wait, &o->recover, &o->full_write };
@@ -134,6 +132,8 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 	struct img img;
 	struct sf_err err = { 0 };
 	struct job_target t;
+	struct flashreq rq = { .recover_hint = "add recover=1" };
+	struct flashreq_target ft;
 	const uint8_t *data = NULL;
 	size_t len = 0;
 	int wait, fd = -1, rc;
@@ -169,9 +169,7 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 			return ret;
 		}
 		json_decref(j);
-		if (o.format == IMG_AUTO)
-			o.format = (enum img_format)(img_format_from_name(meta.format) < 0
-						     ? IMG_AUTO : img_format_from_name(meta.format));
+		rq.stored_format = meta.format;
 		store_path(api->store, meta.sha256, path, sizeof(path));
 		snprintf(ji.name, sizeof(ji.name), "%s", meta.name);
 		tmp_path = NULL;
@@ -184,34 +182,25 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 										: "upload");
 	}
 
-	/* parse and check before anything is queued */
+	/* parse and check (flashreq.h) before anything is queued */
+	rq.format = o.format;
+	rq.base = o.base;
+	rq.recover = o.recover;
+	o.format = flashreq_format(&rq);
 	rc = store_map_file(path, &data, &len, &err);
 	if (rc)
 		return reply_swd(r, &err);
-	rc = img_parse(data, len, o.format, o.base, &img, &err);
+	job_mgr_target(api->jobs, &t);
+	ft = (struct flashreq_target){ .connected = t.connected, .error = t.error,
+				       .info = &t.info };
+	rc = flashreq_check(data, len, &rq, &ft, &img, &err);
 	store_unmap(data, len);
 	if (rc) {
 		dlog(DLOG_INFO, "flash request rejected: %s: %s", ji.name, err.msg);
 		return reply_swd(r, &err);
 	}
-	job_mgr_target(api->jobs, &t);
-	if (!t.connected) {
-		img_free(&img);
-		return web_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no_target",
-				       "no target: %s", t.error[0] ? t.error : "probe not ready");
-	}
-	if (t.locked && !o.recover) {
-		img_free(&img);
-		return web_reply_error(r, MHD_HTTP_CONFLICT, "target_locked",
-				       "target is locked (APPROTECT): add recover=1 to erase and "
-				       "unlock it first (destroys its contents)");
-	}
-	if (t.info.identified && (rc = nrf52_check_image(&t.info, &img, &err))) {
-		img_free(&img);
-		return reply_swd(r, &err);
-	}
 	snprintf(ji.sha256, sizeof(ji.sha256), "%s", img.sha256_hex);
-	snprintf(ji.format, sizeof(ji.format), "%s", img_format_name(img.format));
+	snprintf(ji.format, sizeof(ji.format), "%s", flashreq_format_name(img.format));
 	if (fd >= 0) {
 		snprintf(meta.sha256, sizeof(meta.sha256), "%s", img.sha256_hex);
 		meta.size = size;
@@ -225,14 +214,14 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 		web_req_upload_release(r); /* store_commit owns fd and the file now */
 		rc = store_commit(api->store, fd, tmp_path, &meta, &err);
 		if (rc) {
-			img_free(&img);
+			flashreq_image_free(&img);
 			dlog(DLOG_ERR, "image store: %s", err.msg);
 			return reply_swd(r, &err);
 		}
 	}
 	store_path(api->store, ji.sha256, ji.path, sizeof(ji.path));
 	rc = job_submit(api->jobs, JOB_FLASH, &o, &img, &ji, &id, &snap, &retry, &err);
-	img_free(&img);
+	flashreq_image_free(&img);
 	if (rc) {
 		if (rc == SF_E_BUSY && retry) {
 			char ra[16];
