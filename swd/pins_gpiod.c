@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,13 +141,20 @@ static int gp_parse_opts(const char *args, struct swd_gpiod_opts *o, struct sf_e
 
 /* ---- errors ---- */
 
-void swd_gpiod_fail(struct swd_gpiod *p, const char *what)
+void swd_gpiod_fail(struct swd_gpiod *p, const char *call, const char *fmt, ...)
 {
+	int e = errno;
+	char what[160];
+	va_list ap;
+
 	if (p->err)
 		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	p->err = SF_E_IO;
-	snprintf(p->errmsg, sizeof(p->errmsg), "gpiod: %s on %s failed: %s", what, p->path,
-		 strerror(errno));
+	snprintf(p->errmsg, sizeof(p->errmsg), "gpiod: %s of %s failed (%s): %s", what, p->path,
+		 call, strerror(e));
 }
 
 /* ---- finding the chip ---- */

@@ -43,15 +43,18 @@ struct swd_gpiod {
 	uint64_t cycles, busy_ns; /* bulk-op cycles and the time they took */
 
 	int err;               /* sticky: first failed GPIO call */
-	char errmsg[400];
+	char errmsg[640];     /* what status() reports (sf_err cuts it to fit) */
 	char desc[800];
 
 	struct swd_gpiod_be *be;
 };
 
-/* Record the first failed GPIO call (what failed, on which line; errno is
- * read here, so call it straight after the failing call). */
-void swd_gpiod_fail(struct swd_gpiod *p, const char *what);
+/* Record the first failed GPIO call for status(): the call (the ioctl it
+ * makes), what it was doing on which line (printf-style), and errno, read
+ * here, so call it straight after the failing call. The first error
+ * sticks: after it the ops drive nothing and read 1s. */
+void swd_gpiod_fail(struct swd_gpiod *p, const char *call, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- implemented by the back end ---- */
 

@@ -114,7 +114,8 @@ int swd_gpiod_be_request(struct swd_gpiod *p, struct sf_err *err)
 void swd_gpiod_be_put_clk(struct swd_gpiod *p, int clk)
 {
 	if (gpiod_line_set_value(p->be->lclk, clk) < 0)
-		swd_gpiod_fail(p, "set-value SWCLK");
+		swd_gpiod_fail(p, "GPIOHANDLE_SET_LINE_VALUES_IOCTL", "setting SWCLK (line %u)",
+			       p->o.clk);
 	p->swclk = clk;
 }
 
@@ -125,7 +126,8 @@ void swd_gpiod_be_put2(struct swd_gpiod *p, int clk, int dio)
 	if (clk != p->swclk)
 		swd_gpiod_be_put_clk(p, clk);
 	if (dio != p->swdio && gpiod_line_set_value(p->be->ldio, dio) < 0)
-		swd_gpiod_fail(p, "set-value SWDIO");
+		swd_gpiod_fail(p, "GPIOHANDLE_SET_LINE_VALUES_IOCTL", "setting SWDIO (line %u)",
+			       p->o.dio);
 	p->swdio = dio;
 }
 
@@ -134,7 +136,8 @@ int swd_gpiod_be_get_dio(struct swd_gpiod *p)
 	int v = gpiod_line_get_value(p->be->ldio);
 
 	if (v < 0) {
-		swd_gpiod_fail(p, "get-value SWDIO");
+		swd_gpiod_fail(p, "GPIOHANDLE_GET_LINE_VALUES_IOCTL", "reading SWDIO (line %u)",
+			       p->o.dio);
 		return 1;
 	}
 	return v;
@@ -148,13 +151,15 @@ void swd_gpiod_be_set_dir(struct swd_gpiod *p, int output)
 			: gpiod_line_set_config(l, GPIOD_LINE_REQUEST_DIRECTION_INPUT, 0, 0);
 
 	if (rc < 0)
-		swd_gpiod_fail(p, "set-config SWDIO direction");
+		swd_gpiod_fail(p, "GPIOHANDLE_SET_CONFIG_IOCTL", "making SWDIO (line %u) an %s",
+			       p->o.dio, output ? "output" : "input");
 }
 
 int swd_gpiod_be_put_rst(struct swd_gpiod *p, int level)
 {
 	if (gpiod_line_set_value(p->be->lrst, level) < 0) {
-		swd_gpiod_fail(p, "set-value nRESET");
+		swd_gpiod_fail(p, "GPIOHANDLE_SET_LINE_VALUES_IOCTL", "setting nRESET (line %u)",
+			       p->o.rst);
 		return p->err;
 	}
 	return 0;

@@ -187,7 +187,8 @@ void swd_gpiod_be_put2(struct swd_gpiod *p, int clk, int dio)
 	v[b->idx_clk] = gpv2_value(clk);
 	v[b->idx_dio] = gpv2_value(dio);
 	if (gpiod_line_request_set_values(b->req, v) < 0)
-		swd_gpiod_fail(p, "set-values");
+		swd_gpiod_fail(p, "GPIO_V2_LINE_SET_VALUES_IOCTL",
+			       "setting SWCLK (line %u) and SWDIO (line %u)", p->o.clk, p->o.dio);
 	p->swclk = clk;
 	p->swdio = dio;
 }
@@ -195,7 +196,8 @@ void swd_gpiod_be_put2(struct swd_gpiod *p, int clk, int dio)
 void swd_gpiod_be_put_clk(struct swd_gpiod *p, int clk)
 {
 	if (gpiod_line_request_set_value(p->be->req, p->o.clk, gpv2_value(clk)) < 0)
-		swd_gpiod_fail(p, "set-value SWCLK");
+		swd_gpiod_fail(p, "GPIO_V2_LINE_SET_VALUES_IOCTL", "setting SWCLK (line %u)",
+			       p->o.clk);
 	p->swclk = clk;
 }
 
@@ -204,7 +206,8 @@ int swd_gpiod_be_get_dio(struct swd_gpiod *p)
 	int v = gpiod_line_request_get_value(p->be->req, p->o.dio);
 
 	if (v < 0) {
-		swd_gpiod_fail(p, "get-value SWDIO");
+		swd_gpiod_fail(p, "GPIO_V2_LINE_GET_VALUES_IOCTL", "reading SWDIO (line %u)",
+			       p->o.dio);
 		return 1;
 	}
 	return v == GPIOD_LINE_VALUE_ACTIVE;
@@ -219,15 +222,19 @@ void swd_gpiod_be_set_dir(struct swd_gpiod *p, int output)
 	/* Keep the levels: SWCLK as it is, SWDIO as last driven. */
 	v[b->idx_clk] = gpv2_value(p->swclk);
 	v[b->idx_dio] = gpv2_value(p->swdio);
-	if (gpiod_line_config_set_output_values(lc, v, 2) < 0 ||
-	    gpiod_line_request_reconfigure_lines(b->req, lc) < 0)
-		swd_gpiod_fail(p, "reconfigure SWDIO direction");
+	if (gpiod_line_config_set_output_values(lc, v, 2) < 0)
+		swd_gpiod_fail(p, "gpiod_line_config_set_output_values",
+			       "making SWDIO (line %u) an %s", p->o.dio, output ? "output" : "input");
+	else if (gpiod_line_request_reconfigure_lines(b->req, lc) < 0)
+		swd_gpiod_fail(p, "GPIO_V2_LINE_SET_CONFIG_IOCTL",
+			       "making SWDIO (line %u) an %s", p->o.dio, output ? "output" : "input");
 }
 
 int swd_gpiod_be_put_rst(struct swd_gpiod *p, int level)
 {
 	if (gpiod_line_request_set_value(p->be->rst_req, p->o.rst, gpv2_value(level)) < 0) {
-		swd_gpiod_fail(p, "set-value nRESET");
+		swd_gpiod_fail(p, "GPIO_V2_LINE_SET_VALUES_IOCTL", "setting nRESET (line %u)",
+			       p->o.rst);
 		return p->err;
 	}
 	return 0;

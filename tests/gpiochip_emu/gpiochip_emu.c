@@ -142,6 +142,8 @@ static struct {
 	int v_clk, v_dio, v_rst;
 
 	uint64_t counts[K_NKINDS];
+	uint64_t fail_after; /* gpiochip_emu_fail(): line ioctls still to succeed */
+	int fail_errno;      /* then fail with this (0 = never) */
 } emu = { .mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP };
 
 /* ---- the real libc, resolved on first use ---- */
@@ -1125,8 +1127,13 @@ EMU_API int ioctl(int fd, unsigned long req, ...)
 		rc = -EFAULT;
 	else if (e->kind == EMU_FD_CHIP)
 		rc = emu_ioctl_chip_locked((uint32_t)req, arg);
-	else
+	else if (emu.fail_errno && !emu.fail_after)
+		rc = -emu.fail_errno; /* a line ioctl failing, as on a vanished chip */
+	else {
+		if (emu.fail_errno)
+			emu.fail_after--;
 		rc = emu_ioctl_handle_locked(e, (uint32_t)req, arg);
+	}
 	pthread_mutex_unlock(&emu.mu);
 	if (rc < 0) {
 		errno = -rc;
@@ -1142,6 +1149,7 @@ EMU_API void gpiochip_emu_wire(int *swclk, int *swdio, int *host_drives, int *nr
 			       uint64_t *rising_edges);
 EMU_API int gpiochip_emu_take(unsigned off, const char *consumer);
 EMU_API int gpiochip_emu_consumer(unsigned off, char *buf, size_t len);
+EMU_API void gpiochip_emu_fail(uint64_t after, int err);
 
 /* ioctls of one kind (a name from emu_kind_names), or all for "total". */
 uint64_t gpiochip_emu_count(const char *kind)
@@ -1198,4 +1206,14 @@ int gpiochip_emu_consumer(unsigned off, char *buf, size_t len)
 	snprintf(buf, len, "%s", off < EMU_NLINES ? emu.lines[off].consumer : "");
 	emu_unlock();
 	return used;
+}
+
+/* After `after` more ioctls on line handles/requests succeed, fail every
+ * later one with errno err (err 0: never fail again). */
+void gpiochip_emu_fail(uint64_t after, int err)
+{
+	emu_lock();
+	emu.fail_after = after;
+	emu.fail_errno = err;
+	emu_unlock();
 }
