@@ -33,6 +33,9 @@
  *   GPIOCHIP_EMU_TAKEN   lines held by another consumer: "24=other,18=foo"
  *   GPIOCHIP_EMU_CHIP    device name (default gpiochip0; Pi 5 tests: gpiochip4)
  *   GPIOCHIP_EMU_LABEL   chip label (default pinctrl-bcm2711)
+ *   GPIOCHIP_EMU_FAIL    "N[:ERRNO]": after N ioctls on line handles/requests,
+ *                        fail every later one with ERRNO (default EIO), as
+ *                        when the chip goes away (gpiochip_emu_fail())
  *
  * This is a test tool: its state is process-global because the libc calls
  * it stands in for are. Only a process that opens the emulated chip
@@ -232,6 +235,13 @@ static void emu_init_locked(void)
 				*eq++ = '\0';
 			emu_take((unsigned)strtoul(t, NULL, 10), eq ? eq : "someone-else");
 		}
+	}
+	v = getenv("GPIOCHIP_EMU_FAIL");
+	if (v && *v) {
+		char *end;
+
+		emu.fail_after = strtoull(v, &end, 10);
+		emu.fail_errno = *end == ':' ? (int)strtol(end + 1, NULL, 10) : EIO;
 	}
 	emu.w_clk = 0;
 	emu.w_dio = 1;
