@@ -7,6 +7,7 @@
 #include "swd/dap_swd.h"
 #include "swd/link.h"
 #include "swd/pins_sim.h"
+#include "swd/pins_vcd.h"
 #include "testutil.h"
 
 /* Request bytes as listed in shared/NRF52.md section 1. */
@@ -467,6 +468,28 @@ START_TEST(gpio_failure_mid_block_read)
 }
 END_TEST
 
+/* The VCD recorder wrapping a failing driver passes its error on. */
+START_TEST(gpio_failure_through_the_vcd_recorder)
+{
+	struct fixture f = open_link("");
+	struct sf_err err = { 0 };
+	struct tu_pins *tp;
+	FILE *vcd = fopen("/dev/null", "w");
+	uint32_t v = 0;
+
+	ck_assert_ptr_nonnull(vcd);
+	swd_link_free(f.link);
+	tp = tu_pins_new(f.chip);
+	f.link = swd_link_new(&swd_pins_vcd_ops, swd_pins_vcd_new(tu_pins_ops(), tp, vcd, 1000));
+	bring_up(&f);
+	tu_pins_fail_at(tp, 5, EIO);
+	ck_assert_int_eq(swd_link_xfer(f.link, 0, 1, DAP_DP_CTRLSTAT, &v, &err), SF_E_IO);
+	expect_driver_error(SF_E_IO, &err, EIO, "under the VCD recorder", tp->fail_at);
+	close_link(&f); /* closes the VCD file; the inner driver is borrowed */
+	tu_pins_free(tp);
+}
+END_TEST
+
 static Suite *link_suite(void)
 {
 	Suite *s = suite_create("link");
@@ -488,6 +511,7 @@ static Suite *link_suite(void)
 	tcase_add_test(tc, gpio_failure_during_protocol_recovery);
 	tcase_add_test(tc, gpio_failure_during_fault_recovery);
 	tcase_add_test(tc, gpio_failure_mid_block_read);
+	tcase_add_test(tc, gpio_failure_through_the_vcd_recorder);
 	suite_add_tcase(s, tc);
 	return s;
 }
