@@ -212,7 +212,7 @@ END_TEST
 
 /* The issue's budget: <= 2 GPIO calls per host-driven SWCLK cycle and <= 3
  * per target-driven one (v1 needs SWCLK and SWDIO in two handles: up to 3
- * on host bits, see swd/pins_gpiod.c). Each cycle is one rising edge, and
+ * on host bits, see swd/pins_gpiod_v1.c). Each cycle is one rising edge, and
  * direction changes never release and re-request lines. */
 START_TEST(gpio_calls_per_cycle)
 {
