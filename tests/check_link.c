@@ -288,7 +288,6 @@ START_TEST(target_lost)
 }
 END_TEST
 
-
 /* ---- GPIO failures: the driver's error, whatever the wire then shows ---- */
 
 /* What a scenario does once the link is up: arm its target-side fault
