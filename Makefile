@@ -34,9 +34,11 @@ GPIOD_PKG_CONFIG_PATH ?=
 GPIOD_PC = PKG_CONFIG_PATH=$(GPIOD_PKG_CONFIG_PATH)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH} $(PKG_CONFIG)
 
 PKGS := libmicrohttpd jansson inih libsystemd
+# libgpiod's major version (0 when missing) under the pkg-config path $(1).
+gpiod_major = $(firstword $(subst ., ,$(shell PKG_CONFIG_PATH=$(1)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH} $(PKG_CONFIG) --modversion libgpiod 2>/dev/null) 0))
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
 	$(shell $(GPIOD_PC) --cflags libgpiod 2>/dev/null) \
-	-DSWD_GPIOD_VERSION_MAJOR=$(firstword $(subst ., ,$(shell $(GPIOD_PC) --modversion libgpiod 2>/dev/null) 0))
+	-DSWD_GPIOD_VERSION_MAJOR=$(call gpiod_major,$(GPIOD_PKG_CONFIG_PATH))
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) \
 	$(shell $(GPIOD_PC) --libs libgpiod 2>/dev/null)
 
@@ -54,17 +56,22 @@ CHK_LDFLAGS := -fsanitize=address,undefined
 
 # libswdflash: the layers below the daemon (common, sim, swd, nrf52);
 # libswdflashd: daemon and web. The program roots are cli/ and app/.
-LIB_SRCS := $(sort $(wildcard common/*.c swd/*.c sim/*.c nrf52/*.c))
+# The gpiod pins driver's back end (swd/pins_gpiod_v1.c or _v2.c) is added
+# per flavour, for the libgpiod that flavour builds against.
+GPIOD_BACKENDS := $(wildcard swd/pins_gpiod_v*.c)
+LIB_SRCS := $(sort $(filter-out $(GPIOD_BACKENDS),$(wildcard common/*.c swd/*.c sim/*.c nrf52/*.c)))
 APP_SRCS := $(sort $(wildcard daemon/*.c web/*.c))
 CLI_SRCS := $(sort $(wildcard cli/*.c))
 WEB_ASSETS := $(sort $(wildcard web/static/*))
 TEST_SRCS := $(sort $(wildcard tests/check_*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 
+# $(call flavour,NAME,CFLAGS,LDFLAGS,GPIOD_PKG_CONFIG_PATH)
 define flavour
 $(1)_LIB := build/$(1)/libswdflash.a
 $(1)_APP := build/$(1)/libswdflashd.a
-$(1)_LIB_OBJS := $$(LIB_SRCS:%.c=build/$(1)/%.o)
+$(1)_GPIOD := $$(filter swd/pins_gpiod_v$$(call gpiod_major,$(4)).c,$$(GPIOD_BACKENDS))
+$(1)_LIB_OBJS := $$(patsubst %.c,build/$(1)/%.o,$$(sort $$(LIB_SRCS) $$($(1)_GPIOD)))
 $(1)_APP_OBJS := $$(APP_SRCS:%.c=build/$(1)/%.o) $$(if $$(WEB_ASSETS),build/$(1)/web/assets.o)
 
 build/$(1)/%.o: %.c | build-config
@@ -91,8 +98,8 @@ build/$(1)/swdflashd: build/$(1)/app/swdflashd.o $$($(1)_APP) $$($(1)_LIB)
 endef
 
 REL_LD :=
-$(eval $(call flavour,rel,REL_CFLAGS,REL_LD))
-$(eval $(call flavour,check,CHK_CFLAGS,CHK_LDFLAGS))
+$(eval $(call flavour,rel,REL_CFLAGS,REL_LD,$(GPIOD_PKG_CONFIG_PATH)))
+$(eval $(call flavour,check,CHK_CFLAGS,CHK_LDFLAGS,$(GPIOD_PKG_CONFIG_PATH)))
 
 CHECK_TESTS := $(TEST_SRCS:tests/%.c=build/check/tests/%)
 build/check/tests/%: build/check/tests/%.o $(check_APP) $(check_LIB)
@@ -155,8 +162,9 @@ build/check/tests/gpiod_trace: build/check/tests/gpiod_trace.o $(check_APP) $(ch
 
 # The libgpiod v2 build: tests/gpiod-v2.sh unpacks bookworm-backports'
 # libgpiod-dev/libgpiod3 into build/gpiod-v2/ and builds build/gpiodv2/swdflash.
-$(eval $(call flavour,gpiodv2,REL_CFLAGS,REL_LD))
-build/gpiodv2/%: GPIOD_PKG_CONFIG_PATH = $(CURDIR)/build/gpiod-v2/pkgconfig
+GPIODV2_PC := $(CURDIR)/build/gpiod-v2/pkgconfig
+$(eval $(call flavour,gpiodv2,REL_CFLAGS,REL_LD,$(GPIODV2_PC)))
+build/gpiodv2/%: GPIOD_PKG_CONFIG_PATH = $(GPIODV2_PC)
 build/gpiodv2/tests/check_gpiod: build/gpiodv2/tests/check_gpiod.o $(gpiodv2_APP) $(gpiodv2_LIB)
 	$(CC) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -ldl -lm
 

@@ -367,8 +367,15 @@ static int reset_pin(void *ctx, int level, struct sf_err *err)
 
 	if (!p->ops->nreset)
 		return sf_err_set(err, SF_E_UNSUPPORTED, "no nRESET line is wired to this probe");
-	if (p->ops->nreset(p->ctx, level))
-		return sf_err_set(err, SF_E_IO, "setting nRESET failed");
+	if (p->ops->nreset(p->ctx, level)) {
+		/* The driver's own message names the call and errno. */
+		int rc = swd_link_status(d->link, err);
+
+		if (!rc)
+			return sf_err_set(err, SF_E_IO, "setting nRESET failed");
+		sf_err_prefix(err, "setting nRESET");
+		return rc;
+	}
 	return 0;
 }
 

@@ -2,6 +2,7 @@
  * 32 data bits + even parity, turnaround on direction changes. */
 #include "link.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,15 +166,45 @@ static const char *xfer_name(int ap, int rnw, unsigned addr, char *buf, size_t l
 	return buf;
 }
 
+/* The pins driver's sticky error. After a failed GPIO call the wire is
+ * undriven and reads all ones, which looks like "no ACK" or a FAULT: the
+ * driver's error (the ioctl and its errno) must win over whatever the link
+ * makes of the answer, so it is consulted after every transfer. */
+int swd_link_status(struct swd_link *l, struct sf_err *err)
+{
+	return l->pins.ops->status ? l->pins.ops->status(l->pins.ctx, err) : 0;
+}
+
+/* The driver's error, prefixed with what the link was doing (formatted
+ * only when there is one); 0 when the driver is fine. */
+static int driver_failed(struct swd_link *l, struct sf_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int driver_failed(struct swd_link *l, struct sf_err *err, const char *fmt, ...)
+{
+	int rc = swd_link_status(l, err);
+	char what[160];
+	va_list ap;
+
+	if (!rc)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	sf_err_prefix(err, "%s", what);
+	return rc;
+}
+
 /* FAULT: read CTRL/STAT (never answers WAIT or FAULT), clear what is
  * sticky through ABORT, and say which flag it was. */
 static int recover_fault(struct swd_link *l, const char *what, struct sf_err *err)
 {
 	uint32_t cs = 0, abort_bits = 0;
-	int par_ok = 1;
+	int par_ok = 1, rc;
 	char flags[96] = "";
 	unsigned ack = swd_link_xfer_raw(l, 0, 1, DAP_DP_CTRLSTAT, &cs, &par_ok);
 
+	if ((rc = driver_failed(l, err, "ACK FAULT %s, then reading CTRL/STAT", what)))
+		return rc;
 	if (ack != SWD_ACK_OK || !par_ok) {
 		swd_link_line_reset(l);
 		return sf_err_set(err, SF_E_FAULT,
@@ -199,6 +230,8 @@ static int recover_fault(struct swd_link *l, const char *what, struct sf_err *er
 	if (!abort_bits)
 		abort_bits = DAP_ABORT_CLEAR_ALL;
 	swd_link_xfer_raw(l, 0, 0, DAP_DP_ABORT, &abort_bits, NULL);
+	if ((rc = driver_failed(l, err, "ACK FAULT %s, then clearing it through ABORT", what)))
+		return rc;
 	/* WDATAERR alone means a write's data was corrupted on the wire and
 	 * discarded: a protocol error the caller can repeat, not a bus fault. */
 	return sf_err_set(err, (cs & (DAP_CTRL_STICKYERR | DAP_CTRL_STICKYORUN |
@@ -210,14 +243,18 @@ static int recover_fault(struct swd_link *l, const char *what, struct sf_err *er
 
 /* No valid ACK: the line floats high or a bit was lost. A line reset and a
  * DPIDR read bring the DP back (ADIv5.2 B4.3.3); if even that gets no
- * answer, nothing is there. */
+ * answer, nothing is there, unless the driver itself failed. */
 static int recover_protocol(struct swd_link *l, struct sf_err *err)
 {
 	uint32_t id;
-	int par_ok = 0;
+	int par_ok = 0, rc;
+	unsigned ack;
 
 	swd_link_line_reset(l);
-	if (swd_link_xfer_raw(l, 0, 1, DAP_DP_DPIDR, &id, &par_ok) == SWD_ACK_OK && par_ok)
+	ack = swd_link_xfer_raw(l, 0, 1, DAP_DP_DPIDR, &id, &par_ok);
+	if ((rc = driver_failed(l, err, "line reset and DPIDR read after a protocol error")))
+		return rc;
+	if (ack == SWD_ACK_OK && par_ok)
 		return 0;
 	return sf_err_set(err, SF_E_NOTARGET,
 			   "no response from the target (SWDIO stays high): check power, "
@@ -232,12 +269,18 @@ int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *
 	char what[40];
 
 	for (;;) {
-		int par_ok = 1;
+		int par_ok = 1, rc;
 		unsigned ack = swd_link_xfer_raw(l, ap, rnw, addr, data, &par_ok);
 
+		/* Whatever the ACK, a failed GPIO call explains it (the name is
+		 * formatted only then: this runs on every transfer). */
+		if ((rc = swd_link_status(l, err))) {
+			sf_err_prefix(err, "%s", xfer_name(ap, rnw, addr, what, sizeof(what)));
+			return rc;
+		}
 		if (ack == SWD_ACK_OK) {
 			if (par_ok)
-				return l->pins.ops->status ? l->pins.ops->status(l->pins.ctx, err) : 0;
+				return 0;
 			/* Bad read parity: the value is lost, but RESEND returns the
 			 * last AP/RDBUFF read again; a DP register can be re-read. */
 			l->stats.protocol_errors++;
@@ -260,6 +303,9 @@ int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *
 				continue;
 			uint32_t abort_bits = DAP_ABORT_DAPABORT;
 			swd_link_xfer_raw(l, 0, 0, DAP_DP_ABORT, &abort_bits, NULL);
+			if ((rc = driver_failed(l, err, "%s, then DAPABORT after a WAIT timeout",
+						xfer_name(ap, rnw, addr, what, sizeof(what)))))
+				return rc;
 			return sf_err_set(err, SF_E_WAIT,
 					   "target answered WAIT %u times over %u us %s; "
 					   "transaction aborted",
@@ -271,9 +317,11 @@ int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *
 			return recover_fault(l, xfer_name(ap, rnw, addr, what, sizeof(what)), err);
 		}
 		l->stats.protocol_errors++;
-		int rc = recover_protocol(l, err);
-		if (rc)
-			return sf_err_prefix(err, "%s", xfer_name(ap, rnw, addr, what, sizeof(what)));
+		rc = recover_protocol(l, err);
+		if (rc) {
+			sf_err_prefix(err, "%s", xfer_name(ap, rnw, addr, what, sizeof(what)));
+			return rc;
+		}
 		/* The target may have carried out an AP access whose ACK was lost,
 		 * and AP accesses have side effects (TAR auto-increment): only the
 		 * caller knows where to resume. DP accesses are repeated. */

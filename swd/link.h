@@ -45,6 +45,11 @@ int swd_link_xfer(struct swd_link *l, int ap, int rnw, unsigned addr, uint32_t *
 unsigned swd_link_xfer_raw(struct swd_link *l, int ap, int rnw, unsigned addr,
 			   uint32_t *data, int *parity_ok);
 
+/* The pins driver's sticky error (a failed GPIO call, with the call and
+ * errno in err), 0 when it is fine. swd_link_xfer() checks it after every
+ * transfer; callers of swd_link_xfer_raw() and of the pin ops must too. */
+int swd_link_status(struct swd_link *l, struct sf_err *err);
+
 /* Called after every wire transfer with what was sent and answered (data
  * is the value read or written; meaningless unless ack is OK). */
 typedef void (*swd_link_trace_fn)(void *user, int ap, int rnw, unsigned addr, unsigned ack,

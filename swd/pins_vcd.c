@@ -95,6 +95,22 @@ static uint64_t vcd_now_us(void *ctx)
 	return v->ops->now_us(v->ctx);
 }
 
+/* The inner driver's sticky error is the wrapper's: without it a failed
+ * GPIO call under the recorder would look like a silent target. */
+static int vcd_status(void *ctx, struct sf_err *err)
+{
+	struct pins_vcd *v = ctx;
+
+	return v->ops->status ? v->ops->status(v->ctx, err) : 0;
+}
+
+static const char *vcd_describe(void *ctx)
+{
+	struct pins_vcd *v = ctx;
+
+	return v->ops->describe ? v->ops->describe(v->ctx) : "VCD recorder";
+}
+
 static void vcd_free(void *ctx)
 {
 	struct pins_vcd *v = ctx;
@@ -112,6 +128,8 @@ const struct swd_pins_ops swd_pins_vcd_ops = {
 	.nreset = vcd_nreset,
 	.delay_us = vcd_delay_us,
 	.now_us = vcd_now_us,
+	.status = vcd_status,
+	.describe = vcd_describe,
 	.free = vcd_free,
 };
 

@@ -8,6 +8,7 @@
  * library path. */
 #include <check.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <glob.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ static uint64_t (*emu_count)(const char *kind);
 static void (*emu_wire)(int *, int *, int *, int *, uint64_t *);
 static int (*emu_take)(unsigned, const char *);
 static int (*emu_consumer)(unsigned, char *, size_t);
+static void (*emu_fail)(uint64_t, int);
 
 static void hooks(void)
 {
@@ -31,7 +33,8 @@ static void hooks(void)
 	*(void **)&emu_wire = dlsym(RTLD_DEFAULT, "gpiochip_emu_wire");
 	*(void **)&emu_take = dlsym(RTLD_DEFAULT, "gpiochip_emu_take");
 	*(void **)&emu_consumer = dlsym(RTLD_DEFAULT, "gpiochip_emu_consumer");
-	ck_assert_msg(emu_count && emu_wire && emu_take && emu_consumer,
+	*(void **)&emu_fail = dlsym(RTLD_DEFAULT, "gpiochip_emu_fail");
+	ck_assert_msg(emu_count && emu_wire && emu_take && emu_consumer && emu_fail,
 		      "gpiochip_emu.so is not preloaded");
 }
 
@@ -209,7 +212,7 @@ END_TEST
 
 /* The issue's budget: <= 2 GPIO calls per host-driven SWCLK cycle and <= 3
  * per target-driven one (v1 needs SWCLK and SWDIO in two handles: up to 3
- * on host bits, see swd/pins_gpiod.c). Each cycle is one rising edge, and
+ * on host bits, see swd/pins_gpiod_v1.c). Each cycle is one rising edge, and
  * direction changes never release and re-request lines. */
 START_TEST(gpio_calls_per_cycle)
 {
@@ -296,6 +299,76 @@ START_TEST(swd_to_the_simulated_chip)
 	       (unsigned long long)(e1 - e0), (unsigned long long)(emu_count("total") - i0),
 	       (double)(emu_count("total") - i0) / (double)(e1 - e0));
 	swd_probe_close(pr);
+}
+END_TEST
+
+/* A GPIO ioctl that fails (here: from the nth line ioctl of a 1 KiB read
+ * on, for each n over the first transfers, so every kind of call fails
+ * once) is the driver's error: SF_E_IO naming the ioctl, the line, the
+ * chip and errno, never "no target". nRESET then fails the same way. */
+START_TEST(gpio_failure_names_the_ioctl)
+{
+	static const char *const calls_v1[] = { "GPIOHANDLE_SET_LINE_VALUES_IOCTL",
+						"GPIOHANDLE_GET_LINE_VALUES_IOCTL",
+						"GPIOHANDLE_SET_CONFIG_IOCTL" };
+	static const char *const calls_v2[] = { "GPIO_V2_LINE_SET_VALUES_IOCTL",
+						"GPIO_V2_LINE_GET_VALUES_IOCTL",
+						"GPIO_V2_LINE_SET_CONFIG_IOCTL" };
+	const char *const *calls = SWD_GPIOD_VERSION_MAJOR == 2 ? calls_v2 : calls_v1;
+	unsigned seen[3] = { 0, 0, 0 };
+	static uint8_t buf[1024];
+	char want[300];
+
+	hooks();
+	snprintf(want, sizeof(want), "of /dev/gpiochip0 failed (");
+	for (uint64_t n = 0; n < 240; n++) {
+		struct swd_probe *pr;
+		struct sf_err err;
+		struct dap *dap;
+		int rc;
+
+		sf_err_clear(&err);
+		ck_assert_msg(swd_probe_open("gpiod", &pr, &err) == 0, "%s", err.msg);
+		dap = swd_probe_dap(pr);
+		ck_assert_msg(dap->ops->connect(dap->ctx, NULL, &err) == 0, "%s", err.msg);
+		emu_fail(n, n % 2 ? EIO : ENODEV);
+		rc = dap->ops->mem_read(dap->ctx, 0x20000000U, buf, sizeof(buf), 4, &err);
+		ck_assert_msg(rc == SF_E_IO, "failure after %llu ioctls: %s (%d): %s",
+			      (unsigned long long)n, sf_err_name(rc), rc, err.msg);
+		ck_assert_msg(has(err.msg, "gpiod: ") && has(err.msg, want) &&
+			      has(err.msg, strerror(n % 2 ? EIO : ENODEV)) &&
+			      (has(err.msg, "(line 25)") || has(err.msg, "(line 24)")) &&
+			      !has(err.msg, "no response"),
+			      "failure after %llu ioctls: %s", (unsigned long long)n, err.msg);
+		for (int k = 0; k < 3; k++)
+			seen[k] += has(err.msg, calls[k]);
+		if (n == 0) {
+			printf("a failed GPIO call: %s\n", err.msg);
+			rc = dap->ops->reset_pin(dap->ctx, 0, &err);
+			ck_assert_msg(rc == SF_E_IO && has(err.msg, "setting nRESET: gpiod: "),
+				      "nRESET after it: %d %s", rc, err.msg);
+		}
+		emu_fail(0, 0);
+		swd_probe_close(pr);
+	}
+	/* Failures of the nRESET line itself name it. */
+	{
+		struct swd_probe *pr;
+		struct sf_err err;
+		struct dap *dap;
+
+		sf_err_clear(&err);
+		ck_assert_msg(swd_probe_open("gpiod", &pr, &err) == 0, "%s", err.msg);
+		dap = swd_probe_dap(pr);
+		emu_fail(0, EIO);
+		ck_assert_int_eq(dap->ops->reset_pin(dap->ctx, 0, &err), SF_E_IO);
+		ck_assert_msg(has(err.msg, "setting nRESET (line 18) of /dev/gpiochip0 failed") &&
+			      has(err.msg, calls[0]) && has(err.msg, strerror(EIO)), "%s", err.msg);
+		emu_fail(0, 0);
+		swd_probe_close(pr);
+	}
+	for (int k = 0; k < 3; k++)
+		ck_assert_msg(seen[k] > 0, "no failure of %s among the first 240 ioctls", calls[k]);
 }
 END_TEST
 
@@ -393,6 +466,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, nreset_drives_the_pin);
 	tcase_add_test(tc, gpio_calls_per_cycle);
 	tcase_add_test(tc, swd_to_the_simulated_chip);
+	tcase_add_test(tc, gpio_failure_names_the_ioctl);
 	tcase_add_test(tc, max_hz_paces_the_clock);
 	suite_add_tcase(s, tc);
 	failed += run(s);

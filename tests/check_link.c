@@ -1,10 +1,13 @@
 /* SWD link layer against the simulated chip: every ACK case, parity errors
- * both ways, WAIT storms, FAULT recovery, no target. */
+ * both ways, WAIT storms, FAULT recovery, no target, and GPIO failures on
+ * any cycle (reported as the driver's error, never as "no target"). */
+#include <errno.h>
 #include <string.h>
 
 #include "swd/dap_swd.h"
 #include "swd/link.h"
 #include "swd/pins_sim.h"
+#include "swd/pins_vcd.h"
 #include "testutil.h"
 
 /* Request bytes as listed in shared/NRF52.md section 1. */
@@ -28,6 +31,7 @@ END_TEST
 struct fixture {
 	struct sim_chip *chip;
 	struct swd_link *link;
+	struct tu_pins *tp; /* the scripted driver, when open_scripted() made it */
 };
 
 static struct fixture open_link(const char *spec)
@@ -40,6 +44,19 @@ static struct fixture open_link(const char *spec)
 	f.chip = sim_chip_new(&cfg, msg, sizeof(msg));
 	ck_assert_msg(f.chip != NULL, "%s", msg);
 	f.link = swd_link_new(&swd_pins_sim_ops, swd_pins_sim_new(f.chip));
+	ck_assert_ptr_nonnull(f.link);
+	f.tp = NULL;
+	return f;
+}
+
+/* The same over the scripted pins driver (tests/testutil.h). */
+static struct fixture open_scripted(const char *spec)
+{
+	struct fixture f = open_link(spec);
+
+	swd_link_free(f.link);
+	f.tp = tu_pins_new(f.chip);
+	f.link = swd_link_new(tu_pins_ops(), f.tp);
 	ck_assert_ptr_nonnull(f.link);
 	return f;
 }
@@ -271,6 +288,207 @@ START_TEST(target_lost)
 }
 END_TEST
 
+/* ---- GPIO failures: the driver's error, whatever the wire then shows ---- */
+
+/* What a scenario does once the link is up: arm its target-side fault
+ * (WAIT, FAULT, a corrupted ACK), then run the transfers under test. */
+typedef int (*scenario_fn)(struct fixture *f, struct sf_err *err);
+
+/* The driver failed: SF_E_IO with its message, not "no target" (which the
+ * all-ones a failed GPIO read returns would look like). */
+static void expect_driver_error(int rc, const struct sf_err *err, int e, const char *what,
+				uint64_t cycle)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "on cycle %llu failed: ", (unsigned long long)cycle);
+	ck_assert_msg(rc == SF_E_IO, "%s, GPIO failure on cycle %llu: %s (%d): %s", what,
+		      (unsigned long long)cycle, sf_err_name(rc), rc, err->msg);
+	ck_assert_msg(strstr(err->msg, "tu_pins: set-values") && strstr(err->msg, want) &&
+		      strstr(err->msg, strerror(e)),
+		      "%s, GPIO failure on cycle %llu: %s", what, (unsigned long long)cycle,
+		      err->msg);
+}
+
+/* Run the scenario once without a failure to count its cycles (want_rc
+ * is what it returns then), then again on a fresh chip for a GPIO failure
+ * on each of those cycles. Returns the number of cycles. */
+static uint64_t fail_on_every_cycle(scenario_fn run, int want_rc, int e, const char *what)
+{
+	struct sf_err err = { 0 };
+	struct fixture f = open_scripted("");
+	uint64_t c0, n;
+
+	bring_up(&f);
+	c0 = f.tp->cycle;
+	ck_assert_msg(run(&f, &err) == want_rc, "%s without a GPIO failure: %s", what, err.msg);
+	n = f.tp->cycle - c0;
+	close_link(&f);
+	ck_assert_uint_gt(n, 0);
+	for (uint64_t c = 1; c <= n; c++) {
+		f = open_scripted("");
+		bring_up(&f);
+		tu_pins_fail_at(f.tp, c, e);
+		sf_err_clear(&err);
+		expect_driver_error(run(&f, &err), &err, e, what, f.tp->fail_at);
+		close_link(&f);
+	}
+	return n;
+}
+
+static int sc_read(struct fixture *f, struct sf_err *err)
+{
+	uint32_t v = 0;
+
+	/* SELECT (a write), then the posted AP read and RDBUFF. */
+	return read_ap0_idr(f, &v, err);
+}
+
+static int sc_write(struct fixture *f, struct sf_err *err)
+{
+	uint32_t sel = 0, tar = 0x20000000;
+	int rc = swd_link_xfer(f->link, 0, 0, DAP_DP_SELECT, &sel, err);
+
+	if (!rc)
+		rc = swd_link_xfer(f->link, 1, 0, DAP_AP_TAR, &tar, err);
+	return rc;
+}
+
+static int sc_wait(struct fixture *f, struct sf_err *err)
+{
+	uint32_t sel = 0xF0;
+	int rc = swd_link_xfer(f->link, 0, 0, DAP_DP_SELECT, &sel, err);
+
+	if (rc)
+		return rc;
+	sim_fault_wait(f->chip, 6);
+	rc = swd_link_xfer(f->link, 1, 1, 0xC, NULL, err);
+	if (!rc && sim_counters(f->chip)->acks_wait != 6)
+		return sf_err_set(err, SF_E_ARG, "expected 6 WAITs");
+	return rc;
+}
+
+static int sc_protocol(struct fixture *f, struct sf_err *err)
+{
+	struct swd_link_stats st;
+	uint32_t v = 0;
+	int rc;
+
+	sim_fault_flip_cycle(f->chip, 10); /* the first ACK bit: line reset, DPIDR, again */
+	rc = swd_link_xfer(f->link, 0, 1, DAP_DP_CTRLSTAT, &v, err);
+	swd_link_stats(f->link, &st);
+	if (!rc && st.protocol_errors != 1)
+		return sf_err_set(err, SF_E_ARG, "expected a protocol error");
+	return rc;
+}
+
+static int sc_fault(struct fixture *f, struct sf_err *err)
+{
+	uint32_t sel = 0xF0;
+	int rc = swd_link_xfer(f->link, 0, 0, DAP_DP_SELECT, &sel, err);
+
+	if (rc)
+		return rc;
+	sim_fault_fault_at(f->chip, 1); /* then CTRL/STAT read, ABORT write */
+	return swd_link_xfer(f->link, 1, 1, 0xC, NULL, err);
+}
+
+START_TEST(gpio_failure_mid_read)
+{
+	ck_assert_uint_eq(fail_on_every_cycle(sc_read, 0, EIO, "read"), 3 * 46);
+}
+END_TEST
+
+START_TEST(gpio_failure_mid_write)
+{
+	ck_assert_uint_eq(fail_on_every_cycle(sc_write, 0, ENODEV, "write"), 2 * 46);
+}
+END_TEST
+
+START_TEST(gpio_failure_during_wait_retry)
+{
+	/* Six WAIT answers (13 cycles each), then the read. */
+	ck_assert_uint_eq(fail_on_every_cycle(sc_wait, 0, EIO, "WAIT retry"), 46 + 6 * 13 + 46);
+}
+END_TEST
+
+START_TEST(gpio_failure_during_protocol_recovery)
+{
+	/* The read with the bad ACK, the line reset, DPIDR, the read again. */
+	ck_assert_uint_eq(fail_on_every_cycle(sc_protocol, 0, EPERM, "protocol recovery"),
+			  13 + 64 + 46 + 46);
+}
+END_TEST
+
+START_TEST(gpio_failure_during_fault_recovery)
+{
+	/* The FAULTed read, CTRL/STAT, ABORT. */
+	ck_assert_uint_eq(fail_on_every_cycle(sc_fault, SF_E_FAULT, EIO, "FAULT recovery"),
+			  46 + 13 + 46 + 46);
+}
+END_TEST
+
+/* Through the bit-bang DAP: a block read whose GPIO fails part way says
+ * which block and why, and the nRESET pin reports the same driver error. */
+START_TEST(gpio_failure_mid_block_read)
+{
+	static uint8_t buf[1024];
+	struct sf_err err = { 0 };
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k <= 40; k++) {
+		struct fixture f = open_scripted("part=nrf52840");
+		struct dap dap;
+		uint64_t c0;
+
+		ck_assert_int_eq(dap_swd_new(f.link, &dap, &err), 0);
+		ck_assert_msg(dap.ops->connect(dap.ctx, NULL, &err) == 0, "%s", err.msg);
+		c0 = f.tp->cycle;
+		if (k == 0) {
+			/* Count the cycles of the whole read first. */
+			ck_assert_msg(dap.ops->mem_read(dap.ctx, 0x20000000, buf, sizeof(buf), 4,
+							&err) == 0, "%s", err.msg);
+			n = f.tp->cycle - c0;
+			ck_assert_uint_gt(n, 256 * 46);
+		} else {
+			uint64_t c = 1 + (n - 1) * (k - 1) / 39;
+
+			tu_pins_fail_at(f.tp, c, EIO);
+			sf_err_clear(&err);
+			int rc = dap.ops->mem_read(dap.ctx, 0x20000000, buf, sizeof(buf), 4, &err);
+			expect_driver_error(rc, &err, EIO, "block read", f.tp->fail_at);
+			ck_assert_msg(strstr(err.msg, "reading 0x20000000..0x200003FF"), "%s", err.msg);
+			rc = dap.ops->reset_pin(dap.ctx, 0, &err);
+			expect_driver_error(rc, &err, EIO, "nRESET after it", f.tp->fail_at);
+		}
+		dap.ops->free(dap.ctx);
+		close_link(&f);
+	}
+}
+END_TEST
+
+/* The VCD recorder wrapping a failing driver passes its error on. */
+START_TEST(gpio_failure_through_the_vcd_recorder)
+{
+	struct fixture f = open_link("");
+	struct sf_err err = { 0 };
+	struct tu_pins *tp;
+	FILE *vcd = fopen("/dev/null", "w");
+	uint32_t v = 0;
+
+	ck_assert_ptr_nonnull(vcd);
+	swd_link_free(f.link);
+	tp = tu_pins_new(f.chip);
+	f.link = swd_link_new(&swd_pins_vcd_ops, swd_pins_vcd_new(tu_pins_ops(), tp, vcd, 1000));
+	bring_up(&f);
+	tu_pins_fail_at(tp, 5, EIO);
+	ck_assert_int_eq(swd_link_xfer(f.link, 0, 1, DAP_DP_CTRLSTAT, &v, &err), SF_E_IO);
+	expect_driver_error(SF_E_IO, &err, EIO, "under the VCD recorder", tp->fail_at);
+	close_link(&f); /* closes the VCD file; the inner driver is borrowed */
+	tu_pins_free(tp);
+}
+END_TEST
+
 static Suite *link_suite(void)
 {
 	Suite *s = suite_create("link");
@@ -286,6 +504,13 @@ static Suite *link_suite(void)
 	tcase_add_test(tc, no_target);
 	tcase_add_test(tc, protocol_error_recovered);
 	tcase_add_test(tc, target_lost);
+	tcase_add_test(tc, gpio_failure_mid_read);
+	tcase_add_test(tc, gpio_failure_mid_write);
+	tcase_add_test(tc, gpio_failure_during_wait_retry);
+	tcase_add_test(tc, gpio_failure_during_protocol_recovery);
+	tcase_add_test(tc, gpio_failure_during_fault_recovery);
+	tcase_add_test(tc, gpio_failure_mid_block_read);
+	tcase_add_test(tc, gpio_failure_through_the_vcd_recorder);
 	suite_add_tcase(s, tc);
 	return s;
 }

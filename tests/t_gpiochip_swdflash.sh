@@ -5,6 +5,7 @@
 #  - info, the Pi 5 naming (pinctrl-rp1 as gpiochip4), a line held by
 #    another program (named with its consumer);
 #  - a locked chip: recover, flash, verify, and the in-process sim agrees;
+#  - a GPIO ioctl failing mid-job: exit 1 naming it, not "target not found";
 #  - the wire: a VCD recorded at the emulated pins during a flash job,
 #    decoded by sigrok's SWD decoder, equals the transfers the link issued
 #    (including WAIT answers from the stalled NVMC).
@@ -65,7 +66,22 @@ echo "locked nRF52832: recovered, $(basename "$SD") flashed and verified:" \
 	"$(json "$T/flash.stats" ioctls_total) GPIO ioctls, $(json "$T/flash.stats" sim.cycles) SWCLK cycles" \
 	"($(python3 -c "print(round($(json "$T/flash.stats" ioctls_total)/$(json "$T/flash.stats" sim.cycles),3))") per cycle)"
 
-# 6. The wire, decoded by sigrok.
+# 6. A GPIO ioctl that fails mid-job (ENODEV: the chip went away) is the
+#    driver's error: exit 1 naming the ioctl and errno, not 4 ("target not
+#    found", check the wiring).
+#    At points in connect, the AP scan and the FICR reads of "read".
+S=$T/f.state
+for n in 100 1000 2000 3000 4200; do
+	GPIOCHIP_EMU_FAIL=$n:19 emu "part=nrf52840,state=$S" "" $SWDFLASH --probe gpiod \
+		read 0 0x1000 -o "$T/f.bin" >"$T/f.out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || fail "GPIO failure after $n ioctls: exit $rc, want 1: $(cat "$T/f.out")"
+	grep -q 'of /dev/gpiochip0 failed (GPIOHANDLE_[A-Z_]*_IOCTL): No such device' "$T/f.out" ||
+		fail "GPIO failure after $n ioctls: $(cat "$T/f.out")"
+done
+echo "GPIO failure mid-job: exit 1, $(grep -o 'gpiod: .*' "$T/f.out")"
+
+# 7. The wire, decoded by sigrok.
 command -v sigrok-cli >/dev/null || skip "sigrok-cli missing"
 S=$T/w.state
 GPIOCHIP_EMU_VCD=$T/w.vcd emu "part=nrf52840,period_ns=250,state=$S" "" \

@@ -33,6 +33,9 @@
  *   GPIOCHIP_EMU_TAKEN   lines held by another consumer: "24=other,18=foo"
  *   GPIOCHIP_EMU_CHIP    device name (default gpiochip0; Pi 5 tests: gpiochip4)
  *   GPIOCHIP_EMU_LABEL   chip label (default pinctrl-bcm2711)
+ *   GPIOCHIP_EMU_FAIL    "N[:ERRNO]": after N ioctls on line handles/requests,
+ *                        fail every later one with ERRNO (default EIO), as
+ *                        when the chip goes away (gpiochip_emu_fail())
  *
  * This is a test tool: its state is process-global because the libc calls
  * it stands in for are. Only a process that opens the emulated chip
@@ -142,6 +145,8 @@ static struct {
 	int v_clk, v_dio, v_rst;
 
 	uint64_t counts[K_NKINDS];
+	uint64_t fail_after; /* gpiochip_emu_fail(): line ioctls still to succeed */
+	int fail_errno;      /* then fail with this (0 = never) */
 } emu = { .mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP };
 
 /* ---- the real libc, resolved on first use ---- */
@@ -230,6 +235,13 @@ static void emu_init_locked(void)
 				*eq++ = '\0';
 			emu_take((unsigned)strtoul(t, NULL, 10), eq ? eq : "someone-else");
 		}
+	}
+	v = getenv("GPIOCHIP_EMU_FAIL");
+	if (v && *v) {
+		char *end;
+
+		emu.fail_after = strtoull(v, &end, 10);
+		emu.fail_errno = *end == ':' ? (int)strtol(end + 1, NULL, 10) : EIO;
 	}
 	emu.w_clk = 0;
 	emu.w_dio = 1;
@@ -1125,8 +1137,13 @@ EMU_API int ioctl(int fd, unsigned long req, ...)
 		rc = -EFAULT;
 	else if (e->kind == EMU_FD_CHIP)
 		rc = emu_ioctl_chip_locked((uint32_t)req, arg);
-	else
+	else if (emu.fail_errno && !emu.fail_after)
+		rc = -emu.fail_errno; /* a line ioctl failing, as on a vanished chip */
+	else {
+		if (emu.fail_errno)
+			emu.fail_after--;
 		rc = emu_ioctl_handle_locked(e, (uint32_t)req, arg);
+	}
 	pthread_mutex_unlock(&emu.mu);
 	if (rc < 0) {
 		errno = -rc;
@@ -1142,6 +1159,7 @@ EMU_API void gpiochip_emu_wire(int *swclk, int *swdio, int *host_drives, int *nr
 			       uint64_t *rising_edges);
 EMU_API int gpiochip_emu_take(unsigned off, const char *consumer);
 EMU_API int gpiochip_emu_consumer(unsigned off, char *buf, size_t len);
+EMU_API void gpiochip_emu_fail(uint64_t after, int err);
 
 /* ioctls of one kind (a name from emu_kind_names), or all for "total". */
 uint64_t gpiochip_emu_count(const char *kind)
@@ -1198,4 +1216,14 @@ int gpiochip_emu_consumer(unsigned off, char *buf, size_t len)
 	snprintf(buf, len, "%s", off < EMU_NLINES ? emu.lines[off].consumer : "");
 	emu_unlock();
 	return used;
+}
+
+/* After `after` more ioctls on line handles/requests succeed, fail every
+ * later one with errno err (err 0: never fail again). */
+void gpiochip_emu_fail(uint64_t after, int err)
+{
+	emu_lock();
+	emu.fail_after = after;
+	emu.fail_errno = err;
+	emu_unlock();
 }
