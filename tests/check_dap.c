@@ -199,10 +199,10 @@ START_TEST(read_survives_any_single_glitch)
 END_TEST
 
 /* A connected DAP over a simulated nRF52840 whose host-driven bits can be
- * glitched (tu_flip_arm). */
+ * glitched (tu_pins_flip_at). */
 struct glitch_rig {
 	struct sim_chip *chip;
-	struct tu_flip *fl;
+	struct tu_pins *fl;
 	struct swd_link *link;
 	struct dap dap;
 };
@@ -219,7 +219,7 @@ static void rig_open(struct glitch_rig *r)
 	r->fl = calloc(1, sizeof(*r->fl));
 	ck_assert_ptr_nonnull(r->fl);
 	r->fl->inner = swd_pins_sim_new(r->chip);
-	r->link = swd_link_new(tu_flip_ops(), r->fl);
+	r->link = swd_link_new(tu_pins_ops(), r->fl);
 	ck_assert_int_eq(dap_swd_new(r->link, &r->dap, &err), 0);
 	ck_assert_msg(r->dap.ops->connect(r->dap.ctx, NULL, &err) == 0, "%s", err.msg);
 }
@@ -241,12 +241,12 @@ START_TEST(write_survives_any_single_glitch)
 
 	rig_open(&r);
 	struct sim_chip *chip = r.chip;
-	struct tu_flip *fl = r.fl;
+	struct tu_pins *fl = r.fl;
 	struct dap dap = r.dap;
 	for (unsigned c = 1; c <= 240; c++) {
 		fill(want, sizeof(want), 100 + c);
 		dap.ops->target_reset(dap.ctx);
-		tu_flip_arm(fl, c);
+		tu_pins_flip_at(fl, c);
 		int rc = dap.ops->mem_write(dap.ctx, 0x20004000, want, sizeof(want), 4, &err);
 		ck_assert_msg(rc == 0, "glitch on cycle %u: %s", c, err.msg);
 		ck_assert_int_eq(sim_peek(chip, 0x20004000, got, sizeof(got)), 0);
@@ -268,7 +268,7 @@ START_TEST(register_access_survives_any_single_glitch)
 
 	rig_open(&r);
 	struct sim_chip *chip = r.chip;
-	struct tu_flip *fl = r.fl;
+	struct tu_pins *fl = r.fl;
 	struct dap dap = r.dap;
 	for (unsigned c = 1; c <= 140; c++) {
 		dap.ops->target_reset(dap.ctx);
@@ -278,7 +278,7 @@ START_TEST(register_access_survives_any_single_glitch)
 		ck_assert_uint_eq(v, 0x02880000);
 		uint32_t tar = 0x20000000u + 4 * c;
 		dap.ops->target_reset(dap.ctx);
-		tu_flip_arm(fl, c);                      /* host to target */
+		tu_pins_flip_at(fl, c);                      /* host to target */
 		ck_assert_msg(dap.ops->ap_write(dap.ctx, 0, DAP_AP_TAR, tar, &err) == 0,
 			      "write, glitch on cycle %u: %s", c, err.msg);
 		ck_assert_int_eq(dap.ops->ap_read(dap.ctx, 0, DAP_AP_TAR, &v, &err), 0);
@@ -290,22 +290,34 @@ START_TEST(register_access_survives_any_single_glitch)
 END_TEST
 
 /* What the bit-bang DAP says it can do: everything, with nRESET only when
- * the pins driver has the line (the glitch rig's pins have none). */
+ * the pins driver has the line. */
 START_TEST(capabilities)
 {
+	static struct swd_pins_ops no_reset;
 	struct swd_probe *p = connected();
-	struct glitch_rig r;
+	struct sim_config cfg;
+	char sb[128], msg[200];
 	struct sf_err err = { 0 };
+	struct dap dap;
 
 	ck_assert_uint_eq(swd_probe_dap(p)->caps, DAP_CAP_ANY_AP | DAP_CAP_RESET_PIN | DAP_CAP_MEM8 |
 							  DAP_CAP_MEM16 | DAP_CAP_WAIT_PACED);
 	swd_probe_close(p);
-	rig_open(&r);
-	ck_assert_uint_eq(r.dap.caps & DAP_CAP_RESET_PIN, 0);
-	ck_assert_uint_eq(r.dap.caps & DAP_CAP_WAIT_PACED, DAP_CAP_WAIT_PACED);
-	ck_assert_int_eq(r.dap.ops->reset_pin(r.dap.ctx, 0, &err), SF_E_UNSUPPORTED);
+
+	no_reset = *tu_pins_ops();
+	no_reset.nreset = NULL;
+	ck_assert_int_eq(sim_config_parse(&cfg, "part=nrf52840", sb, sizeof(sb), msg, sizeof(msg)), 0);
+	struct sim_chip *chip = sim_chip_new(&cfg, msg, sizeof(msg));
+	ck_assert_ptr_nonnull(chip);
+	struct swd_link *link = swd_link_new(&no_reset, tu_pins_new(chip));
+	ck_assert_int_eq(dap_swd_new(link, &dap, &err), 0);
+	ck_assert_uint_eq(dap.caps & DAP_CAP_RESET_PIN, 0);
+	ck_assert_uint_eq(dap.caps & DAP_CAP_WAIT_PACED, DAP_CAP_WAIT_PACED);
+	ck_assert_int_eq(dap.ops->reset_pin(dap.ctx, 0, &err), SF_E_UNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(dap_cap_name(DAP_CAP_RESET_PIN), "nRESET"));
-	rig_close(&r);
+	dap.ops->free(dap.ctx);
+	swd_link_free(link);
+	sim_chip_free(chip);
 }
 END_TEST
 

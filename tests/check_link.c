@@ -220,12 +220,12 @@ START_TEST(write_parity_error_reported)
 	uint32_t v = 0;
 
 	swd_link_free(f.link);
-	struct tu_flip *fp = calloc(1, sizeof(*fp));
+	struct tu_pins *fp = calloc(1, sizeof(*fp));
 	fp->inner = swd_pins_sim_new(f.chip);
-	f.link = swd_link_new(tu_flip_ops(), fp);
+	f.link = swd_link_new(tu_pins_ops(), fp);
 	bring_up(&f);
 	/* SELECT write: 8 + 1 + 3 + 1 cycles, then data bit 0 on cycle 14. */
-	tu_flip_arm(fp, 14);
+	tu_pins_flip_at(fp, 14);
 	v = 0;
 	ck_assert_int_eq(swd_link_xfer(f.link, 0, 0, DAP_DP_SELECT, &v, &err), 0);
 	ck_assert_uint_eq(sim_counters(f.chip)->wdata_errors, 1);

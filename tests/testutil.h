@@ -49,9 +49,6 @@ struct tu_pins {
 	char msg[160];
 };
 
-/* The name this helper had when it only flipped bits. */
-#define tu_flip tu_pins
-
 static inline void tu_pins_set(void *ctx, int clk, int dio)
 {
 	struct tu_pins *f = ctx;
@@ -143,16 +140,6 @@ static inline void tu_pins_fail_at(struct tu_pins *f, uint64_t nth, int e)
 {
 	f->fail_at = f->cycle + nth;
 	f->fail_errno = e;
-}
-
-/* The flip helper's names, still used by tests/check_dap.c. */
-static inline const struct swd_pins_ops *tu_flip_ops(void)
-{
-	return tu_pins_ops();
-}
-static inline void tu_flip_arm(struct tu_pins *f, uint64_t nth)
-{
-	tu_pins_flip_at(f, nth);
 }
 
 /* Run one suite; exit status is the number of failures (0 = pass). */
