@@ -237,7 +237,7 @@ struct history *history_open(const char *state_dir, unsigned max, json_t **recor
 			json_object_set_new(c, "duration_ms",
 					    json_integer(now - json_integer_value(started)));
 		json_object_set_new(c, "error",
-			json_pack("{s:s, s:s}", "code", "interrupted", "message",
+			json_pack("{s:s, s:s}", "code", sf_err_name(SF_E_INTERRUPTED), "message",
 				  was_running ? "the daemon stopped while this job was running; "
 						"the chip may be partly programmed"
 					      : "the daemon stopped before this job ran"));
