@@ -174,16 +174,6 @@ void auth_configure(struct auth *a, const char *token, int protect_reads)
 	pthread_mutex_unlock(&a->lock);
 }
 
-int auth_has_token(struct auth *a)
-{
-	int r;
-
-	pthread_mutex_lock(&a->lock);
-	r = a->has_token;
-	pthread_mutex_unlock(&a->lock);
-	return r;
-}
-
 int auth_allow(struct auth *a, const char *authorization, int write)
 {
 	uint8_t want[32], got[32];

@@ -31,7 +31,6 @@ int auth_load_token(const struct dcfg *c, char *out, size_t outlen, char *source
 
 /* Set (or clear with NULL / "") the token and whether reads need it. */
 void auth_configure(struct auth *a, const char *token, int protect_reads);
-int auth_has_token(struct auth *a);
 
 /* 1 when a request with this Authorization header value may proceed.
  * write: the request changes something. */
