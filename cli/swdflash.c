@@ -178,7 +178,7 @@ static int cli_usage_error(struct cli *c, const char *fmt, ...)
 	if (c->o.json) {
 		json_object_set_new(c->result, "ok", json_false());
 		json_object_set_new(c->result, "error",
-				    json_pack("{s:s, s:s, s:i}", "code", "usage", "message", msg,
+				    json_pack("{s:s, s:s, s:i}", "code", "bad_argument", "message", msg,
 					      "exit_code", ERRMAP_EXIT_USAGE));
 		cli_print_json(c->result);
 	}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "err.h"
 
 #include <stdarg.h>
@@ -48,28 +49,4 @@ void sf_err_clear(struct sf_err *err)
 		err->code = 0;
 		err->msg[0] = '\0';
 	}
-}
-
-const char *sf_err_name(int code)
-{
-	switch (code) {
-	case SF_OK: return "ok";
-	case SF_E_ARG: return "bad_argument";
-	case SF_E_NOMEM: return "out_of_memory";
-	case SF_E_IO: return "io_error";
-	case SF_E_NOTARGET: return "no_target";
-	case SF_E_PROTOCOL: return "swd_protocol_error";
-	case SF_E_WAIT: return "swd_wait_timeout";
-	case SF_E_FAULT: return "swd_fault";
-	case SF_E_TIMEOUT: return "timeout";
-	case SF_E_LOCKED: return "target_locked";
-	case SF_E_UNSUPPORTED: return "unsupported";
-	case SF_E_IMAGE: return "bad_image";
-	case SF_E_RANGE: return "out_of_range";
-	case SF_E_VERIFY: return "verify_mismatch";
-	case SF_E_CANCELLED: return "cancelled";
-	case SF_E_BUSY: return "busy";
-	case SF_E_FORMAT: return "unknown_format";
-	}
-	return "unknown_error";
 }

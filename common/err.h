@@ -27,7 +27,20 @@ enum sf_errcode {
 	SF_E_CANCELLED = -14,   /* the caller asked to stop */
 	SF_E_BUSY = -15,        /* resource in use (line taken, probe busy) */
 	SF_E_FORMAT = -16,      /* unknown image format */
+	/* Codes of the HTTP API's own refusals, so that every error code that
+	 * reaches a client has one spelling in one table (common/errmap.c). */
+	SF_E_NOTFOUND = -17,    /* no such route, job, image or file */
+	SF_E_AUTH = -18,        /* no or wrong bearer token */
+	SF_E_METHOD = -19,      /* the route exists, the method does not */
+	SF_E_TOOLARGE = -20,    /* request body over the limit */
+	SF_E_QUEUEFULL = -21,   /* job queue full; retry later */
+	SF_E_UNAVAILABLE = -22, /* the daemon is stopping or at a limit */
+	SF_E_ENDED = -23,       /* the job already ended */
+	SF_E_INTERRUPTED = -24, /* the daemon stopped while the job was queued or running */
 };
+
+/* The last code, for tables and tests that walk them all. */
+#define SF_E_LAST SF_E_INTERRUPTED
 
 struct sf_err {
 	int code;
@@ -46,7 +59,10 @@ int sf_err_prefix(struct sf_err *err, const char *fmt, ...)
 
 void sf_err_clear(struct sf_err *err);
 
-/* Stable lower-case identifier for a code, e.g. "not_found"; used in JSON. */
+/* Stable lower-case identifier for a code, e.g. "not_found": the
+ * error.code of the API and of `swdflash --json`. Defined beside the exit
+ * codes and HTTP statuses in common/errmap.c, the one table of codes;
+ * "unknown_error" for a value that is not a code. */
 const char *sf_err_name(int code);
 
 #endif

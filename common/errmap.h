@@ -1,5 +1,6 @@
-/* errmap: the one table from engine error codes (enum sf_errcode) to
- * swdflash exit codes and HTTP statuses.
+/* errmap: the one table of error codes (enum sf_errcode): the name that
+ * reaches the API and `swdflash --json` (sf_err_name), the swdflash exit
+ * code and the HTTP status. Nothing else spells a code.
  *
  * swdflash exit codes (documented in the README and `swdflash --help`):
  *   0  success
@@ -25,13 +26,26 @@
 #define ERRMAP_EXIT_SWD 7
 #define ERRMAP_EXIT_UNSUPPORTED 8
 
-/* code: 0 or a negative enum sf_errcode. */
+struct errmap_entry {
+	int code;          /* enum sf_errcode */
+	const char *name;  /* "bad_argument" */
+	int exit_code;     /* ERRMAP_EXIT_* */
+	int http_status;   /* 400 */
+};
+
+/* The row of code, or NULL when code is not an enum sf_errcode. */
+const struct errmap_entry *errmap_lookup(int code);
+
+/* code: 0 or a negative enum sf_errcode (1 for anything else). */
 int errmap_exit_code(int code);
 /* HTTP status for a failed request or job: 400 bad argument, 409 busy or
  * locked or cancelled, 415 unknown format, 422 bad image or out of range,
  * 500 out of memory or I/O, 501 unsupported part, 502 SWD failure or
  * verify mismatch (the target answered wrongly), 503 no target, 504 a
- * poll deadline expired (NVMC, ERASEALL); 200 for 0. */
+ * poll deadline expired (NVMC, ERASEALL); the API's own refusals: 401
+ * unauthorized, 404 not found, 405 method, 409 job already ended, 413 too
+ * large, 429 queue full, 503 unavailable; 200 for 0, 500 for anything
+ * that is not a code. */
 int errmap_http_status(int code);
 
 #endif

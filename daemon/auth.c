@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "auth.h"
 
 #include <errno.h>
@@ -35,23 +36,85 @@ void auth_free(struct auth *a)
 	free(a);
 }
 
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The token is the first line of f (ended by LF, CR LF or CR), blanks
+ * (spaces, tabs) around it dropped. Works on indices into out only, so a
+ * line of nothing but blanks can never move a cursor before the buffer.
+ * Refused, each with its own message naming path: an empty file, a file
+ * of blanks, a blank first line, a first line too long for out, and NUL
+ * or control bytes in the token (a raw binary token would otherwise be
+ * cut at its first NUL and silently become a shorter one). */
+static int read_token(FILE *f, const char *path, char *out, size_t outlen, struct sf_err *err)
+{
+	size_t n, end, lo, hi;
+	int next, more;
+
+	if (outlen < 2) {
+		fclose(f);
+		return sf_err_set(err, SF_E_ARG, "token file %s: no room for a token", path);
+	}
+	n = fread(out, 1, outlen - 1, f);
+	if (ferror(f)) {
+		int e = errno;
+		fclose(f);
+		out[0] = '\0';
+		return sf_err_set(err, SF_E_IO, "token file %s: %s", path, strerror(e));
+	}
+	next = n == outlen - 1 ? fgetc(f) : EOF;
+	more = next != EOF;
+	fclose(f);
+	for (end = 0; end < n && out[end] != '\n' && out[end] != '\r'; end++)
+		;
+	if (end == n && more && next != '\n' && next != '\r') {
+		out[0] = '\0';
+		return sf_err_set(err, SF_E_ARG, "token file %s: the first line is longer than %zu bytes",
+				  path, outlen - 1);
+	}
+	for (lo = 0; lo < end && is_blank(out[lo]); lo++)
+		;
+	for (hi = end; hi > lo && is_blank(out[hi - 1]); hi--)
+		;
+	if (lo == hi) {
+		size_t i;
+
+		for (i = 0; i < n && (is_blank(out[i]) || out[i] == '\n' || out[i] == '\r'); i++)
+			;
+		out[0] = '\0';
+		if (n == 0)
+			return sf_err_set(err, SF_E_ARG, "token file %s is empty", path);
+		if (i == n && !more)
+			return sf_err_set(err, SF_E_ARG,
+					  "token file %s holds only blanks (spaces, tabs, empty lines): "
+					  "no token", path);
+		return sf_err_set(err, SF_E_ARG,
+				  "token file %s: the first line is blank (the token must be on the "
+				  "first line)", path);
+	}
+	for (size_t i = lo; i < hi; i++) {
+		unsigned char ch = (unsigned char)out[i];
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			out[0] = '\0';
+			return sf_err_set(err, SF_E_ARG,
+					  "token file %s: byte 0x%02x at offset %zu is not text (store "
+					  "the token encoded, e.g. with base64)", path, ch, i);
+		}
+	}
+	memmove(out, out + lo, hi - lo);
+	out[hi - lo] = '\0';
+	return 0;
+}
+
 static int read_token_file(const char *path, char *out, size_t outlen, struct sf_err *err)
 {
-	FILE *f = fopen(path, "r");
-	size_t n;
+	FILE *f = fopen(path, "rb");
 
 	if (!f)
 		return sf_err_set(err, SF_E_IO, "token file %s: %s", path, strerror(errno));
-	n = fread(out, 1, outlen - 1, f);
-	fclose(f);
-	out[n] = '\0';
-	/* the token is the first line, surrounding white space dropped */
-	out[strcspn(out, "\r\n")] = '\0';
-	while (n && (out[strlen(out) - 1] == ' ' || out[strlen(out) - 1] == '\t'))
-		out[strlen(out) - 1] = '\0', n--;
-	if (!out[0])
-		return sf_err_set(err, SF_E_ARG, "token file %s is empty", path);
-	return 0;
+	return read_token(f, path, out, outlen, err);
 }
 
 int auth_load_token(const struct dcfg *c, char *out, size_t outlen, char *source,
@@ -61,6 +124,8 @@ int auth_load_token(const struct dcfg *c, char *out, size_t outlen, char *source
 	char path[600];
 	int rc;
 
+	if (!outlen)
+		return sf_err_set(err, SF_E_ARG, "no room for a token");
 	out[0] = '\0';
 	if (source && srclen)
 		source[0] = '\0';
@@ -71,18 +136,25 @@ int auth_load_token(const struct dcfg *c, char *out, size_t outlen, char *source
 		return rc;
 	}
 	if (c->token[0]) {
-		snprintf(out, outlen, "%s", c->token);
+		if (strlen(c->token) >= outlen)
+			return sf_err_set(err, SF_E_ARG, "config key [auth] token is longer than %zu bytes",
+					  outlen - 1);
+		memcpy(out, c->token, strlen(c->token) + 1);
 		if (source)
 			snprintf(source, srclen, "config key [auth] token");
 		return 0;
 	}
 	if (cred && *cred) {
-		snprintf(path, sizeof(path), "%s/token", cred);
-		FILE *f = fopen(path, "r");
-		if (!f)
-			return 0; /* no credential named token: fine */
-		fclose(f);
-		rc = read_token_file(path, out, outlen, err);
+		if ((size_t)snprintf(path, sizeof(path), "%s/token", cred) >= sizeof(path))
+			return sf_err_set(err, SF_E_ARG, "CREDENTIALS_DIRECTORY is too long (%zu bytes)",
+					  strlen(cred));
+		FILE *f = fopen(path, "rb");
+		if (!f) {
+			if (errno == ENOENT)
+				return 0; /* no credential named token: fine */
+			return sf_err_set(err, SF_E_IO, "token file %s: %s", path, strerror(errno));
+		}
+		rc = read_token(f, path, out, outlen, err);
 		if (!rc && source)
 			snprintf(source, srclen, "systemd credential %s", path);
 		return rc;
@@ -100,16 +172,6 @@ void auth_configure(struct auth *a, const char *token, int protect_reads)
 		memset(a->digest, 0, sizeof(a->digest));
 	a->protect_reads = protect_reads;
 	pthread_mutex_unlock(&a->lock);
-}
-
-int auth_has_token(struct auth *a)
-{
-	int r;
-
-	pthread_mutex_lock(&a->lock);
-	r = a->has_token;
-	pthread_mutex_unlock(&a->lock);
-	return r;
 }
 
 int auth_allow(struct auth *a, const char *authorization, int write)

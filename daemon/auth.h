@@ -20,14 +20,17 @@ struct auth *auth_new(void);
 void auth_free(struct auth *a);
 
 /* Find the token as described above. *out is set to "" when there is none.
- * source (may be NULL) receives where it came from. A token file that
- * exists but cannot be read or is empty is an error. */
+ * source (may be NULL) receives where it came from. The token is the first
+ * line of the file, spaces and tabs around it dropped. A token file that
+ * cannot be read, is empty, holds only blanks, has a blank first line, a
+ * first line longer than outlen - 1 bytes, or NUL/control bytes in the
+ * token is an error naming the file (SF_E_IO when it cannot be read,
+ * SF_E_ARG otherwise): it never silently means "no token". */
 int auth_load_token(const struct dcfg *c, char *out, size_t outlen, char *source,
 		    size_t srclen, struct sf_err *err);
 
 /* Set (or clear with NULL / "") the token and whether reads need it. */
 void auth_configure(struct auth *a, const char *token, int protect_reads);
-int auth_has_token(struct auth *a);
 
 /* 1 when a request with this Authorization header value may proceed.
  * write: the request changes something. */

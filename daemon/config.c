@@ -1,12 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 #include "../common/parse.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <ini.h>
-#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void dcfg_defaults(struct dcfg *c)
 {
@@ -27,15 +29,44 @@ void dcfg_defaults(struct dcfg *c)
 }
 
 
-static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	uint64_t v;
+enum key_kind {
+	KEY_STR,      /* any string that fits */
+	KEY_NONEMPTY, /* a string that fits and is not empty */
+	KEY_UINT,     /* unsigned field, lo..hi, K/M suffix allowed */
+	KEY_U64,      /* uint64_t field, lo..hi, K/M suffix allowed */
+	KEY_BOOL,     /* 1/0, yes/no, true/false, on/off */
+};
 
-	if (parse_size(s, &v) || v < lo || v > hi)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
+/* One row per key: the single list of what the file may hold. */
+static const struct key_def {
+	const char *section, *name;
+	enum key_kind kind;
+	size_t off, len;
+	uint64_t lo, hi;
+} keys[] = {
+#define STR(sec, k, kind) { sec, #k, kind, offsetof(struct dcfg, k), sizeof(((struct dcfg *)0)->k), 0, 0 }
+#define NUM(sec, k, kind, lo, hi) { sec, #k, kind, offsetof(struct dcfg, k), 0, lo, hi }
+	STR("server", listen, KEY_NONEMPTY),
+	STR("server", name, KEY_STR),
+	STR("server", state_dir, KEY_NONEMPTY),
+	NUM("server", max_connections, KEY_UINT, 1, 10000),
+	NUM("server", max_header_bytes, KEY_UINT, 4096, 16 * 1024 * 1024),
+	NUM("server", max_body_bytes, KEY_U64, 1024, UINT64_MAX),
+	NUM("server", connection_timeout, KEY_UINT, 1, 86400),
+	{ "probe", "spec", KEY_NONEMPTY, offsetof(struct dcfg, probe), sizeof(((struct dcfg *)0)->probe), 0, 0 },
+	NUM("probe", refresh_ms, KEY_UINT, 100, 3600 * 1000),
+	NUM("jobs", queue_length, KEY_UINT, 1, 10000),
+	NUM("jobs", history_max, KEY_UINT, 1, 1000000),
+	NUM("jobs", stop_timeout, KEY_UINT, 0, 3600),
+	NUM("jobs", max_read_bytes, KEY_U64, 4, 64 * 1024 * 1024),
+	STR("auth", token_file, KEY_STR),
+	STR("auth", token, KEY_STR),
+	NUM("auth", protect_reads, KEY_BOOL, 0, 1),
+#undef STR
+#undef NUM
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static int parse_bool(const char *s, int *out)
 {
@@ -48,95 +79,145 @@ static int parse_bool(const char *s, int *out)
 	return 0;
 }
 
-static int copy_str(char *dst, size_t n, const char *s)
-{
-	if (strlen(s) >= n)
-		return -1;
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
-}
-
 struct load_ctx {
 	struct dcfg *c;
+	FILE *f;
+	unsigned lineno;    /* physical lines handed to libinih */
+	unsigned long_line; /* first line longer than INI_MAX_LINE - 1, 0: none */
+	unsigned char seen[NKEYS];
+	unsigned msg_line;  /* the line msg is about */
 	char msg[200];
 };
 
-#define KEY(sec, k) (!strcmp(section, sec) && !strcmp(name, k))
+/* Store value into the field k describes; why (for the message) on error. */
+static int set_key(struct dcfg *c, const struct key_def *k, const char *value, char *why,
+		   size_t whylen)
+{
+	char *field = (char *)c + k->off;
+	uint64_t v;
+
+	switch (k->kind) {
+	case KEY_STR:
+	case KEY_NONEMPTY:
+		if (k->kind == KEY_NONEMPTY && !*value) {
+			snprintf(why, whylen, "must not be empty");
+			return -1;
+		}
+		if (strlen(value) >= k->len) {
+			snprintf(why, whylen, "longer than %zu bytes", k->len - 1);
+			return -1;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	case KEY_UINT:
+	case KEY_U64:
+		if (parse_size(value, &v) || v < k->lo || v > k->hi) {
+			if (k->hi == UINT64_MAX)
+				snprintf(why, whylen, "want a number of at least %" PRIu64
+					 " (K and M suffixes allowed)", k->lo);
+			else
+				snprintf(why, whylen, "want a number from %" PRIu64 " to %" PRIu64
+					 " (K and M suffixes allowed)", k->lo, k->hi);
+			return -1;
+		}
+		if (k->kind == KEY_UINT)
+			*(unsigned *)(void *)field = (unsigned)v;
+		else
+			*(uint64_t *)(void *)field = v;
+		return 0;
+	case KEY_BOOL:
+		if (parse_bool(value, (int *)(void *)field)) {
+			snprintf(why, whylen, "want 1 or 0 (yes/no, true/false, on/off)");
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *lc = user;
-	struct dcfg *c = lc->c;
-	uint64_t sz;
-	int bad = 0;
+	char why[96];
+	size_t i;
 
-	if (KEY("server", "listen"))
-		bad = copy_str(c->listen, sizeof(c->listen), value);
-	else if (KEY("server", "name"))
-		bad = copy_str(c->name, sizeof(c->name), value);
-	else if (KEY("server", "state_dir"))
-		bad = copy_str(c->state_dir, sizeof(c->state_dir), value) || !*value;
-	else if (KEY("server", "max_connections"))
-		bad = parse_uint(value, 1, 10000, &c->max_connections);
-	else if (KEY("server", "max_header_bytes"))
-		bad = parse_uint(value, 4096, 16 * 1024 * 1024, &c->max_header_bytes);
-	else if (KEY("server", "max_body_bytes")) {
-		bad = parse_size(value, &sz) || sz < 1024;
-		if (!bad)
-			c->max_body_bytes = sz;
-	} else if (KEY("server", "connection_timeout"))
-		bad = parse_uint(value, 1, 86400, &c->connection_timeout);
-	else if (KEY("probe", "spec"))
-		bad = copy_str(c->probe, sizeof(c->probe), value) || !*value;
-	else if (KEY("probe", "refresh_ms"))
-		bad = parse_uint(value, 100, 3600 * 1000, &c->refresh_ms);
-	else if (KEY("jobs", "queue_length"))
-		bad = parse_uint(value, 1, 10000, &c->queue_length);
-	else if (KEY("jobs", "history_max"))
-		bad = parse_uint(value, 1, 1000000, &c->history_max);
-	else if (KEY("jobs", "stop_timeout"))
-		bad = parse_uint(value, 0, 3600, &c->stop_timeout);
-	else if (KEY("jobs", "max_read_bytes")) {
-		bad = parse_size(value, &sz) || sz < 4 || sz > 64 * 1024 * 1024;
-		if (!bad)
-			c->max_read_bytes = sz;
-	} else if (KEY("auth", "token_file"))
-		bad = copy_str(c->token_file, sizeof(c->token_file), value);
-	else if (KEY("auth", "token"))
-		bad = copy_str(c->token, sizeof(c->token), value);
-	else if (KEY("auth", "protect_reads"))
-		bad = parse_bool(value, &c->protect_reads);
-	else {
-		if (!lc->msg[0])
-			snprintf(lc->msg, sizeof(lc->msg), "unknown key [%s] %s", section, name);
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(section, keys[i].section) && !strcmp(name, keys[i].name))
+			break;
+	if (lc->msg[0])
+		return 0; /* only the first problem is reported */
+	lc->msg_line = lc->lineno;
+	if (i == NKEYS) {
+		if (!*section)
+			snprintf(lc->msg, sizeof(lc->msg), "key '%.60s' outside any [section]", name);
+		else
+			snprintf(lc->msg, sizeof(lc->msg), "unknown key [%.40s] %.60s", section, name);
 		return 0;
 	}
-	if (bad && !lc->msg[0]) {
-		snprintf(lc->msg, sizeof(lc->msg), "bad value for [%s] %s: '%.80s'", section, name, value);
-	}
-	if (bad)
+	/* the same key twice is a mistake whichever one was meant (an indented
+	 * line also lands here: libinih reads it as a continuation) */
+	if (lc->seen[i]) {
+		snprintf(lc->msg, sizeof(lc->msg), "[%s] %s is set twice", section, name);
 		return 0;
+	}
+	lc->seen[i] = 1;
+	if (set_key(lc->c, &keys[i], value, why, sizeof(why))) {
+		snprintf(lc->msg, sizeof(lc->msg), "bad value for [%s] %s: '%.40s%s': %s", section, name,
+			 value, strlen(value) > 40 ? "..." : "", why);
+		return 0;
+	}
 	return 1;
+}
+
+/* fgets for libinih that notices lines it would split: libinih reads at
+ * most INI_MAX_LINE - 1 bytes and parses the rest of a longer line as a line
+ * of its own, so a long value would be cut (or its tail taken for a key). */
+static char *reader(char *str, int num, void *user)
+{
+	struct load_ctx *lc = user;
+	size_t n;
+
+	if (lc->long_line || !fgets(str, num, lc->f))
+		return NULL;
+	lc->lineno++;
+	n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(lc->f)) {
+		int ch = fgetc(lc->f);
+		if (ch != EOF && ch != '\n') {
+			lc->long_line = lc->lineno;
+			return NULL;
+		}
+	}
+	return str;
 }
 
 int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct sf_err *err)
 {
 	struct load_ctx lc = { .c = c };
-	FILE *f = fopen(path, "r");
 	int rc;
 
-	if (!f) {
+	lc.f = fopen(path, "r");
+	if (!lc.f) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
 		return sf_err_set(err, SF_E_IO, "config %s: %s", path, strerror(errno));
 	}
-	rc = ini_parse_file(f, on_key, &lc);
-	fclose(f);
+	rc = ini_parse_stream(reader, &lc, on_key, &lc);
+	if (rc >= 0 && ferror(lc.f)) {
+		int e = errno;
+		fclose(lc.f);
+		return sf_err_set(err, SF_E_IO, "config %s: %s", path, strerror(e));
+	}
+	fclose(lc.f);
 	if (rc > 0)
 		return sf_err_set(err, SF_E_ARG, "config %s line %d: %s", path, rc,
-				   lc.msg[0] ? lc.msg : "syntax error");
+				  lc.msg[0] && lc.msg_line == (unsigned)rc ? lc.msg
+					    : "syntax error (want [section], key = value or a comment)");
 	if (rc < 0)
-		return sf_err_set(err, SF_E_IO, "config %s: cannot read", path);
+		return sf_err_set(err, SF_E_NOMEM, "config %s: out of memory", path);
+	if (lc.long_line)
+		return sf_err_set(err, SF_E_ARG, "config %s line %u: longer than %d characters", path,
+				  lc.long_line, INI_MAX_LINE - 1);
 	return 0;
 }
 

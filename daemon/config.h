@@ -9,7 +9,9 @@
  *   [auth]    token_file, token, protect_reads
  *
  * Sizes take an optional K or M suffix (KiB, MiB); times are seconds
- * unless the key ends in _ms. */
+ * unless the key ends in _ms. Numbers follow common/parse.h. Unknown keys,
+ * bad values, a key set twice (a section may come back) and lines longer
+ * than libinih reads at once are errors. */
 #ifndef DAEMON_CONFIG_H
 #define DAEMON_CONFIG_H
 
@@ -47,7 +49,9 @@ struct dcfg_flags {
 
 void dcfg_defaults(struct dcfg *c);
 /* Parse path into c (which holds defaults or earlier values). A missing
- * file is an error only when must_exist. Errors name the line. */
+ * file is an error only when must_exist; one that cannot be read (a
+ * directory, no permission) always is. Errors name the file and the line;
+ * on error c may be partly changed. */
 int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct sf_err *err);
 void dcfg_apply_flags(struct dcfg *c, const struct dcfg_flags *f);
 

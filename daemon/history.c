@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "history.h"
 
 #include <errno.h>
@@ -9,16 +10,17 @@
 #include <unistd.h>
 
 #include "../common/dlog.h"
+#include "../common/fsutil.h"
 #include "store.h"
 
 /* Last record per job id, kept sorted by id (ids only grow). */
 struct history {
 	pthread_mutex_t lock;
-	char dir[600];
 	char path[700];
 	int fd;
 	unsigned max;
 	unsigned long lines;
+	int torn;          /* the file does not end with a line end */
 	json_t **rec;      /* owned references, ascending id */
 	size_t n, cap;
 };
@@ -120,10 +122,12 @@ static int write_line(int fd, json_t *o)
 	return rc;
 }
 
+/* Replace the file with the records kept (common/fsutil.h: temporary
+ * file, fsync, rename, directory fsync) and append to the new one. */
 static int rewrite(struct history *h, struct sf_err *err)
 {
 	char tmp[720];
-	int fd;
+	int fd, rc;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", h->path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
@@ -131,26 +135,24 @@ static int rewrite(struct history *h, struct sf_err *err)
 		return sf_err_set(err, SF_E_IO, "%s: %s", tmp, strerror(errno));
 	for (size_t i = 0; i < h->n; i++) {
 		if (write_line(fd, h->rec[i])) {
+			int e = errno;
 			close(fd);
 			unlink(tmp);
-			return sf_err_set(err, SF_E_IO, "writing %s: %s", tmp, strerror(errno));
+			return sf_err_set(err, SF_E_IO, "writing %s: %s", tmp, strerror(e));
 		}
 	}
-	if (fsync(fd) || rename(tmp, h->path)) {
-		close(fd);
-		unlink(tmp);
-		return sf_err_set(err, SF_E_IO, "replacing %s: %s", h->path, strerror(errno));
+	rc = fsutil_commit(fd, tmp, h->path, err);
+	if (rc) {
+		sf_err_prefix(err, "replacing %s", h->path);
+		return rc;
 	}
-	store_fsync_dir(h->dir);
 	if (h->fd >= 0)
 		close(h->fd);
-	/* keep appending to the new file */
-	lseek(fd, 0, SEEK_END);
-	close(fd);
 	h->fd = open(h->path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (h->fd < 0)
 		return sf_err_set(err, SF_E_IO, "%s: %s", h->path, strerror(errno));
 	h->lines = h->n;
+	h->torn = 0;
 	return 0;
 }
 
@@ -172,6 +174,10 @@ static int load(struct history *h, struct sf_err *err)
 		json_t *o;
 
 		lineno++;
+		/* A write cut by a crash can end in the middle of a line; the
+		 * next append would glue its record onto it and lose both, so
+		 * such a file is always rewritten. */
+		h->torn = line[len - 1] != '\n';
 		o = json_loadb(line, (size_t)len, 0, &je);
 		if (!o || !json_is_object(o) || !json_is_integer(json_object_get(o, "id"))) {
 			/* a torn last line after a crash: skip it, say so */
@@ -190,7 +196,17 @@ static int load(struct history *h, struct sf_err *err)
 		json_decref(o);
 	}
 	free(line);
+	/* a read error is not the end of the file: rewriting now would drop
+	 * every record after it */
+	if (ferror(f)) {
+		int e = errno;
+		fclose(f);
+		return sf_err_set(err, SF_E_IO, "reading %s: %s", h->path, strerror(e));
+	}
 	fclose(f);
+	if (h->torn)
+		dlog(DLOG_WARNING, "history %s line %lu has no line end (a write cut short); "
+		     "rewriting the file", h->path, lineno);
 	h->lines = lineno;
 	(void)bad;
 	return 0;
@@ -214,7 +230,6 @@ struct history *history_open(const char *state_dir, unsigned max, json_t **recor
 	pthread_mutex_init(&h->lock, NULL);
 	h->fd = -1;
 	h->max = max ? max : 1;
-	snprintf(h->dir, sizeof(h->dir), "%s", state_dir);
 	snprintf(h->path, sizeof(h->path), "%s/history.jsonl", state_dir);
 	if (load(h, err))
 		goto fail;
@@ -237,7 +252,7 @@ struct history *history_open(const char *state_dir, unsigned max, json_t **recor
 			json_object_set_new(c, "duration_ms",
 					    json_integer(now - json_integer_value(started)));
 		json_object_set_new(c, "error",
-			json_pack("{s:s, s:s}", "code", "interrupted", "message",
+			json_pack("{s:s, s:s}", "code", sf_err_name(SF_E_INTERRUPTED), "message",
 				  was_running ? "the daemon stopped while this job was running; "
 						"the chip may be partly programmed"
 					      : "the daemon stopped before this job ran"));
@@ -246,8 +261,9 @@ struct history *history_open(const char *state_dir, unsigned max, json_t **recor
 		nint++;
 	}
 	trim(h);
-	/* rewrite at start when anything changed or the file grew too long */
-	if (nint || h->lines > (unsigned long)h->n) {
+	/* rewrite at start when anything changed, the file grew too long or
+	 * its last line was cut short */
+	if (nint || h->torn || h->lines > (unsigned long)h->n) {
 		if (rewrite(h, err))
 			goto fail;
 	} else {
@@ -256,6 +272,9 @@ struct history *history_open(const char *state_dir, unsigned max, json_t **recor
 			sf_err_set(err, SF_E_IO, "%s: %s", h->path, strerror(errno));
 			goto fail;
 		}
+		/* the file may be new: make its name durable too */
+		if (fsutil_fsync_dir(h->path, err))
+			goto fail;
 	}
 	*records = json_array();
 	for (size_t i = 0; i < h->n; i++)

@@ -4,9 +4,13 @@
  *
  * history_open() reads the file back. Records of jobs that were queued or
  * running when the process died are returned with state "interrupted" (and
- * that is appended), so no job is lost or shown as running. The file is
- * bounded: when it holds more than 2 x max lines it is rewritten (temporary
- * file, fsync, rename) with the last record of the newest max jobs. */
+ * that is appended), so no job is lost or shown as running. A line that
+ * is not a job object (a write cut short by a crash) is skipped with a
+ * warning, and a file whose last line has no line end is rewritten before
+ * anything is appended to it. The file is bounded: when it holds more than
+ * 2 x max + 16 lines it is rewritten (common/fsutil.h: temporary file,
+ * fsync, rename, directory fsync) with the last record of the newest max
+ * jobs; it is also rewritten at every start that changed anything. */
 #ifndef DAEMON_HISTORY_H
 #define DAEMON_HISTORY_H
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "store.h"
 
 #include <dirent.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../common/dlog.h"
+#include "../common/fsutil.h"
 #include "../common/parse.h"
 
 struct store {
@@ -21,7 +23,6 @@ struct store {
 	char tmp[600];
 	struct store_meta *m;
 	size_t n, cap;
-	unsigned tmp_seq;
 };
 
 int64_t store_now_ms(void)
@@ -43,25 +44,15 @@ void store_iso_time(int64_t ms, char *buf, size_t len)
 	snprintf(buf, len, "%s.%03dZ", tmp, (int)(ms % 1000));
 }
 
-int store_fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 static int mkdir_p(const char *path)
 {
 	char buf[600];
 	size_t len = strlen(path);
 
-	if (len >= sizeof(buf))
+	if (len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
 		return -1;
+	}
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p == '/') {
@@ -167,9 +158,14 @@ static void load_index(struct store *s)
 		json_error_t je;
 		json_t *o = json_load_file(p, 0, &je);
 		struct store_meta m;
-		if (!o || meta_from_json(o, &m) || strcmp(m.sha256, name)) {
-			dlog(DLOG_WARNING, "image store: bad metadata %s; ignored", p);
-		} else if (add_meta(s, &m)) {
+		if (!o)
+			dlog(DLOG_WARNING, "image store: %s is not JSON (%s); ignored", p, je.text);
+		else if (meta_from_json(o, &m))
+			dlog(DLOG_WARNING, "image store: %s lacks sha256 or format; ignored", p);
+		else if (strcmp(m.sha256, name))
+			dlog(DLOG_WARNING, "image store: %s describes image %.16s...; ignored", p,
+			     m.sha256);
+		else if (add_meta(s, &m)) {
 			dlog(DLOG_ERR, "image store: out of memory");
 		}
 		json_decref(o);
@@ -207,17 +203,6 @@ void store_close(struct store *s)
 	free(s);
 }
 
-int store_tmp_create(struct store *s, char *path, size_t pathlen, struct sf_err *err)
-{
-	int fd;
-
-	snprintf(path, pathlen, "%s/upload-XXXXXX", s->tmp);
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return sf_err_set(err, SF_E_IO, "temporary file in %s: %s", s->tmp, strerror(errno));
-	return fd;
-}
-
 void store_path(struct store *s, const char *sha256, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", s->images, sha256);
@@ -231,13 +216,27 @@ static int find_locked(struct store *s, const char *sha)
 	return -1;
 }
 
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* images/<sha256>.json, replaced durably (common/fsutil.h). */
 static int write_meta(struct store *s, const struct store_meta *m, struct sf_err *err)
 {
 	char tmp[900], dst[900];
 	json_t *o = store_meta_json(m);
 	char *text;
 	int fd;
-	size_t len;
 
 	if (!o)
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");
@@ -249,25 +248,18 @@ static int write_meta(struct store *s, const struct store_meta *m, struct sf_err
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		free(text);
-		return sf_err_set(err, SF_E_IO, "%s: %s", tmp, strerror(errno));
+		return sf_err_set(err, SF_E_IO, "temporary file in %s: %s", s->tmp, strerror(errno));
 	}
-	len = strlen(text);
-	text[len] = '\0';
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd)) {
-		sf_err_set(err, SF_E_IO, "writing %s: %s", tmp, strerror(errno));
+	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1)) {
+		int e = errno;
 		free(text);
 		close(fd);
 		unlink(tmp);
-		return err ? err->code : SF_E_IO;
+		return sf_err_set(err, SF_E_IO, "writing %s: %s", tmp, strerror(e));
 	}
 	free(text);
-	close(fd);
 	snprintf(dst, sizeof(dst), "%s/%s.json", s->images, m->sha256);
-	if (rename(tmp, dst)) {
-		unlink(tmp);
-		return sf_err_set(err, SF_E_IO, "rename to %s: %s", dst, strerror(errno));
-	}
-	return 0;
+	return fsutil_commit(fd, tmp, dst, err);
 }
 
 int store_commit(struct store *s, int fd, const char *tmp_path, const struct store_meta *m,
@@ -280,7 +272,9 @@ int store_commit(struct store *s, int fd, const char *tmp_path, const struct sto
 	if (!parse_is_sha256_hex(m->sha256)) {
 		close(fd);
 		unlink(tmp_path);
-		return sf_err_set(err, SF_E_ARG, "bad image name");
+		return sf_err_set(err, SF_E_ARG,
+				  "image name '%.70s' is not a SHA-256 (64 lower-case hex digits)",
+				  m->sha256);
 	}
 	pthread_mutex_lock(&s->lock);
 	store_path(s, m->sha256, dst, sizeof(dst));
@@ -290,22 +284,13 @@ int store_commit(struct store *s, int fd, const char *tmp_path, const struct sto
 		pthread_mutex_unlock(&s->lock);
 		return 0;
 	}
-	if (fsync(fd)) {
-		rc = sf_err_set(err, SF_E_IO, "fsync %s: %s", tmp_path, strerror(errno));
-		close(fd);
-		unlink(tmp_path);
+	/* the image first, then its metadata: a listed image is complete */
+	rc = fsutil_commit(fd, tmp_path, dst, err);
+	if (rc)
 		goto out;
-	}
-	close(fd);
-	if (rename(tmp_path, dst)) {
-		rc = sf_err_set(err, SF_E_IO, "rename to %s: %s", dst, strerror(errno));
-		unlink(tmp_path);
-		goto out;
-	}
 	rc = write_meta(s, m, err);
 	if (rc)
 		goto out;
-	store_fsync_dir(s->images);
 	int i = find_locked(s, m->sha256);
 	if (i >= 0)
 		s->m[i] = *m;

@@ -30,18 +30,16 @@ struct store;
 struct store *store_open(const char *state_dir, struct sf_err *err);
 void store_close(struct store *s);
 
-/* A new temporary file in STATE_DIR/tmp: returns an fd open for writing
- * and its path in path[pathlen], or -1 with err set. */
-int store_tmp_create(struct store *s, char *path, size_t pathlen, struct sf_err *err);
-
 /* fsync the temporary file fd/tmp_path and move it to images/<sha256>,
- * then write the metadata. When the image is already stored the temporary
- * file is removed and the metadata kept (name/time of the first upload).
- * fd is closed in every case. */
+ * then write the metadata (common/fsutil.h's fsutil_commit for both). When
+ * the image is already stored the temporary file is removed and the
+ * metadata kept (name/time of the first upload). fd is closed and tmp_path
+ * gone in every case. SF_E_ARG when m->sha256 is not a SHA-256 name. */
 int store_commit(struct store *s, int fd, const char *tmp_path, const struct store_meta *m,
 		 struct sf_err *err);
 
-/* 0 and *out filled, or SF_E_ARG when no such image. */
+/* 0 and *out filled, or SF_E_ARG when no such image (any name that is not
+ * a stored SHA-256, "../x" included). */
 int store_lookup(struct store *s, const char *sha256, struct store_meta *out);
 /* Path of a stored image file. */
 void store_path(struct store *s, const char *sha256, char *buf, size_t len);
@@ -56,8 +54,5 @@ void store_unmap(const uint8_t *data, size_t len);
 /* Milliseconds since the epoch and an ISO 8601 UTC rendering of it. */
 int64_t store_now_ms(void);
 void store_iso_time(int64_t ms, char *buf, size_t len);
-
-/* fsync a directory (after a rename into it). */
-int store_fsync_dir(const char *dir);
 
 #endif

@@ -158,7 +158,7 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 		const char *ref = json_string_value(json_object_get(j, "image"));
 		if (!ref) {
 			json_decref(j);
-			return web_reply_error(r, 400, "bad_request",
+			return web_reply_error(r, 400, "bad_argument",
 					       "JSON body must be {\"image\": \"sha256:<64 hex digits>\"}");
 		}
 		if (!strncmp(ref, "sha256:", 7))
@@ -175,7 +175,7 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 		tmp_path = NULL;
 	} else {
 		if (web_req_upload(r, &fd, &tmp_path, &size, &filename))
-			return web_reply_error(r, 400, "bad_request", "no firmware in the request");
+			return web_reply_error(r, 400, "bad_argument", "no firmware in the request");
 		snprintf(path, sizeof(path), "%s", tmp_path);
 		const char *qn = web_req_query(r, "name");
 		sanitize_name(ji.name, sizeof(ji.name), qn ? qn : filename && *filename ? filename
@@ -257,7 +257,7 @@ static enum MHD_Result h_jobs(void *user, struct web_request *r)
 	uint32_t limit = API_DEFAULT_LIST;
 
 	if (l && (parse_u32(l, &limit) || !limit))
-		return web_reply_error(r, 400, "bad_argument", "limit must be a positive number");
+		return web_reply_code(r, SF_E_ARG, "limit must be a positive number");
 	return web_reply_json(r, 200, json_pack("{s:o}", "jobs", job_list(api->jobs, limit)));
 }
 
@@ -268,10 +268,10 @@ static enum MHD_Result h_job(void *user, struct web_request *r)
 	json_t *o;
 
 	if (parse_id(r, &id))
-		return web_reply_error(r, 404, "not_found", "no job '%s'", web_req_param(r, 0));
+		return web_reply_code(r, SF_E_NOTFOUND, "no job '%s'", web_req_param(r, 0));
 	o = job_get(api->jobs, id);
 	if (!o)
-		return web_reply_error(r, 404, "not_found", "no job %" PRIu64, id);
+		return web_reply_code(r, SF_E_NOTFOUND, "no job %" PRIu64, id);
 	return web_reply_json(r, 200, o);
 }
 
@@ -282,7 +282,7 @@ static enum MHD_Result h_job_delete(void *user, struct web_request *r)
 	json_t *snap = NULL;
 
 	if (parse_id(r, &id))
-		return web_reply_error(r, 404, "not_found", "no job '%s'", web_req_param(r, 0));
+		return web_reply_code(r, SF_E_NOTFOUND, "no job '%s'", web_req_param(r, 0));
 	switch (job_cancel(api->jobs, id, &snap)) {
 	case JOB_CANCEL_DONE:
 		return web_reply_json(r, 200, snap);
@@ -290,7 +290,7 @@ static enum MHD_Result h_job_delete(void *user, struct web_request *r)
 		return web_reply_json(r, 202, snap);
 	case JOB_CANCEL_FINISHED: {
 		const char *st = json_string_value(json_object_get(snap, "state"));
-		enum MHD_Result ret = web_reply_error(r, 409, "job_finished",
+		enum MHD_Result ret = web_reply_code(r, SF_E_ENDED,
 			"job %" PRIu64 " already ended (%s)", id, st ? st : "?");
 		json_decref(snap);
 		return ret;
@@ -299,7 +299,7 @@ static enum MHD_Result h_job_delete(void *user, struct web_request *r)
 		break;
 	}
 	json_decref(snap);
-	return web_reply_error(r, 404, "not_found", "no job %" PRIu64, id);
+	return web_reply_code(r, SF_E_NOTFOUND, "no job %" PRIu64, id);
 }
 
 /* ---- target ---- */
@@ -356,7 +356,7 @@ static int small_json(struct web_request *r, json_t **out, enum MHD_Result *ret)
 	if (!*out || !json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		*ret = web_reply_error(r, 400, "bad_request", "body is not a JSON object: %s", je.text);
+		*ret = web_reply_code(r, SF_E_ARG, "body is not a JSON object: %s", je.text);
 		return 1;
 	}
 	return 0;
@@ -390,8 +390,8 @@ static enum MHD_Result h_erase(void *user, struct web_request *r)
 	else if (!strcmp(scope, "uicr"))
 		o.erase_uicr = 1;
 	else {
-		ret = web_reply_error(r, 400, "bad_argument", "scope '%s': use \"chip\" or \"uicr\"",
-				      scope);
+		ret = web_reply_code(r, SF_E_ARG, "scope '%s': use \"chip\" or \"uicr\"",
+				     scope);
 		json_decref(body);
 		return ret;
 	}
@@ -412,7 +412,7 @@ static enum MHD_Result h_reset(void *user, struct web_request *r)
 		o.halt = 1;
 	json_decref(body);
 	if (parse_bool_opt(r, "halt", &o.halt))
-		return web_reply_error(r, 400, "bad_argument", "halt must be 1 or 0");
+		return web_reply_code(r, SF_E_ARG, "halt must be 1 or 0");
 	return target_op(user, r, JOB_RESET, &o);
 }
 
@@ -427,18 +427,18 @@ static enum MHD_Result h_memory(void *user, struct web_request *r)
 	int hex = 0;
 
 	if (!a || !l || parse_u32(a, &addr) || parse_u32(l, &len) || !len)
-		return web_reply_error(r, 400, "bad_argument",
-				       "address and length are required numbers (e.g. address=0x1000&length=256)");
+		return web_reply_code(r, SF_E_ARG,
+				      "address and length are required numbers (e.g. address=0x1000&length=256)");
 	if (fmt && !strcmp(fmt, "hex"))
 		hex = 1;
 	else if (fmt && strcmp(fmt, "bin"))
-		return web_reply_error(r, 400, "bad_argument", "format '%s': use bin or hex", fmt);
+		return web_reply_code(r, SF_E_ARG, "format '%s': use bin or hex", fmt);
 	if (len > api->max_read_bytes)
-		return web_reply_error(r, 400, "bad_argument",
-				       "length %" PRIu32 " exceeds max_read_bytes (%" PRIu64 ")", len,
-				       api->max_read_bytes);
+		return web_reply_code(r, SF_E_ARG,
+				      "length %" PRIu32 " exceeds max_read_bytes (%" PRIu64 ")", len,
+				      api->max_read_bytes);
 	if ((uint64_t)addr + len > 0x100000000ULL)
-		return web_reply_error(r, 400, "bad_argument", "range wraps past 4 GiB");
+		return web_reply_code(r, SF_E_ARG, "range wraps past 4 GiB");
 	if (job_read_memory(api->jobs, addr, len, &buf, &err))
 		return reply_swd(r, &err);
 	if (!hex)
@@ -448,14 +448,14 @@ static enum MHD_Result h_memory(void *user, struct web_request *r)
 	FILE *f = open_memstream(&text, &tlen);
 	if (!f) {
 		free(buf);
-		return web_reply_error(r, 500, "out_of_memory", "out of memory");
+		return web_reply_code(r, SF_E_NOMEM, "out of memory");
 	}
 	int rc = img_write_ihex(f, addr, buf, len);
 	fclose(f);
 	free(buf);
 	if (rc) {
 		free(text);
-		return web_reply_error(r, 500, "io_error", "cannot format Intel HEX");
+		return web_reply_code(r, SF_E_IO, "cannot format Intel HEX");
 	}
 	return web_reply_buffer(r, 200, "text/plain", text, tlen, 1);
 }
@@ -466,7 +466,7 @@ static enum MHD_Result h_images(void *user, struct web_request *r)
 	json_t *a = store_list_json(api->store);
 
 	if (!a)
-		return web_reply_error(r, 500, "out_of_memory", "out of memory");
+		return web_reply_code(r, SF_E_NOMEM, "out of memory");
 	return web_reply_json(r, 200, json_pack("{s:o}", "images", a));
 }
 

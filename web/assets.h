@@ -1,6 +1,6 @@
 /* web_assets: the status page files (web/static/), embedded into the binary
  * at build time by web/embed.sh as static const data (build/web_assets.c).
- * Each file is /static/NAME; "/" and "/index.html" find index.html. */
+ * Each file is /static/NAME (web/page.c maps "/" to /static/index.html). */
 #ifndef WEB_ASSETS_H
 #define WEB_ASSETS_H
 
@@ -15,7 +15,5 @@ struct web_asset {
 
 /* NULL when no embedded file has that path. */
 const struct web_asset *web_asset_find(const char *path);
-size_t web_asset_count(void);
-const struct web_asset *web_asset_at(size_t i);
 
 #endif

@@ -2,7 +2,7 @@
 # embed.sh FILE...: print a C source that holds the status page files as
 # static const data, with web_asset_find() (declared in web/assets.h).
 # Run by the Makefile: sh web/embed.sh web/static/* > build/web_assets.c
-# Each file is served as /static/NAME; index.html is also served as /.
+# Each file is /static/NAME (web/page.c serves index.html at / too).
 set -e
 ctype() {
 	case "$1" in
@@ -52,21 +52,9 @@ const struct web_asset *web_asset_find(const char *path)
 
 	if (!path)
 		return NULL;
-	if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0)
-		path = "/static/index.html";
 	for (i = 0; i < sizeof(web_assets) / sizeof(web_assets[0]); i++)
 		if (strcmp(web_assets[i].path, path) == 0)
 			return &web_assets[i];
 	return NULL;
-}
-
-size_t web_asset_count(void)
-{
-	return sizeof(web_assets) / sizeof(web_assets[0]);
-}
-
-const struct web_asset *web_asset_at(size_t i)
-{
-	return i < web_asset_count() ? &web_assets[i] : NULL;
 }
 EOC

@@ -461,7 +461,7 @@ static enum MHD_Result on_events(void *user, struct web_request *req)
 
 	c = web_events_client_new(ev, web_req_header(req, "Last-Event-ID"));
 	if (!c)
-		return web_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+		return web_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
 				       "too many event streams open (at most %u)", ev->max_clients);
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, mhd_reader, c, mhd_free);
 	if (!resp) {

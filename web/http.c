@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../common/dlog.h"
+#include "../common/errmap.h"
 
 #define WEB_MAX_ROUTES 64
 #define WEB_MAX_PARAMS 4
@@ -289,17 +290,37 @@ enum MHD_Result web_reply_json(struct web_request *r, unsigned status, json_t *b
 	return web_reply_buffer(r, status, "application/json", text, len, 1);
 }
 
+static enum MHD_Result reply_error_v(struct web_request *r, unsigned status, const char *code,
+				     const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return web_reply_json(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code,
+						   "message", msg));
+}
+
 enum MHD_Result web_reply_error(struct web_request *r, unsigned status, const char *code,
 				const char *fmt, ...)
 {
-	char msg[512];
+	enum MHD_Result ret;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ret = reply_error_v(r, status, code, fmt, ap);
 	va_end(ap);
-	return web_reply_json(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code,
-						   "message", msg));
+	return ret;
+}
+
+enum MHD_Result web_reply_code(struct web_request *r, int code, const char *fmt, ...)
+			       {
+			       enum MHD_Result ret;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ret = reply_error_v(r, (unsigned)errmap_http_status(code), sf_err_name(code), fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 void web_req_add_header(struct web_request *r, const char *name, const char *value)
@@ -553,12 +574,12 @@ static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *r
 		r->discard = 1;
 		if (path_known) {
 			web_req_add_header(r, "Allow", allow);
-			*ret = web_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-					       "%s is not allowed on %s (allowed: %s)", r->method,
-					       r->path, allow);
+			*ret = web_reply_code(r, SF_E_METHOD,
+					      "%s is not allowed on %s (allowed: %s)", r->method,
+					      r->path, allow);
 		} else {
-			*ret = web_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
-					       "no such endpoint: %s %s", r->method, r->path);
+			*ret = web_reply_code(r, SF_E_NOTFOUND,
+					      "no such endpoint: %s %s", r->method, r->path);
 		}
 		return 1;
 	}
@@ -568,9 +589,9 @@ static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *r
 			found->access == WEB_WRITE)) {
 		r->discard = 1;
 		web_req_add_header(r, "WWW-Authenticate", "Bearer realm=\"swdflashd\"");
-		*ret = web_reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-				       web_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION)
-				       ? "wrong token" : "this request needs 'Authorization: Bearer TOKEN'");
+		*ret = web_reply_code(r, SF_E_AUTH,
+				      web_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION)
+				      ? "wrong token" : "this request needs 'Authorization: Bearer TOKEN'");
 		return 1;
 	}
 
@@ -591,9 +612,9 @@ static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *r
 		unsigned long long n = strtoull(cl, NULL, 10);
 		if (n > r->limit) {
 			r->discard = 1;
-			*ret = web_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-					       "request body of %llu bytes exceeds the limit of %llu bytes",
-					       n, (unsigned long long)r->limit);
+			*ret = web_reply_code(r, SF_E_TOOLARGE,
+					      "request body of %llu bytes exceeds the limit of %llu bytes",
+					      n, (unsigned long long)r->limit);
 			return 1;
 		}
 	}
@@ -608,8 +629,8 @@ static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *r
 			r->tmp_path[0] = '\0';
 			r->discard = 1;
 			dlog(DLOG_ERR, "http: %s", err.msg);
-			*ret = web_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "io_error", "%s",
-					       err.msg);
+			*ret = web_reply_code(r, SF_E_IO, "%s",
+					      err.msg);
 			return 1;
 		}
 		r->have_file = 1;
@@ -617,8 +638,8 @@ static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *r
 			r->pp = MHD_create_post_processor(r->conn, 64 * 1024, post_iter, r);
 			if (!r->pp) {
 				r->discard = 1;
-				*ret = web_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
-						       "malformed multipart/form-data request (no boundary?)");
+				*ret = web_reply_code(r, SF_E_ARG,
+						      "malformed multipart/form-data request (no boundary?)");
 				return 1;
 			}
 		}
@@ -665,21 +686,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	/* the whole request is in */
 	if (r->too_large)
-		return web_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-				       "request body exceeds the limit of %llu bytes",
-				       (unsigned long long)r->limit);
+		return web_reply_code(r, SF_E_TOOLARGE,
+				      "request body exceeds the limit of %llu bytes",
+				      (unsigned long long)r->limit);
 	if (r->io_error == 2)
-		return web_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
-				       "malformed multipart/form-data body");
+		return web_reply_code(r, SF_E_ARG,
+				      "malformed multipart/form-data body");
 	if (r->io_error)
-		return web_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "io_error",
-				       "could not store the request body: %s", strerror(errno));
+		return web_reply_code(r, SF_E_IO,
+				      "could not store the request body: %s", strerror(errno));
 	if (r->pp) {
 		MHD_destroy_post_processor(r->pp);
 		r->pp = NULL;
 		if (!r->got_firmware)
-			return web_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
-					       "multipart form has no field named 'firmware'");
+			return web_reply_code(r, SF_E_ARG,
+					      "multipart form has no field named 'firmware'");
 	}
 	if (r->fd >= 0 && lseek(r->fd, 0, SEEK_SET) < 0)
 		return MHD_NO;

@@ -93,9 +93,14 @@ void web_req_add_header(struct web_request *r, const char *name, const char *val
 /* ---- replies ---- */
 /* body is stolen (json_decref'ed). */
 enum MHD_Result web_reply_json(struct web_request *r, unsigned status, json_t *body);
-/* {"error": {"code": code, "message": ...}} */
+/* {"error": {"code": code, "message": ...}}; code must be a name from
+ * common/errmap.c's table and status its status (tests/check_errmap reads
+ * the sources to make sure). Prefer web_reply_code. */
 enum MHD_Result web_reply_error(struct web_request *r, unsigned status, const char *code,
 				const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same for an enum sf_errcode: name and HTTP status from the table. */
+enum MHD_Result web_reply_code(struct web_request *r, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* buf is taken over (free()d) when must_free. */
 enum MHD_Result web_reply_buffer(struct web_request *r, unsigned status, const char *ctype,
 				 void *buf, size_t len, int must_free);

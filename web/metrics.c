@@ -336,7 +336,7 @@ static enum MHD_Result on_metrics(void *user, struct web_request *req)
 	char *text = web_metrics_render(user, &len);
 
 	if (!text)
-		return web_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no_memory",
+		return web_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory",
 				       "cannot render the metrics");
 	return web_reply_buffer(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 				text, len, 1);

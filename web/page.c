@@ -31,7 +31,8 @@ void web_page_free(struct web_page *p)
 	free(p);
 }
 
-const char *web_page_content_type(const char *name)
+/* Content type for a file name by its extension (files from disk). */
+static const char *content_type(const char *name)
 {
 	static const struct { const char *ext, *type; } types[] = {
 		{ ".html", "text/html; charset=utf-8" },
@@ -70,14 +71,14 @@ static enum MHD_Result from_disk(struct web_page *p, struct web_request *req, co
 
 	snprintf(path, sizeof(path), "%s/%s", p->root, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return web_reply_error(req, errno == ENOENT ? MHD_HTTP_NOT_FOUND
-				       : MHD_HTTP_INTERNAL_SERVER_ERROR, "not_found",
-				       "no file %s in the web root", name);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return web_reply_code(req, SF_E_NOTFOUND, "no file %s in the web root", name);
+		return web_reply_code(req, SF_E_IO, "%s in the web root: %s", name, strerror(errno));
+	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (off_t)PAGE_MAX_FILE) {
 		close(fd);
-		return web_reply_error(req, MHD_HTTP_NOT_FOUND, "not_found",
-				       "%s is not a servable file", name);
+		return web_reply_code(req, SF_E_NOTFOUND, "%s is not a servable file", name);
 	}
 	char *buf = malloc((size_t)st.st_size + 1);
 	size_t got = 0;
@@ -90,10 +91,9 @@ static enum MHD_Result from_disk(struct web_page *p, struct web_request *req, co
 	close(fd);
 	if (!buf || got != (size_t)st.st_size) {
 		free(buf);
-		return web_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "io_error",
-				       "cannot read %s from the web root", name);
+		return web_reply_code(req, SF_E_IO, "cannot read %s from the web root", name);
 	}
-	return web_reply_buffer(req, MHD_HTTP_OK, web_page_content_type(name), buf, got, 1);
+	return web_reply_buffer(req, MHD_HTTP_OK, content_type(name), buf, got, 1);
 }
 
 static enum MHD_Result on_page(void *user, struct web_request *req)
@@ -109,7 +109,7 @@ static enum MHD_Result on_page(void *user, struct web_request *req)
 	else
 		name = "";
 	if (!plain_name(name))
-		return web_reply_error(req, MHD_HTTP_NOT_FOUND, "not_found", "no such page");
+		return web_reply_code(req, SF_E_NOTFOUND, "no such page");
 	web_req_add_header(req, "Cache-Control", "no-cache");
 	web_req_add_header(req, "X-Content-Type-Options", "nosniff");
 	web_req_add_header(req, "Content-Security-Policy",
@@ -121,7 +121,7 @@ static enum MHD_Result on_page(void *user, struct web_request *req)
 	snprintf(key, sizeof(key), "/static/%s", name);
 	const struct web_asset *a = web_asset_find(key);
 	if (!a)
-		return web_reply_error(req, MHD_HTTP_NOT_FOUND, "not_found", "no such page");
+		return web_reply_code(req, SF_E_NOTFOUND, "no such page");
 	return web_reply_buffer(req, MHD_HTTP_OK, a->content_type, (void *)a->data, a->len, 0);
 }
 

@@ -16,7 +16,4 @@ struct web_page *web_page_new(const char *web_root);
 int web_page_register(struct web_page *p, struct web_server *s);
 void web_page_free(struct web_page *p);
 
-/* Content type for a file name by its extension. */
-const char *web_page_content_type(const char *name);
-
 #endif
