@@ -50,7 +50,7 @@ usage_msg "unknown image format 'srec' (auto, hex, uf2, elf or bin)" --probe "$P
 # ... and with --json (anywhere) as the JSON error object
 expect 2 "$BIN" --probe "$P" info --bogus --json
 [ "$(jget "$tmp/out" "j['ok'], j['error']['code'], j['error']['exit_code'], j['error']['message']")" = \
-  "False usage 2 unknown option '--bogus'" ] || { fail "--json usage error object"; cat "$tmp/out"; }
+  "False bad_argument 2 unknown option '--bogus'" ] || { fail "--json usage error object"; cat "$tmp/out"; }
 # COMMAND --help: that command's usage and options only, exit 0, stdout
 for cmd in info flash verify erase recover reset read; do
 	expect 0 "$BIN" "$cmd" --help
