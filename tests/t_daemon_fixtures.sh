@@ -9,7 +9,8 @@
 # nRF52833 (the ELF). The chip is erased between uploads so that each
 # upload really writes.
 cd "$(dirname "$0")/.." || exit 1
-. tests/daemon_lib.sh
+. tests/lib.sh
+need_daemon
 for tool in srec_cat srec_info arm-none-eabi-objcopy; do
 	command -v $tool >/dev/null 2>&1 || { echo "$tool not installed (make deps-check)"; exit 77; }
 done
