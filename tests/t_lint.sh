@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The test scripts themselves (tests/lint_tests.py): no result helper
 # followed by && or || (`check D [ a ] && [ b ]` checks only [ a ]), no
-# sleep outside a polling loop. First the linter must refuse sample bad
-# lines and accept the good shapes, so that this check can fail.
+# sleep outside a polling loop, all on tests/lib.sh. First the linter must
+# refuse sample bad lines and accept the good shapes, so that this check
+# can fail.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 need python3 "make deps-check"
@@ -50,6 +51,17 @@ out=$($LINT "$T/good.sh")
 rc=$?
 assert "good shapes accepted" '[ $rc -eq 0 ] && [ -z "$out" ]'
 [ -n "$out" ] && echo "$out"
+
+# One helper library: every script sources tests/lib.sh and defines none
+# of its result helpers itself.
+f0=$fails
+for f in tests/t_*.sh; do
+	grep -q '^\. tests/lib\.sh$' "$f" || fail "$f does not source tests/lib.sh"
+	if grep -Eq '^(ok|fail|bad|check|assert|skip|die|finish)\(\)' "$f"; then
+		fail "$f defines its own result helpers"
+	fi
+done
+[ $fails -eq $f0 ] && ok "every tests/t_*.sh uses tests/lib.sh"
 
 # The real scripts.
 $LINT tests/*.sh >"$T/lint.out"
