@@ -14,9 +14,9 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 need_daemon
 for tool in srec_cat srec_info; do
-	command -v $tool >/dev/null 2>&1 || { echo "$tool not installed (make deps-check)"; exit 77; }
+	need "$tool" "make deps-check"
 done
-[ -d "$FIX" ] || { echo "no fixtures directory at $FIX"; exit 77; }
+[ -d "$FIX" ] || skip "no fixtures directory at $FIX"
 
 # ---- refusing a public address without a token ----
 if "$SWDFLASHD" --foreground --listen 0.0.0.0:0 --probe sim --state-dir "$T/refuse" \

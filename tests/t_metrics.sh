@@ -8,12 +8,12 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 need_daemon
 
-command -v promtool >/dev/null 2>&1 || { echo "promtool not installed (Debian prometheus; make deps-check)"; exit 77; }
+need promtool "Debian prometheus; make deps-check"
 PY=/usr/bin/python3
 $PY -c 'import prometheus_client.parser' 2>/dev/null ||
-	{ echo "python3-prometheus-client not installed (make deps-check)"; exit 77; }
+	skip "python3-prometheus-client not installed (make deps-check)"
 
-dstart m --probe "sim:part=nrf52840,period_ns=250,state=$T/chip.bin" || exit 1
+dstart m --probe "sim:part=nrf52840,period_ns=250,state=$T/chip.bin" || die "daemon start"
 
 scrape() { curl -sf -D "$T/mhdr" -o "$1" "$URL/metrics"; }
 

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.." || exit 1
 need_daemon
 
 for tool in systemd-analyze; do
-	command -v "$tool" >/dev/null 2>&1 || { echo "$tool not installed (Debian systemd)"; exit 77; }
+	need "$tool" "Debian systemd"
 done
 
 # ---- make install DESTDIR=... ----

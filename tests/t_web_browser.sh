@@ -9,18 +9,18 @@ cd "$(dirname "$0")/.." || exit 1
 need_daemon
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || { echo "chromium not installed (make deps-check)"; exit 77; }
-command -v node >/dev/null 2>&1 || { echo "node not installed (make deps-check)"; exit 77; }
+[ -x "$CHROMIUM" ] || skip "chromium not installed (make deps-check)"
+need node "make deps-check"
 NODEDIR=$(pwd)/build/node
 if [ ! -f "$NODEDIR/node_modules/playwright-core/package.json" ]; then
-	command -v npm >/dev/null 2>&1 || { echo "npm not installed: cannot fetch playwright-core"; exit 77; }
+	command -v npm >/dev/null 2>&1 || skip "npm not installed: cannot fetch playwright-core"
 	mkdir -p "$NODEDIR"
 	[ -f "$NODEDIR/package.json" ] || echo '{"private": true}' >"$NODEDIR/package.json"
 	echo "installing playwright-core into $NODEDIR"
 	# playwright-core brings no browser of its own: it drives /usr/bin/chromium
 	# (pinned: the version this test was written and checked against)
 	(cd "$NODEDIR" && npm install --no-audit --no-fund --loglevel=error playwright-core@1.65.1) ||
-		{ echo "npm install playwright-core failed (no registry?)"; exit 77; }
+		skip "npm install playwright-core failed (no registry?)"
 fi
 
 SHOTS=$(pwd)/build/screenshots
@@ -47,13 +47,13 @@ cp "$FIX/s132_nrf52_6.1.1_softdevice.hex" "$T/s132_nrf52_6.1.1_softdevice.hex"
 head -c 262144 /dev/urandom >"$T/app-256KiB.bin"
 # line 3 ends in checksum 0x50: make it 0x51
 sed '3s/50\(\r*\)$/51\1/' "$FIX/mbr_nrf52_2.4.1_mbr.hex" >"$T/broken-checksum.hex"
-cmp -s "$FIX/mbr_nrf52_2.4.1_mbr.hex" "$T/broken-checksum.hex" && { echo "could not break the checksum"; exit 1; }
+cmp -s "$FIX/mbr_nrf52_2.4.1_mbr.hex" "$T/broken-checksum.hex" && die "could not break the checksum"
 FIXTURE_SHA=$(sha256sum "$T/s140_nrf52_6.1.1_softdevice.hex" | cut -c1-64)
 
 dstart d1 --probe "$PROBE" --token-file "$T/token" --config "$T/conf" || die "daemon start"
 # what the API itself says about the bad image
 req POST "/api/v1/flash" --data-binary @"$T/broken-checksum.hex"
-[ "$ST" = 422 ] || { echo "bad image answered $ST, expected 422"; cat "$T/body"; exit 1; }
+[ "$ST" = 422 ] || { cat "$T/body"; die "bad image answered $ST, expected 422"; }
 BAD_MESSAGE=$(jget "$T/body" 'd["error"]["message"]')
 echo "parser message: $BAD_MESSAGE"
 
