@@ -44,12 +44,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/swdflash-test.XXXXXX") || { echo "mktemp failed"; exit 1; }
 DPID=
-LIB_PIDS=
 checks=0 fails=0
 
 # ---- cleanup ----
 
-# The descendants of process $1 (children first listed after their parent).
+# The descendants of process $1, each before its own children.
 lib_descendants() {
 	for _c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
 		echo "$_c"
@@ -57,16 +56,13 @@ lib_descendants() {
 	done
 }
 
-# track PID: kill PID (and what it started) when the script ends.
-track() { LIB_PIDS="$LIB_PIDS $1"; }
-
 lib_cleanup() {
 	trap - EXIT HUP INT TERM
 	# Everything this script started and that still runs: daemons, the
 	# helpers of a failed step, their children.
 	_pids=$(lib_descendants $$)
-	[ -n "$_pids$LIB_PIDS$DPID" ] && kill -9 $_pids $LIB_PIDS $DPID 2>/dev/null
-	for _p in $LIB_PIDS $DPID; do wait "$_p" 2>/dev/null; done
+	[ -n "$_pids" ] && kill -9 $_pids 2>/dev/null
+	for _p in $_pids; do wait "$_p" 2>/dev/null; done
 	rm -rf "$T"
 }
 trap lib_cleanup EXIT
@@ -115,7 +111,8 @@ need() {
 now_ms() { date +%s%3N; }
 
 # wait_until SECONDS CONDITION: true as soon as the shell condition string
-# holds (polled every 50 ms), false once SECONDS have passed without.
+# holds (polled every 50 ms), false once SECONDS have passed without. (Not
+# reentrant: CONDITION must not call wait_until.)
 wait_until() {
 	_wu_end=$(($(now_ms) + $1 * 1000))
 	while ! eval "$2"; do
