@@ -19,7 +19,7 @@ done
 [ -d "$FIX" ] || skip "no fixtures directory at $FIX"
 
 # ---- refusing a public address without a token ----
-if "$SWDFLASHD" --foreground --listen 0.0.0.0:0 --probe sim --state-dir "$T/refuse" \
+if timeout 60 "$SWDFLASHD" --foreground --listen 0.0.0.0:0 --probe sim --state-dir "$T/refuse" \
 	2>"$T/refuse.log"; then
 	bad "non-loopback listen without a token refused"
 else
@@ -88,7 +88,7 @@ req GET /healthz -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)"
 check "40 KB of headers over max_header_bytes: 431" [ "$ST" = 431 ]
 check "idle connection closed after connection_timeout (2 s)" python3 -c '
 import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
 t = time.monotonic(); s.settimeout(10)
 d = s.recv(1)
 sys.exit(not (d == b"" and 1.5 < time.monotonic() - t < 6))' "$PORT"
@@ -211,7 +211,7 @@ req POST "/api/v1/flash?wait=1&format=bin&base=0x80000&erase=none" --data-binary
 check "erase=none over programmed flash fails: status >= 400 ($ST)" [ "$ST" -ge 400 ]
 check "failed job body: state failed with error code and message" \
 	[ "$(jget "$T/body" 'd["state"] + str(bool(d["error"]["code"]) and bool(d["error"]["message"]))')" = failedTrue ]
-if curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$T/r2.bin" \
+if curl -sf --max-time 300 -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$T/r2.bin" \
 	"$URL/api/v1/flash?wait=1&erase=none&format=bin&base=0x80000"; then bad "curl -f fails on a failed flash"; else ok "curl -f fails on a failed flash"; fi
 
 # ---- jobs list, limit, delete ----

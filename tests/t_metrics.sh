@@ -15,7 +15,7 @@ $PY -c 'import prometheus_client.parser' 2>/dev/null ||
 
 dstart m --probe "sim:part=nrf52840,period_ns=250,state=$T/chip.bin" || die "daemon start"
 
-scrape() { curl -sf -D "$T/mhdr" -o "$1" "$URL/metrics"; }
+scrape() { curl -sf --max-time 60 -D "$T/mhdr" -o "$1" "$URL/metrics"; }
 
 check "GET /metrics answers 200" scrape "$T/m0.txt"
 check "content type is the text format 0.0.4" \

@@ -15,7 +15,7 @@ PROBE="sim:part=nrf52840,locked=1,state=$T/chip.bin"
 dstart s --probe "$PROBE" --config "$T/conf" || { bad "daemon start"; finish; }
 /usr/bin/python3 tests/web/sse.py "$URL" "" "$T/big.bin" "$FIX/mbr_nrf52_2.4.1_mbr.hex" first "$T/sse.json"
 check "events: hello, ids, target, progress, resume, many and stuck clients" [ $? -eq 0 ]
-curl -s "$URL/metrics" | grep '^swdflashd_event' | sed 's/^/     /'
+curl -s --max-time 60 "$URL/metrics" | grep '^swdflashd_event' | sed 's/^/     /'
 dstop || bad "daemon stopped cleanly"
 
 # the same chip, now in real time so that a job lasts as long as on silicon

@@ -90,7 +90,7 @@ if command -v systemd-socket-activate >/dev/null 2>&1; then
 	check "socket activation: /healthz on the passed socket answers 200" [ "$code" = 200 ]
 	check "the daemon says it uses the passed socket (not --listen)" \
 		grep -q "socket activation: serving on the socket systemd passed (127.0.0.1:$P)" "$T/sa.log"
-	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/")
+	code=$(curl -s --max-time 60 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/")
 	check "status page served through the passed socket" [ "$code" = 200 ]
 	term_wait "$SAPID"
 	check "stops cleanly on SIGTERM" [ $? -eq 0 ]
