@@ -54,12 +54,15 @@ assert "good shapes accepted" '[ $rc -eq 0 ] && [ -z "$out" ]'
 
 # One helper library: every script sources tests/lib.sh and defines none
 # of its result helpers itself.
+uses_lib() {
+	grep -q '^\. tests/lib\.sh$' "$1" && ! grep -Eq '^(ok|fail|bad|check|assert|skip|die|finish)\(\)' "$1"
+}
+printf '#!/bin/sh\n. tests/daemon_lib.sh\n' >"$T/old1.sh"
+printf '#!/bin/sh\n. tests/lib.sh\nok() { echo ok; }\n' >"$T/old2.sh"
+assert "refused: a script on another library, one with its own ok()" '! uses_lib "$T/old1.sh" && ! uses_lib "$T/old2.sh"'
 f0=$fails
 for f in tests/t_*.sh; do
-	grep -q '^\. tests/lib\.sh$' "$f" || fail "$f does not source tests/lib.sh"
-	if grep -Eq '^(ok|fail|bad|check|assert|skip|die|finish)\(\)' "$f"; then
-		fail "$f defines its own result helpers"
-	fi
+	uses_lib "$f" || fail "$f does not use tests/lib.sh alone"
 done
 [ $fails -eq $f0 ] && ok "every tests/t_*.sh uses tests/lib.sh"
 
