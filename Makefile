@@ -2,6 +2,7 @@
 #
 #   make run     install missing build packages, build, start the daemon
 #   make check   install missing packages, build with ASan+UBSan, run every suite
+#                (in parallel: TEST_JOBS=N at a time, TEST_TIMEOUT=S each; see tests/run.sh)
 #   make bench   optimised build, print the figures, write bench/results.json
 
 PREFIX ?= /usr/local

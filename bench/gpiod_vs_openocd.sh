@@ -12,11 +12,9 @@
 # Writes {"gpiod_vs_openocd": {...}} to OUT.json and prints a table.
 cd "$(dirname "$0")/.." || exit 1
 out=${1:?usage: gpiod_vs_openocd.sh OUT.json}
-. tests/gpiochip_env.sh
+. tests/lib.sh
 make --no-print-directory build/gpiochip_emu.so build/rel/swdflash >/dev/null || exit 1
 command -v openocd >/dev/null || { echo "openocd missing"; exit 1; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 # SWCLK period of the simulated chip: 2 us, about what ~2.5 GPIO calls per
 # cycle at 0.8 us each give on a Pi (see the cost model below). Both tools
 # sleep while the NVMC erases (OpenOCD usleep, swdflash's driver nanosleep),
@@ -27,7 +25,7 @@ SW_V1=build/rel/swdflash
 SW_V2=
 if sh tests/gpiod-v2.sh build >"$T/v2.log" 2>&1 && [ -x build/gpiodv2/swdflash ]; then
 	SW_V2=build/gpiodv2/swdflash
-	V2LIB=$(dirname "$(find "$top/build/gpiod-v2/root" -name 'libgpiod.so.3' | head -n 1)")
+	V2LIB=$(dirname "$(find "$TOP/build/gpiod-v2/root" -name 'libgpiod.so.3' | head -n 1)")
 fi
 
 python3 - "$T" <<'EOF'

@@ -5,10 +5,11 @@
 # The S140 UF2 gives the same bytes as the S140 HEX and writes nothing
 # past its real data; the bootloader HEX ends with the right UICR words.
 set -u
-. tests/cli_lib.sh
-command -v srec_cat >/dev/null || { echo "srec_cat missing (Debian srecord)"; exit 77; }
-command -v arm-none-eabi-objcopy >/dev/null ||
-	{ echo "arm-none-eabi-objcopy missing (Debian binutils-arm-none-eabi)"; exit 77; }
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+need_cli
+need srec_cat "Debian srecord"
+need arm-none-eabi-objcopy "Debian binutils-arm-none-eabi"
 
 
 part_of() {
@@ -36,17 +37,17 @@ compare_chip() {
 	spec=$1 ref=$2 label=$3
 	end=$(flash_end "$ref")
 	[ "$end" -gt 0 ] || { fail "$label: no flash data in the reference"; return; }
-	srec_cat "$ref" -intel -crop 0 "$end" -fill 0xFF 0 "$end" -o "$tmp/ref_flash.bin" -binary ||
+	srec_cat "$ref" -intel -crop 0 "$end" -fill 0xFF 0 "$end" -o "$T/ref_flash.bin" -binary ||
 		{ fail "$label: srec_cat"; return; }
-	"$BIN" --probe "$spec" read 0 "$end" -o "$tmp/chip_flash.bin" >/dev/null ||
+	"$SWDFLASH" --probe "$spec" read 0 "$end" -o "$T/chip_flash.bin" >/dev/null ||
 		{ fail "$label: read flash"; return; }
-	cmp "$tmp/ref_flash.bin" "$tmp/chip_flash.bin" ||
+	cmp "$T/ref_flash.bin" "$T/chip_flash.bin" ||
 		fail "$label: flash 0x0-$(printf 0x%x "$end") differs from the reference"
 	srec_cat "$ref" -intel -crop 0x10001000 0x10001400 -offset -0x10001000 \
-		-fill 0xFF 0 0x400 -o "$tmp/ref_uicr.bin" -binary || { fail "$label: srec_cat uicr"; return; }
-	"$BIN" --probe "$spec" read 0x10001000 0x400 -o "$tmp/chip_uicr.bin" >/dev/null ||
+		-fill 0xFF 0 0x400 -o "$T/ref_uicr.bin" -binary || { fail "$label: srec_cat uicr"; return; }
+	"$SWDFLASH" --probe "$spec" read 0x10001000 0x400 -o "$T/chip_uicr.bin" >/dev/null ||
 		{ fail "$label: read UICR"; return; }
-	cmp "$tmp/ref_uicr.bin" "$tmp/chip_uicr.bin" || fail "$label: UICR differs from the reference"
+	cmp "$T/ref_uicr.bin" "$T/chip_uicr.bin" || fail "$label: UICR differs from the reference"
 }
 
 n=0
@@ -54,17 +55,18 @@ for f in "$FIX"/*.hex "$FIX"/*.elf; do
 	[ -e "$f" ] || continue
 	name=$(basename "$f")
 	part=$(part_of "$name")
-	spec="sim:part=$part,state=$tmp/$name.chip"
+	spec="sim:part=$part,state=$T/$name.chip"
+	f0=$fails
 	case "$f" in
-	*.elf) arm-none-eabi-objcopy -O ihex "$f" "$tmp/$name.ref.hex" || { fail "$name: objcopy"; continue; }
-	       ref="$tmp/$name.ref.hex" ;;
+	*.elf) arm-none-eabi-objcopy -O ihex "$f" "$T/$name.ref.hex" || { fail "$name: objcopy"; continue; }
+	       ref="$T/$name.ref.hex" ;;
 	*) ref=$f ;;
 	esac
-	if ! "$BIN" --probe "$spec" flash "$f" --no-reset >"$tmp/out" 2>&1; then
-		fail "$name: flash failed"; cat "$tmp/out"; continue
+	if ! "$SWDFLASH" --probe "$spec" flash "$f" --no-reset >"$T/out" 2>&1; then
+		fail "$name: flash failed"; cat "$T/out"; continue
 	fi
 	compare_chip "$spec" "$ref" "$name"
-	echo "ok $name on $part"
+	[ $fails -eq $f0 ] && ok "$name on $part"
 	n=$((n + 1))
 done
 [ $n -ge 5 ] || fail "only $n fixtures found in $FIX"
@@ -72,21 +74,21 @@ done
 # The ELF: .data loads at its physical address 0x8460, not in RAM.
 elf=$FIX/nRF52833_xxAA_systick.elf
 if [ -e "$elf" ]; then
-	arm-none-eabi-objcopy -O binary --only-section=.data "$elf" "$tmp/data.bin"
-	"$BIN" --probe "sim:part=nrf52833,state=$tmp/nRF52833_xxAA_systick.elf.chip" \
-		read 0x8460 "$(wc -c <"$tmp/data.bin")" -o "$tmp/chip_data.bin" >/dev/null &&
-		cmp "$tmp/data.bin" "$tmp/chip_data.bin" || fail "ELF .data is not at its load address 0x8460"
+	arm-none-eabi-objcopy -O binary --only-section=.data "$elf" "$T/data.bin"
+	"$SWDFLASH" --probe "sim:part=nrf52833,state=$T/nRF52833_xxAA_systick.elf.chip" \
+		read 0x8460 "$(wc -c <"$T/data.bin")" -o "$T/chip_data.bin" >/dev/null &&
+		cmp "$T/data.bin" "$T/chip_data.bin" || fail "ELF .data is not at its load address 0x8460"
 fi
 
 # The bootloader HEX ends with the right UICR words (NRFFW[0] bootloader
 # address, NRFFW[1] MBR parameter page), as srec_cat reads them.
 boot=$FIX/pca10056_bootloader_s140_6.1.0r0.hex
 if [ -e "$boot" ]; then
-	srec_cat "$boot" -intel -crop 0x10001014 0x1000101C -offset -0x10001014 -o "$tmp/uicr_ref.bin" -binary
-	"$BIN" --probe "sim:part=nrf52840,state=$tmp/$(basename "$boot").chip" \
-		read 0x10001014 8 -o "$tmp/uicr_chip.bin" >/dev/null
-	cmp "$tmp/uicr_ref.bin" "$tmp/uicr_chip.bin" || fail "bootloader UICR words differ"
-	words=$(od -An -tx4 "$tmp/uicr_chip.bin" | tr -s ' ')
+	srec_cat "$boot" -intel -crop 0x10001014 0x1000101C -offset -0x10001014 -o "$T/uicr_ref.bin" -binary
+	"$SWDFLASH" --probe "sim:part=nrf52840,state=$T/$(basename "$boot").chip" \
+		read 0x10001014 8 -o "$T/uicr_chip.bin" >/dev/null
+	cmp "$T/uicr_ref.bin" "$T/uicr_chip.bin" || fail "bootloader UICR words differ"
+	words=$(od -An -tx4 "$T/uicr_chip.bin" | tr -s ' ')
 	echo "bootloader UICR NRFFW[0..1]:$words"
 	[ "$words" = " 000f4000 000fe000" ] || fail "UICR NRFFW words are '$words'"
 fi
@@ -96,26 +98,25 @@ uf2=$FIX/s140_nrf52_6.1.1_softdevice.uf2
 hex=$FIX/s140_nrf52_6.1.1_softdevice.hex
 if [ -e "$uf2" ] && [ -e "$hex" ]; then
 	# the HEX chip was flashed above; flash the UF2 into a new chip
-	"$BIN" --probe "sim:part=nrf52840,state=$tmp/uf2.chip" flash "$uf2" --no-reset >/dev/null 2>&1 ||
+	"$SWDFLASH" --probe "sim:part=nrf52840,state=$T/uf2.chip" flash "$uf2" --no-reset >/dev/null 2>&1 ||
 		fail "UF2 flash failed"
 	srec_info "$hex" -intel | awk '/[0-9A-Fa-f]+ - [0-9A-Fa-f]+/ { print $(NF-2), $NF }' |
 	while read -r lo hi; do
 		len=$((0x$hi - 0x$lo + 1))
-		"$BIN" --probe "sim:part=nrf52840,state=$tmp/uf2.chip" read "0x$lo" "$len" -o "$tmp/a.bin" >/dev/null
-		"$BIN" --probe "sim:part=nrf52840,state=$tmp/$(basename "$hex").chip" read "0x$lo" "$len" -o "$tmp/b.bin" >/dev/null
-		cmp "$tmp/a.bin" "$tmp/b.bin" || { echo "FAIL: UF2 and HEX differ in 0x$lo-0x$hi"; exit 1; }
+		"$SWDFLASH" --probe "sim:part=nrf52840,state=$T/uf2.chip" read "0x$lo" "$len" -o "$T/a.bin" >/dev/null
+		"$SWDFLASH" --probe "sim:part=nrf52840,state=$T/$(basename "$hex").chip" read "0x$lo" "$len" -o "$T/b.bin" >/dev/null
+		cmp "$T/a.bin" "$T/b.bin" || { echo "FAIL: UF2 and HEX differ in 0x$lo-0x$hi"; exit 1; }
 		echo "ok UF2 = HEX over 0x$lo-0x$hi"
-	done || fails=$((fails + 1))
+	done || fail "UF2 and HEX differ"
 	# The UF2's last block pads 0x25DE8..0x25E00: padding must not be
 	# written over existing flash. Put zeros there first, then flash the UF2.
-	head -c 24 /dev/zero >"$tmp/zeros.bin"
-	"$BIN" --probe "sim:part=nrf52840,state=$tmp/pad.chip" flash "$tmp/zeros.bin" --format bin \
+	head -c 24 /dev/zero >"$T/zeros.bin"
+	"$SWDFLASH" --probe "sim:part=nrf52840,state=$T/pad.chip" flash "$T/zeros.bin" --format bin \
 		--base 0x25DE8 --no-reset >/dev/null 2>&1 || fail "flash zeros"
-	"$BIN" --probe "sim:part=nrf52840,state=$tmp/pad.chip" flash "$uf2" --no-reset >/dev/null 2>&1 ||
+	"$SWDFLASH" --probe "sim:part=nrf52840,state=$T/pad.chip" flash "$uf2" --no-reset >/dev/null 2>&1 ||
 		fail "UF2 flash over zeros failed"
-	"$BIN" --probe "sim:part=nrf52840,state=$tmp/pad.chip" read 0x25DE8 24 -o "$tmp/pad.bin" >/dev/null
-	cmp "$tmp/zeros.bin" "$tmp/pad.bin" || fail "UF2 padding was written over 0x25DE8-0x25DFF"
+	"$SWDFLASH" --probe "sim:part=nrf52840,state=$T/pad.chip" read 0x25DE8 24 -o "$T/pad.bin" >/dev/null
+	cmp "$T/zeros.bin" "$T/pad.bin" || fail "UF2 padding was written over 0x25DE8-0x25DFF"
 fi
 
-[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all fixtures flashed and read back equal"
+finish "all fixtures flashed and read back equal"

@@ -3,54 +3,58 @@
 # message and exit code 3, and the chip is untouched: the simulated chip's
 # state file is byte-for-byte the same before and after.
 set -u
-. tests/cli_lib.sh
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+need_cli
 elf=$FIX/nRF52833_xxAA_systick.elf
 uf2=$FIX/s140_nrf52_6.1.1_softdevice.uf2
-[ -e "$elf" ] && [ -e "$uf2" ] || { echo "fixtures missing in $FIX"; exit 77; }
+[ -e "$elf" ] || skip "$elf missing"
+[ -e "$uf2" ] || skip "$uf2 missing"
 
-P="sim:part=nrf52840,state=$tmp/chip"
+P="sim:part=nrf52840,state=$T/chip"
 
 # a chip with something on it
-"$BIN" --probe "$P" flash "$FIX/mbr_nrf52_2.4.1_mbr.hex" >/dev/null 2>&1 || { echo "setup flash failed"; exit 1; }
-cp "$tmp/chip" "$tmp/chip.ref"
+"$SWDFLASH" --probe "$P" flash "$FIX/mbr_nrf52_2.4.1_mbr.hex" >/dev/null 2>&1 || die "setup flash failed"
+cp "$T/chip" "$T/chip.ref"
 
-# refuse NAME REGEX [FLASH OPTIONS]: flash $tmp/NAME, expect exit 3, a
+# refuse NAME REGEX [FLASH OPTIONS]: flash $T/NAME, expect exit 3, a
 # message matching REGEX (grep -Ei), and an unchanged chip
 refuse() {
 	f=$1 re=$2; shift 2
-	"$BIN" --probe "$P" flash "$tmp/$f" "$@" >"$tmp/out" 2>"$tmp/err"
+	f0=$fails
+	"$SWDFLASH" --probe "$P" flash "$T/$f" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
 	[ $rc -eq 3 ] || fail "$f: exit $rc, expected 3"
 	# match the message, not the file name in front of it
-	sed "s|$tmp/$f||g" "$tmp/err" | grep -Eqi "$re" || { fail "$f: message does not match /$re/"; sed 's/^/  /' "$tmp/err"; }
-	cmp -s "$tmp/chip.ref" "$tmp/chip" || { fail "$f: the chip changed"; cp "$tmp/chip.ref" "$tmp/chip"; }
-	echo "ok $f: $(grep '^swdflash' "$tmp/err" | head -n 1)"
+	sed "s|$T/$f||g" "$T/err" | grep -Eqi "$re" || { fail "$f: message does not match /$re/"; sed 's/^/  /' "$T/err"; }
+	cmp -s "$T/chip.ref" "$T/chip" || { fail "$f: the chip changed"; cp "$T/chip.ref" "$T/chip"; }
+	[ $fails -eq $f0 ] && ok "$f: $(grep '^swdflash' "$T/err" | head -n 1)"
 }
 
 # Intel HEX
-printf ':10000000000102030405060708090A0B0C0D0E0F78\n:0400100001020304E0\n:00000001FF\n' >"$tmp/checksum.hex"
+printf ':10000000000102030405060708090A0B0C0D0E0F78\n:0400100001020304E0\n:00000001FF\n' >"$T/checksum.hex"
 refuse checksum.hex 'line 2.*checksum'
-printf ':0400000001020304F\n:00000001FF\n' >"$tmp/odd.hex"
+printf ':0400000001020304F\n:00000001FF\n' >"$T/odd.hex"
 refuse odd.hex 'line 1.*odd'
-printf ':040000\n:00000001FF\n' >"$tmp/short.hex"
+printf ':040000\n:00000001FF\n' >"$T/short.hex"
 refuse short.hex 'line 1.*truncated'
-printf ':0400000001020G04F2\n:00000001FF\n' >"$tmp/nonhex.hex"
+printf ':0400000001020G04F2\n:00000001FF\n' >"$T/nonhex.hex"
 refuse nonhex.hex 'line 1.*non-hex'
-printf ':040000000102030405F2\n:00000001FF\n' >"$tmp/length.hex"
+printf ':040000000102030405F2\n:00000001FF\n' >"$T/length.hex"
 refuse length.hex 'line 1.*length'
-printf ':0400000601020304EC\n:00000001FF\n' >"$tmp/type.hex"
+printf ':0400000601020304EC\n:00000001FF\n' >"$T/type.hex"
 refuse type.hex 'line 1.*unknown record type'
-printf ':02000004FFFFFC\n:04FFFE0001020304F5\n:00000001FF\n' >"$tmp/wrap.hex"
+printf ':02000004FFFFFC\n:04FFFE0001020304F5\n:00000001FF\n' >"$T/wrap.hex"
 refuse wrap.hex 'line 2.*wrap past 4 GiB'
-printf ':0400000001020304F2\n:0400000001020305F1\n:00000001FF\n' >"$tmp/overlap.hex"
+printf ':0400000001020304F2\n:0400000001020305F1\n:00000001FF\n' >"$T/overlap.hex"
 refuse overlap.hex 'overlap'
-: >"$tmp/empty.hex"
+: >"$T/empty.hex"
 refuse empty.hex 'empty'
-printf ':0400000001020304F2\n' >"$tmp/noeof.hex"
+printf ':0400000001020304F2\n' >"$T/noeof.hex"
 refuse noeof.hex 'end-of-file|truncated'
 
 # UF2: bad magic, a family that is not an nRF52 (RP2040), truncated
-python3 - "$uf2" "$tmp" <<'PY'
+python3 - "$uf2" "$T" <<'PY'
 import struct, sys
 d = bytearray(open(sys.argv[1], 'rb').read())
 t = sys.argv[2]
@@ -66,7 +70,7 @@ refuse family.uf2 'family'
 refuse short.uf2 'truncated|missing' --format uf2
 
 # ELF: truncated, 64-bit, big-endian, not ARM
-python3 - "$elf" "$tmp" <<'PY'
+python3 - "$elf" "$T" <<'PY'
 import sys
 d = bytearray(open(sys.argv[1], 'rb').read())
 t = sys.argv[2]
@@ -81,12 +85,11 @@ refuse bigend.elf 'big-endian'
 refuse x86.elf 'not an ARM'
 
 # Outside the part: names the range and the part's limits
-printf ':020000040020DA\n:0400000001020304F2\n:00000001FF\n' >"$tmp/far.hex"
+printf ':020000040020DA\n:0400000001020304F2\n:00000001FF\n' >"$T/far.hex"
 refuse far.hex '0x00200000-0x00200003.*nRF52840.*0x000fffff'
-printf ':020000042000DA\n:0400000001020304F2\n:00000001FF\n' >"$tmp/ram.hex"
+printf ':020000042000DA\n:0400000001020304F2\n:00000001FF\n' >"$T/ram.hex"
 refuse ram.hex 'outside the nRF52840'
-head -c 100 /dev/zero >"$tmp/edge.bin"
+head -c 100 /dev/zero >"$T/edge.bin"
 refuse edge.bin 'outside' --format bin --base 0xFFFC0
 
-[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "every malformed image refused, chip untouched"
+finish "every malformed image refused, chip untouched"

@@ -11,14 +11,15 @@
 #   HEX checked by srec_cat; config file + flags; SIGHUP token reload;
 #   refusing a non-loopback listen without a token; clean SIGTERM exit.
 cd "$(dirname "$0")/.." || exit 1
-. tests/daemon_lib.sh
+. tests/lib.sh
+need_daemon
 for tool in srec_cat srec_info; do
-	command -v $tool >/dev/null 2>&1 || { echo "$tool not installed (make deps-check)"; exit 77; }
+	need "$tool" "make deps-check"
 done
-[ -d "$FIX" ] || { echo "no fixtures directory at $FIX"; exit 77; }
+[ -d "$FIX" ] || skip "no fixtures directory at $FIX"
 
 # ---- refusing a public address without a token ----
-if "$SWDFLASHD" --foreground --listen 0.0.0.0:0 --probe sim --state-dir "$T/refuse" \
+if timeout 60 "$SWDFLASHD" --foreground --listen 0.0.0.0:0 --probe sim --state-dir "$T/refuse" \
 	2>"$T/refuse.log"; then
 	bad "non-loopback listen without a token refused"
 else
@@ -76,16 +77,18 @@ req GET /api/v1/nonexistent
 check "unknown route 404" [ "$ST" = 404 ]
 check "404 body is JSON error" [ "$(jget "$T/body" 'd["error"]["code"]')" = not_found ]
 req GET /api/v1/jobs/999999
-check "unknown job 404 JSON" [ "$ST" = 404 ] && [ "$(jget "$T/body" 'd["error"]["code"]')" = not_found ]
+check "unknown job 404" [ "$ST" = 404 ]
+check "unknown job: JSON error not_found" [ "$(jget "$T/body" 'd["error"]["code"]')" = not_found ]
 req PUT /api/v1/flash
-check "wrong method 405 JSON with Allow" [ "$ST" = 405 ] && [ "$(header Allow)" = POST ]
+check "wrong method 405" [ "$ST" = 405 ]
+check "405 with Allow: POST" [ "$(header Allow)" = POST ]
 
 # ---- header size and idle-connection limits ----
 req GET /healthz -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)"
 check "40 KB of headers over max_header_bytes: 431" [ "$ST" = 431 ]
 check "idle connection closed after connection_timeout (2 s)" python3 -c '
 import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
 t = time.monotonic(); s.settimeout(10)
 d = s.recv(1)
 sys.exit(not (d == b"" and 1.5 < time.monotonic() - t < 6))' "$PORT"
@@ -123,14 +126,8 @@ done
 check "job image name and format" [ "$(jget "$T/body" 'd["image"]["name"] + "/" + d["image"]["format"]')" = mbr.hex/hex ]
 check "job image sha256 = sha256sum" [ "$(jget "$T/body" 'd["image"]["sha256"]')" = "$(sha256sum <"$FIX/mbr_nrf52_2.4.1_mbr.hex" | cut -d' ' -f1)" ]
 check "job options echoed" [ "$(jget "$T/body" 'd["options"]["erase"] + str(d["options"]["verify"])')" = autoTrue ]
-i=0
-while [ $i -lt 400 ]; do
-	req GET "$LOC"
-	s=$(jget "$T/body" 'd["state"]')
-	[ "$s" = succeeded ] || [ "$s" = failed ] && break
-	sleep 0.05; i=$((i + 1))
-done
-check "job polled to succeeded" [ "$s" = succeeded ]
+job_wait "$LOC"
+check "job polled to succeeded" [ "$JSTATE" = succeeded ]
 check "finished job has target part and device id" \
 	[ "$(jget "$T/body" 'd["target"]["part"]')" = nRF52840 ]
 check "finished job has duration_ms" [ "$(jget "$T/body" 'd["duration_ms"] >= 0')" = True ]
@@ -161,7 +158,8 @@ check "HEX forced as ELF: 422 ($(jget "$T/body" 'd["error"]["message"]'))" [ "$S
 req POST "/api/v1/flash?format=srec" --data-binary @"$FIX/mbr_nrf52_2.4.1_mbr.hex"
 check "unknown format: 415" [ "$ST" = 415 ]
 req POST "/api/v1/flash?erase=sometimes" --data-binary @"$FIX/mbr_nrf52_2.4.1_mbr.hex"
-check "bad erase option: 400" [ "$ST" = 400 ] && [ "$(jget "$T/body" 'd["error"]["code"]')" = bad_argument ]
+check "bad erase option: 400" [ "$ST" = 400 ]
+check "bad erase option: error bad_argument" [ "$(jget "$T/body" 'd["error"]["code"]')" = bad_argument ]
 req POST "/api/v1/flash" -F "other=@$FIX/mbr_nrf52_2.4.1_mbr.hex"
 check "multipart without 'firmware': 400" [ "$ST" = 400 ]
 req POST "/api/v1/flash" -H 'Content-Type: application/json' --data '{"image":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}'
@@ -195,11 +193,13 @@ SHA=$(jget "$T/body" 'd["images"][0]["sha256"]')
 check "images: sha256, size, format, addresses, time" [ "$(jget "$T/body" 'd["images"][0]["format"] + d["images"][0]["first_address"] + d["images"][0]["last_address"] + str(d["images"][0]["size"]) + str("uploaded_at" in d["images"][0])')" = "hex0x000000000x00000AFF$(wc -c <"$FIX/mbr_nrf52_2.4.1_mbr.hex")True" ]
 check "image file stored as images/<sha256>" cmp -s "$T/a/images/$SHA" "$FIX/mbr_nrf52_2.4.1_mbr.hex"
 req POST /api/v1/target/erase -H 'Content-Type: application/json' --data '{"scope":"chip"}'
-check "POST /target/erase chip: 200 (waits)" [ "$ST" = 200 ] && [ "$(jget "$T/body" 'd["kind"] + d["state"]')" = erasesucceeded ]
+check "POST /target/erase chip: 200 (waits)" [ "$ST" = 200 ]
+check "erase job succeeded" [ "$(jget "$T/body" 'd["kind"] + d["state"]')" = erasesucceeded ]
 readmem 0 4096 "$T/e.bin"
 check "chip erased (first page 0xFF)" [ "$(od -An -v -tx1 "$T/e.bin" | tr -d ' \n' | tr -d f)" = "" ]
 req POST "/api/v1/flash?wait=1" -H 'Content-Type: application/json' --data "{\"image\":\"sha256:$SHA\"}"
-check "flash by image reference, wait=1: 200" [ "$ST" = 200 ] && [ "$(jget "$T/body" 'd["state"]')" = succeeded ]
+check "flash by image reference, wait=1: 200" [ "$ST" = 200 ]
+check "flash by image reference: succeeded" [ "$(jget "$T/body" 'd["state"]')" = succeeded ]
 check "referenced image keeps its name" [ "$(jget "$T/body" 'd["image"]["name"]')" = mbr.hex ]
 check "MBR back on the chip" chip_matches_hex "$FIX/mbr_nrf52_2.4.1_mbr.hex" mbr-ref
 
@@ -211,7 +211,7 @@ req POST "/api/v1/flash?wait=1&format=bin&base=0x80000&erase=none" --data-binary
 check "erase=none over programmed flash fails: status >= 400 ($ST)" [ "$ST" -ge 400 ]
 check "failed job body: state failed with error code and message" \
 	[ "$(jget "$T/body" 'd["state"] + str(bool(d["error"]["code"]) and bool(d["error"]["message"]))')" = failedTrue ]
-if curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$T/r2.bin" \
+if curl -sf --max-time 300 -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$T/r2.bin" \
 	"$URL/api/v1/flash?wait=1&erase=none&format=bin&base=0x80000"; then bad "curl -f fails on a failed flash"; else ok "curl -f fails on a failed flash"; fi
 
 # ---- jobs list, limit, delete ----
@@ -241,15 +241,14 @@ check "unmapped memory: an error status ($ST)" [ "$ST" -ge 400 ]
 
 # ---- reset, recover ----
 req POST /api/v1/target/reset
-check "POST /target/reset: 200" [ "$ST" = 200 ] && [ "$(jget "$T/body" 'd["state"]')" = succeeded ]
+check "POST /target/reset: 200" [ "$ST" = 200 ]
+check "reset job succeeded" [ "$(jget "$T/body" 'd["state"]')" = succeeded ]
 req POST "/api/v1/target/recover?wait=0"
-check "POST /target/recover?wait=0: 202 + Location" [ "$ST" = 202 ] && [ -n "$(header Location)" ]
+check "POST /target/recover?wait=0: 202" [ "$ST" = 202 ]
+check "202 has a Location" [ -n "$(header Location)" ]
 RID=$(jget "$T/body" 'd["id"]')
-sleep 0.1
-req GET "/api/v1/jobs/$RID"
-i=0
-while [ "$(jget "$T/body" 'd["state"]')" != succeeded ] && [ $i -lt 100 ]; do sleep 0.05; req GET "/api/v1/jobs/$RID"; i=$((i + 1)); done
-check "recover job succeeded" [ "$(jget "$T/body" 'd["state"]')" = succeeded ]
+job_wait "/api/v1/jobs/$RID"
+check "recover job succeeded" [ "$JSTATE" = succeeded ]
 readmem 0 4096 "$T/e.bin"
 check "recover erased the chip" [ "$(od -An -v -tx1 "$T/e.bin" | tr -d ' \n' | tr -d f)" = "" ]
 req POST /api/v1/target/erase --data '{"scope":"everything"}' -H 'Content-Type: application/json'
@@ -259,7 +258,7 @@ check "erase with a bad scope: 400" [ "$ST" = 400 ]
 head -c 24 /dev/urandom | base64 | tr -d '=+/' >"$T/token"
 OLD=$TOKEN
 kill -HUP "$DPID"
-sleep 0.5
+wait_until 30 'grep -q "^<[0-9]>reload: " "$DLOG"'
 TOKEN=$OLD req POST /api/v1/target/reset
 check "after SIGHUP the old token is refused" [ "$ST" = 401 ]
 TOKEN=$(cat "$T/token")

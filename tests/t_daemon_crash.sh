@@ -6,7 +6,8 @@
 # newest records. The chip runs in real time (realtime=1), so the job to be
 # killed is still programming when the poller sees it, on any machine.
 cd "$(dirname "$0")/.." || exit 1
-. tests/daemon_lib.sh
+. tests/lib.sh
+need_daemon
 
 SIM="sim:part=nrf52840,realtime=1,period_ns=125,state=$T/k.chip"
 head -c 1048576 /dev/urandom >"$T/big.bin"
@@ -39,11 +40,12 @@ PY
 KID=$(jget "$T/body" 'd["id"]')
 check "job $KID was running when killed ($(jget "$T/body" 'd["phase"]') $(jget "$T/body" 'd["bytes_done"]'))" \
 	[ "$(jget "$T/body" 'd["state"]')" = running ]
-wait "$DPID" 2>/dev/null; DPID=
+kill -9 "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; DPID=
 ok "kill -9 during job $KID"
 (cd "$T/k/images" && for f in $(ls | grep -v json); do
 	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$f" ] || echo "BAD $f"; done) >"$T/imgcheck"
-check "images intact after kill -9 (sha256 = name)" [ ! -s "$T/imgcheck" ] && [ "$(ls "$T/k/images" | grep -vc json)" = 3 ]
+check "images intact after kill -9 (sha256 = name)" [ ! -s "$T/imgcheck" ]
+check "3 images stored" [ "$(ls "$T/k/images" | grep -vc json)" = 3 ]
 
 dstart k --probe "$SIM" || { bad restart; finish; }
 req GET "/api/v1/jobs/$KID"
@@ -76,6 +78,7 @@ check "clean exit" dstop
 check "history file bounded (<= 2 x 5 + 16 lines)" [ "$(wc -l <"$T/k/history.jsonl")" -le 26 ]
 dstart k --config "$T/h.conf" --probe "$SIM" || { bad restart; finish; }
 req GET /api/v1/jobs
-check "after restart: 5 jobs, newest $LAST first" [ "$(jget "$T/body" 'len(d["jobs"])')" = 5 ] && [ "$(jget "$T/body" 'd["jobs"][0]["id"]')" = "$LAST" ]
+check "after restart: 5 jobs" [ "$(jget "$T/body" 'len(d["jobs"])')" = 5 ]
+check "after restart: newest $LAST first" [ "$(jget "$T/body" 'd["jobs"][0]["id"]')" = "$LAST" ]
 check "clean exit" dstop
 finish

@@ -9,14 +9,15 @@
 # nRF52833 (the ELF). The chip is erased between uploads so that each
 # upload really writes.
 cd "$(dirname "$0")/.." || exit 1
-. tests/daemon_lib.sh
+. tests/lib.sh
+need_daemon
 for tool in srec_cat srec_info arm-none-eabi-objcopy; do
-	command -v $tool >/dev/null 2>&1 || { echo "$tool not installed (make deps-check)"; exit 77; }
+	need "$tool" "make deps-check"
 done
-[ -d "$FIX" ] || { echo "no fixtures directory at $FIX"; exit 77; }
+[ -d "$FIX" ] || skip "no fixtures directory at $FIX"
 
 arm-none-eabi-objcopy -O ihex "$FIX/nRF52833_xxAA_systick.elf" "$T/elf-ref.hex" ||
-	{ echo "objcopy failed"; exit 1; }
+	die "objcopy failed"
 
 # upload MODE FILE REFHEX LABEL [query]
 upload() {

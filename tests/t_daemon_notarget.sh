@@ -4,30 +4,18 @@
 # with 503 no_target before anything is queued, and picks the target up
 # when one appears (a restart with a chip that answers).
 cd "$(dirname "$0")/.." || exit 1
-. tests/daemon_lib.sh
+. tests/lib.sh
+need_daemon
 
-# started by hand: dstart waits for a connected target
-DLOG=$T/n.log
-"$SWDFLASHD" --foreground --listen 127.0.0.1:0 --state-dir "$T/n" \
-	--probe "sim:part=nrf52840,absent=1" 2>"$DLOG" &
-DPID=$!
-i=0 PORT=
-while [ -z "$PORT" ] && [ $i -lt 200 ]; do
-	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$DLOG" | head -n 1)
-	sleep 0.05
-	i=$((i + 1))
-done
-[ -n "$PORT" ] || { cat "$DLOG"; bad "daemon did not start"; finish; }
-URL=http://127.0.0.1:$PORT
+# dlaunch, not dstart: dstart waits for a connected target
+dlaunch n --probe "sim:part=nrf52840,absent=1" || { bad "daemon did not start"; finish; }
 
 # the worker's first identify may still be running: poll until it has an answer
-i=0
-while [ $i -lt 100 ]; do
+target_error() {
 	req GET /api/v1/target
-	[ -n "$(jget "$T/body" 'd.get("error") or ""')" ] && break
-	sleep 0.05
-	i=$((i + 1))
-done
+	[ -n "$(jget "$T/body" 'd.get("error") or ""')" ]
+}
+wait_until 60 target_error
 check "GET /target: 200 while no target answers" [ "$ST" = 200 ]
 check "GET /target: connected false" [ "$(jget "$T/body" 'd["connected"]')" = False ]
 check "GET /target: the error says nothing answers" grep -q 'no response from the target' "$T/body"

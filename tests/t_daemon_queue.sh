@@ -5,7 +5,8 @@
 # cancels a queued job (cancelled, never started) and aborts a running one
 # at a safe point (cancelled); target operations while busy are 409.
 cd "$(dirname "$0")/.." || exit 1
-. tests/daemon_lib.sh
+. tests/lib.sh
+need_daemon
 
 printf '[jobs]\nqueue_length = 1\n' >"$T/q.conf"
 # The chip runs in real time (realtime=1, SWCLK 8 MHz): a 256 KiB job takes
@@ -81,7 +82,8 @@ c = http.client.HTTPConnection(host, int(port), timeout=60)
 def call(m, p, body=None):
     c.request(m, p, body=body); r = c.getresponse(); return r.status, json.loads(r.read())
 _, run = call("POST", "/api/v1/flash?format=bin&erase=chip", open(T + "/a.bin", "rb").read())
-while call("GET", "/api/v1/jobs/%d" % run["id"])[1]["state"] == "queued":
+dl = time.monotonic() + 60
+while call("GET", "/api/v1/jobs/%d" % run["id"])[1]["state"] == "queued" and time.monotonic() < dl:
     time.sleep(0.001)
 _, q = call("POST", "/api/v1/flash?format=bin", open(T + "/c.bin", "rb").read())
 qstate = q["state"]

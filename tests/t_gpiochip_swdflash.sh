@@ -9,60 +9,58 @@
 #  - the wire: a VCD recorded at the emulated pins during a flash job,
 #    decoded by sigrok's SWD decoder, equals the transfers the link issued
 #    (including WAIT answers from the stalled NVMC).
-. tests/gpiochip_env.sh
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
 need_emu
-SWDFLASH=build/check/swdflash
 TRACE=build/check/tests/gpiod_trace
-[ -x "$SWDFLASH" ] || fail "$SWDFLASH missing"
-[ -x "$TRACE" ] || fail "$TRACE missing (make tests-extra)"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+[ -x "$SWDFLASH" ] || die "$SWDFLASH missing"
+[ -x "$TRACE" ] || die "$TRACE missing (make tests-extra)"
 
 # 1. No GPIO chip on this machine (skipped on a machine that has one).
 if ! ls /dev/gpiochip* >/dev/null 2>&1; then
 	$SWDFLASH --probe gpiod info >"$T/nochip.out" 2>&1
 	rc=$?
 	cat "$T/nochip.out"
-	[ $rc -ne 0 ] && [ $rc -lt 128 ] || fail "no chip: exit $rc"
-	grep -q 'no GPIO chip' "$T/nochip.out" || fail "no chip: unclear message"
+	[ $rc -ne 0 ] && [ $rc -lt 128 ] || die "no chip: exit $rc"
+	grep -q 'no GPIO chip' "$T/nochip.out" || die "no chip: unclear message"
 fi
 
 # 2. info through libgpiod.
 S=$T/a.state
 emu "part=nrf52840,state=$S" "$T/info.stats" $SWDFLASH --json --probe gpiod info >"$T/info.json" ||
-	{ cat "$T/info.json"; fail "swdflash --probe gpiod info"; }
-[ "$(json "$T/info.json" part)" = nRF52840 ] || fail "part"
-[ "$(json "$T/info.json" locked)" = False ] || fail "locked"
+	{ cat "$T/info.json"; die "swdflash --probe gpiod info"; }
+[ "$(json "$T/info.json" part)" = nRF52840 ] || die "part"
+[ "$(json "$T/info.json" locked)" = False ] || die "locked"
 json "$T/info.json" probe.description | grep -q 'gpiod v1 (libgpiod 1\..*/dev/gpiochip0 \[pinctrl-bcm2711\]: SWCLK=GPIO25 SWDIO=GPIO24' ||
-	fail "description: $(json "$T/info.json" probe.description)"
+	die "description: $(json "$T/info.json" probe.description)"
 echo "info: $(json "$T/info.json" probe.description)"
 
 # 3. Raspberry Pi 5 with an older kernel: RP1 as gpiochip4, found by label.
 GPIOCHIP_EMU_CHIP=gpiochip4 GPIOCHIP_EMU_LABEL=pinctrl-rp1 emu "part=nrf52833" "" \
-	$SWDFLASH --json --probe gpiod info >"$T/pi5.json" || { cat "$T/pi5.json"; fail "Pi 5 naming"; }
-json "$T/pi5.json" probe.description | grep -q '/dev/gpiochip4 \[pinctrl-rp1\]' || fail "Pi 5 chip"
-[ "$(json "$T/pi5.json" part)" = nRF52833 ] || fail "Pi 5: part"
+	$SWDFLASH --json --probe gpiod info >"$T/pi5.json" || { cat "$T/pi5.json"; die "Pi 5 naming"; }
+json "$T/pi5.json" probe.description | grep -q '/dev/gpiochip4 \[pinctrl-rp1\]' || die "Pi 5 chip"
+[ "$(json "$T/pi5.json" part)" = nRF52833 ] || die "Pi 5: part"
 
 # 4. SWDIO held by another program.
 GPIOCHIP_EMU_TAKEN=24=openocd emu none "" $SWDFLASH --probe gpiod info >"$T/busy.out" 2>&1 &&
-	fail "info succeeded on a busy line"
+	die "info succeeded on a busy line"
 grep -q 'SWDIO line 24 ("GPIO24") of /dev/gpiochip0 is in use by "openocd"' "$T/busy.out" ||
-	fail "busy: $(cat "$T/busy.out")"
+	die "busy: $(cat "$T/busy.out")"
 
 # 5. A locked chip: recover, flash, verify through gpiod; the sim agrees.
 S=$T/locked.state
 SD=$FIX/s132_nrf52_6.1.1_softdevice.hex
 emu "part=nrf52832,locked=1,state=$S" "" $SWDFLASH --json --probe gpiod info >"$T/l.json"
-[ "$(json "$T/l.json" locked)" = True ] || fail "locked chip not reported locked"
+[ "$(json "$T/l.json" locked)" = True ] || die "locked chip not reported locked"
 emu "part=nrf52832,locked=1,state=$S" "" $SWDFLASH --probe gpiod recover >"$T/rec.out" 2>&1 ||
-	{ cat "$T/rec.out"; fail "recover"; }
+	{ cat "$T/rec.out"; die "recover"; }
 emu "part=nrf52832,state=$S" "$T/flash.stats" $SWDFLASH --probe gpiod flash "$SD" >"$T/fl.out" 2>&1 ||
-	{ cat "$T/fl.out"; fail "flash $SD"; }
+	{ cat "$T/fl.out"; die "flash $SD"; }
 emu "part=nrf52832,state=$S" "" $SWDFLASH --probe gpiod verify "$SD" >/dev/null 2>&1 ||
-	fail "gpiod verify"
-$SWDFLASH --probe "sim:part=nrf52832,state=$S" verify "$SD" >/dev/null 2>&1 || fail "sim verify"
+	die "gpiod verify"
+$SWDFLASH --probe "sim:part=nrf52832,state=$S" verify "$SD" >/dev/null 2>&1 || die "sim verify"
 kib=$(python3 -c "import os; print(os.path.getsize('$SD'))")
-echo "locked nRF52832: recovered, $(basename "$SD") flashed and verified:" \
+ok "locked nRF52832: recovered, $(basename "$SD") flashed and verified:" \
 	"$(json "$T/flash.stats" ioctls_total) GPIO ioctls, $(json "$T/flash.stats" sim.cycles) SWCLK cycles" \
 	"($(python3 -c "print(round($(json "$T/flash.stats" ioctls_total)/$(json "$T/flash.stats" sim.cycles),3))") per cycle)"
 
@@ -85,10 +83,10 @@ echo "GPIO failure mid-job: exit 1, $(grep -o 'gpiod: .*' "$T/f.out")"
 command -v sigrok-cli >/dev/null || skip "sigrok-cli missing"
 S=$T/w.state
 GPIOCHIP_EMU_VCD=$T/w.vcd emu "part=nrf52840,period_ns=250,state=$S" "" \
-	$TRACE gpiod "$T/issued.txt" "$FIX/mbr_nrf52_2.4.1_mbr.hex" || fail "gpiod_trace job"
+	$TRACE gpiod "$T/issued.txt" "$FIX/mbr_nrf52_2.4.1_mbr.hex" || die "gpiod_trace job"
 sigrok-cli -I vcd -i "$T/w.vcd" -P swd:swclk=swclk:swdio=swdio -A swd >"$T/dec.raw" 2>&1 ||
-	{ tail "$T/dec.raw"; fail "sigrok-cli"; }
-python3 - "$T/dec.raw" "$T/decoded.txt" <<'EOF' || fail "sigrok decode"
+	{ tail "$T/dec.raw"; die "sigrok-cli"; }
+python3 - "$T/dec.raw" "$T/decoded.txt" <<'EOF' || die "sigrok decode"
 import sys
 out, cur = [], None
 for line in open(sys.argv[1]):
@@ -111,6 +109,7 @@ open(sys.argv[2], "w").write("".join(" ".join(x) + "\n" for x in out))
 EOF
 n=$(wc -l <"$T/issued.txt")
 waits=$(grep -c ' WAIT$' "$T/issued.txt")
-[ "$n" -gt 1000 ] && [ "$waits" -gt 0 ] || fail "trace too small ($n transfers, $waits WAIT)"
-diff "$T/issued.txt" "$T/decoded.txt" >"$T/diff" || { head -20 "$T/diff"; fail "sigrok decode differs from the transfers issued"; }
-echo "sigrok decoded all $n transfers ($waits WAIT) of a flash job exactly as issued"
+[ "$n" -gt 1000 ] && [ "$waits" -gt 0 ] || die "trace too small ($n transfers, $waits WAIT)"
+diff "$T/issued.txt" "$T/decoded.txt" >"$T/diff" || { head -20 "$T/diff"; die "sigrok decode differs from the transfers issued"; }
+ok "sigrok decoded all $n transfers ($waits WAIT) of a flash job exactly as issued"
+finish

@@ -8,9 +8,8 @@
 #  - the v2-built swdflash: info, flash, verify on the simulated chip, and
 #    the in-process simulator reads the same bytes.
 # Skips (77) only when bookworm-backports cannot be reached.
-. tests/gpiochip_env.sh
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
 
 sh tests/gpiod-v2.sh build >"$T/build.log" 2>&1
 rc=$?
@@ -18,52 +17,53 @@ if [ $rc -eq 77 ]; then
 	cat "$T/build.log"
 	skip "libgpiod v2 not tested: $(tail -n 1 "$T/build.log")"
 fi
-[ $rc -eq 0 ] || { tail -n 40 "$T/build.log"; fail "libgpiod v2 fetch/build (exit $rc)"; }
+[ $rc -eq 0 ] || { tail -n 40 "$T/build.log"; die "libgpiod v2 fetch/build (exit $rc)"; }
 grep 'unpacked' "$T/build.log"
 need_emu
-LIB=$(dirname "$(find "$top/build/gpiod-v2/root" -name 'libgpiod.so.3' | head -n 1)")
-[ -d "$LIB" ] || fail "no libgpiod.so.3 in build/gpiod-v2/root"
-BIN=$top/build/gpiod-v2/root/usr/bin
+LIB=$(dirname "$(find "$TOP/build/gpiod-v2/root" -name 'libgpiod.so.3' | head -n 1)")
+[ -d "$LIB" ] || die "no libgpiod.so.3 in build/gpiod-v2/root"
+BIN=$TOP/build/gpiod-v2/root/usr/bin
 export LD_LIBRARY_PATH="$LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 # The v2 command-line tools on the emulated chip.
-out=$(emu none "" "$BIN/gpiodetect") || fail "v2 gpiodetect: $out"
-[ "$out" = "gpiochip0 [pinctrl-bcm2711] (58 lines)" ] || fail "v2 gpiodetect: $out"
-emu none "" "$BIN/gpioinfo" >"$T/info" 2>&1 || fail "v2 gpioinfo: $(cat "$T/info")"
+out=$(emu none "" "$BIN/gpiodetect") || die "v2 gpiodetect: $out"
+[ "$out" = "gpiochip0 [pinctrl-bcm2711] (58 lines)" ] || die "v2 gpiodetect: $out"
+emu none "" "$BIN/gpioinfo" >"$T/info" 2>&1 || die "v2 gpioinfo: $(cat "$T/info")"
 grep -q 'line  42:[[:space:]]*"STATUS_LED_G_CLK"[[:space:]]*output consumer="ACT"' "$T/info" ||
-	fail "v2 gpioinfo: line 42"
+	die "v2 gpioinfo: line 42"
 echo "v2 tools: $out"
 
 # The driver's Check suite, built against v2.
 build/gpiodv2/tests/check_gpiod >"$T/check.log" 2>&1
 rc=$?
 cat "$T/check.log"
-[ $rc -eq 0 ] || fail "check_gpiod (libgpiod v2)"
-grep -q 'gpiod v2 (libgpiod 2\.' "$T/check.log" || fail "check_gpiod did not use libgpiod v2"
+[ $rc -eq 0 ] || die "check_gpiod (libgpiod v2)"
+grep -q 'gpiod v2 (libgpiod 2\.' "$T/check.log" || die "check_gpiod did not use libgpiod v2"
 
 # The v2-built swdflash.
 SW=build/gpiodv2/swdflash
 if [ ! -x "$SW" ]; then
-	[ -f cli/swdflash.c ] && fail "$SW was not built"
+	[ -f cli/swdflash.c ] && die "$SW was not built"
 	echo "swdflash does not exist yet: v2 CLI not tested"
 	exit 0
 fi
-ldd "$SW" | grep -q "libgpiod.so.3 => $LIB/" || fail "$SW does not use the unpacked libgpiod.so.3"
+ldd "$SW" | grep -q "libgpiod.so.3 => $LIB/" || die "$SW does not use the unpacked libgpiod.so.3"
 S=$T/v2.state
 SD=$FIX/s140_nrf52_6.1.1_softdevice.hex
 emu "part=nrf52840,state=$S" "" $SW --json --probe gpiod info >"$T/info.json" ||
-	{ cat "$T/info.json"; fail "v2 swdflash info"; }
+	{ cat "$T/info.json"; die "v2 swdflash info"; }
 json "$T/info.json" probe.description | grep -q '^gpiod v2 (libgpiod 2\..*/dev/gpiochip0 \[pinctrl-bcm2711\]' ||
-	fail "v2 description: $(json "$T/info.json" probe.description)"
+	die "v2 description: $(json "$T/info.json" probe.description)"
 emu "part=nrf52840,state=$S" "$T/flash.json" $SW --probe gpiod flash "$SD" >"$T/flash.out" 2>&1 ||
-	{ cat "$T/flash.out"; fail "v2 swdflash flash"; }
-emu "part=nrf52840,state=$S" "" $SW --probe gpiod verify "$SD" >/dev/null 2>&1 || fail "v2 verify"
+	{ cat "$T/flash.out"; die "v2 swdflash flash"; }
+emu "part=nrf52840,state=$S" "" $SW --probe gpiod verify "$SD" >/dev/null 2>&1 || die "v2 verify"
 build/check/swdflash --probe "sim:part=nrf52840,state=$S" verify "$SD" >/dev/null 2>&1 ||
-	fail "the in-process simulator does not verify what v2 swdflash flashed"
+	die "the in-process simulator does not verify what v2 swdflash flashed"
 emu "part=nrf52840,state=$S" "" $SW --probe gpiod read 0 0x1000 -o "$T/v2.bin" >/dev/null 2>&1
 build/check/swdflash --probe "sim:part=nrf52840,state=$S" read 0 0x1000 -o "$T/sim.bin" >/dev/null
-cmp "$T/v2.bin" "$T/sim.bin" || fail "v2 read differs from the simulator's"
+cmp "$T/v2.bin" "$T/sim.bin" || die "v2 read differs from the simulator's"
 i=$(json "$T/flash.json" ioctls_total)
 c=$(json "$T/flash.json" sim.cycles)
-echo "v2 swdflash flashed $(basename "$SD"): $i GPIO ioctls, $c SWCLK cycles" \
+ok "v2 swdflash flashed $(basename "$SD"): $i GPIO ioctls, $c SWCLK cycles" \
 	"($(python3 -c "print(round($i/$c, 3))") per cycle); verify and read agree with the simulator"
+finish

@@ -7,21 +7,14 @@
 # of data ranges, the S140 UF2 against the S140 HEX, and our Intel HEX
 # writer read back by srec_cat.
 cd "$(dirname "$0")/.." || exit 1
-FIX=${SWDFLASH_FIXTURES:-../shared/fixtures}
+. tests/lib.sh
 DUMP=build/check/tests/imgdump
 
-[ -x "$DUMP" ] || { echo "imgdump is not built (make tests-extra)"; exit 77; }
-[ -d "$FIX" ] || { echo "no fixtures directory at $FIX"; exit 77; }
+[ -x "$DUMP" ] || skip "imgdump is not built (make tests-extra)"
+[ -d "$FIX" ] || skip "no fixtures directory at $FIX"
 for tool in srec_cat srec_info arm-none-eabi-objcopy arm-none-eabi-readelf sha256sum cmp awk; do
-	command -v "$tool" >/dev/null 2>&1 ||
-		{ echo "$tool not installed (make deps-check installs srecord and binutils-arm-none-eabi)"; exit 77; }
+	need "$tool" "make deps-check installs srecord and binutils-arm-none-eabi"
 done
-
-T=$(mktemp -d) || exit 1
-trap 'rm -rf "$T"' EXIT
-fails=0 checks=0
-ok() { checks=$((checks + 1)); echo "ok   $*"; }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
 
 # "segment 0x00001000 0x00025DE8" lines (end exclusive) of FILE, as parsed by us.
 segments() { "$DUMP" "$1" | grep '^segment '; }
@@ -90,7 +83,7 @@ for f in "$FIX"/*.hex; do
 	nfiles=$((nfiles + 1))
 	name=$(basename "$f")
 	fmt=$("$DUMP" "$f" | awk '/^format / { print $2 }')
-	[ "$fmt" = hex ] && ok "$name: detected as hex" || bad "$name: detected as '$fmt'"
+	check "$name: detected as hex (not '$fmt')" [ "$fmt" = hex ]
 	check_sha "$f"
 	segments "$f" > "$T/ours.txt"
 	srec_ranges "$f" > "$T/srec.txt"
@@ -143,7 +136,7 @@ for f in "$FIX"/*.uf2; do
 	nfiles=$((nfiles + 1))
 	name=$(basename "$f")
 	fmt=$("$DUMP" "$f" | awk '/^format / { print $2 }')
-	[ "$fmt" = uf2 ] && ok "$name: detected as uf2" || bad "$name: detected as '$fmt'"
+	check "$name: detected as uf2 (not '$fmt')" [ "$fmt" = uf2 ]
 	check_sha "$f"
 	check_readme "$f"
 	hex="${f%.uf2}.hex"
@@ -166,7 +159,7 @@ for f in "$FIX"/*.elf; do
 	nfiles=$((nfiles + 1))
 	name=$(basename "$f")
 	fmt=$("$DUMP" "$f" | awk '/^format / { print $2 }')
-	[ "$fmt" = elf ] && ok "$name: detected as elf" || bad "$name: detected as '$fmt'"
+	check "$name: detected as elf (not '$fmt')" [ "$fmt" = elf ]
 	check_sha "$f"
 	segments "$f" > "$T/ours.txt"
 	# readelf's PT_LOAD headers with file contents, merged where they touch
@@ -209,6 +202,5 @@ for f in "$FIX"/*.elf; do
 	done < "$T/ours.txt"
 done
 
-[ "$nfiles" -gt 0 ] || { echo "no .hex/.uf2/.elf fixtures in $FIX"; exit 77; }
-echo "$checks checks, $fails failed, $nfiles images"
-[ "$fails" -eq 0 ]
+[ "$nfiles" -gt 0 ] || skip "no .hex/.uf2/.elf fixtures in $FIX"
+finish "$nfiles images"

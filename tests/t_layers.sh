@@ -3,21 +3,21 @@
 # Every #include "..." follows the layer table (tools/check_layers.py), and
 # the checker itself refuses a tree that breaks it.
 cd "$(dirname "$0")/.." || exit 1
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/common" "$tmp/swd" "$tmp/web" "$tmp/nrf52"
-echo '#include "../nrf52/x.h"' > "$tmp/web/a.c"
-: > "$tmp/nrf52/x.h"
-echo '#include "dap.h"' > "$tmp/swd/link.c"
-: > "$tmp/swd/dap.h"
-if out=$(python3 tools/check_layers.py "$tmp"); then
-	echo "FAIL: the checker passed a tree that breaks the layers:"; echo "$out"; exit 1
+. tests/lib.sh
+mkdir -p "$T/common" "$T/swd" "$T/web" "$T/nrf52"
+echo '#include "../nrf52/x.h"' > "$T/web/a.c"
+: > "$T/nrf52/x.h"
+echo '#include "dap.h"' > "$T/swd/link.c"
+: > "$T/swd/dap.h"
+if out=$(python3 tools/check_layers.py "$T"); then
+	die "the checker passed a tree that breaks the layers: $out"
 fi
 for want in "web/a.c:1: web/ may not include nrf52/x.h" \
 	"swd/link.c:1: swd/link.c is below swd/dap.h"; do
 	case "$out" in
-	*"$want"*) ;;
-	*) echo "FAIL: the checker did not say '$want':"; echo "$out"; exit 1 ;;
+	*"$want"*) ok "the checker refuses: $want" ;;
+	*) fail "the checker did not say '$want': $out" ;;
 	esac
 done
-python3 tools/check_layers.py .
+check "this tree follows the layer table" python3 tools/check_layers.py .
+finish

@@ -4,16 +4,18 @@
 # nobody here wrote, `promtool check metrics` (Debian prometheus) and the
 # prometheus_client text parser (Debian python3-prometheus-client), and the
 # values compared with what the jobs API reports.
-. tests/daemon_lib.sh
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+need_daemon
 
-command -v promtool >/dev/null 2>&1 || { echo "promtool not installed (Debian prometheus; make deps-check)"; exit 77; }
+need promtool "Debian prometheus; make deps-check"
 PY=/usr/bin/python3
 $PY -c 'import prometheus_client.parser' 2>/dev/null ||
-	{ echo "python3-prometheus-client not installed (make deps-check)"; exit 77; }
+	skip "python3-prometheus-client not installed (make deps-check)"
 
-dstart m --probe "sim:part=nrf52840,period_ns=250,state=$T/chip.bin" || exit 1
+dstart m --probe "sim:part=nrf52840,period_ns=250,state=$T/chip.bin" || die "daemon start"
 
-scrape() { curl -sf -D "$T/mhdr" -o "$1" "$URL/metrics"; }
+scrape() { curl -sf --max-time 60 -D "$T/mhdr" -o "$1" "$URL/metrics"; }
 
 check "GET /metrics answers 200" scrape "$T/m0.txt"
 check "content type is the text format 0.0.4" \
@@ -25,7 +27,7 @@ req POST "/api/v1/flash?wait=1&name=s140" --data-binary @"$FIX/s140_nrf52_6.1.1_
 check "s140 flashed" [ "$ST" = 200 ]
 cp "$T/body" "$T/job1.json"
 req POST "/api/v1/flash?wait=1&erase=none&name=s132" --data-binary @"$FIX/s132_nrf52_6.1.1_softdevice.hex"
-check "s132 over it with erase=none fails" [ "$ST" != 200 ] && [ "$ST" != 202 ]
+assert "s132 over it with erase=none fails ($ST)" '[ "$ST" != 200 ] && [ "$ST" != 202 ]'
 req GET "/api/v1/jobs?limit=10"
 cp "$T/body" "$T/jobs.json"
 

@@ -3,10 +3,12 @@
 # DESTDIR=` puts every file where the unit expects it (and uninstall removes
 # them); sd_notify READY/WATCHDOG/STATUS/STOPPING on a NOTIFY_SOCKET this test
 # owns (tests/web/notify.py); socket activation with systemd-socket-activate.
-. tests/daemon_lib.sh
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+need_daemon
 
 for tool in systemd-analyze; do
-	command -v "$tool" >/dev/null 2>&1 || { echo "$tool not installed (Debian systemd)"; exit 77; }
+	need "$tool" "Debian systemd"
 done
 
 # ---- make install DESTDIR=... ----
@@ -22,7 +24,8 @@ done
 EXEC=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$UNIT")
 check "ExecStart= ($EXEC) is the installed binary" [ -x "$D$EXEC" ]
 check "ExecStart= runs in the foreground (Type=notify, no fork)" grep -q '^ExecStart=.* --foreground' "$UNIT"
-check "Type=notify with a watchdog" grep -q '^Type=notify' "$UNIT" && grep -q '^WatchdogSec=' "$UNIT"
+check "Type=notify" grep -q '^Type=notify' "$UNIT"
+check "with a watchdog" grep -q '^WatchdogSec=' "$UNIT"
 # StateDirectory=swdflashd is /var/lib/swdflashd: the daemon's default state dir
 check "StateDirectory= matches the daemon's default state dir" \
 	sh -c "grep -q '^StateDirectory=swdflashd\$' '$UNIT' && '$D$EXEC' --help | grep -q 'default /var/lib/swdflashd'"
@@ -78,18 +81,18 @@ if command -v systemd-socket-activate >/dev/null 2>&1; then
 		--probe "sim:state=$T/sa-chip.bin" --state-dir "$T/sa" 2>"$T/sa.log" &
 	SAPID=$!
 	# the first connection starts the daemon on the passed socket
-	code=000 i=0
-	while [ $i -lt 100 ]; do
+	healthy() {
 		code=$(curl -s -o "$T/sa-health" -w '%{http_code}' --max-time 5 "http://127.0.0.1:$P/healthz")
-		[ "$code" = 200 ] && break
-		sleep 0.1; i=$((i + 1))
-	done
+		[ "$code" = 200 ]
+	}
+	code=000
+	wait_until 60 healthy
 	check "socket activation: /healthz on the passed socket answers 200" [ "$code" = 200 ]
 	check "the daemon says it uses the passed socket (not --listen)" \
 		grep -q "socket activation: serving on the socket systemd passed (127.0.0.1:$P)" "$T/sa.log"
-	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/")
+	code=$(curl -s --max-time 60 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/")
 	check "status page served through the passed socket" [ "$code" = 200 ]
-	kill -TERM "$SAPID"; wait "$SAPID"
+	term_wait "$SAPID"
 	check "stops cleanly on SIGTERM" [ $? -eq 0 ]
 	check "no sanitizer report" sh -c "! grep -q 'Sanitizer\|runtime error:' '$T/sa.log'"
 
@@ -99,10 +102,10 @@ if command -v systemd-socket-activate >/dev/null 2>&1; then
 		--probe "sim:state=$T/sa2-chip.bin" --state-dir "$T/sa2" 2>"$T/sa2.log" &
 	SAPID=$!
 	curl -s -o /dev/null --max-time 3 "http://127.0.0.1:$P2/healthz"
-	sleep 0.5
-	check "a non-loopback passed socket without a token is refused" \
-		grep -q "refusing to listen on 0.0.0.0:$P2 without a token" "$T/sa2.log"
-	kill -TERM "$SAPID" 2>/dev/null; wait "$SAPID" 2>/dev/null
+	refused() { grep -q "refusing to listen on 0.0.0.0:$P2 without a token" "$T/sa2.log"; }
+	wait_until 30 refused
+	check "a non-loopback passed socket without a token is refused" refused
+	term_wait "$SAPID" >/dev/null
 else
 	echo "systemd-socket-activate not installed: socket activation not tested"
 fi

@@ -4,21 +4,23 @@
 # the real daemon with --probe sim. tests/web/browser.mjs does the clicking;
 # this script owns the daemon (start, restart on request) and the fixtures.
 # Screenshots: build/screenshots/*.png.
-. tests/daemon_lib.sh
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+need_daemon
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || { echo "chromium not installed (make deps-check)"; exit 77; }
-command -v node >/dev/null 2>&1 || { echo "node not installed (make deps-check)"; exit 77; }
+[ -x "$CHROMIUM" ] || skip "chromium not installed (make deps-check)"
+need node "make deps-check"
 NODEDIR=$(pwd)/build/node
 if [ ! -f "$NODEDIR/node_modules/playwright-core/package.json" ]; then
-	command -v npm >/dev/null 2>&1 || { echo "npm not installed: cannot fetch playwright-core"; exit 77; }
+	command -v npm >/dev/null 2>&1 || skip "npm not installed: cannot fetch playwright-core"
 	mkdir -p "$NODEDIR"
 	[ -f "$NODEDIR/package.json" ] || echo '{"private": true}' >"$NODEDIR/package.json"
 	echo "installing playwright-core into $NODEDIR"
 	# playwright-core brings no browser of its own: it drives /usr/bin/chromium
 	# (pinned: the version this test was written and checked against)
 	(cd "$NODEDIR" && npm install --no-audit --no-fund --loglevel=error playwright-core@1.65.1) ||
-		{ echo "npm install playwright-core failed (no registry?)"; exit 77; }
+		skip "npm install playwright-core failed (no registry?)"
 fi
 
 SHOTS=$(pwd)/build/screenshots
@@ -45,33 +47,35 @@ cp "$FIX/s132_nrf52_6.1.1_softdevice.hex" "$T/s132_nrf52_6.1.1_softdevice.hex"
 head -c 262144 /dev/urandom >"$T/app-256KiB.bin"
 # line 3 ends in checksum 0x50: make it 0x51
 sed '3s/50\(\r*\)$/51\1/' "$FIX/mbr_nrf52_2.4.1_mbr.hex" >"$T/broken-checksum.hex"
-cmp -s "$FIX/mbr_nrf52_2.4.1_mbr.hex" "$T/broken-checksum.hex" && { echo "could not break the checksum"; exit 1; }
+cmp -s "$FIX/mbr_nrf52_2.4.1_mbr.hex" "$T/broken-checksum.hex" && die "could not break the checksum"
 FIXTURE_SHA=$(sha256sum "$T/s140_nrf52_6.1.1_softdevice.hex" | cut -c1-64)
 
-dstart d1 --probe "$PROBE" --token-file "$T/token" --config "$T/conf" || exit 1
+dstart d1 --probe "$PROBE" --token-file "$T/token" --config "$T/conf" || die "daemon start"
 # what the API itself says about the bad image
 req POST "/api/v1/flash" --data-binary @"$T/broken-checksum.hex"
-[ "$ST" = 422 ] || { echo "bad image answered $ST, expected 422"; cat "$T/body"; exit 1; }
+[ "$ST" = 422 ] || { cat "$T/body"; die "bad image answered $ST, expected 422"; }
 BAD_MESSAGE=$(jget "$T/body" 'd["error"]["message"]')
 echo "parser message: $BAD_MESSAGE"
 
-# the restart helper: browser.mjs writes $T/restart.req, we restart the
-# daemon on the same port and write $T/restart.done; then $T/restart.req.flash
-# asks for a job queued with curl
+# the restart helper: browser.mjs writes $T/restart.req, we stop the
+# daemon; once the page has shown that it lost the daemon, browser.mjs
+# writes $T/restart.req.noticed and we start it again on the same port and
+# write $T/restart.done; then $T/restart.req.flash asks for a job queued
+# with curl. Every wait has a deadline (the browser's own is 300 s).
 (
 	trap - EXIT
-	while [ ! -e "$T/restart.req" ]; do sleep 0.1; done
+	wait_until 300 '[ -e "$T/restart.req" ]' || { echo "no restart request"; exit 1; }
 	echo "restart requested"
-	kill -TERM "$DPID"; wait "$DPID" 2>/dev/null
-	cp "$T/d1.log" "$T/d0.log"
-	sleep 1.5   # long enough for the page to notice
+	term_wait "$DPID" >/dev/null 2>&1
+	wait_until 120 '[ -e "$T/restart.req.noticed" ]' || echo "the page did not say it noticed"
 	dstart d1 --probe "$PROBE" --token-file "$T/token" --config "$T/conf" --listen "127.0.0.1:$PORT" ||
 		{ echo "restart failed"; exit 1; }
 	echo "$DPID" >"$T/dpid2"
 	touch "$T/restart.done"
-	while [ ! -e "$T/restart.req.flash" ]; do sleep 0.1; done
-	curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$FIX/mbr_nrf52_2.4.1_mbr.hex" \
-		"$URL/api/v1/flash?name=after-restart&wait=1"
+	wait_until 300 '[ -e "$T/restart.req.flash" ]' || exit 1
+	curl -s -o /dev/null --max-time 120 -H "Authorization: Bearer $TOKEN" \
+		--data-binary @"$FIX/mbr_nrf52_2.4.1_mbr.hex" "$URL/api/v1/flash?name=after-restart&wait=1"
+	# until the test stops the daemon (or the script ends and its trap does)
 	wait "$DPID"
 ) &
 HELPER=$!
@@ -87,14 +91,11 @@ rc=$?
 
 # stop whichever daemon runs now; the helper exits with it
 [ -f "$T/dpid2" ] && kill -TERM "$(cat "$T/dpid2")" 2>/dev/null
-kill -TERM "$DPID" 2>/dev/null
-kill "$HELPER" 2>/dev/null
-wait "$HELPER" 2>/dev/null
+wait_until 60 '! alive "$HELPER"'
+term_wait "$HELPER" >/dev/null
+term_wait "$DPID" >/dev/null 2>&1
 DPID=
-if cat "$T"/d0.log "$T"/d1.log 2>/dev/null | grep -q 'Sanitizer\|runtime error:'; then
-	echo "sanitizer report:"; cat "$T"/d0.log "$T"/d1.log | sed -n '/Sanitizer\|runtime error/,$p' | head -n 40
-	rc=1
-fi
 ls -l "$SHOTS"
-[ $rc -eq 0 ] && echo "browser test passed" || echo "browser test failed (exit $rc)"
-exit $rc
+check "the browser's checks (tests/web/browser.mjs)" [ $rc -eq 0 ]
+# finish fails on a sanitizer report in either daemon's log
+finish "browser test passed"

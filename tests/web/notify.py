@@ -67,10 +67,10 @@ port_open_at_ready = None
 open_before_ready = False
 
 
-def pump(until):
-    """Collect datagrams until time `until` (monotonic)."""
+def pump(until, done=lambda: False):
+    """Collect datagrams until time `until` (monotonic) or until done()."""
     global ready_at, port_open_at_ready
-    while time.monotonic() < until:
+    while time.monotonic() < until and not done():
         try:
             data, anc, flags, addr = ns.recvmsg(4096, 1024)
         except socket.timeout:
@@ -105,7 +105,10 @@ req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/flash?wait=1&name=
                              data=open(fixture, "rb").read(), method="POST")
 with urllib.request.urlopen(req, timeout=60) as r:
     check("a job flashes", r.status == 200, r.status)
-pump(time.monotonic() + 0.5)
+# until the result is reported and a ping came after the 2 s window (10 s at most)
+pump(time.monotonic() + 10, lambda: any("idle; last job 1 status-test: succeeded" in m
+                                         for _, m in msgs if m.startswith("STATUS=")) and
+     any("WATCHDOG=1" in m.split("\n") and t > w_start + 2.0 for t, m in msgs))
 status = [m for _, m in msgs if m.startswith("STATUS=")]
 check("STATUS= names the running job", any("job 1 status-test" in s for s in status), status)
 check("STATUS= reports the result when idle",
@@ -120,7 +123,7 @@ proc.send_signal(signal.SIGTERM)
 end = time.monotonic() + 15
 while proc.poll() is None and time.monotonic() < end:
     pump(time.monotonic() + 0.1)
-pump(time.monotonic() + 0.2)
+pump(time.monotonic() + 5, lambda: any("STOPPING=1" in m.split("\n") for _, m in msgs))
 check("STOPPING=1 after SIGTERM", any("STOPPING=1" in m.split("\n") for _, m in msgs))
 check("exit status 0", proc.returncode == 0, proc.returncode)
 log.close()

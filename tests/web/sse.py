@@ -102,6 +102,14 @@ def wait_for(cond, timeout=30):
     return False
 
 
+def event_clients():
+    with urllib.request.urlopen(URL + "/metrics", timeout=10) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith("swdflashd_event_clients "):
+                return float(line.split()[1])
+    return 0
+
+
 def job_of(data):
     return json.loads(data)
 
@@ -149,7 +157,8 @@ if PHASE == "first":
         k.connect((HOST, PORT))
         k.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
         stuck.append(k)
-    time.sleep(0.3)
+    # until the daemon counts all 25 streams (or 10 s: the flash then shows it)
+    wait_for(lambda: event_clients() >= 25, 10)
     st, j1 = post("/api/v1/flash?wait=1&format=bin&base=0&erase=chip&name=loaded", open(BIG, "rb").read())
     check("1 MiB flash with 21 readers and 4 stuck clients", st == 200, (st, j1))
     loaded_ms = j1["duration_ms"]
