@@ -30,8 +30,8 @@ grep -q "exit codes" "$T/out" || fail "--help does not document the exit codes"
 # usage_msg TEXT ARGS...: exit 2 and stderr says TEXT (fixed string)
 usage_msg() {
 	msg=$1; shift
-	expect 2 "$BIN" "$@"
-	grep -qF -- "$msg" "$tmp/err" || { fail "'$*': stderr lacks \"$msg\""; sed 's/^/  /' "$tmp/err"; }
+	expect 2 "$SWDFLASH" "$@"
+	grep -qF -- "$msg" "$T/err" || { fail "'$*': stderr lacks \"$msg\""; sed 's/^/  /' "$T/err"; }
 }
 usage_msg "unknown option '--bogus'" --probe "$P" info --bogus
 usage_msg "unknown option '--bogus'" --probe "$P" info --bogus=1
@@ -50,56 +50,56 @@ usage_msg "use one of --chip, --uicr, --range" --probe "$P" erase --uicr --range
 usage_msg "bad --erase 'sometimes' (auto, chip or none)" --probe "$P" flash x.hex --erase sometimes
 usage_msg "unknown image format 'srec' (auto, hex, uf2, elf or bin)" --probe "$P" flash x.hex --format srec
 # ... and with --json (anywhere) as the JSON error object
-expect 2 "$BIN" --probe "$P" info --bogus --json
-[ "$(jget "$tmp/out" "j['ok'], j['error']['code'], j['error']['exit_code'], j['error']['message']")" = \
-  "False bad_argument 2 unknown option '--bogus'" ] || { fail "--json usage error object"; cat "$tmp/out"; }
+expect 2 "$SWDFLASH" --probe "$P" info --bogus --json
+[ "$(jget "$T/out" "d['ok'], d['error']['code'], d['error']['exit_code'], d['error']['message']")" = \
+  "False bad_argument 2 unknown option '--bogus'" ] || { fail "--json usage error object"; cat "$T/out"; }
 # COMMAND --help: that command's usage and options only, exit 0, stdout
 for cmd in info flash verify erase recover reset read; do
-	expect 0 "$BIN" "$cmd" --help
-	grep -q "^usage: swdflash .* $cmd" "$tmp/out" || fail "$cmd --help: no usage line for $cmd"
-	[ ! -s "$tmp/err" ] || fail "$cmd --help wrote to stderr"
+	expect 0 "$SWDFLASH" "$cmd" --help
+	grep -q "^usage: swdflash .* $cmd" "$T/out" || fail "$cmd --help: no usage line for $cmd"
+	[ ! -s "$T/err" ] || fail "$cmd --help wrote to stderr"
 done
-expect 0 "$BIN" flash --help
+expect 0 "$SWDFLASH" flash --help
 for o in --format --base --erase --no-verify --no-reset --full --recover --probe --json; do
-	grep -q -- "^  $o" "$tmp/out" || fail "flash --help does not list $o"
+	grep -q -- "^  $o" "$T/out" || fail "flash --help does not list $o"
 done
-grep -q "auto, chip or none" "$tmp/out" || fail "flash --help does not list the erase modes"
-! grep -q -- "--halt\|--range\|--output" "$tmp/out" || fail "flash --help lists other commands' options"
-cp "$tmp/out" "$tmp/flash-help"
-expect 0 "$BIN" --help flash
-cmp -s "$tmp/out" "$tmp/flash-help" || fail "--help flash differs from flash --help"
-expect 0 "$BIN" read -h
-grep -q -- "-o, --output FILE" "$tmp/out" || fail "read -h does not list -o, --output"
+grep -q "auto, chip or none" "$T/out" || fail "flash --help does not list the erase modes"
+! grep -q -- "--halt\|--range\|--output" "$T/out" || fail "flash --help lists other commands' options"
+cp "$T/out" "$T/flash-help"
+expect 0 "$SWDFLASH" --help flash
+cmp -s "$T/out" "$T/flash-help" || fail "--help flash differs from flash --help"
+expect 0 "$SWDFLASH" read -h
+grep -q -- "-o, --output FILE" "$T/out" || fail "read -h does not list -o, --output"
 # --help wins over a usage error
-expect 0 "$BIN" info --bogus --help
+expect 0 "$SWDFLASH" info --bogus --help
 # options before or after the command, --opt=value, -oFILE, -- before a file name
-expect 0 "$BIN" info --probe="$P"
-expect 0 "$BIN" --probe "$P" read 0 4 -o"$tmp/o1.bin"
-[ "$(cat "$tmp/o1.bin" 2>/dev/null | wc -c)" -eq 4 ] || fail "-oFILE did not write 4 bytes"
-printf '\001\002\003\004' >"$tmp/-data.bin"
-abs=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
-indir() { (cd "$tmp" && "$@"); }
+expect 0 "$SWDFLASH" info --probe="$P"
+expect 0 "$SWDFLASH" --probe "$P" read 0 4 -o"$T/o1.bin"
+[ "$(cat "$T/o1.bin" 2>/dev/null | wc -c)" -eq 4 ] || fail "-oFILE did not write 4 bytes"
+printf '\001\002\003\004' >"$T/-data.bin"
+abs=$(cd "$(dirname "$SWDFLASH")" && pwd)/$(basename "$SWDFLASH")
+indir() { (cd "$T" && "$@"); }
 expect 2 indir "$abs" --probe "$P" flash --format bin --base 0x7000 --no-reset -data.bin
 expect 0 indir "$abs" --probe "$P" flash --format bin --base 0x7000 --no-reset -- -data.bin
-expect 0 "$BIN" --probe "$P" read 0x7000 4 -o "$tmp/o2.bin"
-cmp -s "$tmp/-data.bin" "$tmp/o2.bin" || fail "flash -- -data.bin did not write it"
+expect 0 "$SWDFLASH" --probe "$P" read 0x7000 4 -o "$T/o2.bin"
+cmp -s "$T/-data.bin" "$T/o2.bin" || fail "flash -- -data.bin did not write it"
 # --version: one version for both programs
-D=${SWDFLASHD_BIN:-$(dirname "$BIN")/swdflashd}
-expect 0 "$BIN" --version
-grep -Eq '^swdflash [0-9]+\.[0-9]+' "$tmp/out" || fail "swdflash --version: '$(cat "$tmp/out")'"
-v_cli=$(awk '{print $2}' "$tmp/out")
+D=${SWDFLASHD_BIN:-$(dirname "$SWDFLASH")/swdflashd}
+expect 0 "$SWDFLASH" --version
+grep -Eq '^swdflash [0-9]+\.[0-9]+' "$T/out" || fail "swdflash --version: '$(cat "$T/out")'"
+v_cli=$(awk '{print $2}' "$T/out")
 if [ -x "$D" ]; then
 	expect 0 "$D" --version
-	[ "$(cat "$tmp/out")" = "swdflashd $v_cli" ] || fail "swdflashd --version '$(cat "$tmp/out")' is not $v_cli"
+	[ "$(cat "$T/out")" = "swdflashd $v_cli" ] || fail "swdflashd --version '$(cat "$T/out")' is not $v_cli"
 	for a in --bogus --bogus=1 --foreground=1 --listen extra; do
 		expect 2 "$D" $a
-		grep -q "^swdflashd: .*(see swdflashd --help)" "$tmp/err" || { fail "swdflashd $a: message"; cat "$tmp/err"; }
+		grep -q "^swdflashd: .*(see swdflashd --help)" "$T/err" || { fail "swdflashd $a: message"; cat "$T/err"; }
 	done
-	grep -q "unexpected argument 'extra'" "$tmp/err" || fail "swdflashd extra: message"
+	grep -q "unexpected argument 'extra'" "$T/err" || fail "swdflashd extra: message"
 	expect 2 "$D" --bogus
-	grep -q "unknown option '--bogus'" "$tmp/err" || fail "swdflashd --bogus: message"
+	grep -q "unknown option '--bogus'" "$T/err" || fail "swdflashd --bogus: message"
 	expect 2 "$D" --listen
-	grep -q "option --listen needs a value" "$tmp/err" || fail "swdflashd --listen: message"
+	grep -q "option --listen needs a value" "$T/err" || fail "swdflashd --listen: message"
 else
 	fail "$D is not built"
 fi

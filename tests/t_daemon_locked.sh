@@ -5,9 +5,10 @@
 # nothing is queued; a bad image is still the parser's 422 first; with
 # recover=1 the job recovers, flashes and leaves the chip open.
 cd "$(dirname "$0")/.." || exit 1
-. tests/daemon_lib.sh
+. tests/lib.sh
+need_daemon
 img=$FIX/mbr_nrf52_2.4.1_mbr.hex
-[ -e "$img" ] || { echo "fixtures missing in $FIX"; exit 77; }
+[ -e "$img" ] || skip "fixtures missing in $FIX (set SWDFLASH_FIXTURES)"
 
 dstart l --probe "sim:part=nrf52832,rev=legacy,locked=1,state=$T/chip" || { bad "daemon start"; finish; }
 req GET /api/v1/target
@@ -28,13 +29,11 @@ check "nothing was queued" [ "$(jget "$T/body" 'len(d["jobs"])')" = 0 ]
 req POST "/api/v1/flash?wait=1&recover=1" --data-binary @"$img"
 check "flash with recover=1: 200 ($ST)" [ "$ST" = 200 ]
 check "the job succeeded" [ "$(jget "$T/body" 'd["state"]')" = succeeded ]
-i=0
-while [ $i -lt 100 ]; do
+target_open() {
 	req GET /api/v1/target
-	[ "$(jget "$T/body" 'd["locked"]')" = False ] && break
-	sleep 0.05
-	i=$((i + 1))
-done
+	[ "$(jget "$T/body" 'd["locked"]')" = False ]
+}
+wait_until 30 target_open
 check "target: open after recover + flash" [ "$(jget "$T/body" 'd["locked"]')" = False ]
 check "SIGTERM: clean exit, no sanitizer report" dstop
 finish
