@@ -29,6 +29,12 @@ FORBIDDEN = [
     ("swd/link", ["swd/dap.h", "swd/dap_swd.h", "swd/probe.h"]),
     ("swd/dap", ["swd/probe.h"]),
 ]
+# Calls that name a layer a folder may not include, even when a header it
+# may include brings the declaration in (web/ sees nrf52/image.h through
+# daemon/job.h, but must not parse or format images itself).
+CALLS = {
+    "web": re.compile(r"\b(?:nrf52|img|dap|swd|sim)_[a-z0-9_]+\s*\("),
+}
 UNCHECKED = {"tests", "bench", "tools"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
@@ -72,6 +78,12 @@ def main(root):
                 continue
             with open(src, encoding="utf-8", errors="replace") as fh:
                 for n, line in enumerate(fh, 1):
+                    call = CALLS.get(layer)
+                    hit = call.search(line.split("//")[0]) if call else None
+                    if hit:
+                        print(f"{os.path.relpath(src, root)}:{n}: {layer}/ calls "
+                              f"{hit.group(0).rstrip('( ')}() of a layer it may not use")
+                        bad += 1
                     m = INCLUDE.match(line)
                     if not m:
                         continue

@@ -11,6 +11,7 @@
 #include "../common/errmap.h"
 #include "../common/parse.h"
 #include "../daemon/flashreq.h"
+#include "../daemon/memdump.h"
 
 #define API_DEFAULT_LIST 100
 
@@ -424,14 +425,12 @@ static enum MHD_Result h_memory(void *user, struct web_request *r)
 	uint32_t addr, len;
 	uint8_t *buf = NULL;
 	struct sf_err err = { 0 };
-	int hex = 0;
+	int fmtc = MEMDUMP_BIN;
 
 	if (!a || !l || parse_u32(a, &addr) || parse_u32(l, &len) || !len)
 		return web_reply_code(r, SF_E_ARG,
 				      "address and length are required numbers (e.g. address=0x1000&length=256)");
-	if (fmt && !strcmp(fmt, "hex"))
-		hex = 1;
-	else if (fmt && strcmp(fmt, "bin"))
+	if (fmt && (fmtc = memdump_format_from_name(fmt)) < 0)
 		return web_reply_code(r, SF_E_ARG, "format '%s': use bin or hex", fmt);
 	if (len > api->max_read_bytes)
 		return web_reply_code(r, SF_E_ARG,
@@ -441,23 +440,12 @@ static enum MHD_Result h_memory(void *user, struct web_request *r)
 		return web_reply_code(r, SF_E_ARG, "range wraps past 4 GiB");
 	if (job_read_memory(api->jobs, addr, len, &buf, &err))
 		return reply_swd(r, &err);
-	if (!hex)
-		return web_reply_buffer(r, 200, "application/octet-stream", buf, len, 1);
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *f = open_memstream(&text, &tlen);
-	if (!f) {
-		free(buf);
-		return web_reply_code(r, SF_E_NOMEM, "out of memory");
-	}
-	int rc = img_write_ihex(f, addr, buf, len);
-	fclose(f);
-	free(buf);
-	if (rc) {
-		free(text);
-		return web_reply_code(r, SF_E_IO, "cannot format Intel HEX");
-	}
-	return web_reply_buffer(r, 200, "text/plain", text, tlen, 1);
+	uint8_t *out;
+	size_t out_len;
+	if (memdump_render((enum memdump_format)fmtc, addr, buf, len, &out, &out_len, &err))
+		return reply_swd(r, &err);
+	return web_reply_buffer(r, 200, memdump_content_type((enum memdump_format)fmtc), out,
+				out_len, 1);
 }
 
 static enum MHD_Result h_images(void *user, struct web_request *r)
