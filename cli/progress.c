@@ -3,7 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "../common/clock.h"
 
 #define PROGRESS_BAR 24
 #define PROGRESS_REDRAW_NS 100000000LL  /* at most 10 redraws a second */
@@ -18,14 +19,6 @@ struct progress {
 	int open_line;      /* tty: a bar line is on screen */
 	uint64_t done, total;
 };
-
-static int64_t progress_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 struct progress *progress_new(FILE *out, int tty)
 {
@@ -80,7 +73,7 @@ static void progress_draw(struct progress *p, int64_t now)
 void progress_end(struct progress *p)
 {
 	if (p && p->tty && p->open_line) {
-		progress_draw(p, progress_now_ns());
+		progress_draw(p, clock_mono_ns());
 		fputc('\n', p->out);
 		fflush(p->out);
 		p->open_line = 0;
@@ -89,7 +82,7 @@ void progress_end(struct progress *p)
 
 void progress_update(struct progress *p, const char *phase, uint64_t done, uint64_t total)
 {
-	int64_t now = progress_now_ns();
+	int64_t now = clock_mono_ns();
 	int new_phase = strncmp(p->phase, phase, sizeof(p->phase) - 1) != 0;
 
 	if (new_phase) {
