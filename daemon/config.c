@@ -23,6 +23,7 @@ void dcfg_defaults(struct dcfg *c)
 	c->queue_length = 8;
 	c->history_max = 1000;
 	c->stop_timeout = 10;
+	c->stop_hard_timeout = 20;  /* longer than the engine's longest step (ERASEALL, 15 s) */
 	c->max_read_bytes = 4 * 1024 * 1024;
 }
 
@@ -96,6 +97,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		bad = parse_uint(value, 1, 1000000, &c->history_max);
 	else if (KEY("jobs", "stop_timeout"))
 		bad = parse_uint(value, 0, 3600, &c->stop_timeout);
+	else if (KEY("jobs", "stop_hard_timeout"))
+		bad = parse_uint(value, 1, 3600, &c->stop_hard_timeout);
 	else if (KEY("jobs", "max_read_bytes")) {
 		bad = parse_size(value, &sz) || sz < 4 || sz > 64 * 1024 * 1024;
 		if (!bad)
