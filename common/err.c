@@ -70,6 +70,7 @@ const char *sf_err_name(int code)
 	case SF_E_CANCELLED: return "cancelled";
 	case SF_E_BUSY: return "busy";
 	case SF_E_FORMAT: return "unknown_format";
+	case SF_E_PRECONDITION: return "precondition_failed";
 	}
 	return "unknown_error";
 }

@@ -27,6 +27,8 @@ enum sf_errcode {
 	SF_E_CANCELLED = -14,   /* the caller asked to stop */
 	SF_E_BUSY = -15,        /* resource in use (line taken, probe busy) */
 	SF_E_FORMAT = -16,      /* unknown image format */
+	SF_E_PRECONDITION = -17, /* the target's state forbids the operation as asked
+				  * (erase=none where a bit must go 0->1) */
 };
 
 struct sf_err {

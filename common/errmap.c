@@ -28,6 +28,7 @@ static const struct errmap_row errmap_rows[] = {
 	{ SF_E_CANCELLED, ERRMAP_EXIT_FAILURE, 409 },
 	{ SF_E_BUSY, ERRMAP_EXIT_FAILURE, 409 },
 	{ SF_E_FORMAT, ERRMAP_EXIT_IMAGE, 415 },
+	{ SF_E_PRECONDITION, ERRMAP_EXIT_PRECONDITION, 409 },
 };
 
 static const struct errmap_row *errmap_find(int code)

@@ -66,8 +66,11 @@ expect 6 "$BIN" --probe "$P" --json verify "$tmp/b.bin" --format bin --base 0x30
 [ "$(jget "$tmp/out" "j['ok'], j['error']['code'], j['error']['exit_code']")" = "False verify_mismatch 6" ] ||
 	fail "verify --json error object"
 
-# --- erase=none refuses when bits must go 0->1
-expect 6 "$BIN" --probe "$P" flash "$tmp/b.bin" --format bin --base 0x3000 --erase none --no-reset
+# --- erase=none refuses when bits must go 0->1: a precondition, not a mismatch
+expect 9 "$BIN" --probe "$P" flash "$tmp/b.bin" --format bin --base 0x3000 --erase none --no-reset
+expect 9 "$BIN" --probe "$P" --json flash "$tmp/b.bin" --format bin --base 0x3000 --erase none --no-reset
+[ "$(jget "$tmp/out" "j['error']['code'], j['error']['exit_code']")" = "precondition_failed 9" ] ||
+	fail "erase=none --json error object"
 expect 0 "$BIN" --probe "$P" verify "$tmp/a.bin" --format bin --base 0x3000
 
 # --- erase --range / --uicr / --chip
