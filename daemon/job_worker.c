@@ -75,8 +75,13 @@ static int engine_progress(void *user, enum nrf52_phase phase, uint64_t done, ui
 	int cancel;
 	int64_t now = clock_mono_ms();
 
-	if (!j)
-		return 0;
+	if (!j) {
+		/* a memory read: a stopping daemon ends it at its next chunk */
+		pthread_mutex_lock(&m->lock);
+		cancel = m->stopping;
+		pthread_mutex_unlock(&m->lock);
+		return cancel;
+	}
 	pthread_mutex_lock(&m->lock);
 	int changed = !j->has_phase || j->phase != phase;
 	j->has_phase = 1;
@@ -323,7 +328,7 @@ static void serve_read(struct job_mgr *m, struct job_mem_req *r)
 	}
 	if (!rc) {
 		rc = nrf52_read(m->eng, r->addr, r->buf, r->len, &r->err);
-		if (rc && rc != SF_E_LOCKED && rc != SF_E_FAULT) {
+		if (rc && rc != SF_E_LOCKED && rc != SF_E_FAULT && rc != SF_E_CANCELLED) {
 			/* the link may have dropped since the last refresh: reconnect once */
 			struct nrf52_info info;
 			struct sf_err e2 = { 0 };
