@@ -375,7 +375,9 @@ int main(int argc, char **argv)
 		web_page_free(page);
 		store_close(store);
 		auth_free(auth);
-		return rc;
+		/* exit() from here keeps this frame (notify is a listener) alive
+		 * while the worker may still run */
+		exit(rc);
 	}
 	goto out;
 fail:
