@@ -185,9 +185,11 @@ static void reload(const struct dcfg_flags *f, struct dcfg *cur, struct auth *au
 	cur->history_max = n.history_max;
 	cur->refresh_ms = n.refresh_ms;
 	cur->stop_timeout = n.stop_timeout;
+	cur->stop_hard_timeout = n.stop_hard_timeout;
 	dlog(DLOG_INFO, "reload: max_body_bytes %llu, queue_length %u, history_max %u, "
-	     "refresh_ms %u, stop_timeout %u s", (unsigned long long)n.max_body_bytes,
-	     n.queue_length, n.history_max, n.refresh_ms, n.stop_timeout);
+	     "refresh_ms %u, stop_timeout %u s, stop_hard_timeout %u s",
+	     (unsigned long long)n.max_body_bytes, n.queue_length, n.history_max, n.refresh_ms,
+	     n.stop_timeout, n.stop_hard_timeout);
 	if (strcmp(n.listen, cur->listen) || strcmp(n.probe, cur->probe) ||
 	    strcmp(n.state_dir, cur->state_dir) || strcmp(n.name, cur->name) ||
 	    n.max_connections != cur->max_connections ||
@@ -211,7 +213,7 @@ int main(int argc, char **argv)
 	struct web_api api;
 	json_t *records = NULL;
 	unsigned interrupted = 0, port = 0;
-	int ready_fd = -1, rc = 1, listen_fd = -1, notify_on = 0;
+	int ready_fd = -1, rc = 1, listen_fd = -1, notify_on = 0, abandoned = 0;
 	sigset_t sigs;
 	struct notify notify;
 	struct web_page *page = NULL;
@@ -375,11 +377,24 @@ int main(int argc, char **argv)
 	}
 	api.stopping = 1;
 	notify_stopping(&notify);
-	job_mgr_stop(jobs, cfg.stop_timeout * 1000U);
+	/* a worker that does not reach a safe point in time is left behind with
+	 * what it uses: the job manager, the history, the listeners */
+	abandoned = job_mgr_stop(jobs, cfg.stop_timeout * 1000U,
+				 cfg.stop_hard_timeout * 1000U) != 0;
 	web_events_stop(events);
 	web_server_stop(web);
-	rc = 0;
-	dlog(DLOG_INFO, "stopped");
+	rc = abandoned;
+	dlog(abandoned ? DLOG_ERR : DLOG_INFO, "stopped%s",
+	     abandoned ? " without the job worker" : "");
+	if (abandoned) {
+		web_server_free(web);
+		web_page_free(page);
+		store_close(store);
+		auth_free(auth);
+		/* exit() from here keeps this frame (notify is a listener) alive
+		 * while the worker may still run */
+		exit(rc);
+	}
 	goto out;
 fail:
 	dlog(DLOG_ERR, "%s", err.msg[0] ? err.msg : "start-up failed");

@@ -786,7 +786,7 @@ static void cli_usage(FILE *f)
 		"\n"
 		"exit codes: 0 ok, 1 other failure, 2 usage, 3 bad image, 4 target not found,\n"
 		"            5 target locked, 6 verify mismatch, 7 SWD failure,\n"
-		"            8 unsupported part\n",
+		"            8 unsupported part, 9 precondition failed (erase=none needs an erase)\n",
 		CLI_DEFAULT_PROBE);
 }
 

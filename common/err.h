@@ -37,10 +37,12 @@ enum sf_errcode {
 	SF_E_UNAVAILABLE = -22, /* the daemon is stopping or at a limit */
 	SF_E_ENDED = -23,       /* the job already ended */
 	SF_E_INTERRUPTED = -24, /* the daemon stopped while the job was queued or running */
+	SF_E_PRECONDITION = -25, /* the target's state forbids the operation as asked
+				  * (erase=none where a bit must go 0->1) */
 };
 
 /* The last code, for tables and tests that walk them all. */
-#define SF_E_LAST SF_E_INTERRUPTED
+#define SF_E_LAST SF_E_PRECONDITION
 
 struct sf_err {
 	int code;

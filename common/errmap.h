@@ -12,6 +12,8 @@
  *   6  verify mismatch
  *   7  SWD failure (protocol error, WAIT or FAULT, timeout)
  *   8  unsupported part or probe capability
+ *   9  precondition failed (the target's state forbids the operation as
+ *      asked: erase=none where an erase is needed); nothing was written
  */
 #ifndef COMMON_ERRMAP_H
 #define COMMON_ERRMAP_H
@@ -25,6 +27,7 @@
 #define ERRMAP_EXIT_VERIFY 6
 #define ERRMAP_EXIT_SWD 7
 #define ERRMAP_EXIT_UNSUPPORTED 8
+#define ERRMAP_EXIT_PRECONDITION 9
 
 struct errmap_entry {
 	int code;          /* enum sf_errcode */
@@ -39,7 +42,7 @@ const struct errmap_entry *errmap_lookup(int code);
 /* code: 0 or a negative enum sf_errcode (1 for anything else). */
 int errmap_exit_code(int code);
 /* HTTP status for a failed request or job: 400 bad argument, 409 busy or
- * locked or cancelled, 415 unknown format, 422 bad image or out of range,
+ * locked or cancelled or a failed precondition (erase=none), 415 unknown format, 422 bad image or out of range,
  * 500 out of memory or I/O, 501 unsupported part, 502 SWD failure or
  * verify mismatch (the target answered wrongly), 503 no target, 504 a
  * poll deadline expired (NVMC, ERASEALL); the API's own refusals: 401

@@ -25,6 +25,7 @@ void dcfg_defaults(struct dcfg *c)
 	c->queue_length = 8;
 	c->history_max = 1000;
 	c->stop_timeout = 10;
+	c->stop_hard_timeout = 20;  /* longer than the engine's longest step (ERASEALL, 15 s) */
 	c->max_read_bytes = 4 * 1024 * 1024;
 }
 
@@ -58,6 +59,7 @@ static const struct key_def {
 	NUM("jobs", queue_length, KEY_UINT, 1, 10000),
 	NUM("jobs", history_max, KEY_UINT, 1, 1000000),
 	NUM("jobs", stop_timeout, KEY_UINT, 0, 3600),
+	NUM("jobs", stop_hard_timeout, KEY_UINT, 1, 3600),
 	NUM("jobs", max_read_bytes, KEY_U64, 4, 64 * 1024 * 1024),
 	STR("auth", token_file, KEY_STR),
 	STR("auth", token, KEY_STR),

@@ -5,7 +5,8 @@
  *   [server]  listen, name, state_dir, max_connections, max_header_bytes,
  *             max_body_bytes, connection_timeout
  *   [probe]   spec, refresh_ms
- *   [jobs]    queue_length, history_max, stop_timeout, max_read_bytes
+ *   [jobs]    queue_length, history_max, stop_timeout, stop_hard_timeout,
+ *             max_read_bytes
  *   [auth]    token_file, token, protect_reads
  *
  * Sizes take an optional K or M suffix (KiB, MiB); times are seconds
@@ -34,6 +35,7 @@ struct dcfg {
 	unsigned queue_length;     /* queued jobs (the running one not counted) */
 	unsigned history_max;      /* job records kept */
 	unsigned stop_timeout;     /* SIGTERM: seconds a running job may finish */
+	unsigned stop_hard_timeout; /* then seconds to reach a safe point before exiting without the worker */
 	uint64_t max_read_bytes;   /* GET /api/v1/target/memory */
 	char token_file[512];
 	char token[256];

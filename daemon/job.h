@@ -9,12 +9,18 @@
  * Job state is protected by the manager's lock; callers get JSON snapshots
  * (new references they must json_decref).
  *
- * Listeners (job_mgr_listen) receive events from any thread, outside the
- * lock: a job's state change, its progress (at most every
- * JOB_PROGRESS_INTERVAL_MS, plus phase changes), and target changes
- * (connected, disconnected, locked, unlocked, part changed). The snapshot
- * passed is borrowed for the duration of the call. Listeners must return
- * quickly (queue the event; never block on a client). */
+ * Listeners (job_mgr_listen) receive a typed struct job_event from any
+ * thread, outside the lock: a job's state change, its progress (at most
+ * every JOB_PROGRESS_INTERVAL_MS, plus phase changes), and target changes
+ * (connected, disconnected, locked, unlocked, part changed), each with the
+ * JSON snapshot the API shows alongside for those who send JSON. The event
+ * and its snapshot are borrowed for the duration of the call. Listeners
+ * read the typed fields (never parse the snapshot to learn state) and must
+ * return quickly (queue the event; never block on a client).
+ *
+ * Files: job.c the queue and public API, job_worker.c the worker thread
+ * (probe ownership, memory reads, stop), job_json.c snapshots and history
+ * records, job_internal.h what they share. */
 #ifndef DAEMON_JOB_H
 #define DAEMON_JOB_H
 
@@ -28,6 +34,10 @@
 #include "history.h"
 
 #define JOB_PROGRESS_INTERVAL_MS 200
+/* job_mgr_stop: how long after the grace period the worker may take to
+ * reach a safe point; the longest engine step is a CTRL-AP ERASEALL, which
+ * is given 15 s (NRF52_ERASEALL_TIMEOUT_US). */
+#define JOB_STOP_HARD_MS_DEFAULT 20000U
 
 enum job_kind { JOB_FLASH, JOB_RECOVER, JOB_ERASE, JOB_RESET };
 enum job_state {
@@ -35,6 +45,8 @@ enum job_state {
 };
 const char *job_state_name(enum job_state s);
 const char *job_kind_name(enum job_kind k);
+/* The engine's name for a phase ("program"), for those above the daemon. */
+const char *job_phase_name(enum nrf52_phase p);
 
 struct job_options {
 	enum img_format format;   /* as requested (IMG_AUTO = detect) */
@@ -70,7 +82,41 @@ struct job_target {
 };
 
 enum job_event_kind { JOB_EVENT_STATE, JOB_EVENT_PROGRESS, JOB_EVENT_TARGET };
-typedef void (*job_listener_fn)(void *user, enum job_event_kind kind, json_t *snapshot);
+
+/* What changed about the target, as the worker saw it. The first event
+ * after start says connected, locked or disconnected. */
+enum job_target_change {
+	JOB_TARGET_CONNECTED,      /* it answers now (and is not locked) */
+	JOB_TARGET_DISCONNECTED,
+	JOB_TARGET_LOCKED,         /* it answers and is locked, or became locked */
+	JOB_TARGET_UNLOCKED,
+	JOB_TARGET_PART_CHANGED,   /* another part or device id, or the probe opened/closed */
+};
+/* "connected", "disconnected", "locked", "unlocked", "changed" */
+const char *job_target_change_name(enum job_target_change c);
+
+struct job_event {
+	enum job_event_kind kind;
+	/* JOB_EVENT_STATE and JOB_EVENT_PROGRESS: the job */
+	uint64_t id;
+	enum job_kind job_kind;
+	enum job_state state;
+	int has_phase;
+	enum nrf52_phase phase;
+	uint64_t bytes_done, bytes_total;
+	char image_name[128];      /* "" when the job has no image */
+	int64_t duration_ms;       /* -1 until it started */
+	int has_stats;             /* a flash job that ran: what it did */
+	struct nrf52_stats stats;
+	int err_code;              /* 0, or why it failed / was cancelled */
+	/* JOB_EVENT_TARGET */
+	enum job_target_change change;
+	char part[16];             /* "nRF52840"; "" when not identified */
+	struct job_target target;  /* the target now */
+	/* every kind: the job object or the target object of the API */
+	json_t *snapshot;
+};
+typedef void (*job_listener_fn)(void *user, const struct job_event *ev);
 
 struct job_mgr_config {
 	const char *probe_spec;
@@ -88,8 +134,13 @@ struct job_mgr *job_mgr_new(const struct job_mgr_config *cfg, struct history *h,
 int job_mgr_start(struct job_mgr *m, struct sf_err *err);
 /* Stop: no new jobs, queued ones cancelled, the running one may finish for
  * grace_ms, then it is cancelled at the engine's next safe point; the
- * worker exits and the probe is closed. */
-void job_mgr_stop(struct job_mgr *m, unsigned grace_ms);
+ * worker exits and the probe is closed. When the worker has not reached a
+ * safe point hard_ms after the grace period, stop logs it and returns
+ * SF_E_TIMEOUT without waiting any longer: the worker is abandoned with
+ * everything it uses (this manager, its history, its listeners), which the
+ * caller must then not free; job_mgr_free() leaves such a manager alone.
+ * Waiters (job_wait) and memory reads return at once from then on. */
+int job_mgr_stop(struct job_mgr *m, unsigned grace_ms, unsigned hard_ms);
 void job_mgr_free(struct job_mgr *m);
 /* SIGHUP: limits that may change at run time. */
 void job_mgr_set_limits(struct job_mgr *m, unsigned queue_length, unsigned history_max,
@@ -118,9 +169,15 @@ enum job_cancel_result { JOB_CANCEL_DONE, JOB_CANCEL_REQUESTED, JOB_CANCEL_NOT_F
 			 JOB_CANCEL_FINISHED };
 enum job_cancel_result job_cancel(struct job_mgr *m, uint64_t id, json_t **snapshot);
 
-/* Block until job id has ended (or timeout_ms, 0 = forever); returns the
- * final snapshot (NULL if unknown) and *err_code (0 when it succeeded). */
-json_t *job_wait(struct job_mgr *m, uint64_t id, unsigned timeout_ms, int *err_code);
+/* Block until job id has ended or timeout_ms (at least 1) passed.
+ * Returns 0 when it ended (*result: 0 when it succeeded, else the reason
+ * it failed or was cancelled), SF_E_TIMEOUT while it is still active,
+ * SF_E_NOTARGET when the manager gave up on its worker (job_mgr_stop),
+ * SF_E_ARG for an unknown id. *snapshot (NULL for an unknown id) is the job
+ * now. Callers wait in slices and check between them whether anyone still
+ * wants the answer. */
+int job_wait(struct job_mgr *m, uint64_t id, unsigned timeout_ms, json_t **snapshot,
+	     int *result);
 
 void job_mgr_target(struct job_mgr *m, struct job_target *out);
 json_t *job_target_json(const struct job_target *t);

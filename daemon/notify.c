@@ -13,15 +13,8 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "../common/clock.h"
 #include "../common/dlog.h"
-
-static int64_t notify_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void notify_init(struct notify *n, const char *station)
 {
@@ -39,7 +32,7 @@ void notify_init(struct notify *n, const char *station)
 		     n->watchdog_usec / 1000, n->watchdog_usec / 2000);
 }
 
-static void on_job(void *user, enum job_event_kind kind, json_t *snap);
+static void on_job(void *user, const struct job_event *ev);
 
 void notify_done(struct notify *n)
 {
@@ -123,37 +116,30 @@ void notify_status(struct notify *n, const char *fmt, ...)
 	sd_notifyf(0, "STATUS=%s", buf);
 }
 
-static void on_job(void *user, enum job_event_kind kind, json_t *snap)
+static void on_job(void *user, const struct job_event *ev)
 {
 	struct notify *n = user;
-	const char *state = json_string_value(json_object_get(snap, "state"));
-	const char *jkind = json_string_value(json_object_get(snap, "kind"));
-	const char *phase = json_string_value(json_object_get(snap, "phase"));
-	json_t *img = json_object_get(snap, "image");
-	const char *name = json_string_value(json_object_get(img, "name"));
-	json_int_t id = json_integer_value(json_object_get(snap, "id"));
-	json_int_t done = json_integer_value(json_object_get(snap, "bytes_done"));
-	json_int_t total = json_integer_value(json_object_get(snap, "bytes_total"));
-	int64_t now = notify_mono_ms();
+	const char *name = ev->image_name[0] ? ev->image_name : job_kind_name(ev->job_kind);
+	int64_t now = clock_mono_ms();
 
-	if (kind == JOB_EVENT_TARGET || !state)
+	if (ev->kind == JOB_EVENT_TARGET)
 		return;
 	pthread_mutex_lock(&n->lock);
-	if (kind == JOB_EVENT_PROGRESS && now - n->last_status_ms < 1000) {
+	if (ev->kind == JOB_EVENT_PROGRESS && now - n->last_status_ms < 1000) {
 		pthread_mutex_unlock(&n->lock);
 		return;
 	}
 	n->last_status_ms = now;
 	pthread_mutex_unlock(&n->lock);
-	if (!name || !*name)
-		name = jkind ? jkind : "job";
-	if (!strcmp(state, "running"))
-		notify_status(n, "job %lld %s: %s %d%%", (long long)id, name, phase ? phase : "start",
-			      total > 0 ? (int)(done * 100 / total) : 0);
-	else if (!strcmp(state, "queued"))
-		notify_status(n, "job %lld %s: queued", (long long)id, name);
+	if (ev->state == JOB_RUNNING)
+		notify_status(n, "job %" PRIu64 " %s: %s %d%%", ev->id, name,
+			      ev->has_phase ? nrf52_phase_name(ev->phase) : "start",
+			      ev->bytes_total ? (int)(ev->bytes_done * 100 / ev->bytes_total) : 0);
+	else if (ev->state == JOB_QUEUED)
+		notify_status(n, "job %" PRIu64 " %s: queued", ev->id, name);
 	else
-		notify_status(n, "idle; last job %lld %s: %s", (long long)id, name, state);
+		notify_status(n, "idle; last job %" PRIu64 " %s: %s", ev->id, name,
+			      job_state_name(ev->state));
 }
 
 int notify_attach(struct notify *n, struct job_mgr *m)
@@ -172,7 +158,7 @@ int notify_wait_signal(struct notify *n, const sigset_t *set, int *sig)
 				return 0;
 			continue;
 		}
-		int64_t half_ms = (int64_t)(n->watchdog_usec / 2000U), now = notify_mono_ms();
+		int64_t half_ms = (int64_t)(n->watchdog_usec / 2000U), now = clock_mono_ms();
 		if (half_ms < 1)
 			half_ms = 1;
 		if (now - n->last_ping_ms >= half_ms) {

@@ -213,7 +213,7 @@ static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
 			if (bad < 0 && (bad = nrf52_needs_erase(u, lo, hi)) >= 0 && !u->uicr)
 				certain = 1;
 			if (bad >= 0 && o->erase == NRF52_ERASE_NONE)
-				return sf_err_set(err, SF_E_VERIFY,
+				return sf_err_set(err, SF_E_PRECONDITION,
 						   "0x%08x holds 0x%08x where the image needs 0x%08x: "
 						   "a 0->1 bit needs an erase, but erase=none (nothing "
 						   "was written)",

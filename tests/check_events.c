@@ -21,9 +21,63 @@ static json_t *job_snap(int id, const char *state, const char *phase, long done,
 	return o;
 }
 
+static enum job_state state_of(const char *s)
+{
+	for (int i = JOB_QUEUED; i <= JOB_INTERRUPTED; i++)
+		if (!strcmp(s, job_state_name((enum job_state)i)))
+			return (enum job_state)i;
+	ck_abort_msg("state %s", s);
+	return JOB_FAILED;
+}
+
+static int phase_of(const char *s)
+{
+	for (int i = NRF52_PHASE_CONNECT; s && i <= NRF52_PHASE_READ; i++)
+		if (!strcmp(s, job_phase_name((enum nrf52_phase)i)))
+			return i;
+	return -1;
+}
+
+/* The typed event the job manager would send for job_snap(...), with the
+ * snapshot alongside (o, taken over). */
+static struct job_event job_ev(enum job_event_kind k, json_t *o)
+{
+	struct job_event e;
+	int ph = phase_of(json_string_value(json_object_get(o, "phase")));
+
+	memset(&e, 0, sizeof(e));
+	e.kind = k;
+	e.id = (uint64_t)json_integer_value(json_object_get(o, "id"));
+	e.job_kind = JOB_FLASH;
+	e.state = state_of(json_string_value(json_object_get(o, "state")));
+	e.has_phase = ph >= 0;
+	e.phase = ph >= 0 ? (enum nrf52_phase)ph : NRF52_PHASE_CONNECT;
+	e.bytes_done = (uint64_t)json_integer_value(json_object_get(o, "bytes_done"));
+	e.bytes_total = (uint64_t)json_integer_value(json_object_get(o, "bytes_total"));
+	e.duration_ms = -1;
+	e.snapshot = o;
+	return e;
+}
+
 static void emit(struct web_events *ev, enum job_event_kind k, json_t *o)
 {
-	web_events_on_job_event(ev, k, o);
+	struct job_event e = job_ev(k, o);
+
+	web_events_on_job_event(ev, &e);
+	json_decref(o);
+}
+
+/* A target event: what the worker says changed, and the target object. */
+static void emit_target(struct web_events *ev, enum job_target_change c, json_t *o)
+{
+	struct job_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = JOB_EVENT_TARGET;
+	e.change = c;
+	e.duration_ms = -1;
+	e.snapshot = o;
+	web_events_on_job_event(ev, &e);
 	json_decref(o);
 }
 
@@ -221,12 +275,13 @@ START_TEST(target_changes)
 	int ended;
 
 	drain(c, buf, sizeof(buf), &ended);
-	emit(ev, JOB_EVENT_TARGET, json_pack("{s:b, s:b}", "connected", 1, "locked", 1));
-	emit(ev, JOB_EVENT_TARGET, json_pack("{s:b, s:b}", "connected", 1, "locked", 0));
-	emit(ev, JOB_EVENT_TARGET, json_pack("{s:b, s:n}", "connected", 0, "locked"));
-	emit(ev, JOB_EVENT_TARGET, json_pack("{s:b, s:b}", "connected", 1, "locked", 0));
-	emit(ev, JOB_EVENT_TARGET, json_pack("{s:b, s:b, s:s}", "connected", 1, "locked", 0,
-					     "device_id", "0123"));
+	/* the change is the worker's (typed), never recomputed from the object:
+	 * the objects here all say the same */
+	static const enum job_target_change chg[] = { JOB_TARGET_LOCKED, JOB_TARGET_UNLOCKED,
+		JOB_TARGET_DISCONNECTED, JOB_TARGET_CONNECTED, JOB_TARGET_PART_CHANGED };
+	for (size_t i = 0; i < 5; i++)
+		emit_target(ev, chg[i], json_pack("{s:b, s:b, s:s}", "connected", 1, "locked", 0,
+						  "device_id", "0123"));
 	drain(c, buf, sizeof(buf), &ended);
 	const char *want[] = { "\"change\":\"locked\"", "\"change\":\"unlocked\"",
 			       "\"change\":\"disconnected\"", "\"change\":\"connected\"",
@@ -237,6 +292,7 @@ START_TEST(target_changes)
 		ck_assert_msg(p, "missing %s in order in %s", want[i], buf);
 	}
 	ck_assert_uint_eq(count(buf, "event: target"), 5);
+	ck_assert_uint_eq(count(buf, "\"device_id\":\"0123\""), 5);
 	web_events_client_free(c);
 	web_events_free(ev);
 }
@@ -269,42 +325,106 @@ START_TEST(heartbeat_stop_and_limit)
 }
 END_TEST
 
+static void metrics_emit(struct web_metrics *m, enum job_event_kind k, json_t *o,
+			 int64_t duration_ms, const struct nrf52_stats *st)
+{
+	struct job_event e = job_ev(k, o);
+
+	e.duration_ms = duration_ms;
+	if (st) {
+		e.has_stats = 1;
+		e.stats = *st;
+	}
+	web_metrics_on_job_event(m, &e);
+	json_decref(o);
+}
+
 START_TEST(metrics_from_events)
 {
 	struct web_metrics_config cfg = { .version = "1.2", .station = "st\"a" };
 	struct web_metrics *m = web_metrics_new(NULL, &cfg);
+	struct nrf52_stats st = { .bytes_written = 4096, .pages_written = 1 };
 	size_t len;
 	char *t;
-	json_t *o;
 
-	web_metrics_on_job_event(m, JOB_EVENT_STATE, o = job_snap(1, "running", NULL, 0, 1));
-	json_decref(o);
-	web_metrics_on_job_event(m, JOB_EVENT_PROGRESS, o = job_snap(1, "running", "program", 0, 1));
-	json_decref(o);
-	o = job_snap(1, "succeeded", "reset", 1, 1);
-	json_object_set_new(o, "duration_ms", json_integer(1500));
-	json_object_set_new(o, "started_ms", json_integer(1));
-	json_object_set_new(o, "stats", json_pack("{s:i, s:i}", "bytes_written", 4096, "pages_written", 1));
-	web_metrics_on_job_event(m, JOB_EVENT_STATE, o);
-	json_decref(o);
-	o = job_snap(2, "failed", "connect", 0, 1);
-	json_object_set_new(o, "duration_ms", json_integer(30));
-	json_object_set_new(o, "started_ms", json_integer(1));
-	web_metrics_on_job_event(m, JOB_EVENT_STATE, o);
-	json_decref(o);
+	metrics_emit(m, JOB_EVENT_STATE, job_snap(1, "running", NULL, 0, 1), 0, NULL);
+	metrics_emit(m, JOB_EVENT_PROGRESS, job_snap(1, "running", "program", 0, 1), 0, NULL);
+	metrics_emit(m, JOB_EVENT_STATE, job_snap(1, "succeeded", "reset", 1, 1), 1500, &st);
+	metrics_emit(m, JOB_EVENT_STATE, job_snap(2, "failed", "connect", 0, 1), 30, NULL);
+	/* cancelled before it started: counted, but no duration */
+	metrics_emit(m, JOB_EVENT_STATE, job_snap(3, "cancelled", NULL, 0, 1), -1, NULL);
 
 	t = web_metrics_render(m, &len);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_uint_eq(strlen(t), len);
 	ck_assert_ptr_nonnull(strstr(t, "swdflashd_jobs_total{kind=\"flash\",result=\"succeeded\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "swdflashd_jobs_total{kind=\"flash\",result=\"failed\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "swdflashd_jobs_total{kind=\"flash\",result=\"cancelled\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "swdflashd_programmed_bytes_total 4096\n"));
+	ck_assert_ptr_nonnull(strstr(t, "swdflashd_pages_total{op=\"written\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "swdflashd_job_duration_seconds_bucket{kind=\"flash\",le=\"1\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "swdflashd_job_duration_seconds_bucket{kind=\"flash\",le=\"2\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(t, "swdflashd_job_duration_seconds_count{kind=\"flash\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(t, "swdflashd_phase_duration_seconds_count{phase=\"program\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "station=\"st\\\"a\"")); /* label escaped */
 	free(t);
+	web_metrics_free(m);
+}
+END_TEST
+
+/* The listeners read the typed fields only: an event whose snapshot says
+ * nothing (or something else) is counted by what the event says. */
+START_TEST(listeners_read_typed_fields)
+{
+	struct web_metrics *m = web_metrics_new(NULL, NULL);
+	struct web_events_config cfg = { .progress_ms = 60000 };
+	struct web_events *ev = web_events_new(NULL, &cfg);
+	struct web_events_client *c = web_events_client_new(ev, NULL);
+	struct nrf52_stats st = { .bytes_written = 8192, .bytes_verified = 8192 };
+	struct job_event e;
+	char buf[16384], *t;
+	int ended;
+
+	drain(c, buf, sizeof(buf), &ended);
+	memset(&e, 0, sizeof(e));
+	e.kind = JOB_EVENT_STATE;
+	e.id = 7;
+	e.job_kind = JOB_ERASE;
+	e.state = JOB_SUCCEEDED;
+	e.duration_ms = 250;
+	e.has_stats = 1;
+	e.stats = st;
+	e.snapshot = json_pack("{s:s}", "state", "failed");  /* not what metrics reads */
+	web_metrics_on_job_event(m, &e);
+	json_decref(e.snapshot);
+	t = web_metrics_render(m, NULL);
+	ck_assert_ptr_nonnull(strstr(t, "swdflashd_jobs_total{kind=\"erase\",result=\"succeeded\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "swdflashd_jobs_total{kind=\"erase\",result=\"failed\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(t, "swdflashd_verified_bytes_total 8192\n"));
+	ck_assert_ptr_nonnull(strstr(t, "swdflashd_job_duration_seconds_count{kind=\"erase\"} 1\n"));
+	free(t);
+
+	/* progress throttling keys on the typed id and phase: a snapshot without
+	 * them still throttles per job, and a new phase goes out at once */
+	e.kind = JOB_EVENT_PROGRESS;
+	e.state = JOB_RUNNING;
+	e.has_phase = 1;
+	e.phase = NRF52_PHASE_PROGRAM;
+	e.bytes_total = 100;
+	for (int i = 0; i < 3; i++) {
+		e.bytes_done = (uint64_t)i;
+		e.snapshot = json_object();
+		web_events_on_job_event(ev, &e);
+		json_decref(e.snapshot);
+	}
+	e.phase = NRF52_PHASE_VERIFY;
+	e.snapshot = json_object();
+	web_events_on_job_event(ev, &e);
+	json_decref(e.snapshot);
+	drain(c, buf, sizeof(buf), &ended);
+	ck_assert_uint_eq(count(buf, "event: progress"), 2);
+	web_events_client_free(c);
+	web_events_free(ev);
 	web_metrics_free(m);
 }
 END_TEST
@@ -322,6 +442,7 @@ static Suite *events_suite(void)
 	tcase_add_test(tc, target_changes);
 	tcase_add_test(tc, heartbeat_stop_and_limit);
 	tcase_add_test(tc, metrics_from_events);
+	tcase_add_test(tc, listeners_read_typed_fields);
 	suite_add_tcase(s, tc);
 	return s;
 }

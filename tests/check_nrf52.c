@@ -608,7 +608,7 @@ START_TEST(test_erase_none_refuses)
 	flash_ok(&f, &ia, &opts_auto, NULL);
 	o.erase = NRF52_ERASE_NONE;
 	sim_counters_reset(swd_probe_sim(f.p));
-	ck_assert_int_eq(nrf52_flash(f.n, &ib, &o, NULL, &f.err), SF_E_VERIFY);
+	ck_assert_int_eq(nrf52_flash(f.n, &ib, &o, NULL, &f.err), SF_E_PRECONDITION);
 	ck_assert_ptr_nonnull(strstr(f.err.msg, "0x00005000"));
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, 0);
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_page_erases, 0);

@@ -146,8 +146,11 @@ expect 6 "$SWDFLASH" --probe "$P" --json verify "$T/b.bin" --format bin --base 0
 [ "$(jget "$T/out" "d['ok'], d['error']['code'], d['error']['exit_code']")" = "False verify_mismatch 6" ] ||
 	fail "verify --json error object"
 
-# --- erase=none refuses when bits must go 0->1
-expect 6 "$SWDFLASH" --probe "$P" flash "$T/b.bin" --format bin --base 0x3000 --erase none --no-reset
+# --- erase=none refuses when bits must go 0->1: a precondition, not a mismatch
+expect 9 "$SWDFLASH" --probe "$P" flash "$T/b.bin" --format bin --base 0x3000 --erase none --no-reset
+expect 9 "$SWDFLASH" --probe "$P" --json flash "$T/b.bin" --format bin --base 0x3000 --erase none --no-reset
+[ "$(jget "$T/out" "d['error']['code'], d['error']['exit_code']")" = "precondition_failed 9" ] ||
+	fail "erase=none --json error object"
 expect 0 "$SWDFLASH" --probe "$P" verify "$T/a.bin" --format bin --base 0x3000
 
 # --- erase --range / --uicr / --chip

@@ -211,6 +211,16 @@ req POST "/api/v1/flash?wait=1&format=bin&base=0x80000&erase=none" --data-binary
 check "erase=none over programmed flash fails: status >= 400 ($ST)" [ "$ST" -ge 400 ]
 check "failed job body: state failed with error code and message" \
 	[ "$(jget "$T/body" 'd["state"] + str(bool(d["error"]["code"]) and bool(d["error"]["message"]))')" = failedTrue ]
+# a precondition (the chip's contents forbid erase=none), not a mismatch
+check "erase=none refusal: 409 precondition_failed ($ST $(jget "$T/body" 'd["error"]["code"]'))" \
+	[ "$ST:$(jget "$T/body" 'd["error"]["code"]')" = 409:precondition_failed ]
+# the internal enum value never reaches the API or the history file
+check "failed job has no error_status_code" [ "$(jget "$T/body" '"error_status_code" in d')" = False ]
+FID=$(jget "$T/body" 'd["id"]')
+req GET "/api/v1/jobs/$FID"
+check "GET failed job: no error_status_code" [ "$(jget "$T/body" 'd["state"] + str("error_status_code" in d)')" = failedFalse ]
+check "history file written, without error_status_code" python3 -c 'import sys
+s = open(sys.argv[1]).read(); sys.exit(not (s and "error_status_code" not in s))' "$T/a/history.jsonl"
 if curl -sf --max-time 300 -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$T/r2.bin" \
 	"$URL/api/v1/flash?wait=1&erase=none&format=bin&base=0x80000"; then bad "curl -f fails on a failed flash"; else ok "curl -f fails on a failed flash"; fi
 
@@ -270,4 +280,17 @@ check "job end logged with the board's device ID and the image" \
 check "log lines carry syslog priorities" sh -c "grep -q '^<6>' '$DLOG' && ! grep -v '^<[0-7]>' '$DLOG' | grep -q ."
 
 check "SIGTERM: clean exit, no sanitizer report" dstop
+
+# ---- history records of earlier versions carry "error_status_code": they load ----
+mkdir -p "$T/old"
+cat >"$T/old/history.jsonl" <<'REC'
+{"id":41,"kind":"flash","state":"failed","phase":"erase","bytes_done":0,"bytes_total":4096,"image":{"sha256":"0000000000000000000000000000000000000000000000000000000000000000","name":"r2.bin","format":"bin"},"options":{"format":"bin","base":"0x00080000","erase":"none","verify":true,"reset":true,"recover":false,"full":false},"target":{"part":"nRF52840","device_id":"0123456789ABCDEF"},"created_at":"2024-01-01T00:00:00.000Z","created_ms":1704067200000,"started_at":"2024-01-01T00:00:00.100Z","started_ms":1704067200100,"finished_at":"2024-01-01T00:00:00.300Z","finished_ms":1704067200300,"duration_ms":200,"error":{"code":"verify_mismatch","message":"0x00080000 holds 0x00000000 where the image needs 0x12345678"},"error_status_code":-13}
+REC
+TOKEN= dstart old --probe sim || bad "start with an old history file"
+TOKEN= req GET /api/v1/jobs/41
+check "old record loads: failed, its error code, no error_status_code ($ST)" \
+	[ "$(jget "$T/body" 'd["state"] + ":" + d["error"]["code"] + ":" + str("error_status_code" in d)')" = failed:verify_mismatch:False ]
+TOKEN= req GET /api/v1/jobs
+check "old history: one job listed" [ "$(jget "$T/body" 'len(d["jobs"])')" = 1 ]
+check "SIGTERM with an old history: clean exit" dstop
 finish

@@ -116,4 +116,150 @@ check "cancelled queued job never started" [ "$(jget "$T/c.out" 'd["jq2"]["start
 req POST "/api/v1/flash?wait=1&format=bin" --data-binary @"$T/c.bin"
 check "the probe works after an abort" [ "$ST" = 200 ]
 check "clean exit" dstop
+# ---- ?wait=1 clients that go away free their threads; their jobs go on ----
+# max_connections = 4: four wait=1 uploads whose clients then disconnect
+# must not keep a later GET out (each 1 MiB job runs about 11 s in real
+# time, so before the fix the first slot came free only after that).
+printf '[server]\nmax_connections = 4\n' >"$T/w.conf"
+head -c 1048576 /dev/urandom >"$T/big.bin"
+dstart w --config "$T/w.conf" --probe "sim:part=nrf52840,realtime=1,period_ns=125" || { bad start; finish; }
+python3 - "$URL" "$T/big.bin" "$DLOG" >"$T/w.out" <<'PY'
+import http.client, json, socket, sys, time
+url, f, log = sys.argv[1], sys.argv[2], sys.argv[3]
+host, port = url[len("http://"):].split(":"); port = int(port)
+body = open(f, "rb").read()
+def call(m, p, timeout=10):
+    c = http.client.HTTPConnection(host, port, timeout=timeout)
+    c.request(m, p); r = c.getresponse(); d = r.read(); c.close()
+    return r.status, d
+def get_ok():
+    try:
+        return call("GET", "/healthz", 3)[0] == 200
+    except (OSError, http.client.HTTPException):
+        return False
+def mine():
+    # with every slot but one taken, a slot just closed may not be free yet
+    dl = time.monotonic() + 30
+    while True:
+        try:
+            d = call("GET", "/api/v1/jobs")[1]
+            break
+        except (OSError, http.client.HTTPException):
+            if time.monotonic() > dl:
+                raise
+            time.sleep(0.02)
+    return [j for j in json.loads(d)["jobs"]
+            if j["image"] and j["image"]["name"].startswith("gone")]
+out = {}
+socks = []
+def post(i):
+    # a slot the last poll used may not be free yet: the daemon then closes
+    # the new connection at once; try again
+    dl = time.monotonic() + 30
+    while True:
+        s = socket.create_connection((host, port))
+        try:
+            s.sendall(b"POST /api/v1/flash?wait=1&format=bin&erase=chip&name=gone%d HTTP/1.1\r\n"
+                      b"Host: t\r\nContent-Length: %d\r\n\r\n" % (i, len(body)) + body)
+            return s
+        except OSError:
+            s.close()
+            if time.monotonic() > dl:
+                raise
+            time.sleep(0.02)
+for i in range(4):
+    socks.append(post(i))
+    dl = time.monotonic() + 30
+    while i < 3 and len(mine()) < i + 1 and time.monotonic() < dl:
+        time.sleep(0.01)
+# the four hold every connection the daemon takes: GETs are turned away
+# (for half a second in a row: a slot a poll just closed frees a moment later)
+dl = time.monotonic() + 30
+refused_since = None
+while time.monotonic() < dl:
+    if get_ok():
+        refused_since = None
+    elif refused_since is None:
+        refused_since = time.monotonic()
+    elif time.monotonic() - refused_since >= 0.5:
+        break
+    time.sleep(0.02)
+out["full"] = refused_since is not None and time.monotonic() - refused_since >= 0.5
+for s in socks:
+    s.close()
+t0 = time.monotonic()
+dl = t0 + 8
+gone = 0
+while gone < 4 and time.monotonic() < dl:
+    gone = open(log).read().count("the client waiting for it went away")
+    time.sleep(0.02)
+out["gone"] = gone
+ok = False
+while not ok and time.monotonic() < dl:
+    ok = get_ok()
+    if not ok:
+        time.sleep(0.02)
+out["freed"] = ok
+out["freed_after_s"] = round(time.monotonic() - t0, 3)
+try:
+    jobs = mine()
+    out["states"] = sorted(j["state"] for j in jobs)
+except (OSError, http.client.HTTPException):
+    jobs = []
+json.dump(out, sys.stdout)
+sys.stdout.flush()
+# done: cancel them (queued at once, the running one at its next safe point)
+try:
+    for j in jobs:
+        call("DELETE", "/api/v1/jobs/%d" % j["id"])
+    dl = time.monotonic() + 60
+    while any(j["state"] in ("queued", "running") for j in mine()) and time.monotonic() < dl:
+        time.sleep(0.05)
+except (OSError, http.client.HTTPException):
+    pass
+PY
+cat "$T/w.out"; echo
+check "four wait=1 clients held every connection (GETs refused for 0.5 s)" [ "$(jget "$T/w.out" 'd["full"]')" = True ]
+check "after they disconnected a GET is served within 8 s ($(jget "$T/w.out" 'd["freed_after_s"]') s)" \
+	[ "$(jget "$T/w.out" 'd["freed"]')" = True ]
+check "their jobs went on: one running, three queued" \
+	[ "$(jget "$T/w.out" '",".join(d.get("states", []))')" = queued,queued,queued,running ]
+check "the daemon logged each of the four clients that went away" [ "$(jget "$T/w.out" 'd["gone"]')" = 4 ]
+check "clean exit" dstop
+
+# ---- a worker that does not reach a safe point does not hold up the stop ----
+# SWCLK at 5 kHz in real time: a 4 KiB page takes about 10 s between two
+# safe points; stop_timeout = 0 and stop_hard_timeout = 1 give it 1 s.
+printf '[jobs]\nstop_timeout = 0\nstop_hard_timeout = 1\n' >"$T/s.conf"
+head -c 8192 /dev/urandom >"$T/two.bin"
+SLOW="sim:part=nrf52840,realtime=1,period_ns=200000,state=$T/s.chip"
+dstart s --config "$T/s.conf" --probe "$SLOW" || { bad start; finish; }
+req POST "/api/v1/flash?format=bin" --data-binary @"$T/two.bin"
+SID=$(jget "$T/body" 'd["id"]')
+i=0
+while [ $i -lt 300 ]; do
+	req GET "/api/v1/jobs/$SID"
+	[ "$(jget "$T/body" 'd["state"] + d["phase"]')" = runningerase ] && break
+	sleep 0.02; i=$((i + 1))
+done
+check "slow job $SID is comparing its first page" [ "$(jget "$T/body" 'd["state"] + d["phase"]')" = runningerase ]
+kill -TERM "$DPID"
+python3 - "$DPID" >"$T/s.out" <<'PY'
+import os, sys, time
+pid = int(sys.argv[1]); t0 = time.monotonic(); dl = t0 + 8
+while time.monotonic() < dl and os.path.exists("/proc/%d" % pid) and \
+        open("/proc/%d/stat" % pid).read().split(")")[-1].split()[0] != "Z":
+    time.sleep(0.02)
+print(round(time.monotonic() - t0, 3))
+PY
+wait "$DPID"; SRC=$?; DPID=
+SECS=$(cut -d. -f1 "$T/s.out")
+check "SIGTERM: the daemon exited within 8 s ($(cat "$T/s.out") s), status 1 ($SRC)" \
+	[ "$SRC:$((SECS < 8))" = 1:1 ]
+check "it logged that the worker did not stop" grep -q 'did not reach a safe point within 1000 ms' "$DLOG"
+check "no sanitizer report" sh -c "! grep -q 'Sanitizer\|runtime error:' '$DLOG'"
+dstart s --probe "sim:part=nrf52840" || { bad restart; finish; }
+req GET "/api/v1/jobs/$SID"
+check "after a restart job $SID reads interrupted" [ "$(jget "$T/body" 'd["state"]')" = interrupted ]
+check "clean exit" dstop
 finish

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../common/dlog.h"
@@ -88,7 +89,29 @@ static enum MHD_Result reply_swd(struct web_request *r, const struct sf_err *e)
 			       e->msg[0] ? e->msg : sf_err_name(code));
 }
 
-/* Answer for a queued job: 202 + Location, or wait for its end. */
+/* How often a ?wait=1 handler looks whether its client is still there. */
+#define API_WAIT_SLICE_MS 200U
+
+/* 1 when the client of this connection has gone (closed or reset its
+ * socket). Pipelined bytes are left where they are (MSG_PEEK). With one
+ * thread per connection nobody else reads the socket meanwhile. */
+static int client_gone(struct web_request *r)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(web_req_connection(r),
+		MHD_CONNECTION_INFO_CONNECTION_FD);
+	char c;
+	ssize_t n;
+
+	if (!ci)
+		return 0;
+	n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0)
+		return 1;
+	return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+/* Answer for a queued job: 202 + Location, or wait for its end. The wait
+ * is in slices: a client that went away frees its thread (the job goes on). */
 static enum MHD_Result reply_job(struct web_api *api, struct web_request *r, uint64_t id,
 				 json_t *snap, int wait)
 {
@@ -102,12 +125,23 @@ static enum MHD_Result reply_job(struct web_api *api, struct web_request *r, uin
 	json_decref(snap);
 	/* the connection idles while the job runs: no inactivity timeout */
 	MHD_set_connection_option(web_req_connection(r), MHD_CONNECTION_OPTION_TIMEOUT, 0U);
-	snap = job_wait(api->jobs, id, 0, &code);
-	if (!snap)
-		return web_reply_error(r, 500, "io_error", "job %" PRIu64 " vanished", id);
+	for (;;) {
+		int rc = job_wait(api->jobs, id, API_WAIT_SLICE_MS, &snap, &code);
+		if (!snap)
+			return web_reply_error(r, 500, "io_error", "job %" PRIu64 " vanished", id);
+		if (rc == SF_E_NOTARGET)  /* the daemon stopped without its worker */
+			return web_reply_json(r, (unsigned)errmap_http_status(rc), snap);
+		if (rc != SF_E_TIMEOUT)
+			break;
+		json_decref(snap);
+		if (client_gone(r)) {
+			dlog(DLOG_INFO, "job %" PRIu64 ": the client waiting for it went away; "
+			     "the job goes on", id);
+			return MHD_NO;  /* closes the connection, ends its thread */
+		}
+	}
 	return web_reply_json(r, code ? (unsigned)errmap_http_status(code) : MHD_HTTP_OK, snap);
 }
-
 
 static void sanitize_name(char *dst, size_t n, const char *src)
 {

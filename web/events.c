@@ -1,6 +1,8 @@
 /* web_events: Server-Sent Events from a ring buffer (see events.h). */
 #include "events.h"
 
+#include "../common/clock.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -24,7 +26,7 @@ struct ev_slot {
 
 struct ev_throttle {
 	uint64_t job;
-	char phase[16];
+	int phase;                 /* enum nrf52_phase, -1 none */
 	int64_t last_ms;
 };
 
@@ -43,9 +45,6 @@ struct web_events {
 	int stopping;
 	struct ev_throttle thr[EV_THROTTLE_SLOTS];
 	unsigned thr_next;
-	int have_target;
-	int t_connected, t_locked;
-	char t_part[24], t_dev[24];
 	struct web_events_stats st;
 };
 
@@ -57,14 +56,6 @@ struct web_events_client {
 	int64_t last_send_ms;
 	int dropped;
 };
-
-static int64_t ev_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct web_events *web_events_new(struct job_mgr *jobs, const struct web_events_config *cfg)
 {
@@ -163,31 +154,26 @@ static void publish(struct web_events *ev, const char *name, json_t *data)
 }
 
 /* Throttle: 1 = send this progress event. Called with the lock held. */
-static int progress_due_locked(struct web_events *ev, json_t *snap)
+static int progress_due_locked(struct web_events *ev, const struct job_event *e)
 {
-	uint64_t id = (uint64_t)json_integer_value(json_object_get(snap, "id"));
-	const char *phase = json_string_value(json_object_get(snap, "phase"));
-	json_int_t done = json_integer_value(json_object_get(snap, "bytes_done"));
-	json_int_t total = json_integer_value(json_object_get(snap, "bytes_total"));
-	int64_t now = ev_mono_ms();
+	int phase = e->has_phase ? (int)e->phase : -1;
+	int64_t now = clock_mono_ms();
 	struct ev_throttle *t = NULL;
 
-	if (!phase)
-		phase = "";
 	for (unsigned i = 0; i < EV_THROTTLE_SLOTS; i++)
-		if (ev->thr[i].job == id)
+		if (ev->thr[i].job == e->id)
 			t = &ev->thr[i];
 	if (!t) {
 		t = &ev->thr[ev->thr_next++ % EV_THROTTLE_SLOTS];
 		memset(t, 0, sizeof(*t));
-		t->job = id;
-		snprintf(t->phase, sizeof(t->phase), "%s", phase);
+		t->job = e->id;
+		t->phase = phase;
 		t->last_ms = now;
 		return 1;
 	}
-	if (strcmp(t->phase, phase) || done == total ||
+	if (t->phase != phase || e->bytes_done == e->bytes_total ||
 	    now - t->last_ms >= (int64_t)ev->progress_ms) {
-		snprintf(t->phase, sizeof(t->phase), "%s", phase);
+		t->phase = phase;
 		t->last_ms = now;
 		return 1;
 	}
@@ -195,55 +181,30 @@ static int progress_due_locked(struct web_events *ev, json_t *snap)
 	return 0;
 }
 
-/* What changed about the target since the last target event. */
-static const char *target_change_locked(struct web_events *ev, json_t *t)
-{
-	int connected = json_is_true(json_object_get(t, "connected"));
-	int locked = json_is_true(json_object_get(t, "locked"));
-	const char *part = json_string_value(json_object_get(t, "part"));
-	const char *dev = json_string_value(json_object_get(t, "device_id"));
-	const char *c;
-
-	if (!ev->have_target || connected != ev->t_connected)
-		c = connected ? (locked ? "locked" : "connected") : "disconnected";
-	else if (locked != ev->t_locked)
-		c = locked ? "locked" : "unlocked";
-	else
-		c = "changed";
-	ev->have_target = 1;
-	ev->t_connected = connected;
-	ev->t_locked = locked;
-	snprintf(ev->t_part, sizeof(ev->t_part), "%s", part ? part : "");
-	snprintf(ev->t_dev, sizeof(ev->t_dev), "%s", dev ? dev : "");
-	return c;
-}
-
-void web_events_on_job_event(void *user, enum job_event_kind kind, json_t *snapshot)
+void web_events_on_job_event(void *user, const struct job_event *e)
 {
 	struct web_events *ev = user;
 
-	if (!snapshot)
+	if (!e->snapshot)
 		return;
-	switch (kind) {
+	switch (e->kind) {
 	case JOB_EVENT_STATE:
-		publish(ev, "job", snapshot);
+		publish(ev, "job", e->snapshot);
 		break;
 	case JOB_EVENT_PROGRESS: {
 		pthread_mutex_lock(&ev->lock);
-		int due = progress_due_locked(ev, snapshot);
+		int due = progress_due_locked(ev, e);
 		pthread_mutex_unlock(&ev->lock);
 		if (due)
-			publish(ev, "progress", snapshot);
+			publish(ev, "progress", e->snapshot);
 		break;
 	}
 	case JOB_EVENT_TARGET: {
-		json_t *t = json_copy(snapshot);
+		/* the target object plus what changed, as the worker saw it */
+		json_t *t = json_copy(e->snapshot);
 		if (!t)
 			return;
-		pthread_mutex_lock(&ev->lock);
-		const char *c = target_change_locked(ev, t);
-		pthread_mutex_unlock(&ev->lock);
-		json_object_set_new(t, "change", json_string(c));
+		json_object_set_new(t, "change", json_string(job_target_change_name(e->change)));
 		publish(ev, "target", t);
 		json_decref(t);
 		break;
@@ -337,7 +298,7 @@ struct web_events_client *web_events_client_new(struct web_events *ev, const cha
 	pthread_mutex_unlock(&ev->lock);
 	c->pend = hello_text(ev, resync);
 	c->len = c->pend ? strlen(c->pend) : 0;
-	c->last_send_ms = ev_mono_ms();
+	c->last_send_ms = clock_mono_ms();
 	return c;
 }
 
@@ -362,7 +323,7 @@ ssize_t web_events_client_read(struct web_events_client *c, char *buf, size_t ma
 			       unsigned wait_ms)
 {
 	struct web_events *ev = c->ev;
-	int64_t start = ev_mono_ms();
+	int64_t start = clock_mono_ms();
 	ssize_t ret = 0;
 
 	if (!max)
@@ -378,7 +339,7 @@ ssize_t web_events_client_read(struct web_events_client *c, char *buf, size_t ma
 				c->pend = NULL;
 				c->off = c->len = 0;
 			}
-			c->last_send_ms = ev_mono_ms();
+			c->last_send_ms = clock_mono_ms();
 			ret = (ssize_t)n;
 			break;
 		}
@@ -406,7 +367,7 @@ ssize_t web_events_client_read(struct web_events_client *c, char *buf, size_t ma
 			c->next++;
 			continue;
 		}
-		int64_t now = ev_mono_ms();
+		int64_t now = clock_mono_ms();
 		int64_t hb = c->last_send_ms + ev->heartbeat_ms;
 		if (now >= hb) {
 			char tmp[96];

@@ -6,8 +6,9 @@
  *   job       a job's state changed (the job object)
  *   progress  a running job's phase and bytes (the job object), at most
  *             one per progress_ms per job, plus phase changes and the end
- *   target    the target changed: "change" is connected, disconnected,
- *             locked, unlocked or changed, then the target object
+ *   target    the target changed: the target object plus "change"
+ *             (connected, disconnected, locked, unlocked or changed, as
+ *             the job worker saw it)
  *   resync    the client's Last-Event-ID is older than the ring: reload
  *   heartbeat every heartbeat_ms when nothing else was sent (plus a ":"
  *             comment line, which keeps proxies from closing the stream)
@@ -56,8 +57,10 @@ void web_events_stop(struct web_events *ev);
 void web_events_free(struct web_events *ev);
 void web_events_get_stats(struct web_events *ev, struct web_events_stats *st);
 
-/* The job listener (exposed for tests): queue one event. */
-void web_events_on_job_event(void *user, enum job_event_kind kind, json_t *snapshot);
+/* The job listener (exposed for tests): queue one event. It reads the
+ * typed fields (id, phase, progress, target change) and sends the
+ * snapshot as the data. */
+void web_events_on_job_event(void *user, const struct job_event *ev);
 
 /* A stream reader without HTTP (for tests and for the MHD callback):
  * last_event_id may be NULL. Read returns bytes written to buf, 0 after

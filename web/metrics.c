@@ -1,6 +1,8 @@
 /* web_metrics: Prometheus text format (see metrics.h). */
 #include "metrics.h"
 
+#include "../common/clock.h"
+
 #include <inttypes.h>
 #include <jansson.h>
 #include <microhttpd.h>
@@ -14,12 +16,16 @@
 static const double dur_buckets[] = { 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600 };
 #define N_BUCKETS (sizeof(dur_buckets) / sizeof(dur_buckets[0]))
 
-static const char *const kinds[] = { "flash", "recover", "erase", "reset" };
+/* label values come from job_kind_name, job_state_name, job_phase_name */
+static const enum job_kind kinds[] = { JOB_FLASH, JOB_RECOVER, JOB_ERASE, JOB_RESET };
 #define N_KINDS 4
-static const char *const results[] = { "succeeded", "failed", "cancelled", "interrupted" };
+static const enum job_state results[] = { JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED,
+					  JOB_INTERRUPTED };
 #define N_RESULTS 4
-static const char *const phases[] = { "connect", "recover", "erase", "program", "verify",
-				      "reset", "read" };
+/* in the order they are exposed */
+static const enum nrf52_phase phases[] = { NRF52_PHASE_CONNECT, NRF52_PHASE_RECOVER,
+	NRF52_PHASE_ERASE, NRF52_PHASE_PROGRAM, NRF52_PHASE_VERIFY, NRF52_PHASE_RESET,
+	NRF52_PHASE_READ };
 #define N_PHASES 7
 
 struct web_metrics {
@@ -46,16 +52,29 @@ struct web_metrics {
 
 static double mono_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_ns() / 1e9;
 }
 
-static int index_of(const char *const *names, int n, const char *s)
+static int kind_index(enum job_kind k)
 {
-	for (int i = 0; s && i < n; i++)
-		if (!strcmp(names[i], s))
+	for (int i = 0; i < N_KINDS; i++)
+		if (kinds[i] == k)
+			return i;
+	return -1;
+}
+
+static int result_index(enum job_state s)
+{
+	for (int i = 0; i < N_RESULTS; i++)
+		if (results[i] == s)
+			return i;
+	return -1;
+}
+
+static int phase_index(const struct job_event *ev)
+{
+	for (int i = 0; ev->has_phase && i < N_PHASES; i++)
+		if (phases[i] == ev->phase)
 			return i;
 	return -1;
 }
@@ -96,28 +115,20 @@ static void end_phase_locked(struct web_metrics *m, double now)
 	m->cur_phase = -1;
 }
 
-static uint64_t juint(json_t *o, const char *key)
-{
-	json_int_t v = json_integer_value(json_object_get(o, key));
-	return v > 0 ? (uint64_t)v : 0;
-}
-
-void web_metrics_on_job_event(void *user, enum job_event_kind kind, json_t *snap)
+void web_metrics_on_job_event(void *user, const struct job_event *ev)
 {
 	struct web_metrics *m = user;
 	double now = mono_s();
 
-	if (!snap || kind == JOB_EVENT_TARGET)
+	if (ev->kind == JOB_EVENT_TARGET)
 		return;
-	uint64_t id = juint(snap, "id");
-	const char *state = json_string_value(json_object_get(snap, "state"));
-	int ph = index_of(phases, N_PHASES, json_string_value(json_object_get(snap, "phase")));
+	int ph = phase_index(ev);
 
 	pthread_mutex_lock(&m->lock);
-	if (state && !strcmp(state, "running")) {
-		if (m->cur_job != id) {
+	if (ev->state == JOB_RUNNING) {
+		if (m->cur_job != ev->id) {
 			end_phase_locked(m, now);
-			m->cur_job = id;
+			m->cur_job = ev->id;
 		}
 		if (ph != m->cur_phase) {
 			end_phase_locked(m, now);
@@ -125,25 +136,23 @@ void web_metrics_on_job_event(void *user, enum job_event_kind kind, json_t *snap
 			m->cur_phase_start = now;
 		}
 	}
-	int res = kind == JOB_EVENT_STATE ? index_of(results, N_RESULTS, state) : -1;
-	int k = index_of(kinds, N_KINDS, json_string_value(json_object_get(snap, "kind")));
+	int res = ev->kind == JOB_EVENT_STATE ? result_index(ev->state) : -1;
+	int k = kind_index(ev->job_kind);
 	if (res >= 0 && k >= 0) {
-		if (m->cur_job == id) {
+		if (m->cur_job == ev->id) {
 			end_phase_locked(m, now);
 			m->cur_job = 0;
 		}
 		m->jobs_total[k][res]++;
-		json_t *st = json_object_get(snap, "stats");
-		if (st) {
-			m->bytes_programmed += juint(st, "bytes_written");
-			m->bytes_verified += juint(st, "bytes_verified");
-			m->pages_erased += juint(st, "pages_erased");
-			m->pages_skipped += juint(st, "pages_skipped");
-			m->pages_written += juint(st, "pages_written");
+		if (ev->has_stats) {
+			m->bytes_programmed += ev->stats.bytes_written;
+			m->bytes_verified += ev->stats.bytes_verified;
+			m->pages_erased += ev->stats.pages_erased;
+			m->pages_skipped += ev->stats.pages_skipped;
+			m->pages_written += ev->stats.pages_written;
 		}
-		json_t *d = json_object_get(snap, "duration_ms");
-		if (json_is_integer(d) && json_object_get(snap, "started_ms")) {
-			double s = (double)json_integer_value(d) / 1000.0;
+		if (ev->duration_ms >= 0) {
+			double s = (double)ev->duration_ms / 1000.0;
 			size_t b = 0;
 			while (b < N_BUCKETS && s > dur_buckets[b])
 				b++;
@@ -225,7 +234,8 @@ char *web_metrics_render(struct web_metrics *m, size_t *len)
 	for (int k = 0; k < N_KINDS; k++)
 		for (int r = 0; r < N_RESULTS; r++)
 			fprintf(f, "swdflashd_jobs_total{kind=\"%s\",result=\"%s\"} %" PRIu64 "\n",
-				kinds[k], results[r], snap.jobs_total[k][r]);
+				job_kind_name(kinds[k]), job_state_name(results[r]),
+				snap.jobs_total[k][r]);
 
 	head(f, "swdflashd_programmed_bytes_total", "counter",
 	     "Bytes written into flash and UICR by flash jobs.");
@@ -245,23 +255,25 @@ char *web_metrics_render(struct web_metrics *m, size_t *len)
 		for (size_t b = 0; b < N_BUCKETS; b++) {
 			cum += snap.dur_bucket[k][b];
 			fprintf(f, "swdflashd_job_duration_seconds_bucket{kind=\"%s\",le=\"%g\"} %"
-				PRIu64 "\n", kinds[k], dur_buckets[b], cum);
+				PRIu64 "\n", job_kind_name(kinds[k]), dur_buckets[b], cum);
 		}
 		fprintf(f, "swdflashd_job_duration_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %" PRIu64
-			"\n", kinds[k], snap.dur_count[k]);
-		fprintf(f, "swdflashd_job_duration_seconds_sum{kind=\"%s\"} %.6f\n", kinds[k],
+			"\n", job_kind_name(kinds[k]), snap.dur_count[k]);
+		fprintf(f, "swdflashd_job_duration_seconds_sum{kind=\"%s\"} %.6f\n",
+			job_kind_name(kinds[k]),
 			snap.dur_sum[k]);
 		fprintf(f, "swdflashd_job_duration_seconds_count{kind=\"%s\"} %" PRIu64 "\n",
-			kinds[k], snap.dur_count[k]);
+			job_kind_name(kinds[k]), snap.dur_count[k]);
 	}
 
 	head(f, "swdflashd_phase_duration_seconds", "summary",
 	     "Wall time spent in each job phase (the running phase counts up to now).");
 	for (int p = 0; p < N_PHASES; p++) {
-		fprintf(f, "swdflashd_phase_duration_seconds_sum{phase=\"%s\"} %.6f\n", phases[p],
+		fprintf(f, "swdflashd_phase_duration_seconds_sum{phase=\"%s\"} %.6f\n",
+			job_phase_name(phases[p]),
 			snap.phase_sum[p]);
 		fprintf(f, "swdflashd_phase_duration_seconds_count{phase=\"%s\"} %" PRIu64 "\n",
-			phases[p], snap.phase_count[p]);
+			job_phase_name(phases[p]), snap.phase_count[p]);
 	}
 
 	/* Only what this probe kind measures: a USB probe cannot see wire

@@ -32,7 +32,8 @@ struct web_metrics *web_metrics_new(struct job_mgr *jobs, const struct web_metri
 int web_metrics_register(struct web_metrics *m, struct web_server *s);
 void web_metrics_free(struct web_metrics *m);
 
-void web_metrics_on_job_event(void *user, enum job_event_kind kind, json_t *snapshot);
+/* The job listener (exposed for tests): reads only the typed fields. */
+void web_metrics_on_job_event(void *user, const struct job_event *ev);
 /* The exposition text (malloc'ed, *len bytes), or NULL. */
 char *web_metrics_render(struct web_metrics *m, size_t *len);
 

@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* job_worker: the worker thread of the job manager (see job.h). It owns
+ * the probe and the engine, runs the queued jobs, serves memory reads and
+ * identifies the target when idle; job_mgr_start/stop are its life cycle. */
+#include "job_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/clock.h"
+#include "../common/dlog.h"
+#include "../swd/probe.h"
+#include "store.h"
+
+/* A memory-read waiter checks this often whether the worker was abandoned. */
+#define JOB_READ_SLICE_MS 1000U
+
+static void engine_log(void *user, const char *line)
+{
+	struct job_mgr *m = user;
+
+	/* only the worker runs the engine, so m->cur is stable here */
+	if (m->cur) {
+		dlog(DLOG_INFO, "job %" PRIu64 ": %s", m->cur->id, line);
+		pthread_mutex_lock(&m->lock);
+		if (m->cur->nmsgs < JOB_MSG_MAX)
+			m->cur->msgs[m->cur->nmsgs++] = strdup(line);
+		pthread_mutex_unlock(&m->lock);
+	} else {
+		dlog(DLOG_INFO, "target: %s", line);
+	}
+}
+
+/* Worker only: add what the probe counted since the last sample. */
+static void sample_dap_stats(struct job_mgr *m)
+{
+	struct swd_probe_stats cur, *l = &m->dap_last, *t = &m->dap_total;
+
+	if (!m->probe)
+		return;
+	swd_probe_stats(m->probe, &cur);
+#define DAP_DELTA(f) (cur.f >= l->f ? cur.f - l->f : cur.f)
+	pthread_mutex_lock(&m->lock);
+	t->valid |= cur.valid;
+	t->commands += DAP_DELTA(commands);
+	t->retries += DAP_DELTA(retries);
+	t->transfers += DAP_DELTA(transfers);
+	t->waits += DAP_DELTA(waits);
+	t->faults += DAP_DELTA(faults);
+	t->protocol_errors += DAP_DELTA(protocol_errors);
+	t->line_resets += DAP_DELTA(line_resets);
+	pthread_mutex_unlock(&m->lock);
+#undef DAP_DELTA
+	*l = cur;
+}
+
+void job_mgr_probe_stats(struct job_mgr *m, struct swd_probe_stats *out)
+{
+	pthread_mutex_lock(&m->lock);
+	*out = m->dap_total;
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* The engine's safe point: progress, and whether to stop here. */
+static int engine_progress(void *user, enum nrf52_phase phase, uint64_t done, uint64_t total)
+{
+	struct job_mgr *m = user;
+	struct job *j = m->cur;
+	struct job_event ev = { .snapshot = NULL };
+	int cancel;
+	int64_t now = clock_mono_ms();
+
+	if (!j) {
+		/* a memory read: a stopping daemon ends it at its next chunk */
+		pthread_mutex_lock(&m->lock);
+		cancel = m->stopping;
+		pthread_mutex_unlock(&m->lock);
+		return cancel;
+	}
+	pthread_mutex_lock(&m->lock);
+	int changed = !j->has_phase || j->phase != phase;
+	j->has_phase = 1;
+	j->phase = phase;
+	j->bytes_done = done;
+	j->bytes_total = total;
+	cancel = j->cancel;
+	if (changed || now - j->last_event_ms >= JOB_PROGRESS_INTERVAL_MS || done == total) {
+		j->last_event_ms = now;
+		job_event_of_locked(j, JOB_EVENT_PROGRESS, &ev);
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (ev.snapshot) {
+		sample_dap_stats(m);
+		job_emit(m, &ev);
+		json_decref(ev.snapshot);
+	}
+	return cancel;
+}
+
+void job_worker_close_probe(struct job_mgr *m)
+{
+	sample_dap_stats(m);
+	memset(&m->dap_last, 0, sizeof(m->dap_last));
+	nrf52_free(m->eng);
+	m->eng = NULL;
+	swd_probe_close(m->probe);
+	m->probe = NULL;
+}
+
+int job_worker_open_probe(struct job_mgr *m, struct sf_err *err)
+{
+	if (m->probe)
+		return 0;
+	int rc = swd_probe_open(m->spec, &m->probe, err);
+	if (rc)
+		return rc;
+	m->eng = nrf52_new(swd_probe_dap(m->probe), swd_probe_clock(m->probe), engine_log, m);
+	if (!m->eng) {
+		job_worker_close_probe(m);
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
+	}
+	nrf52_set_progress(m->eng, engine_progress, m);
+	return 0;
+}
+
+/* What a user is told changed; old is what the last event said (or
+ * nothing yet: old->updated_ms 0). */
+static enum job_target_change target_change(const struct job_target *old,
+					    const struct job_target *t)
+{
+	if (!old->updated_ms || old->connected != t->connected)
+		return t->connected ? (t->locked ? JOB_TARGET_LOCKED : JOB_TARGET_CONNECTED)
+				    : JOB_TARGET_DISCONNECTED;
+	if (old->locked != t->locked)
+		return t->locked ? JOB_TARGET_LOCKED : JOB_TARGET_UNLOCKED;
+	return JOB_TARGET_PART_CHANGED;
+}
+
+/* Identify the target and update the cache; emits a target event when
+ * something a user cares about changed. Worker only. */
+static int refresh_target(struct job_mgr *m, struct nrf52_info *info_out)
+{
+	struct job_target t;
+	struct sf_err err = { 0 };
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	rc = job_worker_open_probe(m, &err);
+	if (!rc) {
+		t.probe_open = 1;
+		snprintf(t.probe_kind, sizeof(t.probe_kind), "%s", swd_probe_kind(m->probe));
+		snprintf(t.probe_desc, sizeof(t.probe_desc), "%s", swd_probe_desc(m->probe));
+		rc = nrf52_identify(m->eng, &t.info, &err);
+		if (!rc) {
+			t.connected = 1;
+			t.locked = t.info.locked;
+		}
+	} else {
+		snprintf(t.probe_kind, sizeof(t.probe_kind), "%.*s", (int)strcspn(m->spec, ":"),
+			 m->spec);
+		snprintf(t.probe_desc, sizeof(t.probe_desc), "%.190s", m->spec);
+	}
+	if (rc)
+		snprintf(t.error, sizeof(t.error), "%s", err.msg);
+	t.updated_ms = store_now_ms();
+	sample_dap_stats(m);
+	if (info_out)
+		*info_out = t.info;
+
+	pthread_mutex_lock(&m->lock);
+	struct job_target old = m->target;
+	m->target = t;
+	pthread_mutex_unlock(&m->lock);
+	if (old.connected != t.connected || old.locked != t.locked ||
+	    old.info.device_id != t.info.device_id || old.info.part != t.info.part ||
+	    old.probe_open != t.probe_open || !old.updated_ms) {
+		struct job_event ev;
+
+		if (t.connected)
+			dlog(DLOG_INFO, "target: %s %s%s, device id %016" PRIX64, t.probe_desc,
+			     t.info.identified ? t.info.name : "nRF52", t.locked ? " (locked)" : "",
+			     t.info.device_id);
+		else
+			dlog(old.connected || !old.updated_ms ? DLOG_WARNING : DLOG_INFO,
+			     "target: not connected: %s", t.error);
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = JOB_EVENT_TARGET;
+		ev.change = target_change(&old, &t);
+		if (t.connected && t.info.identified)
+			snprintf(ev.part, sizeof(ev.part), "%s", t.info.name);
+		ev.target = t;
+		ev.duration_ms = -1;
+		ev.snapshot = job_target_json(&t);
+		job_emit(m, &ev);
+		json_decref(ev.snapshot);
+	}
+	return rc;
+}
+
+static void add_target(struct job_mgr *m, struct job *j, const struct nrf52_info *info)
+{
+	pthread_mutex_lock(&m->lock);
+	if (info->identified) {
+		j->has_target = 1;
+		snprintf(j->part, sizeof(j->part), "%s", info->name);
+		j->device_id = info->device_id;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Connect and identify for a job: recover when asked. */
+static int job_connect(struct job_mgr *m, struct job *j, struct nrf52_info *info,
+		       int need_open, struct sf_err *err)
+{
+	int rc;
+
+	engine_progress(m, NRF52_PHASE_CONNECT, 0, 1);
+	rc = job_worker_open_probe(m, err);
+	if (rc)
+		return rc;
+	rc = nrf52_identify(m->eng, info, err);
+	if (rc)
+		return rc;
+	if (info->locked && need_open) {
+		if (!j->opts.recover)
+			return sf_err_set(err, SF_E_LOCKED,
+				"target is locked (APPROTECT); flash with recover=1 or POST "
+				"/api/v1/target/recover to erase and unlock it (destroys its contents)");
+		engine_progress(m, NRF52_PHASE_RECOVER, 0, 1);
+		rc = nrf52_recover(m->eng, err);
+		if (rc)
+			return rc;
+		rc = nrf52_identify(m->eng, info, err);
+		if (rc)
+			return rc;
+		if (info->locked)
+			return sf_err_set(err, SF_E_LOCKED, "target still locked after recover");
+	}
+	add_target(m, j, info);
+	return 0;
+}
+
+static int run_job(struct job_mgr *m, struct job *j, struct sf_err *err)
+{
+	struct nrf52_info info;
+	int rc;
+
+	switch (j->kind) {
+	case JOB_FLASH: {
+		struct nrf52_flash_opts fo = {
+			.erase = j->opts.erase, .verify = j->opts.verify, .reset = j->opts.reset,
+			.full_write = j->opts.full_write, .recover = 0,
+		};
+		struct nrf52_stats st;
+		const uint8_t *data;
+		size_t len;
+		rc = store_map_file(j->image.path, &data, &len, err);
+		if (rc)
+			return rc;
+		rc = img_parse(data, len, j->img_format, j->opts.base, &j->img, err);
+		store_unmap(data, len);
+		if (rc)
+			return rc;
+		if (strcmp(j->img.sha256_hex, j->image.sha256))
+			return sf_err_set(err, SF_E_IO, "stored image %s changed on disk", j->image.path);
+		rc = job_connect(m, j, &info, 1, err);
+		if (rc)
+			return rc;
+		rc = nrf52_check_image(&info, &j->img, err);
+		if (rc)
+			return rc;
+		memset(&st, 0, sizeof(st));
+		rc = nrf52_flash(m->eng, &j->img, &fo, &st, err);
+		pthread_mutex_lock(&m->lock);
+		j->has_stats = 1;
+		j->stats = st;
+		pthread_mutex_unlock(&m->lock);
+		return rc;
+	}
+	case JOB_RECOVER:
+		rc = job_worker_open_probe(m, err);
+		if (rc)
+			return rc;
+		engine_progress(m, NRF52_PHASE_RECOVER, 0, 1);
+		rc = nrf52_recover(m->eng, err);
+		if (!rc && !nrf52_identify(m->eng, &info, NULL))
+			add_target(m, j, &info);
+		return rc;
+	case JOB_ERASE:
+		rc = job_connect(m, j, &info, 1, err);
+		if (rc)
+			return rc;
+		engine_progress(m, NRF52_PHASE_ERASE, 0, 1);
+		rc = j->opts.erase_uicr ? nrf52_erase_uicr(m->eng, err) : nrf52_erase_chip(m->eng, err);
+		return rc;
+	case JOB_RESET:
+		rc = job_connect(m, j, &info, 0, err);
+		if (rc)
+			return rc;
+		engine_progress(m, NRF52_PHASE_RESET, 0, 1);
+		return nrf52_reset(m->eng, NRF52_RESET_SYSRESETREQ, j->opts.halt, err);
+	}
+	return sf_err_set(err, SF_E_ARG, "unknown job kind");
+}
+
+/* ---- memory reads ---- */
+
+static void req_unref_locked(struct job_mem_req *r)
+{
+	if (r && !--r->refs) {
+		free(r->buf);
+		free(r);
+	}
+}
+
+static void serve_read(struct job_mgr *m, struct job_mem_req *r)
+{
+	int rc = job_worker_open_probe(m, &r->err);
+
+	if (!rc && !m->target.connected) {
+		struct nrf52_info info;
+		rc = nrf52_identify(m->eng, &info, &r->err);
+	}
+	if (!rc) {
+		rc = nrf52_read(m->eng, r->addr, r->buf, r->len, &r->err);
+		if (rc && rc != SF_E_LOCKED && rc != SF_E_FAULT && rc != SF_E_CANCELLED) {
+			/* the link may have dropped since the last refresh: reconnect once */
+			struct nrf52_info info;
+			struct sf_err e2 = { 0 };
+			if (!nrf52_identify(m->eng, &info, &e2))
+				rc = nrf52_read(m->eng, r->addr, r->buf, r->len, &r->err);
+		}
+	}
+	r->rc = rc;
+}
+
+int job_read_memory(struct job_mgr *m, uint32_t addr, uint32_t len, uint8_t **buf,
+		    struct sf_err *err)
+{
+	struct job_mem_req *r = calloc(1, sizeof(*r));
+	struct timespec dl;
+	int rc;
+
+	*buf = NULL;
+	if (!r || !(r->buf = malloc(len ? len : 1))) {
+		free(r);
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
+	}
+	r->refs = 1;
+	r->addr = addr;
+	r->len = len;
+	pthread_mutex_lock(&m->lock);
+	for (;;) {
+		if (m->stopping || m->abandoned) {
+			req_unref_locked(r);
+			pthread_mutex_unlock(&m->lock);
+			return sf_err_set(err, SF_E_NOTARGET, "the daemon is shutting down");
+		}
+		if (m->running || job_queued_locked(m) || m->reserved) {
+			uint64_t rid = m->running ? m->running->id : 0;
+			req_unref_locked(r);
+			pthread_mutex_unlock(&m->lock);
+			if (rid)
+				return sf_err_set(err, SF_E_BUSY, "probe busy: job %" PRIu64 " is running", rid);
+			return sf_err_set(err, SF_E_BUSY, "probe busy: jobs are queued");
+		}
+		if (!m->req)
+			break;
+		/* another read first */
+		clock_deadline_after_ms(&dl, JOB_READ_SLICE_MS);
+		pthread_cond_timedwait(&m->read_done, &m->lock, &dl);
+	}
+	r->refs++;  /* the slot's: the worker drops it */
+	m->req = r;
+	pthread_cond_broadcast(&m->work);
+	while (!r->done && !m->abandoned) {
+		/* the engine's polls all have deadlines; the slice only notices an
+		 * abandoned worker */
+		clock_deadline_after_ms(&dl, JOB_READ_SLICE_MS);
+		pthread_cond_timedwait(&m->read_done, &m->lock, &dl);
+	}
+	if (!r->done) {
+		req_unref_locked(r);
+		pthread_mutex_unlock(&m->lock);
+		return sf_err_set(err, SF_E_NOTARGET, "the daemon is shutting down");
+	}
+	rc = r->rc;
+	if (rc) {
+		if (err)
+			*err = r->err;
+	} else {
+		*buf = r->buf;
+		r->buf = NULL;
+	}
+	req_unref_locked(r);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+/* ---- the thread ---- */
+
+/* Run j (queued, lock held on entry and on return). */
+static void worker_run(struct job_mgr *m, struct job *j)
+{
+	struct sf_err err = { 0 };
+	struct job_event ev;
+	int rc;
+
+	j->refs++;
+	j->state = JOB_RUNNING;
+	j->started_ms = store_now_ms();
+	m->running = j;
+	m->cur = j;
+	job_event_of_locked(j, JOB_EVENT_STATE, &ev);
+	pthread_mutex_unlock(&m->lock);
+	job_publish_state(m, &ev);
+	dlog(DLOG_INFO, "job %" PRIu64 ": %s started", j->id, job_kind_name(j->kind));
+
+	rc = run_job(m, j, &err);
+	sample_dap_stats(m);
+
+	pthread_mutex_lock(&m->lock);
+	if (rc == SF_E_CANCELLED || (rc && j->cancel)) {
+		j->state = JOB_CANCELLED;
+		job_set_error(j, SF_E_CANCELLED, m->stopping
+			      ? "aborted at a safe point: the daemon is stopping"
+			      : "cancelled at a safe point while running; the chip may be partly programmed");
+	} else if (rc) {
+		j->state = JOB_FAILED;
+		job_set_error(j, rc, err.msg[0] ? err.msg : sf_err_name(rc));
+	} else {
+		j->state = JOB_SUCCEEDED;
+		if (j->kind == JOB_FLASH && j->img.nseg)
+			j->bytes_done = j->bytes_total = j->img.total;
+	}
+	j->finished_ms = store_now_ms();
+	img_free(&j->img);
+	job_event_of_locked(j, JOB_EVENT_STATE, &ev);
+	m->cur = NULL;
+	pthread_mutex_unlock(&m->lock);
+	/* durable before waiters see the end */
+	job_publish_state(m, &ev);
+	char trace[200];
+	job_trace(j, trace, sizeof(trace));
+	if (j->state == JOB_SUCCEEDED)
+		dlog(DLOG_INFO, "job %" PRIu64 ": succeeded in %" PRId64 " ms%s", j->id,
+		     j->finished_ms - j->started_ms, trace);
+	else
+		dlog(j->state == JOB_FAILED ? DLOG_ERR : DLOG_WARNING,
+		     "job %" PRIu64 ": %s: %s%s", j->id, job_state_name(j->state),
+		     j->err_msg, trace);
+	if (!m->exit)
+		refresh_target(m, NULL);
+	pthread_mutex_lock(&m->lock);
+	m->running = NULL;
+	job_trim_locked(m);
+	job_unref(j);
+	job_signal_ended_locked(m);
+}
+
+static void *worker(void *arg)
+{
+	struct job_mgr *m = arg;
+	int64_t next_refresh = 0;
+
+	pthread_mutex_lock(&m->lock);
+	for (;;) {
+		if (m->req && !m->req->done) {
+			struct job_mem_req *r = m->req;
+			pthread_mutex_unlock(&m->lock);
+			serve_read(m, r);
+			pthread_mutex_lock(&m->lock);
+			r->done = 1;
+			m->req = NULL;
+			req_unref_locked(r);
+			pthread_cond_broadcast(&m->read_done);
+			continue;
+		}
+		struct job *j = m->exit ? NULL : job_next_queued_locked(m);
+		if (j) {
+			worker_run(m, j);
+			next_refresh = clock_mono_ms() + m->refresh_ms;
+			continue;
+		}
+		if (m->exit)
+			break;
+		int64_t now = clock_mono_ms();
+		if (now >= next_refresh) {
+			pthread_mutex_unlock(&m->lock);
+			refresh_target(m, NULL);
+			pthread_mutex_lock(&m->lock);
+			next_refresh = clock_mono_ms() + m->refresh_ms;
+			continue;
+		}
+		struct timespec dl;
+		clock_deadline_after_ms(&dl, (unsigned)(next_refresh - now));
+		pthread_cond_timedwait(&m->work, &m->lock, &dl);
+	}
+	pthread_mutex_unlock(&m->lock);
+	job_worker_close_probe(m);
+	pthread_mutex_lock(&m->lock);
+	m->exit = 2;  /* the thread is about to return: join it */
+	job_signal_ended_locked(m);
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+int job_mgr_start(struct job_mgr *m, struct sf_err *err)
+{
+	int rc = pthread_create(&m->thread, NULL, worker, m);
+
+	if (rc)
+		return sf_err_set(err, SF_E_IO, "worker thread: %s", strerror(rc));
+	m->started = 1;
+	return 0;
+}
+
+/* Wait on m->ended until cond(m) holds or the deadline passed (lock held). */
+static int wait_ended_until(struct job_mgr *m, int (*cond)(struct job_mgr *),
+			    const struct timespec *dl)
+{
+	while (!cond(m))
+		if (pthread_cond_timedwait(&m->ended, &m->lock, dl) == ETIMEDOUT)
+			return cond(m);
+	return 1;
+}
+
+static int nothing_running(struct job_mgr *m)
+{
+	return !m->running;
+}
+
+static int worker_gone(struct job_mgr *m)
+{
+	return m->exit == 2;
+}
+
+int job_mgr_stop(struct job_mgr *m, unsigned grace_ms, unsigned hard_ms)
+{
+	struct job_event *evs = NULL;
+	size_t ns = 0;
+	struct timespec dl;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->abandoned) {
+		pthread_mutex_unlock(&m->lock);
+		return SF_E_TIMEOUT;
+	}
+	m->stopping = 1;
+	evs = calloc(m->n ? m->n : 1, sizeof(*evs));
+	for (size_t i = 0; i < m->n; i++) {
+		struct job *j = m->jobs[i];
+		if (j->state != JOB_QUEUED)
+			continue;
+		j->state = JOB_CANCELLED;
+		j->finished_ms = store_now_ms();
+		job_set_error(j, SF_E_CANCELLED, "cancelled before it started: the daemon is stopping");
+		img_free(&j->img);
+		if (evs)
+			job_event_of_locked(j, JOB_EVENT_STATE, &evs[ns++]);
+	}
+	job_signal_ended_locked(m);
+	pthread_cond_broadcast(&m->work);
+	pthread_mutex_unlock(&m->lock);
+	for (size_t i = 0; i < ns; i++)
+		job_publish_state(m, &evs[i]);
+	free(evs);
+	if (!m->started)
+		return 0;
+
+	clock_deadline_after_ms(&dl, grace_ms);
+	pthread_mutex_lock(&m->lock);
+	if (m->running)
+		dlog(DLOG_INFO, "stopping: job %" PRIu64 " may run for %u ms more", m->running->id,
+		     grace_ms);
+	if (!wait_ended_until(m, nothing_running, &dl)) {
+		dlog(DLOG_WARNING, "stopping: aborting job %" PRIu64 " at the next safe point",
+		     m->running->id);
+		m->running->cancel = 1;
+	}
+	m->exit = m->exit ? m->exit : 1;
+	pthread_cond_broadcast(&m->work);
+	/* the next safe point, then the probe's close, within hard_ms */
+	clock_deadline_after_ms(&dl, hard_ms);
+	if (!wait_ended_until(m, worker_gone, &dl)) {
+		uint64_t id = m->running ? m->running->id : 0;
+		m->abandoned = 1;
+		pthread_cond_broadcast(&m->ended);
+		pthread_cond_broadcast(&m->read_done);
+		pthread_mutex_unlock(&m->lock);
+		if (id)
+			dlog(DLOG_ERR, "stopping: the worker did not reach a safe point within %u ms; "
+			     "job %" PRIu64 " is left running (it reads as interrupted after a "
+			     "restart), the probe is not closed; shutting down without it",
+			     hard_ms, id);
+		else
+			dlog(DLOG_ERR, "stopping: the worker did not stop within %u ms; the probe is "
+			     "not closed; shutting down without it", hard_ms);
+		return SF_E_TIMEOUT;
+	}
+	pthread_mutex_unlock(&m->lock);
+	pthread_join(m->thread, NULL);
+	m->started = 0;
+	return 0;
+}
