@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # swdflashd: build, test, benchmark, install.  Plain make + pkg-config.
 #
 #   make run     install missing build packages, build, start the daemon

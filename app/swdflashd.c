@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* swdflashd: the networked nRF52 flashing station daemon.
  *
  * main: options, configuration, signals, start-up and shutdown. The work

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make bench, part "callgrind": host CPU instructions per KiB of a whole
 # `swdflash flash` job (256 KiB random image, erase chip, program, verify)
 # on the in-process simulated nRF52840, counted by valgrind's callgrind:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* DAP throughput through the in-process simulator: a 64 KiB MEM-AP block
  * write and read into RAM. Prints a table and writes a JSON object. */
 #include <stdio.h>

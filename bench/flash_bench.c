@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* flash_bench: erase + program + verify on the simulated nRF52840 at SWCLK
  * 1 MHz and 4 MHz of simulated time, against the NVMC floor.
  *

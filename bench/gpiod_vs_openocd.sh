@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make bench, part "gpiod": OpenOCD 0.12 (linuxgpiod, `program IMG verify`)
 # against `swdflash --probe gpiod flash IMG` on the same emulated Raspberry Pi
 # GPIO chip and the same simulated nRF52840, same images: the S140 6.1.1

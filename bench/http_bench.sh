@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # HTTP benchmark of swdflashd (issue 5, section 6), on loopback, optimised
 # build, simulated nRF52840:
 #   - requests/s and latency percentiles (p50, p99) of GET /api/v1/target and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make bench: run every benchmark, print its table, merge the figures into
 # bench/results.json. Each part writes a JSON object to its own file.
 cd "$(dirname "$0")/.." || exit 1

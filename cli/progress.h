@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* progress: the terminal side of the engine's progress callback.
  *
  * On a terminal: one redrawn line per phase with a bar, percent, KiB/s and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* clock: the host's monotonic clock and deadlines on it.
  *
  * Hardware polls use the probe's own clock (simulated time for the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* dlog: daemon log lines on stderr with syslog priority prefixes
  * ("<3>" error, "<4>" warning, "<6>" info, "<7>" debug), which journald
  * turns into priorities. Each line is written with one write(2), so lines

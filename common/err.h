@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* sf_err: the one error channel of every layer.
  *
  * Functions return 0 on success or a negative enum sf_errcode; the detail

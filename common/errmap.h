@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* errmap: the one table of error codes (enum sf_errcode): the name that
  * reaches the API and `swdflash --json` (sf_err_name), the swdflash exit
  * code and the HTTP status. Nothing else spells a code.

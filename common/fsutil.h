@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* fsutil: durable file replacement (write a temporary file, fsync it,
  * rename it over the destination, fsync the directory), so a crash or a
  * kill -9 leaves either the old file or the new one, never a torn one. */

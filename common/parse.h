@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* parse: the number and name syntax shared by the CLI, the config file and
  * the HTTP query strings, so that "0x27000", "4M" and a SHA-256 name mean
  * the same thing everywhere. */

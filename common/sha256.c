@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* SHA-256 (FIPS 180-4, section 6.2) of a whole buffer: the identity of
  * every firmware image. Written here from the standard; checked against
  * coreutils sha256sum and the FIPS example vectors in tests/check_sha256.c. */

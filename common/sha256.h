@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* sha256: FIPS 180-4 SHA-256 of a whole buffer, the identity of every
  * firmware image and of the daemon's bearer token. */
 #ifndef COMMON_SHA256_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* auth: the bearer token that guards every request that changes anything
  * (and reads too, when protect_reads is set).
  *

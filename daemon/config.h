@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* config: swdflashd settings from an INI file (libinih) and the command
  * line. Flags override the file. Every key is documented in
  * systemd/swdflashd.conf.example and the README.

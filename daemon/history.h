@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* history: the durable job history, an append-only JSON-lines file
  * STATE_DIR/history.jsonl. Every state change of a job appends the whole
  * job object as one line and fsyncs it; the last line of a job id wins.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* job: the job queue and the worker thread of one probe.
  *
  * The worker is the only thread that touches the probe (SWD). It runs

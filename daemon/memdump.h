@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* memdump: target memory in the form a caller asked for (raw bytes or
  * Intel HEX), so web/ hands out dumps without knowing image formats. */
 #ifndef DAEMON_MEMDUMP_H

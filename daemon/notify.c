@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* notify: sd_notify, the watchdog and socket activation (see notify.h). */
 #include "notify.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* notify: systemd integration through libsystemd.
  *
  *   READY=1     after the HTTP socket listens (notify_ready)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* store: the image store, STATE_DIR/images/<sha256> with a metadata file
  * <sha256>.json beside it (size, format, name, first and last address,
  * upload time). Files are written as a temporary file in STATE_DIR/tmp,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* target_json: what the engine identified, as the JSON object that both
  * `swdflash --json` and the HTTP API print, so the two never drift. */
 #ifndef DAEMON_TARGET_JSON_H

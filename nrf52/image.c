@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* image: the segment model shared by every format, format detection, raw
  * binary, file loading and the Intel HEX writer. The format parsers are in
  * image_hex.c, image_uf2.c and image_elf.c. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* img: firmware images as sorted, non-overlapping segments.
  *
  * Parsers for Intel HEX, UF2, ELF32 (PT_LOAD at the physical address) and

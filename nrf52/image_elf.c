@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* image_elf: ELF32 little-endian ARM executables (System V gABI, "ELF
  * Header" and "Program Header"; ARM ELF ABI for EM_ARM = 40).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* image_hex: Intel HEX (Intel "Hexadecimal Object File Format
  * Specification", rev. A, 1988), record types 00 to 05.
  *

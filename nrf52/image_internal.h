@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* image_internal: what the format parsers share (not part of the API).
  *
  * A parser adds "pieces" (address, bytes, where they came from) to an

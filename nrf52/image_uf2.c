@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* image_uf2: UF2 (Microsoft's USB Flashing Format, github.com/microsoft/uf2,
  * README "File format"). 512-byte blocks:
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* nrf52: identify, recover, erase, reset, halt, read (the flash and verify
  * paths are in nrf52_flash.c, the part table in nrf52_parts.c).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* nrf52: the flash engine. Uses only the DAP seam and the probe's clock
  * (swd/dap.h), and asks the DAP's capabilities before it relies on one.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* nrf52_flash: program and verify an image.
  *
  * The image is cut into units the NVMC erases as a whole: code pages

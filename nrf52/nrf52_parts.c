@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* nrf52_parts: what the engine knows about each nRF52 part, as data.
  *
  * Sizes: nrfx *_xxaa.ld / *_xxab.ld. READYNEXT: nrfx nrf52820/833/840.h.

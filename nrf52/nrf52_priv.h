@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* nrf52 internals shared by nrf52.c, nrf52_flash.c and nrf52_parts.c.
  * Not part of the public API. */
 #ifndef NRF52_PRIV_H

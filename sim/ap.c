@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* ap: the two access ports of the nRF52 DAP.
  *
  * AP 0, AHB-AP (ADIv5.2 C2.6): IDR 0x24770011 (J-Link log of an

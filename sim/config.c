@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* config: spec parsing, chip lifetime, persistence and time.
  *
  * State file (little-endian): "SWDSIM01", u32 INFO.PART, u32 flash size,

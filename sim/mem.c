@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* mem: what the AHB-AP reaches on the nRF52 bus.
  *
  * Map: code flash 0..size, FICR 0x10000000 (4 KiB), UICR 0x10001000

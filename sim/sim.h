@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* sim: a wire-level nRF52 (52832, 52833, 52840).
  *
  * The chip sees only pin levels: SWCLK, SWDIO (and whether the host drives

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* sim_internal: state of the simulated nRF52 shared by the sim/ files.
  *
  *   swdp.c    the wire: per-edge SW-DP state machine, DP registers, faults

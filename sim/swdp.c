@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* swdp: the wire and the SW-DP of the simulated nRF52.
  *
  * Framing (ADIv5.2 B4.2; cycle counts as OpenOCD's bitbang.c and sigrok's

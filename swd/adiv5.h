@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* adiv5: ARM Debug Interface v5 register numbers and bits, shared by the
  * SWD link, the bit-bang DAP and every other probe driver.
  * Source: ARM IHI 0031 (ADIv5.2): B2.2 DP registers, C2.6 MEM-AP registers. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* dap: the ADIv5 debug access port seen from above, and the probe's clock.
  *
  * This is the seam between "how bits move" and "what the chip does": the

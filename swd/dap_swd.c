@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* ADIv5 DP/AP access and MEM-AP transfers over the SWD link.
  * Keeps the mem_read/mem_write contract of dap.h: blocks are cut at 1 KiB
  * TAR boundaries, a wire glitch resumes at the last certainly good word

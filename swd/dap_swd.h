@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* dap_swd: the DAP interface over a bit-bang SWD link.
  * Caches SELECT, CSW and TAR so block transfers cost one DRW access per
  * word plus a TAR write per 1 KiB. */

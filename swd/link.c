@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* SWD wire protocol (ADIv5.2 B4): 8-bit request, turnaround, 3-bit ACK,
  * 32 data bits + even parity, turnaround on direction changes. */
 #include "link.h"

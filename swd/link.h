@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* swd_link: SWD wire transactions over a pins driver.
  *
  * Knows requests, ACKs, parity, turnaround, line reset and JTAG-to-SWD; retries

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "pins.h"
 
 void swd_pins_dir(struct swd_pins *p, int output)

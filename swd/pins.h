@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* swd_pins: how SWCLK, SWDIO and nRESET move. Knows nothing of packets.
  *
  * A driver fills struct swd_pins_ops. set/get/dir are mandatory; a fast

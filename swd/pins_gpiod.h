@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* swd_pins_gpiod: SWD pins on a Linux GPIO chip through libgpiod (v1 or v2). */
 #ifndef SWD_PINS_GPIOD_H
 #define SWD_PINS_GPIOD_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Pins driver for the simulated chip: every operation is a pin change on
  * sim/, and time passes in simulated nanoseconds instead of sleeping. */
 #include "pins_sim.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* swd_pins_sim: the pins driver for the in-process simulated nRF52. */
 #ifndef SWD_PINS_SIM_H
 #define SWD_PINS_SIM_H

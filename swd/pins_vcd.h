@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* swd_pins_vcd: a pins driver that records SWCLK/SWDIO of another driver
  * as a VCD file, for logic-analyser tools (sigrok's SWD decoder).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Probe specs -> a DAP: "sim:...", "gpiod:...", "stlink:...". */
 #include "probe.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* swd_probe: turn a probe spec into a DAP.
  *
  *   sim[:part=nrf52840,rev=legacy|hardened,locked=0|1,state=PATH,period_ns=N]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* DAP layer over the simulated chip: power-up, AP switching, block
  * transfers across 1 KiB boundaries and odd sizes, posted reads; the
  * seam's capabilities, statistics mask, the probe's clock and flush. */

@@ -38,7 +38,7 @@ START_TEST(every_code_has_a_row)
 			ck_assert_int_eq(errmap_http_status(c), 200);
 		} else {
 			ck_assert_int_ge(errmap_exit_code(c), ERRMAP_EXIT_FAILURE);
-			ck_assert_int_le(errmap_exit_code(c), ERRMAP_EXIT_UNSUPPORTED);
+			ck_assert_int_le(errmap_exit_code(c), ERRMAP_EXIT_PRECONDITION);
 			ck_assert_int_ge(errmap_http_status(c), 400);
 			ck_assert_int_le(errmap_http_status(c), 599);
 		}
@@ -97,6 +97,7 @@ START_TEST(names_pinned)
 		{ SF_E_UNAVAILABLE, "unavailable", 1, 503 },
 		{ SF_E_ENDED, "job_finished", 1, 409 },
 		{ SF_E_INTERRUPTED, "interrupted", 1, 500 },
+		{ SF_E_PRECONDITION, "precondition_failed", 9, 409 },
 	};
 
 	ck_assert_int_eq(sizeof(want) / sizeof(want[0]), 1 - SF_E_LAST);

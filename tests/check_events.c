@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* web_events: the event ring, Last-Event-ID resume, slow clients, progress
  * throttling, target changes, heartbeats; and web_metrics fed by the same
  * job events, rendered and read back. No HTTP: the stream reader is driven

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The libgpiod pins driver through the real libgpiod (v1 or v2, whichever
  * this binary was built against) on the emulated Raspberry Pi GPIO chip
  * (build/gpiochip_emu.so, LD_PRELOAD), wired to the simulated nRF52.

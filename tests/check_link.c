@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* SWD link layer against the simulated chip: every ACK case, parity errors
  * both ways, WAIT storms, FAULT recovery, no target, and GPIO failures on
  * any cycle (reported as the driver's error, never as "no target"). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* check_nrf52: the flash engine against the simulated chip, over the real
  * SWD link and DAP (sim probe). The simulator's back doors (sim_peek,
  * counters, fault injection) are used only to look and to break things. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The waveform our SWD link puts on the wire, read back by a decoder
  * nobody here wrote: sigrok's SWD decoder (sigrok-cli) decodes a VCD
  * recorded at the pins, and every decoded transaction (direction, DP/AP,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libgpiod v2: fetch libgpiod-dev + libgpiod3 (+ the gpiod tools) 2.x from
 # Debian's bookworm-backports into build/gpiod-v2/ (never system-wide: the
 # v1 and v2 -dev packages conflict), then build the v2 flavour

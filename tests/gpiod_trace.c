@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* gpiod_trace: a swdflash job (identify, flash IMAGE with verify, read
  * back) through the same library stack as swdflash, writing every SWD
  * transfer the link issued, one per line in sigrok's SWD decoder naming

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* imgdump: test helper around the image library (nrf52/image.h).
  *
  *   imgdump [-f FORMAT] [-b BASE] FILE

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # swdflash commands, --json output and documented exit codes, against the
 # simulated chip persisted in a state file (--probe sim:state=FILE).
 set -u

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every fixture flashed into the simulated chip with swdflash and read back
 # over SWD equals a reference made by tools nobody here wrote: srec_cat
 # (Debian srecord) for the HEX files, arm-none-eabi-objcopy for the ELF.

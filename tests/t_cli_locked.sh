@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Locked chips through swdflash. Every swdflash run powers the simulated
 # chip on (the state file keeps flash and UICR), like plugging a board in.
 #  legacy:   locked -> flash refused (exit 5) -> flash --recover -> verify;

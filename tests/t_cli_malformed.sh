@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Malformed images and images outside the part are refused with a specific
 # message and exit code 3, and the chip is untouched: the simulated chip's
 # state file is byte-for-byte the same before and after.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # swdflashd API black-box test: the real daemon (ASan build) on a random
 # loopback port with --probe sim, driven by curl.
 #   /healthz; 404 and 405 as JSON; 401 without or with a wrong token;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Durability: kill -9 the daemon while a job runs, start it again: the job
 # is 'interrupted' (never lost, never shown as running), every earlier
 # history record is unchanged, stored images are intact (their file names

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every firmware image in the fixtures directory uploaded to the real
 # daemon with curl, as a raw body and as the multipart field `firmware`,
 # with wait=1: 200, and the memory read back through the API equals the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # HTTP threads never wait for SWD: while a 1 MiB flash runs, a status
 # request (GET /api/v1/target and GET /api/v1/jobs/{id}, alternating) every
 # 10 ms is answered from the worker's cached state. The slowest answer must

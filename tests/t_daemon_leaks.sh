@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # No leaks: 50 consecutive jobs (flash with wait=1, flash queued and polled,
 # a referenced image, target operations, memory reads, a rejected image,
 # a cancel) against the ASan/LSan build, then SIGTERM: exit status 0 and

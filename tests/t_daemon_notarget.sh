@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # No target on the wire (a board not in the jig, SWDIO floating): the
 # daemon keeps serving, says why in GET /api/v1/target, answers uploads
 # with 503 no_target before anything is queued, and picks the target up

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Job queue of the real daemon: two uploads at once both run, in order (the
 # second starts after the first ended); with queue_length = 1 a third upload
 # while one runs and one waits is answered 429 with Retry-After; DELETE

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # swdflash --probe gpiod through the real libgpiod (the default build's,
 # 1.6) on the emulated Raspberry Pi GPIO chip, wired to the simulated nRF52:
 #  - without any GPIO chip: a clear message, no crash;

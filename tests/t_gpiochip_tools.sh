@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The emulated Raspberry Pi 4 GPIO chip as Debian's own libgpiod 1.6 tools
 # (package gpiod) see it: gpiodetect, gpioinfo, gpioget, gpioset, a busy
 # line, and the Pi 5 naming (pinctrl-rp1 as gpiochip4).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libgpiod v2: the driver built against libgpiod 2.x from bookworm-backports
 # (tests/gpiod-v2.sh unpacks it into build/gpiod-v2/, never system-wide) and
 # tested through that library on the emulated Raspberry Pi GPIO chip:

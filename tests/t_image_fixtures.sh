@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every firmware image in the fixtures directory, parsed by our library
 # (build/check/tests/imgdump), against references made by tools nobody here
 # wrote: srec_cat/srec_info (Debian srecord) for Intel HEX,

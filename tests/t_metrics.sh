@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # GET /metrics against the real daemon (--probe sim at 4 MHz SWCLK, where the
 # NVMC stalls the bus and the probe sees WAITs): checked by two parsers
 # nobody here wrote, `promtool check metrics` (Debian prometheus) and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The simulated Cortex-M4 debug registers as OpenOCD 0.12 uses them: after
 # swdflash programs the MBR, OpenOCD's `reset halt` (DEMCR VC_CORERESET +
 # AIRCR SYSRESETREQ) stops the core at the reset vector with SP and PC

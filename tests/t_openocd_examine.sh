@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # OpenOCD 0.12 (Debian, unmodified) with `adapter driver linuxgpiod` on the
 # emulated Raspberry Pi 4 GPIO chip, wired to the simulated nRF52:
 #  - it examines each part (DPIDR, Cortex-M4, FPB/DWT counts) and reads FICR;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # OpenOCD 0.12 and swdflash on the same simulated chip (the sim state file
 # is the chip between runs):
 #  - OpenOCD `program FILE verify` through linuxgpiod on the emulated Pi GPIO,

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 command -v git >/dev/null 2>&1 && [ -d .git ] || [ -f .git ] || skip "not a git checkout"
 git ls-files -- '*.c' '*.h' '*.sh' '*.py' '*.mjs' '*.js' '*.css' '*.html' '.ci/run' \
-	>"$T/files" || die "git ls-files failed"
+	'Makefile' 'systemd/*' >"$T/files" || die "git ls-files failed"
 missing=0
 while IFS= read -r f; do
 	head -n 3 "$f" | grep -q 'SPDX-License-Identifier: GPL-2.0-or-later' && continue

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Server-Sent Events (GET /api/v1/events) against the real daemon with a
 # locked simulated nRF52840: see tests/web/sse.py for what is checked.
 cd "$(dirname "$0")/.." || exit 1

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # systemd integration: the units pass `systemd-analyze verify`; `make install
 # DESTDIR=` puts every file where the unit expects it (and uninstall removes
 # them); sd_notify READY/WATCHDOG/STATUS/STOPPING on a NOTIFY_SOCKET this test

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The status page in a real browser: Debian's chromium, headless, driven by
 # playwright-core from npm (installed into build/node/ when missing), against
 # the real daemon with --probe sim. tests/web/browser.mjs does the clicking;

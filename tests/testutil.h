@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Shared helpers for the Check suites: a simulated chip behind a real
  * probe stack (sim pins -> SWD link -> DAP). */
 #ifndef TESTS_TESTUTIL_H

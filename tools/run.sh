@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `make run`: start swdflashd in the foreground.
 #
 # On a Raspberry Pi (a GPIO chip labelled pinctrl-bcm2835/-bcm2711/-rp1) it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* web_api: the /api/v1 routes and /healthz (handlers in api.c).
  *
  *   POST   /api/v1/flash                 upload (raw, multipart `firmware`,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* web_assets: the status page files (web/static/), embedded into the binary
  * at build time by web/embed.sh as static const data (build/web_assets.c).
  * Each file is /static/NAME (web/page.c maps "/" to /static/index.html). */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # embed.sh FILE...: print a C source that holds the status page files as
 # static const data, with web_asset_find() (declared in web/assets.h).
 # Run by the Makefile: sh web/embed.sh web/static/* > build/web_assets.c

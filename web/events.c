@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* web_events: Server-Sent Events from a ring buffer (see events.h). */
 #include "events.h"
 

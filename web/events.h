@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* web_events: GET /api/v1/events, the Server-Sent Events stream.
  *
  * Events (the "event:" name, JSON in "data:"):

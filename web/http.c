@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "http.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* web_http: the libmicrohttpd server, the route table and request limits.
  *
  * Routes are a table that any module extends with web_route_add() before

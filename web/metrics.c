@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* web_metrics: Prometheus text format (see metrics.h). */
 #include "metrics.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* web_metrics: GET /metrics in the Prometheus text exposition format
  * (version 0.0.4).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* web_page: the page at / and its files under /static/ (see page.h). */
 #include "page.h"
 

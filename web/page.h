@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* web_page: the status page at / and its files at /static/NAME.
  *
  * Served from the copy embedded at build time (web/assets.h), or, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* gpiochip_emu: an emulated Raspberry Pi 4 GPIO controller for unmodified
  * programs (LD_PRELOAD), wired to the simulated nRF52 from sim/.
  *

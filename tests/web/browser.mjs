@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 // The status page in a real browser (Debian's chromium, driven by
 // playwright-core) against the real daemon with --probe sim.
 // Run by tests/t_web_browser.sh, which starts the daemon and passes:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run swdflashd the way systemd does for Type=notify, with a NOTIFY_SOCKET
 this script owns, and check what the daemon says on it.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """GET /api/v1/events against the real daemon (started by tests/t_sse.sh).
 
 usage: sse.py URL TOKEN BIG_IMAGE SMALL_IMAGE PHASE(first|second) STATEFILE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* swdflashd status page: plain JavaScript, no framework, no CDN.
  *
  * The page lives on the Server-Sent Events stream GET /api/v1/events
