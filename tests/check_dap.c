@@ -419,5 +419,5 @@ static Suite *dap_suite(void)
 
 int main(void)
 {
-	return tu_run(dap_suite());
+	return ck_run(dap_suite());
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ck_run.h"
 #include "common/err.h"
 #include "common/errmap.h"
 
@@ -337,8 +338,6 @@ int main(void)
 {
 	Suite *s = suite_create("errmap");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, every_code_has_a_row);
 	tcase_add_test(tc, not_a_code);
@@ -346,9 +345,5 @@ int main(void)
 	tcase_add_test(tc, sources_spell_only_table_codes);
 	tcase_add_test(tc, scanner);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

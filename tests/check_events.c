@@ -450,5 +450,5 @@ static Suite *events_suite(void)
 
 int main(void)
 {
-	return tu_run(events_suite());
+	return ck_run(events_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ck_run.h"
 #include "../daemon/flashreq.h"
 
 /* One data record at 0x0000 and EOF: a valid 4-byte Intel HEX image. */
@@ -256,11 +257,5 @@ static Suite *flashreq_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(flashreq_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ck_run(flashreq_suite());
 }

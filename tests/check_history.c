@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ck_run.h"
 #include "common/err.h"
 #include "daemon/history.h"
 
@@ -345,8 +346,6 @@ int main(void)
 {
 	Suite *s = suite_create("history");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, empty_start_and_last_line_wins);
@@ -357,9 +356,5 @@ int main(void)
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, unreadable_file);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

@@ -5,6 +5,7 @@
  * and the Intel HEX writer read back by our parser. The parsers have
  * their own suites (check_image_hex, _uf2, _elf); the real fixtures are
  * compared with srec_cat/objcopy in tests/t_image_fixtures.sh. */
+#include "ck_run.h"
 #include "common/sha256.h"
 #include "tests/image_testutil.h"
 
@@ -177,11 +178,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

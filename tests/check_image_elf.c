@@ -2,6 +2,7 @@
 /* ELF32 parser (nrf52/image_elf.c): PT_LOAD contents at their physical
  * (load) address, not where they run; malformed headers one field at a
  * time; overlapping loads. */
+#include "ck_run.h"
 #include "tests/image_testutil.h"
 
 struct phdr_spec {
@@ -139,11 +140,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

@@ -4,6 +4,7 @@
  * 64 KiB, start addresses, sorting and merging, overlaps, and every
  * malformed case with its error code and a distinctive part of the
  * message (line number, values). */
+#include "ck_run.h"
 #include "tests/image_testutil.h"
 
 /* ---- positive -------------------------------------------------------- */
@@ -455,11 +456,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

@@ -3,6 +3,7 @@
  * not-main-flash and file-container blocks, trailing padding trimmed
  * (0x00 and 0xFF), truncation, magic numbers, payload sizes, foreign
  * families, block numbering, overlaps and address wrap. */
+#include "ck_run.h"
 #include "tests/image_testutil.h"
 
 #define UF2_NRF52840 0xADA52840u
@@ -330,11 +331,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

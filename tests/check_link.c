@@ -518,5 +518,5 @@ static Suite *link_suite(void)
 
 int main(void)
 {
-	return tu_run(link_suite());
+	return ck_run(link_suite());
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ck_run.h"
 #include "../nrf52/nrf52.h"
 #include "../nrf52/nrf52_priv.h"
 #include "../sim/sim.h"
@@ -1194,11 +1195,5 @@ static Suite *nrf52_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(nrf52_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ck_run(nrf52_suite());
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "ck_run.h"
 #include "common/parse.h"
 
 #define SENTINEL 0x5a5a5a5a5a5a5a5aULL
@@ -165,8 +166,6 @@ int main(void)
 {
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, decimal_and_hex);
 	tcase_add_test(tc, leading_zero_is_decimal);
@@ -176,9 +175,5 @@ int main(void)
 	tcase_add_test(tc, u32);
 	tcase_add_test(tc, sha256_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

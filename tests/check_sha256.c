@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ck_run.h"
 #include "common/sha256.h"
 
 /* A temporary file holding d; its name in path (64 bytes). */
@@ -91,11 +92,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(suite());
 }

@@ -6,6 +6,7 @@
  * legacy part. */
 #include <check.h>
 
+#include "ck_run.h"
 #include "tests/sim_host.h"
 
 START_TEST(t_select_aps)
@@ -176,9 +177,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return ck_run(suite());
 }

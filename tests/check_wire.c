@@ -172,5 +172,5 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, sigrok_decodes_what_we_sent);
 	suite_add_tcase(s, tc);
-	return tu_run(s);
+	return ck_run(s);
 }

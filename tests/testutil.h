@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ck_run.h"
 #include "sim/sim.h"
 #include "swd/pins_sim.h"
 #include "swd/probe.h"
@@ -141,16 +142,6 @@ static inline void tu_pins_fail_at(struct tu_pins *f, uint64_t nth, int e)
 {
 	f->fail_at = f->cycle + nth;
 	f->fail_errno = e;
-}
-
-/* Run one suite; exit status is the number of failures (0 = pass). */
-static inline int tu_run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 #endif
