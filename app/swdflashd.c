@@ -100,14 +100,14 @@ static int parse_args(int argc, char **argv, struct dcfg_flags *f)
 	return 0;
 }
 
-/* Read the configuration: defaults, file, flags. */
+/* Read the configuration: defaults, file, flags. -1 when the file is
+ * wrong, -2 when a flag's value is (a usage error: exit 2). */
 static int load_config(const struct dcfg_flags *f, struct dcfg *c, struct sf_err *err)
 {
 	dcfg_defaults(c);
 	if (dcfg_load(c, f->config ? f->config : DCFG_DEFAULT_PATH, f->config != NULL, err))
 		return -1;
-	dcfg_apply_flags(c, f);
-	return 0;
+	return dcfg_apply_flags(c, f, err) ? -2 : 0;
 }
 
 static int mkdirs(const char *path)
@@ -223,9 +223,10 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &flags))
 		return 2;
-	if (load_config(&flags, &cfg, &err)) {
+	int cfg_rc = load_config(&flags, &cfg, &err);
+	if (cfg_rc) {
 		dlog(DLOG_ERR, "%s", err.msg);
-		return 1;
+		return cfg_rc == -2 ? 2 : 1;
 	}
 	/* systemd socket activation: the passed socket replaces --listen */
 	listen_fd = notify_listen_fd(cfg.listen, sizeof(cfg.listen), &err);

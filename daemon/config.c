@@ -223,14 +223,36 @@ int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct sf_err *e
 	return 0;
 }
 
-void dcfg_apply_flags(struct dcfg *c, const struct dcfg_flags *f)
+/* A flag's value into a config field; a value that does not fit is refused
+ * rather than cut (a cut path or probe spec would name something else). */
+static int apply_flag(char *dst, size_t n, const char *flag, const char *v, int nonempty,
+		      struct sf_err *err)
 {
-	if (f->listen)
-		snprintf(c->listen, sizeof(c->listen), "%s", f->listen);
-	if (f->probe)
-		snprintf(c->probe, sizeof(c->probe), "%s", f->probe);
-	if (f->state_dir)
-		snprintf(c->state_dir, sizeof(c->state_dir), "%s", f->state_dir);
-	if (f->token_file)
-		snprintf(c->token_file, sizeof(c->token_file), "%s", f->token_file);
+	size_t len;
+
+	if (!v)
+		return 0;
+	len = strlen(v);
+	if (len >= n)
+		return sf_err_set(err, SF_E_ARG, "%s: value of %zu characters is too long (at most %zu)",
+				  flag, len, n - 1);
+	if (nonempty && !len)
+		return sf_err_set(err, SF_E_ARG, "%s: value is empty", flag);
+	memcpy(dst, v, len + 1);
+	return 0;
+}
+
+int dcfg_apply_flags(struct dcfg *c, const struct dcfg_flags *f, struct sf_err *err)
+{
+	int rc = apply_flag(c->listen, sizeof(c->listen), "--listen", f->listen, 1, err);
+
+	if (!rc)
+		rc = apply_flag(c->probe, sizeof(c->probe), "--probe", f->probe, 1, err);
+	if (!rc)
+		rc = apply_flag(c->state_dir, sizeof(c->state_dir), "--state-dir", f->state_dir, 1,
+				err);
+	if (!rc)
+		rc = apply_flag(c->token_file, sizeof(c->token_file), "--token-file", f->token_file,
+				1, err);
+	return rc;
 }

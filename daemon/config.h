@@ -56,6 +56,8 @@ void dcfg_defaults(struct dcfg *c);
  * directory, no permission) always is. Errors name the file and the line;
  * on error c may be partly changed. */
 int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct sf_err *err);
-void dcfg_apply_flags(struct dcfg *c, const struct dcfg_flags *f);
+/* Flags override the file. A value too long for its field, or empty, is
+ * SF_E_ARG naming the flag; c may then be partly changed. */
+int dcfg_apply_flags(struct dcfg *c, const struct dcfg_flags *f, struct sf_err *err);
 
 #endif

@@ -303,11 +303,36 @@ START_TEST(flags_win)
 
 	ck_assert_int_eq(load_text("[server]\nlisten = 0.0.0.0:2\nstate_dir = /x\n"
 				   "[auth]\ntoken_file = /y\n", &c, &err), 0);
-	dcfg_apply_flags(&c, &f);
+	ck_assert_int_eq(dcfg_apply_flags(&c, &f, &err), 0);
 	ck_assert_str_eq(c.listen, "127.0.0.1:1");
 	ck_assert_str_eq(c.probe, "sim");
 	ck_assert_str_eq(c.state_dir, "/s");
 	ck_assert_str_eq(c.token_file, "/t");
+}
+END_TEST
+
+/* A flag value that does not fit its field is refused, never cut: a cut
+ * --state-dir or --probe would name another directory or probe. */
+START_TEST(flags_too_long_or_empty)
+{
+	static char longpath[5000];
+	struct dcfg c;
+	struct sf_err err = { 0 };
+	struct dcfg_flags f = { 0 };
+	char want[128];
+
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	dcfg_defaults(&c);
+	f.state_dir = longpath;
+	ck_assert_int_eq(dcfg_apply_flags(&c, &f, &err), SF_E_ARG);
+	snprintf(want, sizeof(want), "--state-dir: value of %zu characters is too long (at most %zu)",
+		 sizeof(longpath) - 1, sizeof(c.state_dir) - 1);
+	ck_assert_str_eq(err.msg, want);
+	f.state_dir = NULL;
+	f.probe = "";
+	ck_assert_int_eq(dcfg_apply_flags(&c, &f, &err), SF_E_ARG);
+	ck_assert_str_eq(err.msg, "--probe: value is empty");
 }
 END_TEST
 
@@ -338,6 +363,7 @@ int main(void)
 	tcase_add_test(tc, duplicates);
 	tcase_add_test(tc, missing_files);
 	tcase_add_test(tc, flags_win);
+	tcase_add_test(tc, flags_too_long_or_empty);
 	tcase_add_test(tc, example_loads);
 	suite_add_tcase(s, tc);
 	return ck_run(s);

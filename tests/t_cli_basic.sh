@@ -101,6 +101,15 @@ if [ -x "$D" ]; then
 	grep -q "unknown option '--bogus'" "$T/err" || fail "swdflashd --bogus: message"
 	expect 2 "$D" --listen
 	grep -q "option --listen needs a value" "$T/err" || fail "swdflashd --listen: message"
+	# a flag value that does not fit is refused, never cut (a cut path names
+	# another directory)
+	long=/tmp/$(printf '%0600d' 0)
+	expect 2 "$D" --foreground --probe sim --state-dir "$long"
+	grep -q -- "--state-dir: value of 605 characters is too long (at most 511)" "$T/err" ||
+		{ fail "swdflashd --state-dir too long: message"; cat "$T/err"; }
+	[ ! -e "$long" ] || fail "swdflashd created the over-long state dir"
+	expect 2 "$D" --foreground --probe ''
+	grep -q -- "--probe: value is empty" "$T/err" || fail "swdflashd --probe '': message"
 else
 	fail "$D is not built"
 fi

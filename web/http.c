@@ -335,7 +335,6 @@ void web_req_add_header(struct web_request *r, const char *name, const char *val
 
 /* ---- accessors ---- */
 
-const char *web_req_method(struct web_request *r) { return r->method; }
 const char *web_req_path(struct web_request *r) { return r->path; }
 struct MHD_Connection *web_req_connection(struct web_request *r) { return r->conn; }
 enum web_upload_kind web_req_upload_kind(struct web_request *r) { return r->kind; }

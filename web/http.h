@@ -72,7 +72,6 @@ void web_server_set_max_body(struct web_server *s, uint64_t max_body_bytes);
 int web_listen_is_loopback(const char *listen);
 
 /* ---- request accessors ---- */
-const char *web_req_method(struct web_request *r);
 const char *web_req_path(struct web_request *r);
 /* The n-th {} of the route pattern (0-based), or NULL. */
 const char *web_req_param(struct web_request *r, unsigned n);
