@@ -30,6 +30,8 @@ struct img {
 	uint64_t total;          /* bytes in all segments */
 	int has_entry;
 	uint32_t entry;          /* start address record / ELF e_entry */
+	int has_family;          /* UF2: the blocks carry a family ID (flag 0x2000) */
+	uint32_t family;         /* ... and this is it (every block agrees) */
 	uint8_t sha256[32];
 	char sha256_hex[65];
 };
@@ -44,8 +46,16 @@ int img_load_file(const char *path, enum img_format fmt, uint32_t base,
 		  struct img *out, struct sf_err *err);
 void img_free(struct img *img);
 
-/* Detect from content; IMG_BIN when nothing else matches. */
+/* Detect from content: IMG_HEX (the first thing after an optional UTF-8
+ * byte order mark and white space is ':'), IMG_UF2 (its magic, or a UF2
+ * whose magic is damaged but recognisable), IMG_ELF ("\x7fELF"), else
+ * IMG_AUTO: unknown. A raw binary is never detected: img_parse with
+ * IMG_AUTO refuses unknown content with SF_E_FORMAT and a message naming
+ * what it looks like (HTML, JSON, gzip, zip, UTF-16, base64, ...), and
+ * white space only with SF_E_IMAGE ("empty file"). */
 enum img_format img_detect(const uint8_t *buf, size_t len);
+/* Offset of the first byte after a UTF-8 BOM and white space. */
+size_t img_text_start(const uint8_t *buf, size_t len);
 const char *img_format_name(enum img_format f);   /* "hex", "uf2", "elf", "bin" */
 /* "auto", "hex", ... -> enum; returns -1 for an unknown name. */
 int img_format_from_name(const char *name);

@@ -12,7 +12,10 @@
  * familyID present, 0x00004000 MD5 checksum in the last 24 bytes of data[],
  * 0x00008000 extension tags after the payload. Family IDs accepted (from
  * utils/uf2families.json): 0x1B57745F NRF52 (nRF52832 boards), 0xADA52840
- * NRF52840, 0x621E937A NRF52833. A family-less file is accepted.
+ * NRF52840, 0x621E937A NRF52833; any other family is refused here, and the
+ * engine (nrf52_check_image) refuses a family that is not the attached
+ * part's. A family-less file (uf2conv.py without -f) is accepted: nothing
+ * in it says which chip it is for, and the address check still applies.
  *
  * Block numbering: every block carries the same numBlocks, blockNo is below
  * it, and each number from 0 to numBlocks - 1 appears exactly once.
@@ -44,9 +47,6 @@
 #include "image_internal.h"
 
 #define UF2_BLOCK 512u
-#define UF2_MAGIC0 0x0A324655u
-#define UF2_MAGIC1 0x9E5D5157u
-#define UF2_MAGIC_END 0x0AB16F30u
 #define UF2_MAX_PAYLOAD 476u
 #define UF2_FLAG_NOT_MAIN_FLASH 0x00000001u
 #define UF2_FLAG_FILE_CONTAINER 0x00001000u
@@ -282,7 +282,10 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		}
 		i = j;
 	}
-	(void)out; /* UF2 carries no entry point */
+	/* UF2 carries no entry point; the family is checked against the
+	 * attached part by the engine (nrf52_check_image) */
+	out->has_family = have_family;
+	out->family = family;
 out:
 	free(seen);
 	free(keep);
