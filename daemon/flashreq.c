@@ -91,7 +91,9 @@ int flashreq_parse_file(const char *path, const struct flashreq *rq, struct img 
 
 	memset(out, 0, sizeof(*out));
 	if (!rc)
-		rc = img_load_file(path, flashreq_format(rq), flashreq_base(rq), out, err);
+		/* memory bounded by the largest part, not by the file */
+		rc = img_load_file_max(path, flashreq_format(rq), flashreq_base(rq),
+				       (uint64_t)nrf52_max_flash_size() + NRF52_UICR_SIZE, out, err);
 	return rc ? rc : flashreq_check_base(rq, out, err);
 }
 

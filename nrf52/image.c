@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/sha256.h"
 #include "../common/utf8.h"
@@ -308,7 +311,7 @@ static int looks_base64(const uint8_t *p, size_t n)
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '+' || c == '/' || c == '=' || c == '-' || c == '_')
 			chars++;
-		else if (c != '\r' && c != '\n' && c != ' ' && c != '\t')
+		else if (c != '\r' && c != '\n')
 			return 0;
 	}
 	return chars >= 16;
@@ -497,20 +500,37 @@ int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base
 	return 0;
 }
 
-int img_load_file(const char *path, enum img_format fmt, uint32_t base, struct img *out,
-		  struct sf_err *err)
+/* The most file bytes a format needs to carry max_data bytes of flash
+ * data: raw binary 1:1; Intel HEX 2.8x with 16-byte records (45 characters
+ * and CRLF for 16 bytes), 4x leaves room for 8-byte records; UF2 2x with
+ * uf2conv's 256-byte payloads, 4x for smaller ones; ELF files also carry
+ * symbols and debug sections that are never read (the file is mapped,
+ * not copied), so they are bounded by IMG_MAX_FILE only. */
+static uint64_t file_bound(enum img_format f, uint64_t max_data)
 {
-	FILE *f;
+	switch (f) {
+	case IMG_BIN: return max_data;
+	case IMG_HEX: return 4 * max_data + 65536;
+	case IMG_UF2: return 4 * max_data + 65536;
+	case IMG_ELF: case IMG_AUTO: break;
+	}
+	return IMG_MAX_FILE;
+}
+
+int img_load_file_max(const char *path, enum img_format fmt, uint32_t base, uint64_t max_data,
+		      struct img *out, struct sf_err *err)
+{
 	struct stat st;
-	uint8_t *buf = NULL;
-	size_t len, got;
-	int rc;
+	const uint8_t *map = NULL;
+	size_t len = 0;
+	uint64_t bound;
+	int fd, rc;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "rb");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return sf_err_set(err, SF_E_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) != 0) {
+	if (fstat(fd, &st) != 0) {
 		rc = sf_err_set(err, SF_E_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -524,23 +544,51 @@ int img_load_file(const char *path, enum img_format fmt, uint32_t base, struct i
 		goto out;
 	}
 	len = (size_t)st.st_size;
-	buf = malloc(len ? len : 1);
-	if (!buf) {
-		rc = sf_err_set(err, SF_E_NOMEM, "%s: out of memory (%zu bytes)", path, len);
+	if (len == 0) {
+		rc = img_parse((const uint8_t *)"", 0, fmt, base, out, err);
+		sf_err_prefix(err, "%s", path);
 		goto out;
 	}
-	got = fread(buf, 1, len, f);
-	if (got != len || ferror(f)) {
-		rc = sf_err_set(err, SF_E_IO, "%s: short read (%zu of %zu bytes)", path, got, len);
+	/* mapped, never copied: memory follows what the parser reads */
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		map = NULL;
+		rc = sf_err_set(err, SF_E_IO, "%s: mmap: %s", path, strerror(errno));
 		goto out;
 	}
-	rc = img_parse(buf, len, fmt, base, out, err);
+	if (fmt == IMG_AUTO) {
+		/* detection looks at the start only; unknown content is refused
+		 * before the rest of the file is read */
+		fmt = img_detect(map, len);
+		if (fmt == IMG_AUTO) {
+			rc = img_refuse_unknown(map, len, err);
+			sf_err_prefix(err, "%s", path);
+			goto out;
+		}
+	}
+	bound = max_data ? file_bound(fmt, max_data) : IMG_MAX_FILE;
+	if (len > bound) {
+		rc = sf_err_set(err, SF_E_IMAGE,
+				"%s: %zu bytes is more than %s image for an nRF52 can need (at most "
+				"%llu bytes for %llu bytes of flash and UICR)", path, len,
+				fmt == IMG_HEX ? "an Intel HEX" : fmt == IMG_UF2 ? "a UF2" : "a raw binary",
+				(unsigned long long)bound, (unsigned long long)max_data);
+		goto out;
+	}
+	rc = img_parse(map, len, fmt, base, out, err);
 	if (rc)
 		sf_err_prefix(err, "%s", path);
 out:
-	free(buf);
-	fclose(f);
+	if (map)
+		munmap((void *)map, len);
+	close(fd);
 	return rc;
+}
+
+int img_load_file(const char *path, enum img_format fmt, uint32_t base, struct img *out,
+		  struct sf_err *err)
+{
+	return img_load_file_max(path, fmt, base, 0, out, err);
 }
 
 /* One record: ":LLAAAATT<data>CC\n". */

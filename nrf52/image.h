@@ -44,6 +44,15 @@ int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base
 /* Read a file and parse it (messages are prefixed with the file name). */
 int img_load_file(const char *path, enum img_format fmt, uint32_t base,
 		  struct img *out, struct sf_err *err);
+/* The same with memory bounded by the chip, not the file: max_data is the
+ * most flash data the image may carry (0: no bound but the 256 MiB file
+ * limit). The file is mapped, not read into memory; with IMG_AUTO only
+ * its start is looked at before unknown content is refused; a file larger
+ * than its format needs for max_data bytes (raw binary 1x, HEX and UF2 4x,
+ * ELF unbounded: its debug sections are never read) is refused before it
+ * is parsed (SF_E_IMAGE). */
+int img_load_file_max(const char *path, enum img_format fmt, uint32_t base, uint64_t max_data,
+		      struct img *out, struct sf_err *err);
 void img_free(struct img *img);
 
 /* Detect from content: IMG_HEX (the first thing after an optional UTF-8
