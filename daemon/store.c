@@ -388,7 +388,7 @@ json_t *store_list_json(struct store *s)
 	pthread_mutex_lock(&s->lock);
 	n = s->n;
 	copy = malloc((n ? n : 1) * sizeof(*copy));
-	if (copy)
+	if (copy && n) /* s->m is NULL while the store is empty */
 		memcpy(copy, s->m, n * sizeof(*copy));
 	pthread_mutex_unlock(&s->lock);
 	if (!copy || !arr) {

@@ -522,12 +522,13 @@ static enum MHD_Result h_erase(void *user, struct web_request *r)
 		return ret;
 	js = json_object_get(body, "scope");
 	if (js && !json_is_string(js)) {
+		const char *what = json_is_null(js) ? "null" : json_is_array(js) ? "array"
+				   : json_is_object(js) ? "object" : json_is_number(js) ? "number"
+				   : "boolean";
 		json_decref(body);
 		return web_reply_code(r, SF_E_ARG,
 				      "scope must be the string \"chip\" or \"uicr\" (got a JSON %s)",
-				      json_is_null(js) ? "null" : json_is_array(js) ? "array"
-				      : json_is_object(js) ? "object" : json_is_number(js) ? "number"
-				      : "boolean");
+				      what);
 	}
 	scope = js ? json_string_value(js) : web_req_query(r, "scope");
 	if (!scope)
