@@ -213,6 +213,8 @@ check "no orphaned image after refusals" [ "$(nimages)" = "$I2" ]
 # ---- 17. one Cache-Control; no path in the target view ----
 curl -s -N --max-time 2 -D "$T/sse.hdr" -o /dev/null "$URL/api/v1/events"
 check "event stream: one Cache-Control header" [ "$(grep -ci '^cache-control:' "$T/sse.hdr")" = 1 ]
+req GET "/api/v1/events?since=0"
+check "events with an unknown option: 400" [ "$ST" = 400 ]
 req GET /healthz
 check "a JSON reply: one Cache-Control header" [ "$(grep -ci '^cache-control:' "$T/hdr")" = 1 ]
 req GET /api/v1/target
