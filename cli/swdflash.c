@@ -280,7 +280,9 @@ static int cli_load_image(struct cli *c, struct flashreq *rq, struct img *img)
 	}
 	rq->format = (enum img_format)fmt;
 	if (c->o.base && parse_u32(c->o.base, &rq->base))
-		return cli_usage_error(c, "bad --base '%s'", c->o.base);
+		return cli_usage_error(c, "bad --base '%s' (decimal, or hex with 0x)", c->o.base);
+	rq->base_set = c->o.base != NULL;
+	rq->name = c->o.pos[0];  /* NAME.bin with --base: a raw binary */
 	if (c->o.base && fmt != IMG_BIN && fmt != IMG_AUTO)
 		return cli_usage_error(c, "--base applies to raw binary images only");
 	rc = flashreq_parse_file(c->o.pos[0], rq, img, &err);
@@ -637,8 +639,9 @@ static const struct cli_cmd cli_cmds[] = {
 	{ .name = "flash", .run = cmd_flash, .args = "FILE", .npos = 1,
 	  .opts = CLI_O_IMAGE | CLI_O(CLI_O_ERASE) | CLI_O(CLI_O_NO_VERIFY) |
 		  CLI_O(CLI_O_NO_RESET) | CLI_O(CLI_O_FULL) | CLI_O(CLI_O_RECOVER),
-	  .help = "program an image (format detected from the content unless --format):\n"
-		  "--erase auto erases only the pages where a bit must go 0->1 and skips\n"
+	  .help = "program an image: Intel HEX, UF2 or ELF detected from the content;\n"
+		  "a raw binary only with --format bin, or a FILE.bin with --base;\n"
+		  "anything else is refused, naming what it looks like. --erase auto erases only the pages where a bit must go 0->1 and skips\n"
 		  "pages that already match; then verify and reset into the new firmware" },
 	{ .name = "verify", .run = cmd_verify, .args = "FILE", .npos = 1, .opts = CLI_O_IMAGE,
 	  .help = "compare the target with an image; names the first differing address" },

@@ -23,11 +23,23 @@
 #include "../nrf52/image.h"
 #include "../nrf52/nrf52.h"
 
+/* Raw binary is flashed only when the caller asked for it: format IMG_BIN,
+ * or a file name ending in ".bin" (any case) together with an explicit
+ * base. Content that is not HEX, UF2 or ELF is otherwise refused
+ * (SF_E_FORMAT, nrf52/image.h). An explicit base with an image that is
+ * not a raw binary is refused (SF_E_ARG): its addresses are in the file.
+ * A stored image (re-flash by SHA-256) is parsed as it was stored, at the
+ * base it was stored with; a request that names another format or base
+ * for it is refused (SF_E_ARG): upload it again instead. */
 struct flashreq {
 	enum img_format format;     /* as requested; IMG_AUTO detects */
 	const char *stored_format;  /* NULL, or the format the image store recorded:
 				     * used instead of IMG_AUTO */
+	int stored_has_base;        /* the store recorded the base (raw binary) */
+	uint32_t stored_base;
 	uint32_t base;              /* load address, IMG_BIN only */
+	int base_set;               /* base was given by the caller */
+	const char *name;           /* the file's name as given (NULL: none) */
 	int recover;                /* recover a locked chip first */
 	/* How this front end asks for a recover, completing "target is locked
 	 * (APPROTECT): <recover_hint> to erase and unlock it first ...";
@@ -51,6 +63,8 @@ int flashreq_check(const uint8_t *buf, size_t len, const struct flashreq *rq,
 /* The format the parser is told: rq->format, or the stored format when
  * that is IMG_AUTO (what a job records as its requested format). */
 enum img_format flashreq_format(const struct flashreq *rq);
+/* The base the parser is told: the stored one for a stored raw binary. */
+uint32_t flashreq_base(const struct flashreq *rq);
 
 /* The two halves, for a caller that must refuse a bad image before it
  * connects (swdflash parses first, then identifies). */

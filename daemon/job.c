@@ -13,6 +13,7 @@
 
 #include "../common/clock.h"
 #include "../common/dlog.h"
+#include "../common/utf8.h"
 #include "store.h"
 
 const char *job_state_name(enum job_state s)
@@ -84,7 +85,8 @@ void job_set_error(struct job *j, int code, const char *msg)
 {
 	j->err_code = code;
 	snprintf(j->err_name, sizeof(j->err_name), "%s", sf_err_name(code));
-	snprintf(j->err_msg, sizeof(j->err_msg), "%s", msg);
+	/* valid UTF-8 whatever the message quotes: the job is JSON */
+	utf8_clean(j->err_msg, sizeof(j->err_msg), msg, UTF8_ESCAPE, 0);
 }
 
 void job_signal_ended_locked(struct job_mgr *m)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "../common/utf8.h"
 
 /* " [nRF52840 6C63EEEFF21167FE, image b7666763e1b9 app.hex]": which board
  * got which firmware, in the journal line that ends the job (production
@@ -239,13 +240,36 @@ struct job *job_from_json(json_t *o)
 	return j;
 }
 
+/* The public view never shows file system paths (a simulator's state
+ * file, a GPIO chip's device node, a missing file in an error): each
+ * absolute path becomes "<path>". The journal keeps them. */
+static void redact_paths(char *dst, size_t n, const char *src)
+{
+	char tmp[512];
+	size_t w = 0;
+
+	for (size_t i = 0; src[i] && w + 8 < sizeof(tmp); i++) {
+		if (src[i] == '/' && (i == 0 || strchr(" =,:(\t'\"", src[i - 1]))) {
+			memcpy(tmp + w, "<path>", 6);
+			w += 6;
+			while (src[i + 1] && !strchr(", )\t'\"", src[i + 1]))
+				i++;
+			continue;
+		}
+		tmp[w++] = src[i];
+	}
+	tmp[w] = '\0';
+	utf8_clean(dst, n, tmp, UTF8_ESCAPE, 1);
+}
+
 json_t *job_target_json(const struct job_target *t)
 {
 	json_t *o = json_object();
-	char buf[40];
+	char buf[40], desc[256], error[512];
 
+	redact_paths(desc, sizeof(desc), t->probe_desc);
 	json_object_set_new(o, "probe", json_pack("{s:s, s:s, s:b}", "kind", t->probe_kind,
-		"description", t->probe_desc, "open", t->probe_open));
+		"description", desc, "open", t->probe_open));
 	json_object_set_new(o, "connected", json_boolean(t->connected));
 	if (t->connected) {
 		json_t *info = target_json_info(&t->info);
@@ -258,8 +282,10 @@ json_t *job_target_json(const struct job_target *t)
 		for (size_t k = 0; k < sizeof(unknown) / sizeof(unknown[0]); k++)
 			json_object_set_new(o, unknown[k], json_null());
 	}
-	if (t->error[0])
-		json_object_set_new(o, "error", json_string(t->error));
+	if (t->error[0]) {
+		redact_paths(error, sizeof(error), t->error);
+		json_object_set_new(o, "error", json_string(error));
+	}
 	if (t->updated_ms) {
 		store_iso_time(t->updated_ms, buf, sizeof(buf));
 		json_object_set_new(o, "updated_at", json_string(buf));

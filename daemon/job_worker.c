@@ -66,6 +66,36 @@ void job_mgr_probe_stats(struct job_mgr *m, struct swd_probe_stats *out)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* What is true of the chip when a job stops early, from the phase it had
+ * reached (the engine's order: connect, recover, erase, program, verify,
+ * reset). */
+static const char *job_cancel_state(const struct job *j)
+{
+	if (!j->has_phase)
+		return "the chip was not touched";
+	switch (j->phase) {
+	case NRF52_PHASE_CONNECT:
+		return "the chip was not changed";
+	case NRF52_PHASE_RECOVER:
+		return "the chip may be partly erased by the recover";
+	case NRF52_PHASE_ERASE:
+		return j->kind == JOB_FLASH ? "the chip may be partly erased; nothing was programmed"
+					    : "the chip may be partly erased";
+	case NRF52_PHASE_PROGRAM:
+		return "the chip may be partly programmed";
+	case NRF52_PHASE_VERIFY:
+		return "the image was fully programmed; the verify did not complete";
+	case NRF52_PHASE_RESET:
+		if (j->kind != JOB_FLASH)
+			return "the reset did not complete";
+		return j->opts.verify ? "the image was programmed and verified; the reset was not done"
+				      : "the image was programmed; the reset was not done";
+	case NRF52_PHASE_READ:
+		return "the chip was not changed";
+	}
+	return "the chip's state is unknown";
+}
+
 /* The engine's safe point: progress, and whether to stop here. */
 static int engine_progress(void *user, enum nrf52_phase phase, uint64_t done, uint64_t total)
 {
@@ -426,10 +456,13 @@ static void worker_run(struct job_mgr *m, struct job *j)
 
 	pthread_mutex_lock(&m->lock);
 	if (rc == SF_E_CANCELLED || (rc && j->cancel)) {
+		char why[200];
 		j->state = JOB_CANCELLED;
-		job_set_error(j, SF_E_CANCELLED, m->stopping
-			      ? "aborted at a safe point: the daemon is stopping"
-			      : "cancelled at a safe point while running; the chip may be partly programmed");
+		snprintf(why, sizeof(why), "%s at a safe point %s; %s",
+			 m->stopping ? "aborted" : "cancelled",
+			 m->stopping ? "because the daemon is stopping" : "while running",
+			 job_cancel_state(j));
+		job_set_error(j, SF_E_CANCELLED, why);
 	} else if (rc) {
 		j->state = JOB_FAILED;
 		job_set_error(j, rc, err.msg[0] ? err.msg : sf_err_name(rc));

@@ -84,6 +84,15 @@ static int meta_from_json(json_t *o, struct store_meta *m)
 	m->first = (uint32_t)json_integer_value(json_object_get(o, "first_address_n"));
 	m->last = (uint32_t)json_integer_value(json_object_get(o, "end_address_n"));
 	m->uploaded_ms = json_integer_value(json_object_get(o, "uploaded_ms"));
+	if (json_is_integer(json_object_get(o, "base_n"))) {
+		m->has_base = 1;
+		m->base = (uint32_t)json_integer_value(json_object_get(o, "base_n"));
+	} else if (!strcmp(m->format, "bin")) {
+		/* stored before the base was recorded: a raw binary is one
+		 * segment, so its first address is its base */
+		m->has_base = 1;
+		m->base = m->first;
+	}
 	return 0;
 }
 
@@ -93,12 +102,21 @@ json_t *store_meta_json(const struct store_meta *m)
 
 	snprintf(first, sizeof(first), "0x%08X", m->first);
 	snprintf(last, sizeof(last), "0x%08X", m->last ? m->last - 1 : 0);
+	json_t *o;
+
 	store_iso_time(m->uploaded_ms, when, sizeof(when));
-	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
-			 "sha256", m->sha256, "size", (json_int_t)m->size, "format", m->format,
-			 "name", m->name, "first_address", first, "last_address", last,
-			 "uploaded_at", when, "uploaded_ms", (json_int_t)m->uploaded_ms,
-			 "first_address_n", (json_int_t)m->first, "end_address_n", (json_int_t)m->last);
+	o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
+		      "sha256", m->sha256, "size", (json_int_t)m->size, "format", m->format,
+		      "name", m->name, "first_address", first, "last_address", last,
+		      "uploaded_at", when, "uploaded_ms", (json_int_t)m->uploaded_ms,
+		      "first_address_n", (json_int_t)m->first, "end_address_n", (json_int_t)m->last);
+	if (o && m->has_base) {
+		char base[16];
+		snprintf(base, sizeof(base), "0x%08X", m->base);
+		json_object_set_new(o, "base", json_string(base));
+		json_object_set_new(o, "base_n", json_integer((json_int_t)m->base));
+	}
+	return o;
 }
 
 static int add_meta(struct store *s, const struct store_meta *m)
@@ -278,11 +296,26 @@ int store_commit(struct store *s, int fd, const char *tmp_path, const struct sto
 	}
 	pthread_mutex_lock(&s->lock);
 	store_path(s, m->sha256, dst, sizeof(dst));
-	if (find_locked(s, m->sha256) >= 0 && stat(dst, &st) == 0 && (uint64_t)st.st_size == m->size) {
+	int have = find_locked(s, m->sha256);
+	if (have >= 0 && stat(dst, &st) == 0 && (uint64_t)st.st_size == m->size) {
 		close(fd);
 		unlink(tmp_path);
+		/* the same bytes uploaded as another format or at another base:
+		 * the latest upload says how to flash them again */
+		if (strcmp(s->m[have].format, m->format) || s->m[have].has_base != m->has_base ||
+		    s->m[have].base != m->base) {
+			struct store_meta nm = s->m[have];
+			snprintf(nm.format, sizeof(nm.format), "%s", m->format);
+			nm.has_base = m->has_base;
+			nm.base = m->base;
+			nm.first = m->first;
+			nm.last = m->last;
+			rc = write_meta(s, &nm, err);
+			if (!rc)
+				s->m[have] = nm;
+		}
 		pthread_mutex_unlock(&s->lock);
-		return 0;
+		return rc;
 	}
 	/* the image first, then its metadata: a listed image is complete */
 	rc = fsutil_commit(fd, tmp_path, dst, err);
@@ -297,6 +330,28 @@ int store_commit(struct store *s, int fd, const char *tmp_path, const struct sto
 	else if (add_meta(s, m))
 		rc = sf_err_set(err, SF_E_NOMEM, "out of memory");
 out:
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int store_remove(struct store *s, const char *sha256)
+{
+	char p[900];
+	int i, rc = SF_E_ARG;
+
+	if (!parse_is_sha256_hex(sha256))
+		return SF_E_ARG;
+	pthread_mutex_lock(&s->lock);
+	i = find_locked(s, sha256);
+	if (i >= 0) {
+		/* the metadata first: an image without it is ignored at start */
+		snprintf(p, sizeof(p), "%s/%s.json", s->images, sha256);
+		unlink(p);
+		store_path(s, sha256, p, sizeof(p));
+		unlink(p);
+		s->m[i] = s->m[--s->n];
+		rc = 0;
+	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -333,7 +388,7 @@ json_t *store_list_json(struct store *s)
 	pthread_mutex_lock(&s->lock);
 	n = s->n;
 	copy = malloc((n ? n : 1) * sizeof(*copy));
-	if (copy)
+	if (copy && n) /* s->m is NULL while the store is empty */
 		memcpy(copy, s->m, n * sizeof(*copy));
 	pthread_mutex_unlock(&s->lock);
 	if (!copy || !arr) {
@@ -347,6 +402,7 @@ json_t *store_list_json(struct store *s)
 		json_object_del(o, "uploaded_ms");
 		json_object_del(o, "first_address_n");
 		json_object_del(o, "end_address_n");
+		json_object_del(o, "base_n");
 		json_array_append_new(arr, o);
 	}
 	free(copy);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* store: the image store, STATE_DIR/images/<sha256> with a metadata file
  * <sha256>.json beside it (size, format, name, first and last address,
- * upload time). Files are written as a temporary file in STATE_DIR/tmp,
+ * upload time, and for a raw binary its base: everything needed to flash
+ * it again). Files are written as a temporary file in STATE_DIR/tmp,
  * fsynced, renamed into place, and the directory fsynced, so an image
  * that is listed is complete on disk.
  *
@@ -21,6 +22,8 @@ struct store_meta {
 	char format[8];
 	char name[128];
 	uint32_t first, last;   /* first address, last address + 1 */
+	int has_base;           /* a raw binary: the base it was uploaded with */
+	uint32_t base;
 	int64_t uploaded_ms;    /* Unix epoch, milliseconds */
 };
 
@@ -34,11 +37,15 @@ void store_close(struct store *s);
 /* fsync the temporary file fd/tmp_path and move it to images/<sha256>,
  * then write the metadata (common/fsutil.h's fsutil_commit for both). When
  * the image is already stored the temporary file is removed and the
- * metadata kept (name/time of the first upload). fd is closed and tmp_path
+ * metadata kept (name/time of the first upload; format and base become
+ * those of this upload). fd is closed and tmp_path
  * gone in every case. SF_E_ARG when m->sha256 is not a SHA-256 name. */
 int store_commit(struct store *s, int fd, const char *tmp_path, const struct store_meta *m,
 		 struct sf_err *err);
 
+/* Forget a stored image and delete its files (an upload that was refused
+ * after it was stored). SF_E_ARG when there is no such image. */
+int store_remove(struct store *s, const char *sha256);
 /* 0 and *out filled, or SF_E_ARG when no such image (any name that is not
  * a stored SHA-256, "../x" included). */
 int store_lookup(struct store *s, const char *sha256, struct store_meta *out);

@@ -7,9 +7,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/sha256.h"
+#include "../common/utf8.h"
 #include "image_internal.h"
 
 /* Largest file img_load_file reads: four times the biggest nRF52 flash
@@ -202,26 +206,212 @@ void img_free(struct img *img)
 	img->total = 0;
 	img->has_entry = 0;
 	img->entry = 0;
+	img->has_family = 0;
+	img->family = 0;
 }
 
-static int is_hex_digit(uint8_t c)
+/* Bytes of a UTF-8 byte order mark and white space (space, tab, CR, LF)
+ * before the first record of a HEX file (image_hex.c skips the same). */
+size_t img_text_start(const uint8_t *buf, size_t len)
 {
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+	size_t i = 0;
+
+	if (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF)
+		i = 3;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* A UF2 file whose first magic words were damaged: one of the three magic
+ * words of its first block, or the start magic of a later block, is still
+ * there. The UF2 parser then names the block and the bad word. */
+static int uf2_damaged(const uint8_t *buf, size_t len)
+{
+	if (len < 512)
+		return len >= 8 && (img_le32(buf) == UF2_MAGIC0 || img_le32(buf + 4) == UF2_MAGIC1);
+	if (img_le32(buf) == UF2_MAGIC0 || img_le32(buf + 4) == UF2_MAGIC1 ||
+	    img_le32(buf + 508) == UF2_MAGIC_END)
+		return 1;
+	for (size_t off = 512; off + 8 <= len && off <= 8 * 512; off += 512)
+		if (img_le32(buf + off) == UF2_MAGIC0 && img_le32(buf + off + 4) == UF2_MAGIC1)
+			return 1;
+	return 0;
 }
 
 enum img_format img_detect(const uint8_t *buf, size_t len)
 {
+	size_t t;
+
 	/* Magic numbers first: they cannot be mistaken for text. A truncated
-	 * UF2 or ELF is still detected as such so that it fails loudly
-	 * instead of being flashed as a raw binary. */
-	if (len >= 8 && img_le32(buf) == 0x0A324655u && img_le32(buf + 4) == 0x9E5D5157u)
+	 * or damaged UF2 and any ELF are detected as such so that their
+	 * parser refuses them with the reason. */
+	if (len >= 8 && img_le32(buf) == UF2_MAGIC0 && img_le32(buf + 4) == UF2_MAGIC1)
 		return IMG_UF2;
 	if (len >= 4 && memcmp(buf, "\x7f" "ELF", 4) == 0)
 		return IMG_ELF;
-	/* ':' and two hex digits (the record length) starts every HEX file. */
-	if (len >= 3 && buf[0] == ':' && is_hex_digit(buf[1]) && is_hex_digit(buf[2]))
+	if (uf2_damaged(buf, len))
+		return IMG_UF2;
+	/* ':' starts every HEX record; a BOM and white space may come first */
+	t = img_text_start(buf, len);
+	if (t < len && buf[t] == ':')
 		return IMG_HEX;
-	return IMG_BIN;
+	return IMG_AUTO; /* nothing this station flashes without being told */
+}
+
+static int has_prefix(const uint8_t *p, size_t n, const char *magic, size_t mlen)
+{
+	return n >= mlen && memcmp(p, magic, mlen) == 0;
+}
+
+/* Case-insensitive: does the first kilobyte contain word? */
+static int text_contains(const uint8_t *p, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+
+	if (n > 1024)
+		n = 1024;
+	for (size_t i = 0; i + w <= n; i++) {
+		size_t k = 0;
+		while (k < w && (p[i + k] | 0x20) == (word[k] | 0x20))
+			k++;
+		if (k == w)
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when the first 4 KiB are text: valid UTF-8 without control characters
+ * other than tab, CR, LF (a sequence cut by the 4 KiB window is fine). */
+static int looks_text(const uint8_t *p, size_t n)
+{
+	size_t lim = n > 4096 ? 4096 : n, i = 0;
+
+	while (i < lim) {
+		size_t k = utf8_seq_len(p + i, n - i);
+		if (!k)
+			return 0;
+		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return 0;
+		if (p[i] == 0x7F)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* Base64 (RFC 4648 section 4) text: only its alphabet, '=' padding and line
+ * breaks, at least 16 characters. */
+static int looks_base64(const uint8_t *p, size_t n)
+{
+	size_t lim = n > 4096 ? 4096 : n, chars = 0;
+
+	for (size_t i = 0; i < lim; i++) {
+		uint8_t c = p[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '+' || c == '/' || c == '=' || c == '-' || c == '_')
+			chars++;
+		else if (c != '\r' && c != '\n')
+			return 0;
+	}
+	return chars >= 16;
+}
+
+/* UTF-16 text: a byte order mark, or ASCII with every other byte zero. */
+static int looks_utf16(const uint8_t *p, size_t n, int *be)
+{
+	size_t lim = n > 64 ? 64 : n, zeros_even = 0, zeros_odd = 0, i;
+
+	if (n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF))) {
+		*be = p[0] == 0xFE;
+		return 1;
+	}
+	if (lim < 4)
+		return 0;
+	lim &= ~(size_t)1;
+	for (i = 0; i < lim; i += 2) {
+		zeros_even += p[i] == 0 && p[i + 1] >= 0x09 && p[i + 1] < 0x7F;
+		zeros_odd += p[i + 1] == 0 && p[i] >= 0x09 && p[i] < 0x7F;
+	}
+	*be = zeros_even > zeros_odd;
+	return zeros_even * 2 == lim || zeros_odd * 2 == lim;
+}
+
+/* The first line of text, printable ASCII only, at most 40 characters. */
+static void first_line(const uint8_t *p, size_t n, char *out, size_t outn)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < n && p[i] != '\n' && p[i] != '\r' && w + 1 < outn && w < 40; i++)
+		out[w++] = p[i] >= 0x20 && p[i] < 0x7F ? (char)p[i] : '?';
+	out[w] = '\0';
+}
+
+/* Why content that img_detect does not know is not flashed: what it looks
+ * like, and what to do about it. Returns SF_E_FORMAT, or SF_E_IMAGE for
+ * input with no content at all. */
+static int img_refuse_unknown(const uint8_t *buf, size_t len, struct sf_err *err)
+{
+	size_t t = img_text_start(buf, len);
+	const uint8_t *p = buf + t;
+	size_t n = len - t;
+	char line[48];
+	int be = 0;
+
+	if (n == 0)
+		return sf_err_set(err, SF_E_IMAGE, "empty file (%zu bytes of white space only)", len);
+	if (has_prefix(buf, len, "\x1f\x8b", 2))
+		return sf_err_set(err, SF_E_FORMAT, "gzip data: decompress it first");
+	if (has_prefix(buf, len, "PK\x03\x04", 4) || has_prefix(buf, len, "PK\x05\x06", 4))
+		return sf_err_set(err, SF_E_FORMAT,
+				  "zip archive: unpack it and send the firmware file inside");
+	if (has_prefix(buf, len, "BZh", 3) || has_prefix(buf, len, "\xfd" "7zXZ", 5) ||
+	    has_prefix(buf, len, "\x28\xb5\x2f\xfd", 4) || has_prefix(buf, len, "7z\xbc\xaf", 4))
+		return sf_err_set(err, SF_E_FORMAT,
+				  "compressed data (bzip2, xz, zstd or 7z): decompress it first");
+	if (looks_utf16(buf, len, &be))
+		return sf_err_set(err, SF_E_FORMAT,
+				  "UTF-16%s text: save it as ASCII or UTF-8 (an Intel HEX file "
+				  "is plain ASCII)", be ? "BE" : "LE");
+	if (has_prefix(buf, len, "%PDF", 4))
+		return sf_err_set(err, SF_E_FORMAT, "a PDF document, not firmware");
+	if (has_prefix(buf, len, "MZ", 2) && len >= 64)
+		return sf_err_set(err, SF_E_FORMAT, "a Windows executable, not nRF52 firmware");
+	if (p[0] == '<') {
+		first_line(p, n, line, sizeof(line));
+		if (text_contains(p, n, "<html") || text_contains(p, n, "<!doctype html") ||
+		    text_contains(p, n, "<head") || text_contains(p, n, "<body"))
+			return sf_err_set(err, SF_E_FORMAT,
+					  "looks like HTML (a web server's error or login page?), "
+					  "not firmware: '%s'", line);
+		return sf_err_set(err, SF_E_FORMAT, "looks like XML or HTML, not firmware: '%s'",
+				  line);
+	}
+	if ((p[0] == '{' || p[0] == '[') && looks_text(p, n)) {
+		first_line(p, n, line, sizeof(line));
+		return sf_err_set(err, SF_E_FORMAT,
+				  "looks like JSON (an error response from a server?), not "
+				  "firmware: '%s'", line);
+	}
+	if (n >= 4 && p[0] == 'S' && p[1] >= '0' && p[1] <= '9' && looks_text(p, n))
+		return sf_err_set(err, SF_E_FORMAT,
+				  "looks like a Motorola S-record file: convert it to Intel HEX "
+				  "(srec_cat FILE -o OUT.hex -Intel)");
+	if (looks_base64(p, n))
+		return sf_err_set(err, SF_E_FORMAT, "looks like base64 text: decode it first");
+	if (has_prefix(p, n, "#!", 2))
+		return sf_err_set(err, SF_E_FORMAT, "a script ('#!'), not firmware");
+	if (looks_text(buf, len)) {
+		first_line(p, n, line, sizeof(line));
+		return sf_err_set(err, SF_E_FORMAT,
+				  "text that is not Intel HEX (no ':' record at the start): '%s'",
+				  line);
+	}
+	return sf_err_set(err, SF_E_FORMAT,
+			  "not Intel HEX, UF2 or ELF (binary data starting %02X %02X %02X %02X): "
+			  "a raw binary is flashed only when asked for, as format bin with a base "
+			  "address", buf[0], len > 1 ? buf[1] : 0, len > 2 ? buf[2] : 0,
+			  len > 3 ? buf[3] : 0);
 }
 
 const char *img_format_name(enum img_format f)
@@ -275,6 +465,8 @@ int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base
 		return sf_err_set(err, SF_E_IMAGE, "empty file");
 	if (fmt == IMG_AUTO)
 		fmt = img_detect(buf, len);
+	if (fmt == IMG_AUTO)
+		return img_refuse_unknown(buf, len, err);
 
 	switch (fmt) {
 	case IMG_HEX:
@@ -308,20 +500,37 @@ int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base
 	return 0;
 }
 
-int img_load_file(const char *path, enum img_format fmt, uint32_t base, struct img *out,
-		  struct sf_err *err)
+/* The most file bytes a format needs to carry max_data bytes of flash
+ * data: raw binary 1:1; Intel HEX 2.8x with 16-byte records (45 characters
+ * and CRLF for 16 bytes), 4x leaves room for 8-byte records; UF2 2x with
+ * uf2conv's 256-byte payloads, 4x for smaller ones; ELF files also carry
+ * symbols and debug sections that are never read (the file is mapped,
+ * not copied), so they are bounded by IMG_MAX_FILE only. */
+static uint64_t file_bound(enum img_format f, uint64_t max_data)
 {
-	FILE *f;
+	switch (f) {
+	case IMG_BIN: return max_data;
+	case IMG_HEX: return 4 * max_data + 65536;
+	case IMG_UF2: return 4 * max_data + 65536;
+	case IMG_ELF: case IMG_AUTO: break;
+	}
+	return IMG_MAX_FILE;
+}
+
+int img_load_file_max(const char *path, enum img_format fmt, uint32_t base, uint64_t max_data,
+		      struct img *out, struct sf_err *err)
+{
 	struct stat st;
-	uint8_t *buf = NULL;
-	size_t len, got;
-	int rc;
+	const uint8_t *map = NULL;
+	size_t len = 0;
+	uint64_t bound;
+	int fd, rc;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "rb");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return sf_err_set(err, SF_E_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) != 0) {
+	if (fstat(fd, &st) != 0) {
 		rc = sf_err_set(err, SF_E_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -335,23 +544,51 @@ int img_load_file(const char *path, enum img_format fmt, uint32_t base, struct i
 		goto out;
 	}
 	len = (size_t)st.st_size;
-	buf = malloc(len ? len : 1);
-	if (!buf) {
-		rc = sf_err_set(err, SF_E_NOMEM, "%s: out of memory (%zu bytes)", path, len);
+	if (len == 0) {
+		rc = img_parse((const uint8_t *)"", 0, fmt, base, out, err);
+		sf_err_prefix(err, "%s", path);
 		goto out;
 	}
-	got = fread(buf, 1, len, f);
-	if (got != len || ferror(f)) {
-		rc = sf_err_set(err, SF_E_IO, "%s: short read (%zu of %zu bytes)", path, got, len);
+	/* mapped, never copied: memory follows what the parser reads */
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		map = NULL;
+		rc = sf_err_set(err, SF_E_IO, "%s: mmap: %s", path, strerror(errno));
 		goto out;
 	}
-	rc = img_parse(buf, len, fmt, base, out, err);
+	if (fmt == IMG_AUTO) {
+		/* detection looks at the start only; unknown content is refused
+		 * before the rest of the file is read */
+		fmt = img_detect(map, len);
+		if (fmt == IMG_AUTO) {
+			rc = img_refuse_unknown(map, len, err);
+			sf_err_prefix(err, "%s", path);
+			goto out;
+		}
+	}
+	bound = max_data ? file_bound(fmt, max_data) : IMG_MAX_FILE;
+	if (len > bound) {
+		rc = sf_err_set(err, SF_E_IMAGE,
+				"%s: %zu bytes is more than %s image for an nRF52 can need (at most "
+				"%llu bytes for %llu bytes of flash and UICR)", path, len,
+				fmt == IMG_HEX ? "an Intel HEX" : fmt == IMG_UF2 ? "a UF2" : "a raw binary",
+				(unsigned long long)bound, (unsigned long long)max_data);
+		goto out;
+	}
+	rc = img_parse(map, len, fmt, base, out, err);
 	if (rc)
 		sf_err_prefix(err, "%s", path);
 out:
-	free(buf);
-	fclose(f);
+	if (map)
+		munmap((void *)map, len);
+	close(fd);
 	return rc;
+}
+
+int img_load_file(const char *path, enum img_format fmt, uint32_t base, struct img *out,
+		  struct sf_err *err)
+{
+	return img_load_file_max(path, fmt, base, 0, out, err);
 }
 
 /* One record: ":LLAAAATT<data>CC\n". */

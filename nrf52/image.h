@@ -30,6 +30,8 @@ struct img {
 	uint64_t total;          /* bytes in all segments */
 	int has_entry;
 	uint32_t entry;          /* start address record / ELF e_entry */
+	int has_family;          /* UF2: the blocks carry a family ID (flag 0x2000) */
+	uint32_t family;         /* ... and this is it (every block agrees) */
 	uint8_t sha256[32];
 	char sha256_hex[65];
 };
@@ -42,10 +44,27 @@ int img_parse(const uint8_t *buf, size_t len, enum img_format fmt, uint32_t base
 /* Read a file and parse it (messages are prefixed with the file name). */
 int img_load_file(const char *path, enum img_format fmt, uint32_t base,
 		  struct img *out, struct sf_err *err);
+/* The same with memory bounded by the chip, not the file: max_data is the
+ * most flash data the image may carry (0: no bound but the 256 MiB file
+ * limit). The file is mapped, not read into memory; with IMG_AUTO only
+ * its start is looked at before unknown content is refused; a file larger
+ * than its format needs for max_data bytes (raw binary 1x, HEX and UF2 4x,
+ * ELF unbounded: its debug sections are never read) is refused before it
+ * is parsed (SF_E_IMAGE). */
+int img_load_file_max(const char *path, enum img_format fmt, uint32_t base, uint64_t max_data,
+		      struct img *out, struct sf_err *err);
 void img_free(struct img *img);
 
-/* Detect from content; IMG_BIN when nothing else matches. */
+/* Detect from content: IMG_HEX (the first thing after an optional UTF-8
+ * byte order mark and white space is ':'), IMG_UF2 (its magic, or a UF2
+ * whose magic is damaged but recognisable), IMG_ELF ("\x7fELF"), else
+ * IMG_AUTO: unknown. A raw binary is never detected: img_parse with
+ * IMG_AUTO refuses unknown content with SF_E_FORMAT and a message naming
+ * what it looks like (HTML, JSON, gzip, zip, UTF-16, base64, ...), and
+ * white space only with SF_E_IMAGE ("empty file"). */
 enum img_format img_detect(const uint8_t *buf, size_t len);
+/* Offset of the first byte after a UTF-8 BOM and white space. */
+size_t img_text_start(const uint8_t *buf, size_t len);
 const char *img_format_name(enum img_format f);   /* "hex", "uf2", "elf", "bin" */
 /* "auto", "hex", ... -> enum; returns -1 for an unknown name. */
 int img_format_from_name(const char *name);

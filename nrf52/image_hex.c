@@ -3,6 +3,9 @@
  * Specification", rev. A, 1988), record types 00 to 05.
  *
  * Choices where the specification or common practice leaves room:
+ * - A UTF-8 byte order mark at the very start, and spaces or tabs before
+ *   the ':' of the first record (editors and copy-paste add them), are
+ *   skipped. Inside the file the rules below hold.
  * - Lines end in LF, CRLF or a lone CR. Blank lines (nothing but spaces or
  *   tabs) are ignored anywhere, so trailing blank lines are fine. Anything
  *   else outside ":LLAAAATT...CC" is an error: no trailing blanks after
@@ -71,8 +74,11 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 	size_t pos = 0;
 	unsigned line = 0, eof_line = 0, entry_line = 0;
 	uint32_t upper = 0;     /* ULBA << 16, or USBA << 4 */
-	int segmented = 0;
+	int segmented = 0, seen_record = 0;
 	char cb[8];
+
+	if (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF)
+		pos = 3; /* UTF-8 byte order mark */
 
 	while (pos < len) {
 		size_t ls = pos, le = pos, i, ndig, nbytes;
@@ -93,6 +99,10 @@ int img_parse_hex(const uint8_t *buf, size_t len, struct img_build *b, struct im
 				blank = 0;
 		if (blank)
 			continue;
+		if (!seen_record)
+			while (buf[ls] == ' ' || buf[ls] == '\t')
+				ls++;
+		seen_record = 1;
 		if (eof_line)
 			return sf_err_set(err, SF_E_IMAGE,
 					   "line %u: data after the end-of-file record on line %u",

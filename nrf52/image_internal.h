@@ -60,6 +60,11 @@ static inline uint16_t img_le16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
+/* UF2 magic words (github.com/microsoft/uf2 README, "File format") */
+#define UF2_MAGIC0 0x0A324655u
+#define UF2_MAGIC1 0x9E5D5157u
+#define UF2_MAGIC_END 0x0AB16F30u
+
 #define IMG_ADDR_LIMIT 0x100000000ULL /* first address past the 32-bit space */
 
 #endif

@@ -9,10 +9,14 @@
  *
  * Flags: 0x00000001 not main flash (the block is skipped, but keeps its
  * number), 0x00001000 file container (refused: not firmware), 0x00002000
- * familyID present, 0x00004000 MD5 checksum in the last 24 bytes of data[],
+ * familyID present, 0x00004000 MD5 checksum in the last 24 bytes of data[]
+ * (verified: see uf2_check_md5),
  * 0x00008000 extension tags after the payload. Family IDs accepted (from
  * utils/uf2families.json): 0x1B57745F NRF52 (nRF52832 boards), 0xADA52840
- * NRF52840, 0x621E937A NRF52833. A family-less file is accepted.
+ * NRF52840, 0x621E937A NRF52833; any other family is refused here, and the
+ * engine (nrf52_check_image) refuses a family that is not the attached
+ * part's. A family-less file (uf2conv.py without -f) is accepted: nothing
+ * in it says which chip it is for, and the address check still applies.
  *
  * Block numbering: every block carries the same numBlocks, blockNo is below
  * it, and each number from 0 to numBlocks - 1 appears exactly once.
@@ -41,12 +45,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/md5.h"
 #include "image_internal.h"
 
 #define UF2_BLOCK 512u
-#define UF2_MAGIC0 0x0A324655u
-#define UF2_MAGIC1 0x9E5D5157u
-#define UF2_MAGIC_END 0x0AB16F30u
 #define UF2_MAX_PAYLOAD 476u
 #define UF2_FLAG_NOT_MAIN_FLASH 0x00000001u
 #define UF2_FLAG_FILE_CONTAINER 0x00001000u
@@ -66,6 +68,7 @@ static const struct {
 struct uf2_blk {
 	uint32_t addr, size, index;
 	const uint8_t *data;
+	const uint8_t *md5;     /* flag 0x4000: region start, length, MD5; else NULL */
 };
 
 static const char *family_name(uint32_t id)
@@ -118,6 +121,56 @@ static uint32_t uf2_trimmed_size(const struct uf2_blk *k)
 		e -= 4;
 	}
 	return (uint32_t)(e - start);
+}
+
+/* The MD5 checksum (README "MD5 checksum"): the region's contents as the
+ * file writes them (the payloads as they are, before padding is trimmed)
+ * must have that MD5. A region the file's blocks do not wholly cover
+ * cannot be checked and is refused, like a mismatch, before anything is
+ * written. keep[] is sorted by address. */
+static int uf2_check_md5(const struct uf2_blk *keep, size_t n, struct sf_err *err)
+{
+	const uint8_t *last = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *m = keep[i].md5;
+		uint32_t start, len;
+		uint64_t pos, end;
+		uint8_t got[16];
+		struct md5 ctx;
+
+		if (!m || (last && !memcmp(last, m, UF2_MD5_AREA)))
+			continue; /* consecutive blocks usually name the same region */
+		start = img_le32(m);
+		len = img_le32(m + 4);
+		pos = start;
+		end = (uint64_t)start + len;
+		md5_init(&ctx);
+		for (size_t k = 0; k < n && pos < end; k++) {
+			uint64_t a = keep[k].addr, e = a + keep[k].size, to;
+			if (e <= pos)
+				continue;
+			if (a > pos)
+				break; /* a gap */
+			to = e < end ? e : end;
+			md5_update(&ctx, keep[k].data + (pos - a), (size_t)(to - pos));
+			pos = to;
+		}
+		if (pos < end)
+			return sf_err_set(err, SF_E_IMAGE,
+					   "block %u: MD5 region 0x%08X + %u bytes is not covered by "
+					   "the file's blocks (nothing at 0x%08llX): it cannot be checked",
+					   (unsigned)keep[i].index, (unsigned)start, (unsigned)len,
+					   (unsigned long long)pos);
+		md5_final(&ctx, got);
+		if (memcmp(got, m + 8, 16))
+			return sf_err_set(err, SF_E_IMAGE,
+					   "block %u: MD5 of 0x%08X + %u bytes does not match the "
+					   "checksum in the block (damaged file)",
+					   (unsigned)keep[i].index, (unsigned)start, (unsigned)len);
+		last = m;
+	}
+	return 0;
 }
 
 int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct img *out,
@@ -238,7 +291,10 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		}
 		if (size)
 			keep[nkeep++] = (struct uf2_blk){ .addr = addr, .size = size,
-							  .index = (uint32_t)i, .data = p + 32 };
+							  .index = (uint32_t)i, .data = p + 32,
+							  .md5 = flags & UF2_FLAG_MD5
+								 ? p + 32 + UF2_MAX_PAYLOAD - UF2_MD5_AREA
+								 : NULL };
 	}
 	if (nblk != num_blocks) {
 		/* Fewer numbers than blocks would have been a duplicate, so
@@ -262,6 +318,9 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 	/* Runs of contiguous (or overlapping) blocks; the block reaching the
 	 * run's end gets its trailing padding trimmed (see the top comment). */
 	qsort(keep, nkeep, sizeof(keep[0]), blk_cmp);
+	rc = uf2_check_md5(keep, nkeep, err);
+	if (rc)
+		goto out;
 	for (i = 0; i < nkeep;) {
 		uint64_t end = (uint64_t)keep[i].addr + keep[i].size;
 		size_t j = i + 1, last = i, k;
@@ -282,7 +341,10 @@ int img_parse_uf2(const uint8_t *buf, size_t len, struct img_build *b, struct im
 		}
 		i = j;
 	}
-	(void)out; /* UF2 carries no entry point */
+	/* UF2 carries no entry point; the family is checked against the
+	 * attached part by the engine (nrf52_check_image) */
+	out->has_family = have_family;
+	out->family = family;
 out:
 	free(seen);
 	free(keep);

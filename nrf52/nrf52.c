@@ -405,6 +405,32 @@ int nrf52_check_image(const struct nrf52_info *info, const struct img *img,
 
 	if (!info->identified)
 		return sf_err_set(err, SF_E_ARG, "the part is not identified (locked?)");
+	/* part 0: "any nRF52" before a recover; the real part is checked after it */
+	if (img->has_family && info->part) {
+		/* UF2 family IDs (github.com/microsoft/uf2, utils/uf2families.json):
+		 * "NRF52" 0x1B57745F is what nRF52832 boards use */
+		static const struct { uint32_t part, family; const char *fname; } fam[] = {
+			{ 0x52832, 0x1B57745Fu, "nRF52 (nRF52832)" },
+			{ 0x52833, 0x621E937Au, "nRF52833" },
+			{ 0x52840, 0xADA52840u, "nRF52840" },
+		};
+		const char *want = NULL, *have = NULL;
+		uint32_t want_id = 0;
+		for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+			if (fam[i].part == info->part) {
+				want = fam[i].fname;
+				want_id = fam[i].family;
+			}
+			if (fam[i].family == img->family)
+				have = fam[i].fname;
+		}
+		if (img->family != want_id)
+			return sf_err_set(err, SF_E_RANGE,
+					  "UF2 family ID 0x%08X (%s) is not the attached %s's "
+					  "(%s%s0x%08X): the image is built for another chip",
+					  (unsigned)img->family, have ? have : "not an nRF52", name,
+					  want ? want : "", want ? " " : "", (unsigned)want_id);
+	}
 	for (size_t i = 0; i < img->nseg; i++) {
 		uint64_t s = img->seg[i].addr, e = s + img->seg[i].len;
 

@@ -20,6 +20,10 @@
 #define NRF52_FICR_BASE 0x10000000U
 #define NRF52_UICR_BASE 0x10001000U
 #define NRF52_UICR_SIZE 0x400U      /* pyOCD's UICR region; covers every register */
+
+/* The largest flash of the parts in the table (bytes): with the UICR, the
+ * most data an image for any nRF52 can carry. */
+uint32_t nrf52_max_flash_size(void);
 #define NRF52_UICR_APPROTECT 0x10001208U
 #define NRF52_APPROTECT_HWDISABLED 0x5AU
 

@@ -53,6 +53,16 @@ const struct nrf52_part *nrf52_part_lookup(uint32_t part, const char *variant)
 	return first;
 }
 
+uint32_t nrf52_max_flash_size(void)
+{
+	uint32_t kib = 0;
+
+	for (size_t i = 0; i < sizeof(nrf52_parts) / sizeof(nrf52_parts[0]); i++)
+		if (nrf52_parts[i].flash_kib > kib)
+			kib = nrf52_parts[i].flash_kib;
+	return kib * 1024U;
+}
+
 int nrf52_part_is_hardened(const struct nrf52_part *p, uint32_t var1, uint32_t var2)
 {
 	if (!p || var1 != p->hardened_var1)

@@ -177,6 +177,132 @@ START_TEST(test_stored_format)
 }
 END_TEST
 
+/* Raw binary only when asked for: format bin, or NAME.bin with a base
+ * (issue 10, item 1); a base with a format that carries its own addresses
+ * is refused, not ignored. */
+START_TEST(test_raw_binary_only_when_asked)
+{
+	static const uint8_t bin[8] = { 0x00, 0x00, 0x04, 0x20, 0xC1, 0x00, 0x00, 0x00 };
+	struct nrf52_info in = open_840();
+	struct flashreq_target t = { .connected = 1, .info = &in };
+	struct flashreq rq = { .format = IMG_AUTO };
+	struct img img;
+	struct sf_err err = { 0 };
+
+	ck_assert_int_eq(flashreq_check(bin, sizeof(bin), &rq, &t, &img, &err), SF_E_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "only when asked for"));
+	rq.name = "app.bin";   /* a name alone is not enough */
+	ck_assert_int_eq(flashreq_check(bin, sizeof(bin), &rq, &t, &img, &err), SF_E_FORMAT);
+	rq.base_set = 1;
+	rq.base = 0x27000;
+	rq.name = "build/APP.BIN";
+	ck_assert_int_eq(flashreq_check(bin, sizeof(bin), &rq, &t, &img, &err), 0);
+	ck_assert_int_eq(img.format, IMG_BIN);
+	ck_assert_uint_eq(img.seg[0].addr, 0x27000);
+	flashreq_image_free(&img);
+	rq.name = "app.dat";   /* a base alone is not enough either */
+	ck_assert_int_eq(flashreq_check(bin, sizeof(bin), &rq, &t, &img, &err), SF_E_FORMAT);
+	rq.name = "app.bin";   /* NAME.bin with a base: raw, as asked */
+	ck_assert_int_eq(flashreq_format(&rq), IMG_BIN);
+	rq.name = "app.hex";
+	ck_assert_int_eq(check(hex_ok, &rq, &t, &img, &err), SF_E_ARG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "base applies to raw binary images only"));
+	ck_assert_ptr_null(img.seg);
+	rq.format = IMG_BIN;
+	rq.base_set = 0;
+	rq.base = 0;
+	ck_assert_int_eq(flashreq_check(bin, sizeof(bin), &rq, &t, &img, &err), 0);
+	ck_assert_uint_eq(img.seg[0].addr, 0);
+	flashreq_image_free(&img);
+}
+END_TEST
+
+/* A stored raw binary is flashed at the base it was uploaded with; a
+ * request for another base or format is refused (issue 10, item 2). */
+START_TEST(test_stored_raw_binary_keeps_its_base)
+{
+	static const uint8_t bin[4] = { 1, 2, 3, 4 };
+	struct nrf52_info in = open_840();
+	struct flashreq_target t = { .connected = 1, .info = &in };
+	struct flashreq rq = { .format = IMG_AUTO, .stored_format = "bin", .stored_has_base = 1,
+			       .stored_base = 0x27000 };
+	struct img img;
+	struct sf_err err = { 0 };
+
+	ck_assert_uint_eq(flashreq_base(&rq), 0x27000);
+	ck_assert_int_eq(flashreq_check(bin, sizeof(bin), &rq, &t, &img, &err), 0);
+	ck_assert_uint_eq(img.seg[0].addr, 0x27000);
+	flashreq_image_free(&img);
+	rq.base_set = 1;
+	rq.base = 0x27000;   /* the same base again: fine */
+	ck_assert_int_eq(flashreq_check(bin, sizeof(bin), &rq, &t, &img, &err), 0);
+	ck_assert_uint_eq(img.seg[0].addr, 0x27000);
+	flashreq_image_free(&img);
+	rq.base = 0x30000;
+	ck_assert_int_eq(flashreq_check(bin, sizeof(bin), &rq, &t, &img, &err), SF_E_ARG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "uploaded for base 0x00027000"));
+	rq.base_set = 0;
+	rq.format = IMG_HEX;
+	ck_assert_int_eq(flashreq_check(bin, sizeof(bin), &rq, &t, &img, &err), SF_E_ARG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "the stored image is bin"));
+}
+END_TEST
+
+static void le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A one-block UF2 at 0x1000; family 0 = no family flag. */
+static void uf2_one(uint8_t b[512], uint32_t family)
+{
+	memset(b, 0, 512);
+	le32(b, 0x0A324655u);
+	le32(b + 4, 0x9E5D5157u);
+	le32(b + 8, family ? 0x2000u : 0);
+	le32(b + 12, 0x1000);
+	le32(b + 16, 256);
+	le32(b + 24, 1);
+	le32(b + 28, family);
+	memset(b + 32, 0x5A, 256);
+	le32(b + 508, 0x0AB16F30u);
+}
+
+/* UF2 family IDs against the attached part (issue 10, item 5). */
+START_TEST(test_uf2_family_vs_part)
+{
+	static const struct { uint32_t part, ok_family, other; } parts[] = {
+		{ 0x52840, 0xADA52840u, 0x1B57745Fu },
+		{ 0x52833, 0x621E937Au, 0xADA52840u },
+		{ 0x52832, 0x1B57745Fu, 0xADA52840u },
+	};
+	uint8_t b[512];
+	struct flashreq rq = { .format = IMG_AUTO };
+	struct img img;
+	struct sf_err err = { 0 };
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct nrf52_info in = open_840();
+		struct flashreq_target t = { .connected = 1, .info = &in };
+		in.part = parts[i].part;
+		snprintf(in.name, sizeof(in.name), "nRF%X", (unsigned)parts[i].part);
+		in.flash_size = 512 * 1024;
+		uf2_one(b, parts[i].ok_family);
+		ck_assert_int_eq(flashreq_check(b, sizeof(b), &rq, &t, &img, &err), 0);
+		flashreq_image_free(&img);
+		uf2_one(b, 0);  /* no family: accepted (nothing says which chip) */
+		ck_assert_int_eq(flashreq_check(b, sizeof(b), &rq, &t, &img, &err), 0);
+		flashreq_image_free(&img);
+		uf2_one(b, parts[i].other);
+		ck_assert_int_eq(flashreq_check(b, sizeof(b), &rq, &t, &img, &err), SF_E_RANGE);
+		ck_assert_msg(strstr(err.msg, "UF2 family ID") && strstr(err.msg, in.name),
+			      "message: %s", err.msg);
+		ck_assert_ptr_null(img.seg);
+	}
+}
+END_TEST
+
 START_TEST(test_parse_file)
 {
 	char path[] = "/tmp/check_flashreq_XXXXXX";
@@ -249,6 +375,9 @@ static Suite *flashreq_suite(void)
 	tcase_add_test(tc, test_outside_the_part);
 	tcase_add_test(tc, test_stored_format);
 	tcase_add_test(tc, test_parse_file);
+	tcase_add_test(tc, test_raw_binary_only_when_asked);
+	tcase_add_test(tc, test_stored_raw_binary_keeps_its_base);
+	tcase_add_test(tc, test_uf2_family_vs_part);
 	tcase_add_test(tc, test_erase_mode_names);
 	tcase_add_test(tc, test_format_names);
 	suite_add_tcase(s, tc);

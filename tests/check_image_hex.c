@@ -423,6 +423,44 @@ START_TEST(hex_forced_on_binary)
 }
 END_TEST
 
+/* A UTF-8 BOM, leading blank lines and blanks before the first record are
+ * skipped (issue 10: such files were flashed as raw binaries at 0x0);
+ * the line numbers stay those of the file; blanks before a later record
+ * are still an error naming the line. */
+START_TEST(hex_bom_and_leading_white_space)
+{
+	static const char *const good[] = {
+		"\xEF\xBB\xBF:0400000011121314B2\n:00000001FF\n",
+		"\n:0400000011121314B2\n:00000001FF\n",
+		"\r\n\r\n:0400000011121314B2\r\n:00000001FF\r\n",
+		" :0400000011121314B2\n:00000001FF\n",
+		"\t  :0400000011121314B2\n:00000001FF\n",
+		"\xEF\xBB\xBF\n \t\n  :0400000011121314B2\n:00000001FF\n",
+	};
+	struct img img;
+	struct sf_err err;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		for (int f = 0; f < 2; f++) {
+			rc = parse_text(good[i], f ? IMG_HEX : IMG_AUTO, &img, &err);
+			ck_assert_msg(rc == 0, "case %zu: %s", i, err.msg);
+			ck_assert_int_eq(img.format, IMG_HEX);
+			ck_seg(&img, 0, 0, 4);
+			ck_assert_uint_eq(img.seg[0].data[0], 0x11);
+			img_free(&img);
+		}
+	}
+	rc = parse_text("\n\n:0400000011121314B3\n:00000001FF\n", IMG_AUTO, &img, &err);
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 3: checksum mismatch");
+	rc = parse_text(":0400000011121314B2\n :00000001FF\n", IMG_AUTO, &img, &err);
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 2: record does not start with ':' (found ' ')");
+	/* a BOM in the middle is not skipped */
+	rc = parse_text(":0400000011121314B2\n\xEF\xBB\xBF:00000001FF\n", IMG_AUTO, &img, &err);
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "line 2: record does not start with ':' (found \\xEF)");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("image_hex");
@@ -450,6 +488,7 @@ static Suite *suite(void)
 	tcase_add_test(hex, hex_bad_line_start_and_record_sizes);
 	tcase_add_test(hex, hex_conflicting_start_addresses);
 	tcase_add_test(hex, hex_forced_on_binary);
+	tcase_add_test(hex, hex_bom_and_leading_white_space);
 	suite_add_tcase(s, hex);
 	return s;
 }

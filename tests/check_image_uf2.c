@@ -4,6 +4,7 @@
  * (0x00 and 0xFF), truncation, magic numbers, payload sizes, foreign
  * families, block numbering, overlaps and address wrap. */
 #include "ck_run.h"
+#include "common/md5.h"
 #include "tests/image_testutil.h"
 
 #define UF2_NRF52840 0xADA52840u
@@ -213,6 +214,45 @@ START_TEST(uf2_payload_too_big)
 }
 END_TEST
 
+/* Flag 0x4000: the MD5 of the region is verified (issue 10, item 5): a
+ * right checksum is accepted, a wrong one or a region the file does not
+ * cover is refused naming the block. */
+START_TEST(uf2_md5_verified)
+{
+	uint8_t f[2 * 512], want[16];
+	struct md5 m;
+	struct img img;
+	struct sf_err err;
+	int rc;
+
+	for (int k = 0; k < 2; k++) {
+		uf2_block(f + k * 512, (struct uf2_blk_spec){ 0x6000, 0x1000 + 256 * (uint32_t)k, 256,
+							      (uint32_t)k, 2, UF2_NRF52840 });
+		put32(f + k * 512 + 32 + 452, 0x1000);
+		put32(f + k * 512 + 32 + 456, 512);
+	}
+	md5_init(&m);
+	md5_update(&m, f + 32, 256);
+	md5_update(&m, f + 512 + 32, 256);
+	md5_final(&m, want);
+	memcpy(f + 32 + 460, want, 16);
+	memcpy(f + 512 + 32 + 460, want, 16);
+	sf_err_clear(&err);
+	ck_ok(img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err), err);
+	ck_seg(&img, 0, 0x1000, 512);
+	img_free(&img);
+	/* one payload byte changed: the checksum no longer matches */
+	f[512 + 32 + 10] ^= 0x01;
+	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "MD5 of 0x00001000 + 512 bytes does not match");
+	f[512 + 32 + 10] ^= 0x01;
+	/* a region past the file's data */
+	put32(f + 32 + 456, 1024);
+	rc = img_parse(f, sizeof(f), IMG_AUTO, 0, &img, &err);
+	ck_fail_msg(rc, err, img, SF_E_IMAGE, "block 0: MD5 region 0x00001000 + 1024 bytes is not covered");
+}
+END_TEST
+
 START_TEST(uf2_foreign_family)
 {
 	uint8_t f[2 * 512];
@@ -314,6 +354,7 @@ static Suite *suite(void)
 {
 	Suite *s = suite_create("image_uf2");
 	TCase *uf2 = tcase_create("uf2");
+	tcase_add_test(uf2, uf2_md5_verified);
 	tcase_add_test(uf2, uf2_basic_family_and_merge);
 	tcase_add_test(uf2, uf2_other_nrf52_families_and_no_family);
 	tcase_add_test(uf2, uf2_skip_not_main_flash);

@@ -85,6 +85,57 @@ refuse class64.elf '64-bit'
 refuse bigend.elf 'big-endian'
 refuse x86.elf 'not an ARM'
 
+# Not firmware at all (issue 10): refused naming what it looks like, never
+# flashed as a raw binary at 0x0 (exit 3, the chip untouched)
+python3 - "$FIX/mbr_nrf52_2.4.1_mbr.hex" "$uf2" "$T" <<'PY'
+import base64, gzip, struct, sys
+h = open(sys.argv[1], 'rb').read()
+u = bytearray(open(sys.argv[2], 'rb').read())
+t = sys.argv[3]
+def w(n, d): open(t + '/' + n, 'wb').write(d)
+w('page.hex', b'<!DOCTYPE html>\n<html><body>404 Not Found</body></html>\n')
+w('err.hex', b'{"message": "Not Found"}')
+w('app.hex.gz', gzip.compress(h))
+w('b64.hex', base64.encodebytes(h))
+w('u16.hex', h.decode().encode('utf-16'))
+w('garbage.dat', bytes((i * 31 + 7) & 0xFF for i in range(8192)))
+w('app.bin', bytes((i * 31 + 7) & 0xFF for i in range(8192)))
+b = bytearray(u); b[1] ^= 0x10; w('magic-auto.uf2', b)
+for i in range(len(u) // 512):
+    if struct.unpack_from('<I', u, i * 512 + 8)[0] & 0x2000:
+        struct.pack_into('<I', u, i * 512 + 28, 0x621E937A)
+w('fam833.uf2', u)
+w('bom.hex', b'\xef\xbb\xbf\n ' + h)
+PY
+refuse page.hex 'looks like HTML'
+refuse err.hex 'looks like JSON'
+refuse app.hex.gz 'gzip data: decompress it first'
+refuse b64.hex 'base64'
+refuse u16.hex 'UTF-16'
+refuse garbage.dat 'raw binary is flashed only when asked for'
+refuse app.bin 'raw binary is flashed only when asked for'
+refuse magic-auto.uf2 'block 0: bad magic'
+refuse fam833.uf2 'UF2 family ID 0x621E937A.*nRF52840'
+expect 2 "$SWDFLASH" --probe "$P" flash "$FIX/mbr_nrf52_2.4.1_mbr.hex" --base 0x1000
+check "--base with a HEX: usage error naming base" grep -q 'base applies to raw binary' "$T/err"
+cmp -s "$T/chip.ref" "$T/chip" || fail "--base with a HEX changed the chip"
+
+# memory bounded by the part, not the file: 100 MB of garbage is refused
+# from its start (auto) or its size (--format bin) without being read in
+{ head -c 4096 /dev/urandom; head -c $((100 * 1024 * 1024 - 4096)) /dev/zero; } >"$T/huge.dat"
+for fmt in auto bin; do
+	peak=$(python3 - "$SWDFLASH" "$P" "$T/huge.dat" "$fmt" <<'PY'
+import resource, subprocess, sys
+exe, probe, f, fmt = sys.argv[1:]
+cmd = [exe, '--probe', probe, 'flash', f] + ([] if fmt == 'auto' else ['--format', fmt])
+r = subprocess.run(cmd, capture_output=True)
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+PY
+)
+	rc=${peak% *}; kib=${peak#* }
+	assert "100 MB garbage, format $fmt: exit 3 with peak RSS $kib KiB < 64 MiB" "[ $rc = 3 ] && [ $kib -lt 65536 ]"
+done
+
 # Outside the part: names the range and the part's limits
 printf ':020000040020DA\n:0400000001020304F2\n:00000001FF\n' >"$T/far.hex"
 refuse far.hex '0x00200000-0x00200003.*nRF52840.*0x000fffff'
@@ -92,5 +143,12 @@ printf ':020000042000DA\n:0400000001020304F2\n:00000001FF\n' >"$T/ram.hex"
 refuse ram.hex 'outside the nRF52840'
 head -c 100 /dev/zero >"$T/edge.bin"
 refuse edge.bin 'outside' --format bin --base 0xFFFC0
+
+# a HEX with a BOM and leading blanks is a HEX (and is flashed)
+expect 0 "$SWDFLASH" --probe "$P" flash "$T/bom.hex"
+check "BOM HEX flashed as hex" grep -q 'bom.hex: hex' "$T/err"
+# NAME.bin with --base is a raw binary
+expect 0 "$SWDFLASH" --probe "$P" flash "$T/app.bin" --base 0x40000
+check "app.bin with --base flashed as bin" grep -q 'app.bin: bin' "$T/err"
 
 finish "every malformed image refused, chip untouched"

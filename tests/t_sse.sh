@@ -17,6 +17,9 @@ dstart s --probe "$PROBE" --config "$T/conf" || { bad "daemon start"; finish; }
 /usr/bin/python3 tests/web/sse.py "$URL" "" "$T/big.bin" "$FIX/mbr_nrf52_2.4.1_mbr.hex" first "$T/sse.json"
 check "events: hello, ids, target, progress, resume, many and stuck clients" [ $? -eq 0 ]
 curl -s --max-time 60 "$URL/metrics" | grep '^swdflashd_event' | sed 's/^/     /'
+curl -s -N --max-time 2 -D "$T/sse.hdr" -o /dev/null "$URL/api/v1/events"
+check "the event stream sends one Cache-Control header (no-cache)" \
+	[ "$(tr -d '\r' <"$T/sse.hdr" | grep -i '^cache-control:')" = "Cache-Control: no-cache" ]
 dstop || bad "daemon stopped cleanly"
 
 # the same chip, now in real time so that a job lasts as long as on silicon

@@ -12,12 +12,31 @@
 #include "../common/dlog.h"
 #include "../common/errmap.h"
 #include "../common/parse.h"
+#include "../common/utf8.h"
 #include "../daemon/flashreq.h"
 #include "../daemon/memdump.h"
 
 #define API_DEFAULT_LIST 100
 
-/* ---- option parsing ---- */
+/* ---- option parsing ----
+ *
+ * Every endpoint names the options it takes; anything else in the query
+ * (or in a multipart form beside 'firmware') is a 400 naming it, and so is
+ * an option given twice or a value outside its allowed set: nothing falls
+ * back to a default. Numbers go through common/parse.c (decimal, or hex
+ * with 0x; "010" is ten). */
+
+/* 0 when the query holds only allowed options; else replies 400 and
+ * returns 1 with *ret set. */
+static int args_ok(struct web_request *r, const char *const *allowed, enum MHD_Result *ret)
+{
+	char why[320];
+
+	if (!web_req_check_args(r, allowed, why, sizeof(why)))
+		return 0;
+	*ret = web_reply_code(r, SF_E_ARG, "%s", why);
+	return 1;
+}
 
 static int parse_bool_opt(struct web_request *r, const char *key, int *out)
 {
@@ -34,17 +53,29 @@ static int parse_bool_opt(struct web_request *r, const char *key, int *out)
 	return 0;
 }
 
+/* A boolean option that is wrong: 400 naming it and the value. */
+static enum MHD_Result bad_bool(struct web_request *r, const char *key)
+{
+	return web_reply_code(r, SF_E_ARG, "%s '%.60s': use 1 or 0 (true/false, yes/no)", key,
+			      web_req_query(r, key));
+}
+
 
 /* Fills opts from the query (or small form fields). On error replies and
  * returns 1 with *ret set. */
 static int flash_options(struct web_request *r, struct job_options *o, int *wait,
-			 enum MHD_Result *ret)
+			 int *base_set, enum MHD_Result *ret)
 {
 	const char *v;
 	char names[64];
 
+	static const char *const allowed[] = { "format", "base", "erase", "verify", "reset",
+					       "recover", "full", "name", "wait", NULL };
+
 	job_options_default(o);
 	*wait = 0;
+	if (args_ok(r, allowed, ret))
+		return 1;
 	v = web_req_query(r, "format");
 	if (v) {
 		int f = flashreq_format_from_name(v);
@@ -58,9 +89,12 @@ static int flash_options(struct web_request *r, struct job_options *o, int *wait
 	}
 	v = web_req_query(r, "base");
 	if (v && parse_u32(v, &o->base)) {
-		*ret = web_reply_error(r, 400, "bad_argument", "base '%s' is not a 32-bit number", v);
+		*ret = web_reply_error(r, 400, "bad_argument",
+				       "base '%.60s' is not a 32-bit number (decimal, or hex with 0x)",
+				       v);
 		return 1;
 	}
+	*base_set = v != NULL;
 	v = web_req_query(r, "erase");
 	if (v) {
 		int e = flashreq_erase_from_name(v);
@@ -75,7 +109,7 @@ static int flash_options(struct web_request *r, struct job_options *o, int *wait
 	int *dst[] = { &o->verify, &o->reset, wait, &o->recover, &o->full_write };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (parse_bool_opt(r, keys[i], dst[i])) {
-			*ret = web_reply_error(r, 400, "bad_argument", "%s must be 1 or 0", keys[i]);
+			*ret = bad_bool(r, keys[i]);
 			return 1;
 		}
 	}
@@ -144,17 +178,19 @@ static enum MHD_Result reply_job(struct web_api *api, struct web_request *r, uin
 	return web_reply_json(r, code ? (unsigned)errmap_http_status(code) : MHD_HTTP_OK, snap);
 }
 
+/* A display name from the client: the last path component, as valid
+ * UTF-8 (bytes that are not become U+FFFD), no control characters, cut
+ * only between characters. */
 static void sanitize_name(char *dst, size_t n, const char *src)
 {
-	size_t w = 0;
-	const char *slash = strrchr(src, '/');
+	const char *slash = strrchr(src, '/'), *bs;
 
 	if (slash)
 		src = slash + 1;
-	for (; *src && w + 1 < n; src++)
-		if ((unsigned char)*src >= 0x20 && *src != 0x7f)
-			dst[w++] = *src;
-	dst[w] = '\0';
+	bs = strrchr(src, '\\');
+	if (bs)
+		src = bs + 1;
+	utf8_clean(dst, n, src, UTF8_REPLACE, 1);
 }
 
 /* ---- POST /api/v1/flash ---- */
@@ -172,7 +208,7 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 	struct flashreq_target ft;
 	const uint8_t *data = NULL;
 	size_t len = 0;
-	int wait, fd = -1, rc;
+	int wait, base_set = 0, fd = -1, rc, stored_before = 1;
 	const char *tmp_path = NULL, *filename = NULL;
 	uint64_t size = 0, id = 0;
 	enum MHD_Result ret;
@@ -183,7 +219,7 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 	memset(&img, 0, sizeof(img));
 	memset(&ji, 0, sizeof(ji));
 	memset(&meta, 0, sizeof(meta));
-	if (flash_options(r, &o, &wait, &ret))
+	if (flash_options(r, &o, &wait, &base_set, &ret))
 		return ret;
 
 	if (web_req_upload_kind(r) == WEB_UPLOAD_JSON) {
@@ -192,10 +228,11 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 		const char *body = web_req_body(r, &blen);
 		json_t *j = json_loadb(body, blen, 0, &je);
 		const char *ref = json_string_value(json_object_get(j, "image"));
-		if (!ref) {
+		if (!ref || json_object_size(j) != 1) {
 			json_decref(j);
 			return web_reply_error(r, 400, "bad_argument",
-					       "JSON body must be {\"image\": \"sha256:<64 hex digits>\"}");
+					       "JSON body must be exactly {\"image\": \"sha256:<64 hex "
+					       "digits>\"}%s%s", j ? "" : ": ", j ? "" : je.text);
 		}
 		if (!strncmp(ref, "sha256:", 7))
 			ref += 7;
@@ -206,6 +243,8 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 		}
 		json_decref(j);
 		rq.stored_format = meta.format;
+		rq.stored_has_base = meta.has_base;
+		rq.stored_base = meta.base;
 		store_path(api->store, meta.sha256, path, sizeof(path));
 		snprintf(ji.name, sizeof(ji.name), "%s", meta.name);
 		tmp_path = NULL;
@@ -221,8 +260,11 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 	/* parse and check (flashreq.h) before anything is queued */
 	rq.format = o.format;
 	rq.base = o.base;
+	rq.base_set = base_set;
+	rq.name = ji.name;
 	rq.recover = o.recover;
 	o.format = flashreq_format(&rq);
+	o.base = flashreq_base(&rq);
 	rc = store_map_file(path, &data, &len, &err);
 	if (rc)
 		return reply_swd(r, &err);
@@ -247,6 +289,12 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 			meta.last = img.seg[img.nseg - 1].addr + img.seg[img.nseg - 1].len;
 		}
 		meta.uploaded_ms = store_now_ms();
+		if (img.format == IMG_BIN) {
+			meta.has_base = 1;
+			meta.base = o.base;
+		}
+		struct store_meta had;
+		stored_before = store_lookup(api->store, meta.sha256, &had) == 0;
 		web_req_upload_release(r); /* store_commit owns fd and the file now */
 		rc = store_commit(api->store, fd, tmp_path, &meta, &err);
 		if (rc) {
@@ -258,6 +306,8 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 	store_path(api->store, ji.sha256, ji.path, sizeof(ji.path));
 	rc = job_submit(api->jobs, JOB_FLASH, &o, &img, &ji, &id, &snap, &retry, &err);
 	flashreq_image_free(&img);
+	if (rc && !stored_before)
+		store_remove(api->store, ji.sha256); /* a refused upload leaves nothing */
 	if (rc) {
 		if (rc == SF_E_BUSY && retry) {
 			char ra[16];
@@ -277,21 +327,25 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 static int parse_id(struct web_request *r, uint64_t *id)
 {
 	const char *s = web_req_param(r, 0);
-	char *end;
+	uint64_t v;
 
-	if (!s || !*s || *s == '-')
+	/* job ids are decimal: digits only, through common/parse.c */
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || parse_size(s, &v) || !v)
 		return -1;
-	errno = 0;
-	*id = strtoull(s, &end, 10);
-	return errno || *end || !*id ? -1 : 0;
+	*id = v;
+	return 0;
 }
 
 static enum MHD_Result h_jobs(void *user, struct web_request *r)
 {
 	struct web_api *api = user;
+	static const char *const allowed[] = { "limit", NULL };
 	const char *l = web_req_query(r, "limit");
 	uint32_t limit = API_DEFAULT_LIST;
+	enum MHD_Result ret;
 
+	if (args_ok(r, allowed, &ret))
+		return ret;
 	if (l && (parse_u32(l, &limit) || !limit))
 		return web_reply_code(r, SF_E_ARG, "limit must be a positive number");
 	return web_reply_json(r, 200, json_pack("{s:o}", "jobs", job_list(api->jobs, limit)));
@@ -300,9 +354,13 @@ static enum MHD_Result h_jobs(void *user, struct web_request *r)
 static enum MHD_Result h_job(void *user, struct web_request *r)
 {
 	struct web_api *api = user;
+	static const char *const allowed[] = { NULL };
 	uint64_t id;
 	json_t *o;
+	enum MHD_Result ret;
 
+	if (args_ok(r, allowed, &ret))
+		return ret;
 	if (parse_id(r, &id))
 		return web_reply_code(r, SF_E_NOTFOUND, "no job '%s'", web_req_param(r, 0));
 	o = job_get(api->jobs, id);
@@ -314,9 +372,13 @@ static enum MHD_Result h_job(void *user, struct web_request *r)
 static enum MHD_Result h_job_delete(void *user, struct web_request *r)
 {
 	struct web_api *api = user;
+	static const char *const allowed[] = { NULL };
 	uint64_t id;
 	json_t *snap = NULL;
+	enum MHD_Result ret;
 
+	if (args_ok(r, allowed, &ret))
+		return ret;
 	if (parse_id(r, &id))
 		return web_reply_code(r, SF_E_NOTFOUND, "no job '%s'", web_req_param(r, 0));
 	switch (job_cancel(api->jobs, id, &snap)) {
@@ -326,10 +388,10 @@ static enum MHD_Result h_job_delete(void *user, struct web_request *r)
 		return web_reply_json(r, 202, snap);
 	case JOB_CANCEL_FINISHED: {
 		const char *st = json_string_value(json_object_get(snap, "state"));
-		enum MHD_Result ret = web_reply_code(r, SF_E_ENDED,
+		enum MHD_Result r2 = web_reply_code(r, SF_E_ENDED,
 			"job %" PRIu64 " already ended (%s)", id, st ? st : "?");
 		json_decref(snap);
-		return ret;
+		return r2;
 	}
 	case JOB_CANCEL_NOT_FOUND:
 		break;
@@ -344,10 +406,14 @@ static enum MHD_Result h_target(void *user, struct web_request *r)
 {
 	struct web_api *api = user;
 	struct job_target t;
+	static const char *const allowed[] = { NULL };
 	unsigned queued;
 	uint64_t running;
 	json_t *o;
+	enum MHD_Result ret;
 
+	if (args_ok(r, allowed, &ret))
+		return ret;
 	job_mgr_target(api->jobs, &t);
 	job_mgr_counts(api->jobs, &queued, &running);
 	o = job_target_json(&t);
@@ -369,7 +435,7 @@ static enum MHD_Result target_op(struct web_api *api, struct web_request *r, enu
 	int wait = 1;
 
 	if (parse_bool_opt(r, "wait", &wait))
-		return web_reply_error(r, 400, "bad_argument", "wait must be 1 or 0");
+		return bad_bool(r, "wait");
 	if (job_submit(api->jobs, kind, o, NULL, NULL, &id, &snap, &retry, &err)) {
 		if (err.code == SF_E_NOTARGET)
 			return web_reply_error(r, 503, "unavailable", "%s", err.msg);
@@ -378,31 +444,65 @@ static enum MHD_Result target_op(struct web_api *api, struct web_request *r, enu
 	return reply_job(api, r, id, snap, wait);
 }
 
-/* Small JSON body for target operations; NULL (no error) when empty. */
-static int small_json(struct web_request *r, json_t **out, enum MHD_Result *ret)
+/* Small JSON body for target operations; NULL (no error) when empty. An
+ * object whose keys are all in allowed (NULL-terminated), and the query
+ * holds only allowed_query. */
+static int small_json(struct web_request *r, const char *const *allowed,
+		      const char *const *allowed_query, json_t **out, enum MHD_Result *ret)
 {
 	size_t len;
 	const char *b = web_req_body(r, &len);
 	json_error_t je;
+	const char *key;
+	json_t *v;
 
 	*out = NULL;
+	if (args_ok(r, allowed_query, ret))
+		return 1;
 	if (!len)
 		return 0;
 	*out = json_loadb(b, len, 0, &je);
 	if (!*out || !json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		*ret = web_reply_code(r, SF_E_ARG, "body is not a JSON object: %s", je.text);
+		*ret = web_reply_code(r, SF_E_ARG, "body is not a JSON object%s%s",
+				      je.text[0] ? ": " : "", je.text);
 		return 1;
+	}
+	json_object_foreach(*out, key, v) {
+		size_t k;
+		for (k = 0; allowed[k] && strcmp(allowed[k], key); k++)
+			;
+		if (!allowed[k]) {
+			*ret = web_reply_code(r, SF_E_ARG, "unknown key '%.60s' in the JSON body (%s%s)",
+					      key, allowed[0] ? "allowed: " : "it takes none",
+					      allowed[0] ? allowed[0] : "");
+			json_decref(*out);
+			*out = NULL;
+			return 1;
+		}
+		if (web_req_query(r, key)) {
+			*ret = web_reply_code(r, SF_E_ARG,
+					      "'%.60s' given both in the query and in the JSON body", key);
+			json_decref(*out);
+			*out = NULL;
+			return 1;
+		}
 	}
 	return 0;
 }
 
 static enum MHD_Result h_recover(void *user, struct web_request *r)
 {
+	static const char *const keys[] = { NULL }, *const query[] = { "wait", NULL };
 	struct job_options o;
+	json_t *body;
+	enum MHD_Result ret;
 
 	job_options_default(&o);
+	if (small_json(r, keys, query, &body, &ret))
+		return ret;
+	json_decref(body);
 	return target_op(user, r, JOB_RECOVER, &o);
 }
 
@@ -413,20 +513,32 @@ static enum MHD_Result h_erase(void *user, struct web_request *r)
 	enum MHD_Result ret;
 	const char *scope;
 
+	static const char *const keys[] = { "scope", NULL };
+	static const char *const query[] = { "scope", "wait", NULL };
+	json_t *js;
+
 	job_options_default(&o);
-	if (small_json(r, &body, &ret))
+	if (small_json(r, keys, query, &body, &ret))
 		return ret;
-	scope = json_string_value(json_object_get(body, "scope"));
+	js = json_object_get(body, "scope");
+	if (js && !json_is_string(js)) {
+		const char *what = json_is_null(js) ? "null" : json_is_array(js) ? "array"
+				   : json_is_object(js) ? "object" : json_is_number(js) ? "number"
+				   : "boolean";
+		json_decref(body);
+		return web_reply_code(r, SF_E_ARG,
+				      "scope must be the string \"chip\" or \"uicr\" (got a JSON %s)",
+				      what);
+	}
+	scope = js ? json_string_value(js) : web_req_query(r, "scope");
 	if (!scope)
-		scope = web_req_query(r, "scope");
-	if (!scope)
-		scope = "chip";
+		scope = "chip"; /* no scope at all: the documented default */
 	if (!strcmp(scope, "chip"))
 		o.erase_uicr = 0;
 	else if (!strcmp(scope, "uicr"))
 		o.erase_uicr = 1;
 	else {
-		ret = web_reply_code(r, SF_E_ARG, "scope '%s': use \"chip\" or \"uicr\"",
+		ret = web_reply_code(r, SF_E_ARG, "scope '%.60s': use \"chip\" or \"uicr\"",
 				     scope);
 		json_decref(body);
 		return ret;
@@ -441,14 +553,22 @@ static enum MHD_Result h_reset(void *user, struct web_request *r)
 	json_t *body;
 	enum MHD_Result ret;
 
+	static const char *const keys[] = { "halt", NULL };
+	static const char *const query[] = { "halt", "wait", NULL };
+	json_t *jh;
+
 	job_options_default(&o);
-	if (small_json(r, &body, &ret))
+	if (small_json(r, keys, query, &body, &ret))
 		return ret;
-	if (json_is_true(json_object_get(body, "halt")))
-		o.halt = 1;
+	jh = json_object_get(body, "halt");
+	if (jh && !json_is_boolean(jh)) {
+		json_decref(body);
+		return web_reply_code(r, SF_E_ARG, "halt must be true or false in the JSON body");
+	}
+	o.halt = json_is_true(jh);
 	json_decref(body);
 	if (parse_bool_opt(r, "halt", &o.halt))
-		return web_reply_code(r, SF_E_ARG, "halt must be 1 or 0");
+		return bad_bool(r, "halt");
 	return target_op(user, r, JOB_RESET, &o);
 }
 
@@ -457,16 +577,20 @@ static enum MHD_Result h_memory(void *user, struct web_request *r)
 	struct web_api *api = user;
 	const char *a = web_req_query(r, "address"), *l = web_req_query(r, "length");
 	const char *fmt = web_req_query(r, "format");
+	static const char *const allowed[] = { "address", "length", "format", NULL };
 	uint32_t addr, len;
 	uint8_t *buf = NULL;
 	struct sf_err err = { 0 };
 	int fmtc = MEMDUMP_BIN;
+	enum MHD_Result ret;
 
+	if (args_ok(r, allowed, &ret))
+		return ret;
 	if (!a || !l || parse_u32(a, &addr) || parse_u32(l, &len) || !len)
 		return web_reply_code(r, SF_E_ARG,
 				      "address and length are required numbers (e.g. address=0x1000&length=256)");
 	if (fmt && (fmtc = memdump_format_from_name(fmt)) < 0)
-		return web_reply_code(r, SF_E_ARG, "format '%s': use bin or hex", fmt);
+		return web_reply_code(r, SF_E_ARG, "format '%.60s': use bin or hex", fmt);
 	if (len > api->max_read_bytes)
 		return web_reply_code(r, SF_E_ARG,
 				      "length %" PRIu32 " exceeds max_read_bytes (%" PRIu64 ")", len,
@@ -485,7 +609,12 @@ static enum MHD_Result h_memory(void *user, struct web_request *r)
 
 static enum MHD_Result h_images(void *user, struct web_request *r)
 {
+	static const char *const allowed[] = { NULL };
 	struct web_api *api = user;
+	enum MHD_Result ret;
+
+	if (args_ok(r, allowed, &ret))
+		return ret;
 	json_t *a = store_list_json(api->store);
 
 	if (!a)

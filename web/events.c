@@ -417,10 +417,15 @@ static void mhd_free(void *cls)
 
 static enum MHD_Result on_events(void *user, struct web_request *req)
 {
+	static const char *const allowed[] = { NULL };
 	struct web_events *ev = user;
 	struct web_events_client *c;
 	struct MHD_Response *resp;
+	char why[320];
 
+	/* it takes no options (resume is the Last-Event-ID header) */
+	if (web_req_check_args(req, allowed, why, sizeof(why)))
+		return web_reply_code(req, SF_E_ARG, "%s", why);
 	c = web_events_client_new(ev, web_req_header(req, "Last-Event-ID"));
 	if (!c)
 		return web_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",

@@ -16,6 +16,7 @@
 
 #include "../common/dlog.h"
 #include "../common/errmap.h"
+#include "../common/utf8.h"
 
 #define WEB_MAX_ROUTES 64
 #define WEB_MAX_PARAMS 4
@@ -23,6 +24,7 @@
 #define WEB_MAX_FIELDS 16
 #define WEB_FIELD_MAX 256
 #define WEB_MAX_HEADERS 6
+#define WEB_MAX_ARGS 32
 
 struct web_route {
 	char method[8];
@@ -74,6 +76,13 @@ struct web_request {
 	uint64_t file_size;
 	char filename[128];
 	int got_firmware;
+	int fw_last;            /* the last form value seen was firmware's */
+	uint64_t fw_end;        /* offset past the last firmware bytes seen */
+	char mp_error[256];     /* why the form is refused ("" = fine) */
+	char close_delim[80];   /* "\r\n--BOUNDARY--", the end of a multipart body */
+	size_t close_len;
+	size_t close_match;     /* bytes of close_delim matched so far */
+	int mp_closed;          /* the closing delimiter arrived */
 	struct MHD_PostProcessor *pp;
 	struct web_field fields[WEB_MAX_FIELDS];
 	unsigned nfields;
@@ -245,7 +254,9 @@ static enum MHD_Result queue(struct web_request *r, unsigned status, struct MHD_
 		return MHD_NO;
 	for (unsigned i = 0; i < r->nhdr; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_val[i]);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	/* one Cache-Control: a response that set its own keeps it */
+	if (!MHD_get_response_header(resp, "Cache-Control"))
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -278,8 +289,15 @@ enum MHD_Result web_reply_json(struct web_request *r, unsigned status, json_t *b
 	size_t len;
 
 	json_decref(body);
-	if (!text)
-		return MHD_NO;
+	if (!text) {
+		/* a body jansson could not build (never a string that is not
+		 * UTF-8: those are cleaned first); still a JSON reply */
+		static const char fallback[] = "{\"error\":{\"code\":\"io_error\",\"message\":"
+					      "\"the reply could not be encoded as JSON\"}}\n";
+		dlog(DLOG_ERR, "http: a JSON reply could not be encoded (status %u)", status);
+		return web_reply_buffer(r, 500, "application/json", (void *)fallback,
+					sizeof(fallback) - 1, 0);
+	}
 	len = strlen(text);
 	/* a trailing newline keeps curl output readable */
 	char *t2 = realloc(text, len + 2);
@@ -294,9 +312,11 @@ enum MHD_Result web_reply_json(struct web_request *r, unsigned status, json_t *b
 static enum MHD_Result reply_error_v(struct web_request *r, unsigned status, const char *code,
 				     const char *fmt, va_list ap)
 {
-	char msg[512];
+	char raw[512], msg[640];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* messages quote what the client sent: never let that break the JSON */
+	utf8_clean(msg, sizeof(msg), raw, UTF8_ESCAPE, 0);
 	return web_reply_json(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code,
 						   "message", msg));
 }
@@ -354,6 +374,64 @@ const char *web_req_query(struct web_request *r, const char *key)
 		if (!strcmp(r->fields[i].key, key))
 			return r->fields[i].val;
 	return NULL;
+}
+
+struct arg_scan {
+	const char *key[WEB_MAX_ARGS];
+	unsigned n;
+	int too_many;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct arg_scan *a = cls;
+
+	(void)kind;
+	(void)value;
+	if (a->n >= WEB_MAX_ARGS) {
+		a->too_many = 1;
+		return MHD_NO;
+	}
+	a->key[a->n++] = key ? key : "";
+	return MHD_YES;
+}
+
+int web_req_check_args(struct web_request *r, const char *const *allowed, char *why, size_t n)
+{
+	struct arg_scan a = { .n = 0 };
+	char list[200] = "";
+	size_t w = 0;
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
+	for (unsigned i = 0; i < r->nfields && !a.too_many; i++)
+		collect_arg(&a, MHD_POSTDATA_KIND, r->fields[i].key, NULL);
+	if (a.too_many) {
+		snprintf(why, n, "more than %u options", WEB_MAX_ARGS);
+		return -1;
+	}
+	for (unsigned i = 0; allowed[i] && w < sizeof(list); i++)
+		w += (size_t)snprintf(list + w, sizeof(list) - w, "%s%s", i ? ", " : "", allowed[i]);
+	for (unsigned i = 0; i < a.n; i++) {
+		unsigned k;
+		for (k = 0; allowed[k] && strcmp(allowed[k], a.key[i]); k++)
+			;
+		if (!allowed[k]) {
+			if (list[0])
+				snprintf(why, n, "unknown option '%.60s' (this endpoint takes %s)",
+					 a.key[i], list);
+			else
+				snprintf(why, n, "unknown option '%.60s' (this endpoint takes none)",
+					 a.key[i]);
+			return -1;
+		}
+		for (k = 0; k < i; k++)
+			if (!strcmp(a.key[k], a.key[i])) {
+				snprintf(why, n, "option '%.60s' given twice", a.key[i]);
+				return -1;
+			}
+	}
+	return 0;
 }
 
 const char *web_req_header(struct web_request *r, const char *name)
@@ -447,36 +525,86 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
 
 	(void)kind;
 	(void)content_type;
-	(void)transfer_encoding;
 	if (!key)
 		return MHD_YES;
+	if (transfer_encoding && *transfer_encoding && strcasecmp(transfer_encoding, "binary") &&
+	    strcasecmp(transfer_encoding, "8bit") && strcasecmp(transfer_encoding, "7bit")) {
+		snprintf(r->mp_error, sizeof(r->mp_error),
+			 "form part '%.40s' has Content-Transfer-Encoding '%.40s': send it as "
+			 "binary (curl -F name=@file)", key, transfer_encoding);
+		return MHD_NO;
+	}
 	if (!strcmp(key, "firmware")) {
+		/* a second firmware part starts again at offset 0 after data,
+		 * or comes after another field */
+		if (r->got_firmware && ((off == 0 && r->fw_end > 0) || !r->fw_last)) {
+			snprintf(r->mp_error, sizeof(r->mp_error),
+				 "the form has more than one 'firmware' part (send exactly one)");
+			return MHD_NO;
+		}
 		if (!r->got_firmware) {
 			r->got_firmware = 1;
 			if (filename)
 				set_filename(r, filename);
 		}
+		r->fw_last = 1;
+		r->fw_end = off + size;
 		if (size && file_write(r, data, size))
 			return MHD_NO;
 		return MHD_YES;
 	}
+	r->fw_last = 0;
 	/* small form fields (options) */
 	struct web_field *f = NULL;
 	for (unsigned i = 0; i < r->nfields; i++)
 		if (!strcmp(r->fields[i].key, key))
 			f = &r->fields[i];
+	if (f && off == 0 && f->len) {
+		snprintf(r->mp_error, sizeof(r->mp_error), "form field '%.40s' given twice", key);
+		return MHD_NO;
+	}
 	if (!f) {
-		if (r->nfields >= WEB_MAX_FIELDS || strlen(key) >= sizeof(f->key))
-			return MHD_YES;
+		if (r->nfields >= WEB_MAX_FIELDS || strlen(key) >= sizeof(f->key)) {
+			snprintf(r->mp_error, sizeof(r->mp_error),
+				 r->nfields >= WEB_MAX_FIELDS
+				 ? "the form has more than %u fields besides 'firmware'"
+				 : "a form field name is longer than %u characters",
+				 r->nfields >= WEB_MAX_FIELDS ? WEB_MAX_FIELDS
+							      : (unsigned)sizeof(f->key) - 1);
+			return MHD_NO;
+		}
 		f = &r->fields[r->nfields++];
 		snprintf(f->key, sizeof(f->key), "%s", key);
 	}
-	if (off == f->len && f->len + size < sizeof(f->val)) {
-		memcpy(f->val + f->len, data, size);
-		f->len += size;
-		f->val[f->len] = '\0';
+	if (off != f->len || f->len + size >= sizeof(f->val)) {
+		snprintf(r->mp_error, sizeof(r->mp_error),
+			 "form field '%.40s' is longer than %u bytes", key,
+			 (unsigned)sizeof(f->val) - 1);
+		return MHD_NO;
 	}
+	memcpy(f->val + f->len, data, size);
+	f->len += size;
+	f->val[f->len] = '\0';
 	return MHD_YES;
+}
+
+/* Watch the raw multipart body for its closing delimiter (RFC 2046
+ * section 5.1.1: CRLF "--" boundary "--"): a body that ends without it was
+ * cut short, whatever the parts seen so far look like. The delimiter cannot
+ * occur inside a part, so a plain running match is exact. */
+static void watch_close(struct web_request *r, const char *data, size_t len)
+{
+	for (size_t i = 0; i < len && !r->mp_closed; i++) {
+		char c = data[i];
+		/* the delimiter holds one CR, at its start (boundary
+		 * characters exclude it), so a mismatch resumes only at a CR */
+		if (r->close_delim[r->close_match] == c)
+			r->close_match++;
+		else
+			r->close_match = c == '\r';
+		if (r->close_match == r->close_len)
+			r->mp_closed = 1;
+	}
 }
 
 static void feed(struct web_request *r, const char *data, size_t len)
@@ -506,7 +634,8 @@ static void feed(struct web_request *r, const char *data, size_t len)
 		file_write(r, data, len);
 		break;
 	case WEB_UPLOAD_MULTIPART:
-		if (MHD_post_process(r->pp, data, len) != MHD_YES && !r->io_error)
+		watch_close(r, data, len);
+		if (MHD_post_process(r->pp, data, len) != MHD_YES && !r->io_error && !r->mp_error[0])
 			r->io_error = 2; /* malformed form */
 		break;
 	case WEB_UPLOAD_NONE:
@@ -544,6 +673,31 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static int ctype_is(const char *ct, const char *what)
 {
 	return ct && !strncasecmp(ct, what, strlen(what));
+}
+
+/* "\r\n--BOUNDARY--" from Content-Type's boundary parameter (RFC 2046
+ * section 5.1.1: 1 to 70 characters, possibly quoted). */
+static int set_close_delim(struct web_request *r, const char *ct)
+{
+	const char *b = ct ? strcasestr(ct, "boundary=") : NULL;
+	size_t n;
+
+	if (!b)
+		return -1;
+	b += 9;
+	if (*b == '"') {
+		b++;
+		n = strcspn(b, "\"");
+		if (b[n] != '"')
+			return -1;
+	} else {
+		n = strcspn(b, "; \t");
+	}
+	if (n == 0 || n > 70)
+		return -1;
+	r->close_len = (size_t)snprintf(r->close_delim, sizeof(r->close_delim), "\r\n--%.*s--",
+					(int)n, b);
+	return 0;
 }
 
 /* First call: route, authorise, check the announced size, prepare the
@@ -635,6 +789,13 @@ static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *r
 		}
 		r->have_file = 1;
 		if (r->kind == WEB_UPLOAD_MULTIPART) {
+			if (set_close_delim(r, ct)) {
+				r->discard = 1;
+				*ret = web_reply_code(r, SF_E_ARG,
+						      "multipart/form-data without a usable boundary "
+						      "parameter in Content-Type");
+				return 1;
+			}
 			r->pp = MHD_create_post_processor(r->conn, 64 * 1024, post_iter, r);
 			if (!r->pp) {
 				r->discard = 1;
@@ -689,6 +850,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return web_reply_code(r, SF_E_TOOLARGE,
 				      "request body exceeds the limit of %llu bytes",
 				      (unsigned long long)r->limit);
+	if (r->mp_error[0])
+		return web_reply_code(r, SF_E_ARG, "%s", r->mp_error);
 	if (r->io_error == 2)
 		return web_reply_code(r, SF_E_ARG,
 				      "malformed multipart/form-data body");
@@ -698,6 +861,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (r->pp) {
 		MHD_destroy_post_processor(r->pp);
 		r->pp = NULL;
+		if (!r->mp_closed)
+			return web_reply_code(r, SF_E_ARG,
+					      "multipart body ends before its closing boundary "
+					      "(truncated upload?): nothing stored");
 		if (!r->got_firmware)
 			return web_reply_code(r, SF_E_ARG,
 					      "multipart form has no field named 'firmware'");

@@ -78,6 +78,10 @@ const char *web_req_param(struct web_request *r, unsigned n);
 /* Query argument, or a small multipart form field of that name. */
 const char *web_req_query(struct web_request *r, const char *key);
 const char *web_req_header(struct web_request *r, const char *name);
+/* Every query argument and small form field is one of allowed (a NULL-
+ * terminated list) and none is given twice: 0, or -1 with why (naming the
+ * option and what the endpoint takes). */
+int web_req_check_args(struct web_request *r, const char *const *allowed, char *why, size_t n);
 struct MHD_Connection *web_req_connection(struct web_request *r);
 /* In-memory body (SMALL, or UPLOAD with JSON): data NUL-terminated. */
 const char *web_req_body(struct web_request *r, size_t *len);
