@@ -47,7 +47,8 @@ struct gm {
 	int have_rst;
 	int swclk, swdio, out;         /* levels driven, SWDIO direction */
 	uint64_t half_ns, next_edge_ns;
-	uint64_t reads, writes, cycles, busy_ns;
+	uint64_t reads, writes, cycles;
+	uint64_t busy_cycles, busy_ns; /* inside the bulk ops: the measured frequency */
 	char where[600];
 	char desc[900];
 };
@@ -162,6 +163,7 @@ static void gm_pull_up(struct gm *g, const struct gm_pin *p)
 static inline void gm_clk(struct gm *g, int level)
 {
 	gm_wr(g, level ? g->clk.set : g->clk.clr, g->clk.bit);
+	g->cycles += level && !g->swclk; /* rising edges, as the target counts them */
 	g->swclk = level;
 }
 
@@ -236,7 +238,7 @@ static uint64_t gm_now_us(void *ctx)
 static void gm_seq_out(void *ctx, uint32_t bits, unsigned n)
 {
 	struct gm *g = ctx;
-	uint64_t t0 = gm_now_ns(g);
+	uint64_t t0 = gm_now_ns(g), c0 = g->cycles;
 
 	for (unsigned i = 0; i < n; i++, bits >>= 1) {
 		gm_pace(g);
@@ -246,7 +248,7 @@ static void gm_seq_out(void *ctx, uint32_t bits, unsigned n)
 		gm_pace(g);
 		gm_clk(g, 1);
 	}
-	g->cycles += n;
+	g->busy_cycles += g->cycles - c0;
 	g->busy_ns += gm_now_ns(g) - t0;
 }
 
@@ -254,7 +256,7 @@ static uint32_t gm_seq_in(void *ctx, unsigned n)
 {
 	struct gm *g = ctx;
 	uint32_t v = 0;
-	uint64_t t0 = gm_now_ns(g);
+	uint64_t t0 = gm_now_ns(g), c0 = g->cycles;
 
 	for (unsigned i = 0; i < n; i++) {
 		gm_pace(g);
@@ -264,7 +266,7 @@ static uint32_t gm_seq_in(void *ctx, unsigned n)
 		gm_pace(g);
 		gm_clk(g, 1);
 	}
-	g->cycles += n;
+	g->busy_cycles += g->cycles - c0;
 	g->busy_ns += gm_now_ns(g) - t0;
 	return v;
 }
@@ -278,11 +280,11 @@ static const char *gm_describe(void *ctx)
 		snprintf(rst, sizeof(rst), "nRESET=GPIO%u", g->cfg.rst);
 	else
 		snprintf(rst, sizeof(rst), "no nRESET");
-	if (g->cycles && g->busy_ns)
+	if (g->busy_cycles && g->busy_ns)
 		snprintf(speed, sizeof(speed), "%s, measured %.0f kHz over %llu cycles",
 			 g->cfg.max_hz ? "paced" : "unpaced",
-			 (double)g->cycles * 1e6 / (double)g->busy_ns,
-			 (unsigned long long)g->cycles);
+			 (double)g->busy_cycles * 1e6 / (double)g->busy_ns,
+			 (unsigned long long)g->busy_cycles);
 	else if (g->cfg.max_hz)
 		snprintf(speed, sizeof(speed), "max %u Hz", g->cfg.max_hz);
 	else
