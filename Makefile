@@ -108,10 +108,12 @@ build/check/tests/%: build/check/tests/%.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
 # The GPIO register model (tests/gm_model.c) behind the gpiomem driver's
 # suite, its black-box helper and its benchmark; test-only code.
-build/check/tests/check_gpiomem: build/check/tests/gm_model.o
+build/check/tests/check_gpiomem: build/check/tests/check_gpiomem.o build/check/tests/gm_model.o $(check_APP) $(check_LIB)
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
 
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=build/rel/bench/%)
-build/rel/bench/gpiomem_bench: build/rel/tests/gm_model.o
+build/rel/bench/gpiomem_bench: build/rel/bench/gpiomem_bench.o build/rel/tests/gm_model.o $(rel_APP) $(rel_LIB)
+	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
 build/rel/bench/%: build/rel/bench/%.o $(rel_APP) $(rel_LIB)
 	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
