@@ -17,7 +17,13 @@
  * it: the hardware has no set/clear alias for GPFSEL. Keep other users
  * off GPIO20-29 (SWDIO 24's register, with the default wiring) while
  * flashing. Pulls on the BCM2835 are write-only (GPPUD/GPPUDCLK): we set
- * pull-ups on SWDIO and nRESET and cannot put back what was there. */
+ * pull-ups on SWDIO and nRESET and cannot put back what was there.
+ *
+ * RP1 (Pi 5) has none of that hazard: every pin has its own CTRL and PADS
+ * register, and output value and enable are set and cleared through the
+ * atomic SET/CLR aliases of SYS_RIO0, so a direction change is one store.
+ * Its cost is elsewhere: RP1 sits behind PCIe, so stores are posted (fast)
+ * but every SYNC_IN read is a round trip (make bench models it). */
 #include "pins_gpiomem.h"
 
 #include <errno.h>
@@ -34,9 +40,11 @@
 
 struct gm_pin {
 	uint32_t num, bit;             /* GPIO number, 1 << (num % 32) */
-	uint32_t set, clr, lev;        /* bank registers of this pin */
-	uint32_t fsel, shift;          /* its GPFSEL register and bit position */
-	uint32_t fsel_orig;            /* its 3 function bits at open */
+	uint32_t set, clr, lev;        /* registers that drive it high, low, read it */
+	uint32_t fsel, shift;          /* BCM: its GPFSEL register and bit position */
+	uint32_t fsel_orig;            /* BCM: its 3 function bits at open */
+	uint32_t ctrl_orig, pads_orig; /* RP1: its CTRL and PADS registers at open */
+	int oe_orig;                   /* RP1: output enable at open */
 };
 
 struct gm {
@@ -136,13 +144,28 @@ static void gm_fsel(struct gm *g, const struct gm_pin *p, uint32_t f)
 	gm_wr(g, p->fsel, v);
 }
 
+/* A pin an input or an output (of its latch). */
+static void gm_setdir(struct gm *g, const struct gm_pin *p, int output)
+{
+	if (g->cfg.soc == SWD_GPIOMEM_RP1)
+		gm_wr(g, SWD_GM_RP1_RIO_OE + (output ? SWD_GM_RP1_SET : SWD_GM_RP1_CLR), p->bit);
+	else
+		gm_fsel(g, p, output ? SWD_GM_FSEL_OUTPUT : SWD_GM_FSEL_INPUT);
+}
+
 /* Pull-up on one pin. BCM2835 ARM Peripherals p.101: write GPPUD, wait
  * 150 cycles, write GPPUDCLK, wait 150 cycles, write GPPUD 0 and
  * GPPUDCLK 0. 150 cycles of the 250 MHz core clock are 0.6 us; we wait
  * 5 us. BCM2711 ARM Peripherals 5.2: 2 bits a pin, 01 = pull-up. */
 static void gm_pull_up(struct gm *g, const struct gm_pin *p)
 {
-	if (g->cfg.soc == SWD_GPIOMEM_BCM2835) {
+	if (g->cfg.soc == SWD_GPIOMEM_RP1) {
+		/* PADS: pull-up, input enabled, output not disabled. */
+		uint32_t v = gm_rd(g, SWD_GM_RP1_PADS(p->num));
+
+		v &= ~(SWD_GM_RP1_PADS_PDE | SWD_GM_RP1_PADS_OD);
+		gm_wr(g, SWD_GM_RP1_PADS(p->num), v | SWD_GM_RP1_PADS_PUE | SWD_GM_RP1_PADS_IE);
+	} else if (g->cfg.soc == SWD_GPIOMEM_BCM2835) {
 		gm_wr(g, SWD_GM_GPPUD, 2U);
 		gm_sleep_ns(g, 5000U);
 		gm_wr(g, SWD_GM_GPPUDCLK0 + 4U * (p->num / 32U), p->bit);
@@ -206,7 +229,7 @@ static void gm_dir(void *ctx, int output)
 		return;
 	if (output)
 		gm_dio(g, g->swdio); /* the latch first: no glitch when it starts driving */
-	gm_fsel(g, &g->dio, output ? SWD_GM_FSEL_OUTPUT : SWD_GM_FSEL_INPUT);
+	gm_setdir(g, &g->dio, output);
 	g->out = output;
 }
 
@@ -217,10 +240,10 @@ static int gm_nreset(void *ctx, int level)
 	struct gm *g = ctx;
 
 	if (level) {
-		gm_fsel(g, &g->rst, SWD_GM_FSEL_INPUT);
+		gm_setdir(g, &g->rst, 0);
 	} else {
 		gm_wr(g, g->rst.clr, g->rst.bit);
-		gm_fsel(g, &g->rst, SWD_GM_FSEL_OUTPUT);
+		gm_setdir(g, &g->rst, 1);
 	}
 	return 0;
 }
@@ -297,7 +320,13 @@ static const char *gm_describe(void *ctx)
 
 static void gm_restore(struct gm *g, const struct gm_pin *p)
 {
-	gm_fsel(g, p, p->fsel_orig);
+	if (g->cfg.soc != SWD_GPIOMEM_RP1) {
+		gm_fsel(g, p, p->fsel_orig);
+		return;
+	}
+	gm_setdir(g, p, p->oe_orig);
+	gm_wr(g, SWD_GM_RP1_CTRL(p->num), p->ctrl_orig);
+	gm_wr(g, SWD_GM_RP1_PADS(p->num), p->pads_orig);
 }
 
 static void gm_free(void *ctx)
@@ -343,7 +372,7 @@ static const struct swd_pins_ops gm_ops_norst = {
 
 const char *swd_gpiomem_soc_name(enum swd_gpiomem_soc soc)
 {
-	return soc == SWD_GPIOMEM_BCM2711 ? "bcm2711" : "bcm2835";
+	return soc == SWD_GPIOMEM_BCM2711 ? "bcm2711" : soc == SWD_GPIOMEM_RP1 ? "rp1" : "bcm2835";
 }
 
 void swd_gpiomem_counts(void *ctx, uint64_t *reads, uint64_t *writes, uint64_t *cycles)
@@ -355,22 +384,72 @@ void swd_gpiomem_counts(void *ctx, uint64_t *reads, uint64_t *writes, uint64_t *
 	*cycles = g->cycles;
 }
 
-static void gm_pin_init(struct gm_pin *p, uint32_t num)
+static void gm_pin_init(struct gm *g, struct gm_pin *p, uint32_t num)
 {
 	p->num = num;
+	if (g->cfg.soc == SWD_GPIOMEM_RP1) {
+		p->bit = 1U << num; /* bank 0 only */
+		p->set = SWD_GM_RP1_RIO_OUT + SWD_GM_RP1_SET;
+		p->clr = SWD_GM_RP1_RIO_OUT + SWD_GM_RP1_CLR;
+		p->lev = SWD_GM_RP1_RIO_SYNC_IN;
+		p->ctrl_orig = gm_rd(g, SWD_GM_RP1_CTRL(num));
+		p->pads_orig = gm_rd(g, SWD_GM_RP1_PADS(num));
+		p->oe_orig = !!(gm_rd(g, SWD_GM_RP1_RIO_OE) & p->bit);
+		return;
+	}
 	p->bit = 1U << (num % 32U);
 	p->set = SWD_GM_GPSET0 + 4U * (num / 32U);
 	p->clr = SWD_GM_GPCLR0 + 4U * (num / 32U);
 	p->lev = SWD_GM_GPLEV0 + 4U * (num / 32U);
 	p->fsel = SWD_GM_GPFSEL0 + 4U * (num / 10U);
 	p->shift = 3U * (num % 10U);
+	p->fsel_orig = (gm_rd(g, p->fsel) >> p->shift) & 7U;
+}
+
+/* RP1: hand the pin to SYS_RIO (function 5), as the kernel does for a GPIO. */
+static void gm_rp1_take(struct gm *g, const struct gm_pin *p)
+{
+	uint32_t v = gm_rd(g, SWD_GM_RP1_CTRL(p->num));
+
+	gm_wr(g, SWD_GM_RP1_CTRL(p->num), (v & ~SWD_GM_RP1_FSEL_MASK) | SWD_GM_RP1_FSEL_SYS_RIO);
+}
+
+/* SWCLK output low, SWDIO output high with a pull-up, nRESET released. */
+static void gm_setup(struct gm *g)
+{
+	if (g->cfg.soc == SWD_GPIOMEM_RP1) {
+		uint32_t v = gm_rd(g, SWD_GM_RP1_PADS(g->clk.num));
+
+		/* SWCLK's pad: input enabled (so SYNC_IN shows it), output on, no pull. */
+		v &= ~(SWD_GM_RP1_PADS_OD | SWD_GM_RP1_PADS_PUE | SWD_GM_RP1_PADS_PDE);
+		gm_wr(g, SWD_GM_RP1_PADS(g->clk.num), v | SWD_GM_RP1_PADS_IE);
+	}
+	/* Latches first, then outputs (no glitch). */
+	gm_wr(g, g->clk.clr, g->clk.bit);
+	gm_wr(g, g->dio.set, g->dio.bit);
+	gm_pull_up(g, &g->dio);
+	if (g->cfg.soc == SWD_GPIOMEM_RP1) {
+		gm_rp1_take(g, &g->clk);
+		gm_rp1_take(g, &g->dio);
+	}
+	gm_setdir(g, &g->clk, 1);
+	gm_setdir(g, &g->dio, 1);
+	if (g->have_rst) {
+		gm_pull_up(g, &g->rst);
+		gm_setdir(g, &g->rst, 0);
+		if (g->cfg.soc == SWD_GPIOMEM_RP1)
+			gm_rp1_take(g, &g->rst);
+	}
 }
 
 int swd_pins_gpiomem_new(const struct swd_gpiomem_cfg *cfg, const struct swd_gpiomem_regs *regs,
 			 void *regctx, struct swd_pins *out, struct sf_err *err)
 {
-	/* GPIO0-53 on the BCM2835 (ARM Peripherals 6.1), 0-57 on the BCM2711 (5.1). */
-	uint32_t npins = cfg->soc == SWD_GPIOMEM_BCM2711 ? 58U : 54U;
+	/* GPIO0-53 on the BCM2835 (ARM Peripherals 6.1), 0-57 on the BCM2711
+	 * (5.1), the header's bank 0 on RP1. */
+	uint32_t npins = cfg->soc == SWD_GPIOMEM_BCM2711 ? 58U
+			 : cfg->soc == SWD_GPIOMEM_RP1	 ? SWD_GM_RP1_NPINS
+							 : 54U;
 	struct gm *g;
 
 	memset(out, 0, sizeof(*out));
@@ -396,23 +475,10 @@ int swd_pins_gpiomem_new(const struct swd_gpiomem_cfg *cfg, const struct swd_gpi
 	g->regs = regs;
 	g->rc = regctx;
 	g->have_rst = cfg->rst != SWD_GM_NONE;
-	gm_pin_init(&g->clk, cfg->clk);
-	gm_pin_init(&g->dio, cfg->dio);
-	gm_pin_init(&g->rst, g->have_rst ? cfg->rst : cfg->clk);
-	g->clk.fsel_orig = (gm_rd(g, g->clk.fsel) >> g->clk.shift) & 7U;
-	g->dio.fsel_orig = (gm_rd(g, g->dio.fsel) >> g->dio.shift) & 7U;
-	g->rst.fsel_orig = (gm_rd(g, g->rst.fsel) >> g->rst.shift) & 7U;
-
-	/* SWCLK low, SWDIO high: latches first, then outputs (no glitch). */
-	gm_wr(g, g->clk.clr, g->clk.bit);
-	gm_wr(g, g->dio.set, g->dio.bit);
-	gm_pull_up(g, &g->dio);
-	gm_fsel(g, &g->clk, SWD_GM_FSEL_OUTPUT);
-	gm_fsel(g, &g->dio, SWD_GM_FSEL_OUTPUT);
-	if (g->have_rst) {
-		gm_pull_up(g, &g->rst);
-		gm_fsel(g, &g->rst, SWD_GM_FSEL_INPUT);
-	}
+	gm_pin_init(g, &g->clk, cfg->clk);
+	gm_pin_init(g, &g->dio, cfg->dio);
+	gm_pin_init(g, &g->rst, g->have_rst ? cfg->rst : cfg->clk);
+	gm_setup(g);
 	g->swclk = 0;
 	g->swdio = 1;
 	g->out = 1;
@@ -434,12 +500,12 @@ int swd_gpiomem_soc_from_compatible(const char *buf, size_t len, enum swd_gpiome
 	 * Pi's downstream trees also name bcm2708/9/10 for 2835/6/7). */
 	static const struct {
 		const char *compat;
-		int soc; /* -1: the Pi 5 */
+		int soc;
 	} known[] = {
 		{ "brcm,bcm2711", SWD_GPIOMEM_BCM2711 }, { "brcm,bcm2835", SWD_GPIOMEM_BCM2835 },
 		{ "brcm,bcm2836", SWD_GPIOMEM_BCM2835 }, { "brcm,bcm2837", SWD_GPIOMEM_BCM2835 },
 		{ "brcm,bcm2708", SWD_GPIOMEM_BCM2835 }, { "brcm,bcm2709", SWD_GPIOMEM_BCM2835 },
-		{ "brcm,bcm2710", SWD_GPIOMEM_BCM2835 }, { "brcm,bcm2712", -1 },
+		{ "brcm,bcm2710", SWD_GPIOMEM_BCM2835 }, { "brcm,bcm2712", SWD_GPIOMEM_RP1 },
 	};
 	char seen[160] = "";
 	size_t sl = 0;
@@ -451,11 +517,6 @@ int swd_gpiomem_soc_from_compatible(const char *buf, size_t len, enum swd_gpiome
 		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
 			if (strlen(known[k].compat) != n || memcmp(s, known[k].compat, n))
 				continue;
-			if (known[k].soc < 0)
-				return sf_err_set(err, SF_E_UNSUPPORTED,
-						   "probe gpiomem: this is a Raspberry Pi 5 (%s, GPIO on "
-						   "RP1), which this driver does not drive; use --probe "
-						   "gpiod", known[k].compat);
 			*soc = (enum swd_gpiomem_soc)known[k].soc;
 			return 0;
 		}
@@ -465,14 +526,15 @@ int swd_gpiomem_soc_from_compatible(const char *buf, size_t len, enum swd_gpiome
 		i += n + 1;
 	}
 	return sf_err_set(err, SF_E_UNSUPPORTED,
-			   "probe gpiomem: the device tree names no BCM2835/6/7 or BCM2711 (%s); "
-			   "use --probe gpiod", sl ? seen : "nothing");
+			   "probe gpiomem: the device tree names no BCM2835/6/7, BCM2711 or "
+			   "BCM2712 (%s); use --probe gpiod", sl ? seen : "nothing");
 }
 
 /* ---- production: /dev/gpiomem ---- */
 
 struct gm_mmap {
 	volatile uint32_t *base;
+	size_t len;
 	struct swd_gpiod_hold hold;
 };
 
@@ -491,7 +553,7 @@ static void mm_free(void *ctx)
 	struct gm_mmap *m = ctx;
 
 	if (m->base)
-		munmap((void *)m->base, SWD_GM_MAP_LEN);
+		munmap((void *)m->base, m->len);
 	swd_gpiod_hold_release(&m->hold); /* after the registers are put back */
 	free(m);
 }
@@ -501,6 +563,9 @@ static const struct swd_gpiomem_regs mm_regs = {
 	.write32 = mm_write32,
 	.free = mm_free,
 };
+
+/* The GPIO chip label of each SoC's header controller, in enum order. */
+static const char *const gm_labels[] = { "pinctrl-bcm2835", "pinctrl-bcm2711", "pinctrl-rp1" };
 
 static int gm_read_compatible(enum swd_gpiomem_soc *soc, const char *label, struct sf_err *err)
 {
@@ -513,13 +578,11 @@ static int gm_read_compatible(enum swd_gpiomem_soc *soc, const char *label, stru
 	if (n > 0)
 		return swd_gpiomem_soc_from_compatible(buf, (size_t)n, soc, err);
 	/* No device tree here: the GPIO chip's label names the controller. */
-	if (!strcmp(label, "pinctrl-bcm2711")) {
-		*soc = SWD_GPIOMEM_BCM2711;
-		return 0;
-	}
-	if (!strcmp(label, "pinctrl-bcm2835")) {
-		*soc = SWD_GPIOMEM_BCM2835;
-		return 0;
+	for (int k = 0; k < 3; k++) {
+		if (!strcmp(label, gm_labels[k])) {
+			*soc = (enum swd_gpiomem_soc)k;
+			return 0;
+		}
 	}
 	return sf_err_set(err, SF_E_UNSUPPORTED,
 			   "probe gpiomem: cannot tell the SoC (no /proc/device-tree/compatible, "
@@ -532,6 +595,7 @@ int swd_pins_gpiomem_open(const char *args, struct swd_pins *out, char *desc, si
 	struct gm_mmap *m = calloc(1, sizeof(*m));
 	struct swd_gpiomem_cfg cfg;
 	char where[600];
+	const char *dev;
 	void *p;
 	int fd, rc;
 
@@ -548,31 +612,36 @@ int swd_pins_gpiomem_open(const char *args, struct swd_pins *out, char *desc, si
 	rc = gm_read_compatible(&cfg.soc, m->hold.label, err);
 	if (rc)
 		goto fail;
-	/* The chip label must agree with the device tree (a Pi 4 says pinctrl-bcm2711). */
-	if ((cfg.soc == SWD_GPIOMEM_BCM2711) != !strcmp(m->hold.label, "pinctrl-bcm2711") &&
-	    strncmp(m->hold.label, "pinctrl-bcm2", 12) == 0) {
+	/* The lines we hold must be the pins whose registers we write: the
+	 * chip's label must be this SoC's header controller. */
+	if (strcmp(m->hold.label, gm_labels[cfg.soc])) {
 		rc = sf_err_set(err, SF_E_UNSUPPORTED,
-				 "probe gpiomem: the device tree says %s but %s is '%s'; use "
-				 "--probe gpiod", swd_gpiomem_soc_name(cfg.soc), m->hold.path,
+				 "probe gpiomem: the device tree says %s, whose header GPIO chip is "
+				 "'%s', but the lines are on %s '%s'; use --probe gpiod",
+				 swd_gpiomem_soc_name(cfg.soc), gm_labels[cfg.soc], m->hold.path,
 				 m->hold.label);
 		goto fail;
 	}
-	fd = open("/dev/gpiomem", O_RDWR | O_SYNC | O_CLOEXEC);
+	dev = cfg.soc == SWD_GPIOMEM_RP1 ? "/dev/gpiomem0" : "/dev/gpiomem";
+	m->len = cfg.soc == SWD_GPIOMEM_RP1 ? SWD_GM_RP1_MAP_LEN : SWD_GM_MAP_LEN;
+	fd = open(dev, O_RDWR | O_SYNC | O_CLOEXEC);
 	if (fd < 0) {
-		rc = sf_err_set(err, SF_E_IO,
-				 errno == EACCES || errno == EPERM
-					 ? "probe gpiomem: /dev/gpiomem: permission denied; add the "
-					   "user to the 'gpio' group (sudo adduser $USER gpio, then log "
-					   "in again)"
-					 : "probe gpiomem: /dev/gpiomem: %s (is this a Raspberry Pi "
-					   "1-4 kernel?); use --probe gpiod", strerror(errno));
+		int e = errno;
+
+		rc = e == EACCES || e == EPERM
+			     ? sf_err_set(err, SF_E_IO,
+					  "probe gpiomem: %s: permission denied; add the user to "
+					  "the 'gpio' group (sudo adduser $USER gpio, then log in "
+					  "again)", dev)
+			     : sf_err_set(err, SF_E_IO,
+					  "probe gpiomem: %s: %s (is this a Raspberry Pi kernel?); "
+					  "use --probe gpiod", dev, strerror(e));
 		goto fail;
 	}
-	p = mmap(NULL, SWD_GM_MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED) {
-		rc = sf_err_set(err, SF_E_IO, "probe gpiomem: mmap of /dev/gpiomem: %s",
-				 strerror(errno));
+		rc = sf_err_set(err, SF_E_IO, "probe gpiomem: mmap of %s: %s", dev, strerror(errno));
 		goto fail;
 	}
 	m->base = p;
@@ -580,7 +649,7 @@ int swd_pins_gpiomem_open(const char *args, struct swd_pins *out, char *desc, si
 	cfg.dio = m->hold.dio;
 	cfg.rst = m->hold.rst == UINT32_MAX ? SWD_GM_NONE : m->hold.rst;
 	cfg.max_hz = m->hold.max_hz_set ? m->hold.max_hz : SWD_GM_DEFAULT_HZ;
-	snprintf(where, sizeof(where), "/dev/gpiomem, lines held on %s [%s]%s%s", m->hold.path,
+	snprintf(where, sizeof(where), "%s, lines held on %s [%s]%s%s", dev, m->hold.path,
 		 m->hold.label, m->hold.rst_note[0] ? " " : "", m->hold.rst_note);
 	cfg.where = where;
 	rc = swd_pins_gpiomem_new(&cfg, &mm_regs, m, out, err); /* frees m on failure */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The gpiomem pins driver (swd/pins_gpiomem.c), the very code that runs on
  * a Pi, on the register model of tests/gm_model.c wired to the simulated
- * nRF52, at both SoC models (BCM2835 and BCM2711): the SoC from the device
+ * nRF52, at every SoC model (BCM2835, BCM2711, RP1): the SoC from the device
  * tree, a flash and read-back through the nRF52 engine, the function
  * select read-modify-write touching only our pins, pulls per SoC, pacing,
  * and sigrok's SWD decoder reading the model's waveform as the transfers
@@ -19,7 +19,8 @@
 #include "swd/dap_swd.h"
 #include "swd/link.h"
 
-static const enum swd_gpiomem_soc socs[] = { SWD_GPIOMEM_BCM2835, SWD_GPIOMEM_BCM2711 };
+static const enum swd_gpiomem_soc socs[] = { SWD_GPIOMEM_BCM2835, SWD_GPIOMEM_BCM2711,
+					     SWD_GPIOMEM_RP1 };
 
 static void rig(struct gm_rig *r, int soc, const char *spec, uint32_t hz, FILE *vcd)
 {
@@ -47,13 +48,12 @@ START_TEST(soc_from_device_tree)
 	s = SWD_GPIOMEM_BCM2711;
 	ck_assert_int_eq(swd_gpiomem_soc_from_compatible(pi1, sizeof(pi1), &s, &err), 0);
 	ck_assert_int_eq(s, SWD_GPIOMEM_BCM2835);
-	ck_assert_int_eq(swd_gpiomem_soc_from_compatible(pi5, sizeof(pi5), &s, &err),
-			 SF_E_UNSUPPORTED);
-	ck_assert_msg(strstr(err.msg, "Raspberry Pi 5") && strstr(err.msg, "--probe gpiod"),
-		      "%s", err.msg);
+	ck_assert_int_eq(swd_gpiomem_soc_from_compatible(pi5, sizeof(pi5), &s, &err), 0);
+	ck_assert_int_eq(s, SWD_GPIOMEM_RP1);
 	ck_assert_int_eq(swd_gpiomem_soc_from_compatible(other, sizeof(other), &s, &err),
 			 SF_E_UNSUPPORTED);
-	ck_assert_msg(strstr(err.msg, "rockchip,rk3328"), "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "rockchip,rk3328") && strstr(err.msg, "--probe gpiod"), "%s",
+		      err.msg);
 	/* a name that only starts like ours is not ours */
 	ck_assert_int_eq(swd_gpiomem_soc_from_compatible("brcm,bcm27110", 13, &s, &err),
 			 SF_E_UNSUPPORTED);
@@ -188,6 +188,62 @@ START_TEST(fsel_restored_on_free)
 }
 END_TEST
 
+/* RP1: per-pin registers and SET/CLR aliases, so nobody else's pin is
+ * ever written; everything put back on free. */
+START_TEST(rp1_touches_only_our_pins)
+{
+	struct sf_err err = { 0 };
+	char msg[300], buf[128];
+	struct sim_config cfg;
+	struct swd_gpiomem_regs regs = gm_model_regs;
+	uint32_t v, ctrl23, pads26;
+
+	regs.free = nofree;
+	ck_assert_int_eq(sim_config_parse(&cfg, "part=nrf52833,period_ns=1", buf, sizeof(buf), msg,
+					  sizeof(msg)), 0);
+	struct sim_chip *chip = sim_chip_new(&cfg, msg, sizeof(msg));
+	struct gm_model *m = gm_model_new(chip, SWD_GPIOMEM_RP1, 25, 24, 18);
+	/* Another program: GPIO23 a SYS_RIO output driven high, GPIO26 UART-ish. */
+	gm_model_poke(m, SWD_GM_RP1_CTRL(23), 0x3000U | SWD_GM_RP1_FSEL_SYS_RIO);
+	gm_model_poke(m, SWD_GM_RP1_CTRL(26), 2U);
+	gm_model_poke(m, SWD_GM_RP1_PADS(26), 0x55U);
+	gm_model_poke(m, SWD_GM_RP1_RIO_OE, 1U << 23);
+	gm_model_poke(m, SWD_GM_RP1_RIO_OUT, 1U << 23);
+	ctrl23 = gm_model_peek(m, SWD_GM_RP1_CTRL(23));
+	pads26 = gm_model_peek(m, SWD_GM_RP1_PADS(26));
+	struct swd_gpiomem_cfg gc = { .soc = SWD_GPIOMEM_RP1, .clk = 25, .dio = 24, .rst = 18 };
+	struct swd_pins pins;
+	ck_assert_int_eq(swd_pins_gpiomem_new(&gc, &regs, m, &pins, &err), 0);
+	ck_assert_uint_eq(gm_model_peek(m, SWD_GM_RP1_CTRL(24)) & 0x1FU, SWD_GM_RP1_FSEL_SYS_RIO);
+	ck_assert_uint_eq(gm_model_peek(m, SWD_GM_RP1_RIO_OE), (1U << 23) | (1U << 24) | (1U << 25));
+
+	struct swd_link *link = swd_link_new(pins.ops, pins.ctx);
+	struct dap dap;
+	ck_assert_int_eq(dap_swd_new(link, &dap, &err), 0);
+	ck_assert_msg(dap.ops->connect(dap.ctx, &v, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(dap_read32(&dap, 0x10000100, &v, &err), 0);
+	ck_assert_uint_eq(v, 0x52833);
+	ck_assert_int_eq(pins.ops->nreset(pins.ctx, 0), 0);
+	ck_assert_uint_ne(gm_model_peek(m, SWD_GM_RP1_RIO_OE) & (1U << 18), 0);
+	ck_assert_int_eq(pins.ops->nreset(pins.ctx, 1), 0);
+	ck_assert_uint_eq(gm_model_peek(m, SWD_GM_RP1_RIO_OE) & (1U << 18), 0);
+	/* GPIO23 and 26 untouched throughout */
+	ck_assert_uint_eq(gm_model_peek(m, SWD_GM_RP1_CTRL(23)), ctrl23);
+	ck_assert_uint_eq(gm_model_peek(m, SWD_GM_RP1_PADS(26)), pads26);
+	ck_assert_uint_eq(gm_model_peek(m, SWD_GM_RP1_RIO_OE) & (1U << 23), 1U << 23);
+	ck_assert_uint_eq(gm_model_peek(m, SWD_GM_RP1_RIO_OUT) & (1U << 23), 1U << 23);
+	dap.ops->free(dap.ctx);
+	swd_link_free(link);
+	/* put back as found */
+	ck_assert_uint_eq(gm_model_peek(m, SWD_GM_RP1_CTRL(24)), 0x1FU);
+	ck_assert_uint_eq(gm_model_peek(m, SWD_GM_RP1_PADS(24)),
+			  SWD_GM_RP1_PADS_OD | SWD_GM_RP1_PADS_PDE);
+	ck_assert_uint_eq(gm_model_peek(m, SWD_GM_RP1_RIO_OE), 1U << 23);
+	gm_model_regs.free(m);
+	sim_chip_free(chip);
+}
+END_TEST
+
 /* ---- pulls per SoC ---- */
 
 START_TEST(pulls_per_soc)
@@ -198,9 +254,16 @@ START_TEST(pulls_per_soc)
 	/* SWDIO and nRESET pulled up (GPIO9-27 reset to pull-down), SWCLK left. */
 	ck_assert_int_eq(gm_model_pull(r.m, 24), 1);
 	ck_assert_int_eq(gm_model_pull(r.m, 18), 1);
-	ck_assert_int_eq(gm_model_pull(r.m, 25), 2);
+	/* SWCLK: left as it was on the BCM SoCs; on RP1 its pad is set up
+	 * (input on, no pull) with the rest. */
+	ck_assert_int_eq(gm_model_pull(r.m, 25), socs[_i] == SWD_GPIOMEM_RP1 ? 0 : 2);
 	ck_assert_int_eq(gm_model_pull(r.m, 23), 2);
-	if (socs[_i] == SWD_GPIOMEM_BCM2711) {
+	if (socs[_i] == SWD_GPIOMEM_RP1) {
+		uint32_t v = gm_model_peek(r.m, SWD_GM_RP1_PADS(24));
+		ck_assert_uint_eq(v & (SWD_GM_RP1_PADS_IE | SWD_GM_RP1_PADS_OD |
+				       SWD_GM_RP1_PADS_PUE | SWD_GM_RP1_PADS_PDE),
+				  SWD_GM_RP1_PADS_IE | SWD_GM_RP1_PADS_PUE);
+	} else if (socs[_i] == SWD_GPIOMEM_BCM2711) {
 		/* GPIO_PUP_PDN_CNTRL_REG1 (GPIO16-31): 01 at 24 and 18, others as set */
 		uint32_t v = gm_model_peek(r.m, SWD_GM_PUP_PDN0 + 4);
 		ck_assert_uint_eq((v >> 16) & 3U, 1U);
@@ -348,12 +411,13 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, soc_from_device_tree);
-	tcase_add_loop_test(tc, flash_and_read_back, 0, 2);
+	tcase_add_loop_test(tc, flash_and_read_back, 0, 3);
 	tcase_add_loop_test(tc, fsel_touches_only_our_pins, 0, 2);
 	tcase_add_loop_test(tc, fsel_restored_on_free, 0, 2);
-	tcase_add_loop_test(tc, pulls_per_soc, 0, 2);
-	tcase_add_loop_test(tc, paced_to_max_hz, 0, 2);
-	tcase_add_loop_test(tc, sigrok_reads_the_model_waveform, 0, 2);
+	tcase_add_test(tc, rp1_touches_only_our_pins);
+	tcase_add_loop_test(tc, pulls_per_soc, 0, 3);
+	tcase_add_loop_test(tc, paced_to_max_hz, 0, 3);
+	tcase_add_loop_test(tc, sigrok_reads_the_model_waveform, 0, 3);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }

@@ -25,6 +25,9 @@ struct gm_model {
 	FILE *vcd;
 	uint64_t tick;
 	int v_clk, v_dio;
+	/* RP1: bank 0 only */
+	uint32_t ctrl[SWD_GM_RP1_NPINS], pads[SWD_GM_RP1_NPINS];
+	uint32_t rio_out, rio_oe;
 };
 
 static uint32_t fsel(const struct gm_model *m, uint32_t pin)
@@ -32,11 +35,28 @@ static uint32_t fsel(const struct gm_model *m, uint32_t pin)
 	return (m->reg[pin / 10U] >> (3U * (pin % 10U))) & 7U;
 }
 
+/* Is the pin driven by its output latch? BCM: GPFSEL 001. RP1: function
+ * SYS_RIO, output enable set, pad output not disabled. */
+static int is_output(const struct gm_model *m, uint32_t pin)
+{
+	if (m->soc != SWD_GPIOMEM_RP1)
+		return fsel(m, pin) == SWD_GM_FSEL_OUTPUT;
+	return pin < SWD_GM_RP1_NPINS &&
+	       (m->ctrl[pin] & SWD_GM_RP1_FSEL_MASK) == SWD_GM_RP1_FSEL_SYS_RIO &&
+	       ((m->rio_oe >> pin) & 1U) && !(m->pads[pin] & SWD_GM_RP1_PADS_OD);
+}
+
+static int latch(const struct gm_model *m, uint32_t pin)
+{
+	return m->soc == SWD_GPIOMEM_RP1 ? (int)((m->rio_out >> pin) & 1U)
+					 : (int)((m->latch >> pin) & 1U);
+}
+
 /* Level on a pin as the GPIO block sees it. */
 static int level(const struct gm_model *m, uint32_t pin)
 {
-	if (fsel(m, pin) == SWD_GM_FSEL_OUTPUT)
-		return (int)((m->latch >> pin) & 1U);
+	if (is_output(m, pin))
+		return latch(m, pin);
 	if (pin == m->dio)
 		return sim_swdio(m->chip); /* the target's, or its pull-up */
 	if (pin == m->rst || pin == m->clk)
@@ -67,10 +87,9 @@ static void vcd_sample(struct gm_model *m, int target_moved)
 /* Tell the chip what the pins now are. */
 static void wire(struct gm_model *m)
 {
-	int clk = fsel(m, m->clk) == SWD_GM_FSEL_OUTPUT ? (int)((m->latch >> m->clk) & 1U)
-						       : (m->pull[m->clk] == 1);
-	int drv = fsel(m, m->dio) == SWD_GM_FSEL_OUTPUT;
-	int dio = (int)((m->latch >> m->dio) & 1U);
+	int clk = is_output(m, m->clk) ? latch(m, m->clk) : (m->pull[m->clk] == 1);
+	int drv = is_output(m, m->dio);
+	int dio = latch(m, m->dio);
 	int moved = 0;
 
 	if (clk != m->w_clk || drv != m->w_drv || (drv && dio != m->w_dio)) {
@@ -92,6 +111,57 @@ static void wire(struct gm_model *m)
 	vcd_sample(m, moved);
 }
 
+/* RP1: the register a (non-alias) offset names, NULL for none. */
+static uint32_t *rp1_reg(struct gm_model *m, uint32_t off)
+{
+	if (off < SWD_GM_RP1_NPINS * 8U)
+		return (off / 4U) & 1U ? &m->ctrl[off / 8U] : NULL; /* STATUS reads 0 */
+	if (off == SWD_GM_RP1_RIO_OUT)
+		return &m->rio_out;
+	if (off == SWD_GM_RP1_RIO_OE)
+		return &m->rio_oe;
+	if (off >= SWD_GM_RP1_PADS(0) && off < SWD_GM_RP1_PADS(SWD_GM_RP1_NPINS))
+		return &m->pads[(off - SWD_GM_RP1_PADS(0)) / 4U];
+	return NULL;
+}
+
+static void rp1_pulls(struct gm_model *m)
+{
+	for (uint32_t i = 0; i < SWD_GM_RP1_NPINS; i++)
+		m->pull[i] = m->pads[i] & SWD_GM_RP1_PADS_PUE ? 1
+			     : m->pads[i] & SWD_GM_RP1_PADS_PDE ? 2
+								: 0;
+}
+
+static uint32_t rp1_rd(struct gm_model *m, uint32_t off)
+{
+	uint32_t *r = rp1_reg(m, off & ~0x3000U), v = 0;
+
+	if ((off & ~0x3000U) == SWD_GM_RP1_RIO_SYNC_IN) {
+		/* a pad with its input disabled reads 0 */
+		for (uint32_t i = 0; i < SWD_GM_RP1_NPINS; i++)
+			if (m->pads[i] & SWD_GM_RP1_PADS_IE)
+				v |= (uint32_t)level(m, i) << i;
+		return v;
+	}
+	return r ? *r : 0;
+}
+
+static void rp1_wr(struct gm_model *m, uint32_t off, uint32_t v)
+{
+	uint32_t *r = rp1_reg(m, off & ~0x3000U);
+
+	if (!r)
+		return;
+	switch ((off >> 12) & 3U) {
+	case 0: *r = v; break;
+	case 1: *r ^= v; break;
+	case 2: *r |= v; break;
+	default: *r &= ~v; break;
+	}
+	rp1_pulls(m);
+}
+
 static uint32_t rd(void *ctx, uint32_t off)
 {
 	struct gm_model *m = ctx;
@@ -100,6 +170,8 @@ static uint32_t rd(void *ctx, uint32_t off)
 	m->reads++;
 	if (m->read_ns)
 		sim_delay_ns(m->chip, m->read_ns);
+	if (m->soc == SWD_GPIOMEM_RP1)
+		return rp1_rd(m, off);
 	if (off == SWD_GM_GPLEV0 || off == SWD_GM_GPLEV0 + 4U) {
 		uint32_t base = off == SWD_GM_GPLEV0 ? 0U : 32U;
 
@@ -122,7 +194,9 @@ static void wr(void *ctx, uint32_t off, uint32_t v)
 	m->writes++;
 	if (m->write_ns)
 		sim_delay_ns(m->chip, m->write_ns);
-	if (off <= SWD_GM_GPFSEL0 + 20U) {
+	if (m->soc == SWD_GPIOMEM_RP1) {
+		rp1_wr(m, off, v);
+	} else if (off <= SWD_GM_GPFSEL0 + 20U) {
 		m->reg[off / 4U] = v;
 	} else if (off == SWD_GM_GPSET0 || off == SWD_GM_GPSET0 + 4U) {
 		m->latch |= (uint64_t)v << (off == SWD_GM_GPSET0 ? 0 : 32);
@@ -201,6 +275,16 @@ struct gm_model *gm_model_new(struct sim_chip *chip, enum swd_gpiomem_soc soc, u
 		if (soc == SWD_GPIOMEM_BCM2711)
 			m->reg[SWD_GM_PUP_PDN0 / 4U + i / 16U] |= 2U << (2U * (i % 16U));
 	}
+	/* RP1 (a model choice, not the datasheet's reset values): every pin
+	 * without a function (FSEL 0x1f) and its pad as pinctrl leaves such a
+	 * pin, output disabled and input off (gpiochip_rp1.c), pull-down on
+	 * 9-27; so the driver must set up function, pad and enable itself. */
+	for (uint32_t i = 0; i < SWD_GM_RP1_NPINS; i++) {
+		m->ctrl[i] = 0x1FU;
+		m->pads[i] = SWD_GM_RP1_PADS_OD | (i >= 9 ? SWD_GM_RP1_PADS_PDE : 0U);
+	}
+	if (soc == SWD_GPIOMEM_RP1)
+		rp1_pulls(m);
 	m->w_clk = -1;
 	m->w_dio = -1;
 	m->w_drv = -1;
@@ -227,12 +311,16 @@ void gm_model_vcd(struct gm_model *m, FILE *f)
 
 uint32_t gm_model_peek(const struct gm_model *m, uint32_t off)
 {
+	if (m->soc == SWD_GPIOMEM_RP1)
+		return rp1_rd((struct gm_model *)m, off);
 	return off / 4U < GM_WORDS ? m->reg[off / 4U] : 0;
 }
 
 void gm_model_poke(struct gm_model *m, uint32_t off, uint32_t v)
 {
-	if (off / 4U < GM_WORDS)
+	if (m->soc == SWD_GPIOMEM_RP1)
+		rp1_wr(m, off, v);
+	else if (off / 4U < GM_WORDS)
 		m->reg[off / 4U] = v;
 }
 

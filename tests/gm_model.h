@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* gm_model: a register model of the BCM2835 / BCM2711 GPIO block for
- * tests and the benchmark, wired to the simulated nRF52's pins. It is
+/* gm_model: a register model of the BCM2835 / BCM2711 GPIO block and of
+ * RP1's bank 0 (Pi 5) for tests and the benchmark, wired to the simulated
+ * nRF52's pins. It is
  * the "register access layer" of swd/pins_gpiomem.h, so the real driver
  * code runs against it.
  *
@@ -15,6 +16,10 @@
  * ignored, as the datasheet's 150-cycle setup time says it may be),
  * BCM2711 GPIO_PUP_PDN_CNTRL_REG0-3 (2 bits, 01 up, 10 down); the
  * BCM2711 ignores GPPUD/GPPUDCLK, the BCM2835 has no PUP_PDN registers.
+ * RP1 (raspberrypi/utils pinctrl/gpiochip_rp1.c): per-pin CTRL (a pin is
+ * ours with function 5, SYS_RIO) and PADS (OD disables the output, IE the
+ * input: SYNC_IN reads 0 for it, PUE/PDE pulls), SYS_RIO OUT/OE, and the
+ * XOR/SET/CLR aliases at +0x1000/+0x2000/+0x3000 of every register.
  *
  * Time: each read and write advances the simulated clock by a cost
  * (gm_model_set_costs), delays advance it too; the chip's own per-cycle
