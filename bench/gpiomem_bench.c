@@ -10,10 +10,8 @@
  * stated time, the driver paces SWCLK to its default 4 MHz, the NVMC takes
  * its datasheet times. So the phase times below are predictions of the
  * same job on the Pi whose costs are used, and the program phase is
- * compared with the NVMC floor (words x 41 us). The Pi 5 row is what a
- * driver with the same access pattern on RP1's registered IO (set/clear
- * aliases, SYNC_IN reads) would reach; this project's gpiomem driver does
- * not run on a Pi 5 (it stays on gpiod). */
+ * compared with the NVMC floor (words x 41 us). The Pi 4 rows run the
+ * driver on the BCM2711 model, the Pi 5 rows on the RP1 model. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +41,8 @@ static const struct cost costs[] = {
 
 #define T_WRITE_US 41.0 /* nRF52840 t_WRITE (PS v1.7, NVMC electrical specification) */
 
-static json_t *run(const struct cost *c, const struct img *img, const char *label)
+static json_t *run(const struct cost *c, const struct img *img, const char *label,
+		   enum swd_gpiomem_soc soc)
 {
 	struct gm_rig r;
 	struct sf_err err = { 0 };
@@ -55,7 +54,7 @@ static json_t *run(const struct cost *c, const struct img *img, const char *labe
 	struct nrf52 *n;
 	int rc;
 
-	if (gm_rig_open(&r, SWD_GPIOMEM_BCM2711, "part=nrf52840,period_ns=1", SWD_GM_DEFAULT_HZ,
+	if (gm_rig_open(&r, soc, "part=nrf52840,period_ns=1", SWD_GM_DEFAULT_HZ,
 			NULL, msg, sizeof(msg)))
 		return json_pack("{s:s}", "error", msg);
 	gm_model_set_costs(r.m, c->read_ns, c->write_ns);
@@ -113,8 +112,10 @@ int main(int argc, char **argv)
 	       "total s", "program s", "/floor");
 	for (size_t k = 0; k < sizeof(costs) / sizeof(costs[0]); k++) {
 		const struct cost *c = &costs[k];
-		json_t *a = have_s140 ? run(c, &s140, "s140") : json_pack("{s:s}", "error", "no fixture");
-		json_t *b = run(c, &rnd, "1mib");
+		enum swd_gpiomem_soc soc = k == 0 ? SWD_GPIOMEM_BCM2711 : SWD_GPIOMEM_RP1;
+		json_t *a = have_s140 ? run(c, &s140, "s140", soc)
+				      : json_pack("{s:s}", "error", "no fixture");
+		json_t *b = run(c, &rnd, "1mib", soc);
 		char key[64];
 
 #define PUT(nm_, obj, field)                                                        \
@@ -147,8 +148,9 @@ int main(int argc, char **argv)
 					"job (copied in by bench/run.sh)"));
 	json_object_set_new(model, "pi4_program_floor_ratio_goal", json_real(1.1));
 	json_object_set_new(g, "cost_model", model);
-	json_object_set_new(g, "setup", json_string("gpiomem driver on the BCM2711 register "
-						    "model + simulated nRF52840, erase=chip, verify"));
+	json_object_set_new(g, "setup", json_string("gpiomem driver on the BCM2711 (pi4) and RP1 "
+						    "(pi5) register models + simulated nRF52840, "
+						    "erase=chip, verify"));
 	json_t *root = json_pack("{s:o}", "gpiomem", g);
 	if (json_dump_file(root, out, JSON_INDENT(2) | JSON_SORT_KEYS)) {
 		fprintf(stderr, "gpiomem_bench: cannot write %s\n", out);

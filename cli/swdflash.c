@@ -785,7 +785,8 @@ static void cli_usage(FILE *f)
 		"  gpiod[:chip=auto,swclk=25,swdio=24,nreset=18]\n"
 		"  gpiomem[:swclk=25,swdio=24,nreset=18,max_hz=4M]\n"
 		"                                     GPIO registers through /dev/gpiomem\n"
-		"                                     (Pi 1-4; lines held through libgpiod)\n"		"\n"
+		"                                     (/dev/gpiomem0 on a Pi 5; lines held\n"
+		"                                     through libgpiod)\n"		"\n"
 		"exit codes: 0 ok, 1 other failure, 2 usage, 3 bad image, 4 target not found,\n"
 		"            5 target locked, 6 verify mismatch, 7 SWD failure,\n"
 		"            8 unsupported part, 9 precondition failed (erase=none needs an erase)\n",

@@ -7,7 +7,7 @@
  * every transfer the link issued (sigrok's naming, one a line) and the
  * waveform at the modelled pins.
  *
- *   gpiomem_flash bcm2835|bcm2711 SIMSPEC IMAGE READBACK [TRACE VCD] */
+ *   gpiomem_flash bcm2835|bcm2711|rp1 SIMSPEC IMAGE READBACK [TRACE VCD] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	uint64_t rd, wr, cyc;
 
 	if (argc != 5 && argc != 7) {
-		fprintf(stderr, "usage: gpiomem_flash bcm2835|bcm2711 SIMSPEC IMAGE READBACK "
+		fprintf(stderr, "usage: gpiomem_flash bcm2835|bcm2711|rp1 SIMSPEC IMAGE READBACK "
 				"[TRACE VCD]\n");
 		return 2;
 	}
@@ -57,6 +57,8 @@ int main(int argc, char **argv)
 		soc = SWD_GPIOMEM_BCM2835;
 	else if (!strcmp(argv[1], "bcm2711"))
 		soc = SWD_GPIOMEM_BCM2711;
+	else if (!strcmp(argv[1], "rp1"))
+		soc = SWD_GPIOMEM_RP1;
 	else
 		return fprintf(stderr, "gpiomem_flash: unknown SoC '%s'\n", argv[1]), 2;
 	memset(&img, 0, sizeof(img));

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The gpiomem pins driver (register writes through /dev/gpiomem) without a
 # Pi: the same driver code on the register model (tests/gm_model.c) wired
-# to the simulated nRF52, at both SoC models (BCM2835, BCM2711):
+# to the simulated nRF52, at every SoC model (BCM2835, BCM2711, RP1):
 #  - the vendor fixtures flashed through it, read back equal to srec_cat's
 #    bytes of each image;
 #  - a VCD of the modelled pins during a flash job, decoded by sigrok's SWD
@@ -31,7 +31,7 @@ check "gpiomem: a busy SWDIO is reported with its consumer, as gpiod does" \
 command -v srec_cat >/dev/null || skip "srec_cat missing (Debian package srecord)"
 
 # 2. The fixtures through the driver, compared with srec_cat.
-for soc in bcm2835 bcm2711; do
+for soc in bcm2835 bcm2711 rp1; do
 	for img in s140_nrf52_6.1.1_softdevice.hex s132_nrf52_6.1.1_softdevice.hex \
 		pca10056_bootloader_s140_6.1.0r0.hex; do
 		part=nrf52840; case $img in s132*) part=nrf52832 ;; esac
@@ -54,7 +54,7 @@ done
 
 # 3. The waveform at the modelled pins, decoded by sigrok.
 command -v sigrok-cli >/dev/null || skip "sigrok-cli missing"
-for soc in bcm2835 bcm2711; do
+for soc in bcm2835 bcm2711 rp1; do
 	$GF $soc "part=nrf52840,period_ns=1" "$FIX/mbr_nrf52_2.4.1_mbr.hex" "$T/w" \
 		"$T/issued.$soc" "$T/w.$soc.vcd" >/dev/null 2>&1 || { fail "$soc: trace job"; continue; }
 	sigrok-cli -I vcd -i "$T/w.$soc.vcd" -P swd:swclk=swclk:swdio=swdio -A swd >"$T/dec.raw" 2>&1 ||
