@@ -17,12 +17,17 @@ need_emu
 
 # 1. swdflash --probe gpiomem on this machine (not a Pi), through the
 #    emulated gpiochip so the lines can be held: the SoC cannot be told,
-#    or /dev/gpiomem is missing. Either way exit 1 naming gpiomem.
-emu "part=nrf52840" "" $SWDFLASH --probe gpiomem info >"$T/nopi.out" 2>&1
-rc=$?
-assert "gpiomem off a Pi: exit 1 (got $rc: $(cat "$T/nopi.out"))" "[ $rc -eq 1 ]"
-check "gpiomem off a Pi: the message names the probe and the way out" \
-	grep -q 'probe gpiomem: .*use --probe gpiod' "$T/nopi.out"
+#    or /dev/gpiomem is missing. Either way exit 1 naming gpiomem. Not on
+#    a real Pi: there the driver would write the real registers.
+if ls /dev/gpiomem /dev/gpiomem0 >/dev/null 2>&1; then
+	echo "this machine has /dev/gpiomem*: the off-a-Pi check is skipped"
+else
+	emu "part=nrf52840" "" $SWDFLASH --probe gpiomem info >"$T/nopi.out" 2>&1
+	rc=$?
+	assert "gpiomem off a Pi: exit 1 (got $rc: $(cat "$T/nopi.out"))" "[ $rc -eq 1 ]"
+	check "gpiomem off a Pi: the message names the probe and the way out" \
+		grep -q 'probe gpiomem: .*use --probe gpiod' "$T/nopi.out"
+fi
 GPIOCHIP_EMU_TAKEN=24=openocd emu none "" $SWDFLASH --probe gpiomem info >"$T/busy.out" 2>&1
 check "gpiomem: a busy SWDIO is reported with its consumer, as gpiod does" \
 	grep -q 'SWDIO line 24 ("GPIO24") of /dev/gpiochip0 is in use by "openocd"' "$T/busy.out"
