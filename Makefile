@@ -106,8 +106,14 @@ $(eval $(call flavour,check,CHK_CFLAGS,CHK_LDFLAGS,$(GPIOD_PKG_CONFIG_PATH)))
 CHECK_TESTS := $(TEST_SRCS:tests/%.c=build/check/tests/%)
 build/check/tests/%: build/check/tests/%.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
+# The GPIO register model (tests/gm_model.c) behind the gpiomem driver's
+# suite, its black-box helper and its benchmark; test-only code.
+build/check/tests/check_gpiomem: build/check/tests/check_gpiomem.o build/check/tests/gm_model.o $(check_APP) $(check_LIB)
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
 
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=build/rel/bench/%)
+build/rel/bench/gpiomem_bench: build/rel/bench/gpiomem_bench.o build/rel/tests/gm_model.o $(rel_APP) $(rel_LIB)
+	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
 build/rel/bench/%: build/rel/bench/%.o $(rel_APP) $(rel_LIB)
 	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
@@ -158,7 +164,9 @@ tests-extra: build/gpiochip_emu.so
 build/gpiochip_emu.so: $(EMU_SRCS) $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(EMU_SRCS) -ldl -lpthread -lm
-tests-extra: build/check/tests/gpiod_trace
+tests-extra: build/check/tests/gpiod_trace build/check/tests/gpiomem_flash
+build/check/tests/gpiomem_flash: build/check/tests/gpiomem_flash.o build/check/tests/gm_model.o $(check_APP) $(check_LIB)
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 build/check/tests/gpiod_trace: build/check/tests/gpiod_trace.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 

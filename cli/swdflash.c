@@ -786,7 +786,10 @@ static void cli_usage(FILE *f)
 		"       state=PATH,period_ns=N]       the simulated chip (state persists\n"
 		"                                     flash and UICR in PATH)\n"
 		"  gpiod[:chip=auto,swclk=25,swdio=24,nreset=18]\n"
-		"\n"
+		"  gpiomem[:swclk=25,swdio=24,nreset=18,max_hz=4M]\n"
+		"                                     GPIO registers through /dev/gpiomem\n"
+		"                                     (/dev/gpiomem0 on a Pi 5; lines held\n"
+		"                                     through libgpiod)\n"		"\n"
 		"exit codes: 0 ok, 1 other failure, 2 usage, 3 bad image, 4 target not found,\n"
 		"            5 target locked, 6 verify mismatch, 7 SWD failure,\n"
 		"            8 unsupported part, 9 precondition failed (erase=none needs an erase)\n",

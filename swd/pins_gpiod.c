@@ -42,6 +42,20 @@ int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size
 			   "rebuild)");
 }
 
+int swd_gpiod_hold_lines(const char *args, struct swd_gpiod_hold *h, struct sf_err *err)
+{
+	(void)args;
+	memset(h, 0, sizeof(*h));
+	return sf_err_set(err, SF_E_UNSUPPORTED,
+			   "this build has no libgpiod, which holds the lines (install "
+			   "libgpiod-dev and rebuild)");
+}
+
+void swd_gpiod_hold_release(struct swd_gpiod_hold *h)
+{
+	(void)h;
+}
+
 #else
 
 #include "pins_gpiod_be.h"
@@ -93,6 +107,7 @@ static int gp_parse_opts(const char *args, struct swd_gpiod_opts *o, struct sf_e
 	o->rst = 18;
 	o->rst_explicit = 0;
 	o->max_hz = 0;
+	o->max_hz_set = 0;
 	if (!args)
 		return 0;
 	if (strlen(args) >= sizeof(buf))
@@ -125,6 +140,7 @@ static int gp_parse_opts(const char *args, struct swd_gpiod_opts *o, struct sf_e
 				rc = gp_parse_u32("nreset", v, &o->rst, 0, err);
 		} else if (!strcmp(tok, "max_hz")) {
 			rc = gp_parse_u32("max_hz", v, &o->max_hz, 1, err);
+			o->max_hz_set = 1;
 		} else {
 			return sf_err_set(err, SF_E_ARG,
 					   "probe gpiod: unknown option '%s' (keys: chip, swclk, "
@@ -473,13 +489,13 @@ static const struct swd_pins_ops gp_ops_norst = {
 	.free = gp_free,
 };
 
-int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size_t desclen,
-			struct sf_err *err)
+/* Parse, find the chip, check and request the lines: *pp on success. */
+static int gp_open(const char *args, struct swd_gpiod **pp, struct sf_err *err)
 {
 	struct swd_gpiod *p = calloc(1, sizeof(*p));
 	int rc;
 
-	memset(out, 0, sizeof(*out));
+	*pp = NULL;
 	if (!p)
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	rc = gp_parse_opts(args, &p->o, err);
@@ -518,6 +534,23 @@ int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size
 	rc = swd_gpiod_be_request(p, err);
 	if (rc)
 		goto fail;
+	*pp = p;
+	return 0;
+fail:
+	gp_free(p);
+	return rc;
+}
+
+int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size_t desclen,
+			struct sf_err *err)
+{
+	struct swd_gpiod *p;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = gp_open(args, &p, err);
+	if (rc)
+		return rc;
 	if (p->o.max_hz)
 		p->half_ns = 500000000U / p->o.max_hz;
 	out->ops = p->have_rst ? &gp_ops_rst : &gp_ops_norst;
@@ -526,9 +559,35 @@ int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size
 	if (desc && desclen)
 		snprintf(desc, desclen, "%s", gp_describe(p));
 	return 0;
-fail:
-	gp_free(p);
-	return rc;
+}
+
+int swd_gpiod_hold_lines(const char *args, struct swd_gpiod_hold *h, struct sf_err *err)
+{
+	struct swd_gpiod *p;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	rc = gp_open(args, &p, err);
+	if (rc)
+		return rc;
+	h->clk = p->o.clk;
+	h->dio = p->o.dio;
+	h->rst = p->have_rst ? p->o.rst : UINT32_MAX;
+	h->max_hz = p->o.max_hz;
+	h->max_hz_set = p->o.max_hz_set;
+	snprintf(h->path, sizeof(h->path), "%s", p->path);
+	snprintf(h->label, sizeof(h->label), "%s", p->label);
+	snprintf(h->rst_note, sizeof(h->rst_note), "%s", p->rst_note);
+	h->priv = p;
+	return 0;
+}
+
+void swd_gpiod_hold_release(struct swd_gpiod_hold *h)
+{
+	if (h && h->priv) {
+		gp_free(h->priv);
+		h->priv = NULL;
+	}
 }
 
 #endif

@@ -13,4 +13,19 @@
 int swd_pins_gpiod_open(const char *args, struct swd_pins *out, char *desc, size_t desclen,
 			struct sf_err *err);
 
+/* Lines held for another pins driver (swd/pins_gpiomem.c): the same spec,
+ * chip search, busy-line checks and requests as swd_pins_gpiod_open(), so
+ * gpioinfo shows consumer "swdflashd" while that driver writes the
+ * registers. The holder moves no line after the request. */
+struct swd_gpiod_hold {
+	uint32_t clk, dio, rst;   /* rst: UINT32_MAX when not used */
+	uint32_t max_hz;
+	int max_hz_set;           /* max_hz= was given */
+	char path[300], label[64];
+	char rst_note[160];       /* why the default nRESET is not used, or "" */
+	void *priv;
+};
+int swd_gpiod_hold_lines(const char *args, struct swd_gpiod_hold *h, struct sf_err *err);
+void swd_gpiod_hold_release(struct swd_gpiod_hold *h);
+
 #endif

@@ -25,6 +25,7 @@ struct swd_gpiod_opts {
 	uint32_t clk, dio, rst;
 	int rst_explicit;
 	uint32_t max_hz;
+	int max_hz_set;
 };
 
 /* The back end's chip and line handles. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Probe specs -> a DAP: "sim:...", "gpiod:...", "stlink:...". */
+/* Probe specs -> a DAP: "sim:...", "gpiod:...", "gpiomem:...", "stlink:...". */
 #include "probe.h"
 
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "dap_swd.h"
 #include "link.h"
 #include "pins_gpiod.h"
+#include "pins_gpiomem.h"
 #include "pins_sim.h"
 
 struct swd_probe {
@@ -112,6 +113,16 @@ static int open_gpiod(struct swd_probe *p, const char *args, struct sf_err *err)
 	return open_bitbang(p, pins.ops, pins.ctx, err);
 }
 
+static int open_gpiomem(struct swd_probe *p, const char *args, struct sf_err *err)
+{
+	struct swd_pins pins;
+	int rc = swd_pins_gpiomem_open(args, &pins, p->desc, sizeof(p->desc), err);
+
+	if (rc)
+		return rc;
+	return open_bitbang(p, pins.ops, pins.ctx, err);
+}
+
 int swd_probe_open(const char *spec, struct swd_probe **out, struct sf_err *err)
 {
 	struct swd_probe *p;
@@ -122,7 +133,7 @@ int swd_probe_open(const char *spec, struct swd_probe **out, struct sf_err *err)
 
 	*out = NULL;
 	if (klen == 0 || klen >= sizeof(p->kind))
-		return sf_err_set(err, SF_E_ARG, "bad probe spec '%s' (sim, gpiod or stlink)",
+		return sf_err_set(err, SF_E_ARG, "bad probe spec '%s' (sim, gpiod, gpiomem or stlink)",
 				   spec);
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -132,12 +143,14 @@ int swd_probe_open(const char *spec, struct swd_probe **out, struct sf_err *err)
 		rc = open_sim(p, args, err);
 	else if (!strcmp(p->kind, "gpiod"))
 		rc = open_gpiod(p, args, err);
+	else if (!strcmp(p->kind, "gpiomem"))
+		rc = open_gpiomem(p, args, err);
 	else if (!strcmp(p->kind, "stlink"))
 		rc = sf_err_set(err, SF_E_UNSUPPORTED,
 				 "probe stlink: ST-Link support is not part of this build; "
 				 "use gpiod or sim");
 	else
-		rc = sf_err_set(err, SF_E_ARG, "unknown probe kind '%s' (sim, gpiod or stlink)",
+		rc = sf_err_set(err, SF_E_ARG, "unknown probe kind '%s' (sim, gpiod, gpiomem or stlink)",
 				 p->kind);
 	if (rc) {
 		swd_probe_close(p);
