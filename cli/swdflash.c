@@ -298,6 +298,26 @@ static int cli_load_image(struct cli *c, struct flashreq *rq, struct img *img)
 
 /* ---- commands ---- */
 
+/* probes: what this machine offers; opens nothing, so it works without a
+ * target (and tells a new user which --probe to try). */
+static int cmd_probes(struct cli *c)
+{
+	struct swd_probe_avail pa[SWD_PROBE_KINDS];
+	json_t *arr = json_array();
+
+	swd_probe_list(pa);
+	for (int i = 0; i < SWD_PROBE_KINDS; i++) {
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:s}", "kind", pa[i].kind,
+						     "spec", pa[i].spec, "available",
+						     pa[i].available, "detail", pa[i].detail));
+		if (!c->o.json)
+			printf("%-8s %-3s %s\n         %s\n", pa[i].kind,
+			       pa[i].available ? "yes" : "no", pa[i].detail, pa[i].spec);
+	}
+	json_object_set_new(c->result, "probes", arr);
+	return 0;
+}
+
 static int cmd_info(struct cli *c)
 {
 	struct nrf52_info in;
@@ -633,6 +653,9 @@ out:
 #define CLI_O_ERASE_SCOPE (CLI_O(CLI_O_CHIP) | CLI_O(CLI_O_UICR) | CLI_O(CLI_O_RANGE))
 
 static const struct cli_cmd cli_cmds[] = {
+	{ .name = "probes", .run = cmd_probes, .args = "",
+	  .help = "list the probe kinds (sim, gpiod, gpiomem, stlink): which this machine\n"
+		  "can use, and why not the others" },
 	{ .name = "info", .run = cmd_info, .args = "",
 	  .help = "identify the target: part, variant, package, memory sizes, device ID,\n"
 		  "lock state" },

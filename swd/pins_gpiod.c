@@ -56,6 +56,18 @@ void swd_gpiod_hold_release(struct swd_gpiod_hold *h)
 	(void)h;
 }
 
+int swd_gpiod_find_header(char *path, size_t pathlen, char *label, size_t labellen,
+			  struct sf_err *err)
+{
+	(void)path;
+	(void)pathlen;
+	(void)label;
+	(void)labellen;
+	return sf_err_set(err, SF_E_UNSUPPORTED,
+			   "probe gpiod: this build has no libgpiod (install libgpiod-dev and "
+			   "rebuild)");
+}
+
 #else
 
 #include "pins_gpiod_be.h"
@@ -267,6 +279,22 @@ static int gp_find_by_label(struct swd_gpiod *p, const char *want, struct sf_err
 			   "probe gpiod: no GPIO chip with label pinctrl-bcm2835/2711/rp1 found "
 			   "(found: %s); is this a Raspberry Pi? Name the chip with "
 			   "gpiod:chip=PATH|NAME|LABEL", seen_len ? seen : "none usable");
+}
+
+int swd_gpiod_find_header(char *path, size_t pathlen, char *label, size_t labellen,
+			  struct sf_err *err)
+{
+	struct swd_gpiod p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	rc = gp_find_by_label(&p, NULL, err);
+	if (rc)
+		return rc;
+	snprintf(path, pathlen, "%s", p.path);
+	snprintf(label, labellen, "%s", p.label);
+	swd_gpiod_be_close(p.be);
+	return 0;
 }
 
 static int gp_find_chip(struct swd_gpiod *p, struct sf_err *err)

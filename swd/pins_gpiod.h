@@ -25,6 +25,11 @@ struct swd_gpiod_hold {
 	char rst_note[160];       /* why the default nRESET is not used, or "" */
 	void *priv;
 };
+/* Which GPIO chip chip=auto picks (the Raspberry Pi header's controller,
+ * by label), without requesting a line: its path and label, or the error
+ * --probe gpiod would report. */
+int swd_gpiod_find_header(char *path, size_t pathlen, char *label, size_t labellen,
+			  struct sf_err *err);
 int swd_gpiod_hold_lines(const char *args, struct swd_gpiod_hold *h, struct sf_err *err);
 void swd_gpiod_hold_release(struct swd_gpiod_hold *h);
 

@@ -589,6 +589,27 @@ static int gm_read_compatible(enum swd_gpiomem_soc *soc, const char *label, stru
 			   "GPIO chip label '%s'); use --probe gpiod", label);
 }
 
+int swd_gpiomem_available(char *what, size_t n, struct sf_err *err)
+{
+	char path[300], label[64];
+	enum swd_gpiomem_soc soc;
+	const char *dev;
+	int rc = swd_gpiod_find_header(path, sizeof(path), label, sizeof(label), err);
+
+	if (rc)
+		return rc;
+	rc = gm_read_compatible(&soc, label, err);
+	if (rc)
+		return rc;
+	dev = soc == SWD_GPIOMEM_RP1 ? "/dev/gpiomem0" : "/dev/gpiomem";
+	if (access(dev, R_OK | W_OK))
+		return sf_err_set(err, SF_E_IO, "probe gpiomem: %s: %s%s", dev, strerror(errno),
+				  errno == EACCES ? " (add the user to the 'gpio' group)" : "");
+	snprintf(what, n, "%s through %s, lines held on %s [%s]", swd_gpiomem_soc_name(soc), dev,
+		 path, label);
+	return 0;
+}
+
 int swd_pins_gpiomem_open(const char *args, struct swd_pins *out, char *desc, size_t desclen,
 			  struct sf_err *err)
 {

@@ -109,6 +109,11 @@ int swd_pins_gpiomem_new(const struct swd_gpiomem_cfg *cfg, const struct swd_gpi
 int swd_gpiomem_soc_from_compatible(const char *buf, size_t len, enum swd_gpiomem_soc *soc,
 				    struct sf_err *err);
 
+/* Whether this machine can run the driver (a known SoC, its header chip,
+ * /dev/gpiomem or /dev/gpiomem0 readable and writable), without taking a
+ * line: 0 and a description in what, or the reason. */
+int swd_gpiomem_available(char *what, size_t n, struct sf_err *err);
+
 /* "bcm2835" / "bcm2711" / "rp1". */
 const char *swd_gpiomem_soc_name(enum swd_gpiomem_soc soc);
 

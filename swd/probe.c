@@ -198,3 +198,36 @@ void swd_probe_stats(const struct swd_probe *p, struct swd_probe_stats *st)
 	if (st->valid & SWD_STAT_RETRIES)
 		st->retries = ds.retries;
 }
+
+void swd_probe_list(struct swd_probe_avail out[SWD_PROBE_KINDS])
+{
+	struct sf_err err = { 0 };
+	char path[300], label[64];
+
+	memset(out, 0, sizeof(out[0]) * SWD_PROBE_KINDS);
+	out[0].kind = "sim";
+	out[0].spec = "sim:part=nrf52840,rev=legacy";
+	out[0].available = 1;
+	snprintf(out[0].detail, sizeof(out[0].detail),
+		 "the simulated nRF52832/833/840, built in (no hardware)");
+
+	out[1].kind = "gpiod";
+	out[1].spec = "gpiod:chip=auto,swclk=25,swdio=24,nreset=18";
+	out[1].available = !swd_gpiod_find_header(path, sizeof(path), label, sizeof(label), &err);
+	if (out[1].available)
+		snprintf(out[1].detail, sizeof(out[1].detail), "%.200s [%.60s] through libgpiod",
+			 path, label);
+	else
+		snprintf(out[1].detail, sizeof(out[1].detail), "%s", err.msg);
+
+	out[2].kind = "gpiomem";
+	out[2].spec = "gpiomem:swclk=25,swdio=24,nreset=18,max_hz=4M";
+	sf_err_clear(&err);
+	out[2].available = !swd_gpiomem_available(out[2].detail, sizeof(out[2].detail), &err);
+	if (!out[2].available)
+		snprintf(out[2].detail, sizeof(out[2].detail), "%s", err.msg);
+
+	out[3].kind = "stlink";
+	out[3].spec = "stlink";
+	snprintf(out[3].detail, sizeof(out[3].detail), "ST-Link support is not part of this build");
+}

@@ -55,6 +55,17 @@ struct swd_probe_stats {
 /* Cumulative since the probe was opened. */
 void swd_probe_stats(const struct swd_probe *probe, struct swd_probe_stats *st);
 
+/* What this machine offers, one row a probe kind (for `swdflash probes`):
+ * available or the reason it is not, without opening anything for good. */
+struct swd_probe_avail {
+	const char *kind;     /* "sim", "gpiod", "gpiomem", "stlink" */
+	const char *spec;     /* the spec with its defaults */
+	int available;
+	char detail[320];     /* where (available) or why not */
+};
+#define SWD_PROBE_KINDS 4
+void swd_probe_list(struct swd_probe_avail out[SWD_PROBE_KINDS]);
+
 int swd_probe_open(const char *spec, struct swd_probe **out, struct sf_err *err);
 void swd_probe_close(struct swd_probe *probe);
 

@@ -113,4 +113,22 @@ waits=$(grep -c ' WAIT$' "$T/issued.txt")
 [ "$n" -gt 1000 ] && [ "$waits" -gt 0 ] || die "trace too small ($n transfers, $waits WAIT)"
 diff "$T/issued.txt" "$T/decoded.txt" >"$T/diff" || { head -20 "$T/diff"; die "sigrok decode differs from the transfers issued"; }
 ok "sigrok decoded all $n transfers ($waits WAIT) of a flash job exactly as issued"
+
+# --- 7. swdflash probes: what this machine offers, without opening anything
+pget() { jget "$T/probes.json" "[(p['available'], p['detail']) for p in d['probes'] if p['kind'] == '$1'][0]"; }
+emu none "" $SWDFLASH --json probes >"$T/probes.json"
+check "probes: four kinds listed" [ "$(jget "$T/probes.json" 'len(d["probes"])')" = 4 ]
+check "probes: gpiod found on the emulated Pi 4 chip" \
+	[ "$(pget gpiod)" = "True /dev/gpiochip0 [pinctrl-bcm2711] through libgpiod" ]
+GPIOCHIP_EMU_CHIP=gpiochip4 GPIOCHIP_EMU_LABEL=pinctrl-rp1 emu none "" \
+	$SWDFLASH --json probes >"$T/probes.json"
+check "probes: gpiod found as gpiochip4 on an emulated Pi 5" \
+	[ "$(pget gpiod)" = "True /dev/gpiochip4 [pinctrl-rp1] through libgpiod" ]
+if [ ! -e /dev/gpiomem ] && [ ! -e /proc/device-tree/compatible ]; then
+	emu none "" $SWDFLASH --json probes >"$T/probes.json"
+	check "probes: gpiomem not offered without /dev/gpiomem, and says why" \
+		[ "$(pget gpiomem)" = "False probe gpiomem: /dev/gpiomem: No such file or directory" ]
+fi
+$SWDFLASH --json probes >"$T/probes.json"
+check "probes: sim is always there" [ "$(pget sim | cut -c1-4)" = True ]
 finish
