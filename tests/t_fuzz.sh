@@ -51,7 +51,10 @@ for t in $targets; do
 	fi
 	corpus=$T/corpus-$t
 	mkdir -p "$corpus"
-	"$bin" -max_total_time="$secs" -timeout="$limit" -rss_limit_mb=2048 -max_len="$maxlen" \
+	# detection parses each input three ways (sanitized SHA-256 each time)
+	ml=$maxlen
+	[ "$t" = detect ] && [ "$ml" -gt 16384 ] && ml=16384
+	"$bin" -max_total_time="$secs" -timeout="$limit" -rss_limit_mb=2048 -max_len="$ml" \
 		-print_final_stats=1 -artifact_prefix="$ART/$t-" "$corpus" "$seeds" "$fix" \
 		>"$log" 2>&1
 	rc=$?
