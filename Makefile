@@ -24,7 +24,7 @@ DEB_BUILD := pkg-config gcc make libc6-dev libgpiod-dev libmicrohttpd-dev \
 DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
 	binutils-arm-none-eabi srecord gpiod python3 \
 	chromium nodejs prometheus python3-prometheus-client \
-	clang libclang-rt-14-dev
+	clang libclang-rt-dev
 # Debian ships npm apart from nodejs; a NodeSource nodejs brings its own and
 # conflicts with Debian's npm package, so ask for it only when it is missing.
 DEB_CHECK += $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -133,7 +133,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LD :=
-FUZZ_OK := $(shell f=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null) && [ -f "$$f" ] && echo 1)
+FUZZ_OK := $(shell f=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-$$(uname -m).a 2>/dev/null) && [ -f "$$f" ] && echo 1)
 $(eval $(call flavour,fuzz,FUZZ_CFLAGS,FUZZ_LD,$(GPIOD_PKG_CONFIG_PATH)))
 build/fuzz/%: CC := $(FUZZ_CC)
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(fuzz_APP) $(fuzz_LIB)

@@ -17,8 +17,8 @@ maxlen=${FUZZ_MAX_LEN:-65536}
 case "$secs$limit$maxlen" in
 *[!0-9]*) die "FUZZ_SECONDS, FUZZ_TIMEOUT and FUZZ_MAX_LEN are whole numbers" ;;
 esac
-rt=$(${FUZZ_CC:-clang} -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null)
-[ -f "$rt" ] || skip "clang's libFuzzer runtime is missing (apt-get install clang libclang-rt-14-dev)"
+rt=$(${FUZZ_CC:-clang} -print-file-name=libclang_rt.fuzzer-$(uname -m).a 2>/dev/null)
+[ -f "$rt" ] || skip "clang's libFuzzer runtime is missing (apt-get install clang libclang-rt-dev, on Debian 12 libclang-rt-14-dev)"
 targets=$*
 [ -n "$targets" ] || targets=$(ls tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_||; s|\.c$||')
 ART=build/fuzz/artifacts
