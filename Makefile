@@ -5,6 +5,7 @@
 #   make check   install missing packages, build with ASan+UBSan, run every suite
 #                (in parallel: TEST_JOBS=N at a time, TEST_TIMEOUT=S each; see tests/run.sh)
 #   make bench   optimised build, print the figures, write bench/results.json
+#   make fuzz    libFuzzer harnesses (clang, ASan+UBSan), FUZZ_SECONDS each
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -22,7 +23,8 @@ DEB_BUILD := pkg-config gcc make libc6-dev libgpiod-dev libmicrohttpd-dev \
 	libjansson-dev libinih-dev libsystemd-dev
 DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
 	binutils-arm-none-eabi srecord gpiod python3 \
-	chromium nodejs prometheus python3-prometheus-client
+	chromium nodejs prometheus python3-prometheus-client \
+	clang libclang-rt-dev
 # Debian ships npm apart from nodejs; a NodeSource nodejs brings its own and
 # conflicts with Debian's npm package, so ask for it only when it is missing.
 DEB_CHECK += $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -125,6 +127,31 @@ build/web_assets.c: $(WEB_ASSETS) web/embed.sh
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 BINS := swdflash swdflashd
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c): the same sources built by clang
+# with ASan+UBSan and fuzzer coverage (a flavour of their own, build/fuzz/).
+# Built by check-build when clang has the fuzzer runtime (libclang-rt-*-dev);
+# tests/t_fuzz.sh runs each briefly, `make fuzz` for FUZZ_SECONDS each.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LD :=
+FUZZ_OK := $(shell f=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-$$(uname -m).a 2>/dev/null) && [ -f "$$f" ] && echo 1)
+$(eval $(call flavour,fuzz,FUZZ_CFLAGS,FUZZ_LD,$(GPIOD_PKG_CONFIG_PATH)))
+build/fuzz/%: CC := $(FUZZ_CC)
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(fuzz_APP) $(fuzz_LIB)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -pthread -o $@ $^ $(PKG_LIBS) -lm
+.PHONY: fuzz-build fuzz
+fuzz-build: $(FUZZ_BINS)
+.SECONDARY: $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/tests/fuzz/%.o)
+ifeq ($(FUZZ_OK),1)
+tests-extra: fuzz-build
+endif
+fuzz: deps-check fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/t_fuzz.sh
 
 .PHONY: all deps deps-check deps-bench build-config check run bench install uninstall clean
 all: deps $(rel_LIB) $(BINS:%=build/rel/%)

@@ -73,6 +73,7 @@ void job_unref(struct job *j)
 	img_free(&j->img);
 	for (unsigned i = 0; i < j->nmsgs; i++)
 		free(j->msgs[i]);
+	json_decref(j->ended_json);
 	free(j);
 }
 
@@ -251,17 +252,32 @@ json_t *job_get(struct job_mgr *m, uint64_t id)
 	return o;
 }
 
+/* A new reference to j's snapshot: the shared one of an ended job (built
+ * at its first listing), a fresh one of a queued or running job. */
+static json_t *job_json_shared_locked(struct job_mgr *m, struct job *j)
+{
+	if (job_is_active(j) || !j->finished_ms || j == m->running)
+		return job_json_locked(j);
+	if (!j->ended_json)
+		j->ended_json = job_json_locked(j);
+	return json_incref(j->ended_json);
+}
+
 json_t *job_list(struct job_mgr *m, unsigned limit)
 {
-	json_t *a = json_array();
+	json_t *a = json_array(), **v;
+	size_t n = 0, cap;
 
+	/* references under the lock; the array is built after it */
 	pthread_mutex_lock(&m->lock);
-	for (size_t i = m->n; i-- > 0;) {
-		if (limit && json_array_size(a) >= limit)
-			break;
-		json_array_append_new(a, job_json_locked(m->jobs[i]));
-	}
+	cap = limit && limit < m->n ? limit : m->n;
+	v = malloc((cap ? cap : 1) * sizeof(*v));
+	for (size_t i = m->n; v && i-- > 0 && n < cap;)
+		v[n++] = job_json_shared_locked(m, m->jobs[i]);
 	pthread_mutex_unlock(&m->lock);
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(a, v[k]);
+	free(v);
 	return a;
 }
 

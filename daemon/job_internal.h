@@ -48,6 +48,12 @@ struct job {
 	enum img_format img_format; /* as detected at submission */
 	int cancel;
 	int64_t last_event_ms;
+	/* An ended job no longer changes: its snapshot is built once and
+	 * shared (jansson's reference counts are atomic, and a value nobody
+	 * modifies may be dumped by several threads), so that listing jobs
+	 * holds the lock the worker takes for each progress report only for a
+	 * few increments, not for building a hundred objects. */
+	json_t *ended_json;
 };
 
 struct job_listener {

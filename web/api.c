@@ -15,6 +15,7 @@
 #include "../common/utf8.h"
 #include "../daemon/flashreq.h"
 #include "../daemon/memdump.h"
+#include "reqbody.h"
 
 #define API_DEFAULT_LIST 100
 
@@ -223,25 +224,15 @@ static enum MHD_Result h_flash(void *user, struct web_request *r)
 		return ret;
 
 	if (web_req_upload_kind(r) == WEB_UPLOAD_JSON) {
-		json_error_t je;
 		size_t blen;
 		const char *body = web_req_body(r, &blen);
-		json_t *j = json_loadb(body, blen, 0, &je);
-		const char *ref = json_string_value(json_object_get(j, "image"));
-		if (!ref || json_object_size(j) != 1) {
-			json_decref(j);
-			return web_reply_error(r, 400, "bad_argument",
-					       "JSON body must be exactly {\"image\": \"sha256:<64 hex "
-					       "digits>\"}%s%s", j ? "" : ": ", j ? "" : je.text);
-		}
-		if (!strncmp(ref, "sha256:", 7))
-			ref += 7;
-		if (!parse_is_sha256_hex(ref) || store_lookup(api->store, ref, &meta)) {
-			ret = web_reply_error(r, 404, "not_found", "no uploaded image sha256:%.64s", ref);
-			json_decref(j);
-			return ret;
-		}
-		json_decref(j);
+		char sha[65];
+
+		rc = web_body_image_ref(body, blen, sha, &err);
+		if (rc)
+			return reply_swd(r, &err);
+		if (store_lookup(api->store, sha, &meta))
+			return web_reply_error(r, 404, "not_found", "no uploaded image sha256:%s", sha);
 		rq.stored_format = meta.format;
 		rq.stored_has_base = meta.has_base;
 		rq.stored_base = meta.base;
@@ -450,37 +441,20 @@ static enum MHD_Result target_op(struct web_api *api, struct web_request *r, enu
 static int small_json(struct web_request *r, const char *const *allowed,
 		      const char *const *allowed_query, json_t **out, enum MHD_Result *ret)
 {
+	struct sf_err err = { 0 };
 	size_t len;
 	const char *b = web_req_body(r, &len);
-	json_error_t je;
 	const char *key;
 	json_t *v;
 
 	*out = NULL;
 	if (args_ok(r, allowed_query, ret))
 		return 1;
-	if (!len)
-		return 0;
-	*out = json_loadb(b, len, 0, &je);
-	if (!*out || !json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		*ret = web_reply_code(r, SF_E_ARG, "body is not a JSON object%s%s",
-				      je.text[0] ? ": " : "", je.text);
+	if (web_body_object(b, len, allowed, out, &err)) {
+		*ret = web_reply_code(r, err.code, "%s", err.msg);
 		return 1;
 	}
 	json_object_foreach(*out, key, v) {
-		size_t k;
-		for (k = 0; allowed[k] && strcmp(allowed[k], key); k++)
-			;
-		if (!allowed[k]) {
-			*ret = web_reply_code(r, SF_E_ARG, "unknown key '%.60s' in the JSON body (%s%s)",
-					      key, allowed[0] ? "allowed: " : "it takes none",
-					      allowed[0] ? allowed[0] : "");
-			json_decref(*out);
-			*out = NULL;
-			return 1;
-		}
 		if (web_req_query(r, key)) {
 			*ret = web_reply_code(r, SF_E_ARG,
 					      "'%.60s' given both in the query and in the JSON body", key);
@@ -508,65 +482,42 @@ static enum MHD_Result h_recover(void *user, struct web_request *r)
 
 static enum MHD_Result h_erase(void *user, struct web_request *r)
 {
+	static const char *const keys[] = { "scope", NULL };
+	static const char *const query[] = { "scope", "wait", NULL };
+	struct sf_err err = { 0 };
 	struct job_options o;
 	json_t *body;
 	enum MHD_Result ret;
-	const char *scope;
-
-	static const char *const keys[] = { "scope", NULL };
-	static const char *const query[] = { "scope", "wait", NULL };
-	json_t *js;
+	int rc;
 
 	job_options_default(&o);
 	if (small_json(r, keys, query, &body, &ret))
 		return ret;
-	js = json_object_get(body, "scope");
-	if (js && !json_is_string(js)) {
-		const char *what = json_is_null(js) ? "null" : json_is_array(js) ? "array"
-				   : json_is_object(js) ? "object" : json_is_number(js) ? "number"
-				   : "boolean";
-		json_decref(body);
-		return web_reply_code(r, SF_E_ARG,
-				      "scope must be the string \"chip\" or \"uicr\" (got a JSON %s)",
-				      what);
-	}
-	scope = js ? json_string_value(js) : web_req_query(r, "scope");
-	if (!scope)
-		scope = "chip"; /* no scope at all: the documented default */
-	if (!strcmp(scope, "chip"))
-		o.erase_uicr = 0;
-	else if (!strcmp(scope, "uicr"))
-		o.erase_uicr = 1;
-	else {
-		ret = web_reply_code(r, SF_E_ARG, "scope '%.60s': use \"chip\" or \"uicr\"",
-				     scope);
-		json_decref(body);
-		return ret;
-	}
+	rc = web_body_erase_scope(body, web_req_query(r, "scope"), &o.erase_uicr, &err);
 	json_decref(body);
+	if (rc)
+		return web_reply_code(r, err.code, "%s", err.msg);
 	return target_op(user, r, JOB_ERASE, &o);
 }
 
 static enum MHD_Result h_reset(void *user, struct web_request *r)
 {
+	static const char *const keys[] = { "halt", NULL };
+	static const char *const query[] = { "halt", "wait", NULL };
+	struct sf_err err = { 0 };
 	struct job_options o;
 	json_t *body;
 	enum MHD_Result ret;
-
-	static const char *const keys[] = { "halt", NULL };
-	static const char *const query[] = { "halt", "wait", NULL };
-	json_t *jh;
+	int rc;
 
 	job_options_default(&o);
+	o.halt = 0;
 	if (small_json(r, keys, query, &body, &ret))
 		return ret;
-	jh = json_object_get(body, "halt");
-	if (jh && !json_is_boolean(jh)) {
-		json_decref(body);
-		return web_reply_code(r, SF_E_ARG, "halt must be true or false in the JSON body");
-	}
-	o.halt = json_is_true(jh);
+	rc = web_body_halt(body, &o.halt, &err);
 	json_decref(body);
+	if (rc)
+		return web_reply_code(r, err.code, "%s", err.msg);
 	if (parse_bool_opt(r, "halt", &o.halt))
 		return bad_bool(r, "halt");
 	return target_op(user, r, JOB_RESET, &o);

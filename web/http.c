@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/dlog.h"
@@ -808,6 +810,24 @@ static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *r
 	return 0;
 }
 
+/* Clients must not take the CPU the flash worker needs (bit-banged and
+ * simulated SWD are CPU-bound, and 50 pollers of the job list can keep
+ * every core busy): each thread that serves HTTP drops to this nice value
+ * the first time it serves (Linux: the priority of a thread, by its id). */
+#define WEB_THREAD_NICE 10
+
+static void lower_thread_priority(void)
+{
+	static _Thread_local int done;
+
+	if (done)
+		return;
+	done = 1;
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WEB_THREAD_NICE))
+		dlog(DLOG_DEBUG, "http: cannot lower the priority of a client thread: %s",
+		     strerror(errno));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -817,6 +837,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	enum MHD_Result ret;
 
 	(void)version;
+	lower_thread_priority();
 	if (!r) {
 		r = calloc(1, sizeof(*r));
 		if (!r)
