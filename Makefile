@@ -7,6 +7,8 @@
 #   make bench   optimised build, print the figures, write bench/results.json
 #   make fuzz    libFuzzer harnesses (clang, ASan+UBSan), FUZZ_SECONDS each
 
+.DEFAULT_GOAL := all
+
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
