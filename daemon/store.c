@@ -266,14 +266,15 @@ static int write_meta(struct store *s, const struct store_meta *m, struct sf_err
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		free(text);
-		return sf_err_set(err, SF_E_IO, "temporary file in %s: %s", s->tmp, strerror(errno));
+		return sf_err_set(err, sf_err_io_code(errno), "temporary file in %s: %s", s->tmp,
+				  strerror(errno));
 	}
 	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1)) {
 		int e = errno;
 		free(text);
 		close(fd);
 		unlink(tmp);
-		return sf_err_set(err, SF_E_IO, "writing %s: %s", tmp, strerror(e));
+		return sf_err_set(err, sf_err_io_code(e), "writing %s: %s", tmp, strerror(e));
 	}
 	free(text);
 	snprintf(dst, sizeof(dst), "%s/%s.json", s->images, m->sha256);

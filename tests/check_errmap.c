@@ -99,6 +99,7 @@ START_TEST(names_pinned)
 		{ SF_E_ENDED, "job_finished", 1, 409 },
 		{ SF_E_INTERRUPTED, "interrupted", 1, 500 },
 		{ SF_E_PRECONDITION, "precondition_failed", 9, 409 },
+		{ SF_E_NOSPACE, "no_space", 1, 507 },
 	};
 
 	ck_assert_int_eq(sizeof(want) / sizeof(want[0]), 1 - SF_E_LAST);
@@ -129,7 +130,7 @@ static int status_of_token(const char *tok)
 		S(MHD_HTTP_UNSUPPORTED_MEDIA_TYPE), S(MHD_HTTP_UNPROCESSABLE_CONTENT),
 		S(MHD_HTTP_TOO_MANY_REQUESTS), S(MHD_HTTP_INTERNAL_SERVER_ERROR),
 		S(MHD_HTTP_NOT_IMPLEMENTED), S(MHD_HTTP_BAD_GATEWAY), S(MHD_HTTP_SERVICE_UNAVAILABLE),
-		S(MHD_HTTP_GATEWAY_TIMEOUT),
+		S(MHD_HTTP_GATEWAY_TIMEOUT), S(MHD_HTTP_INSUFFICIENT_STORAGE),
 #undef S
 	};
 	char *end;
