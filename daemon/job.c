@@ -224,17 +224,22 @@ void job_mgr_unlisten(struct job_mgr *m, job_listener_fn fn, void *user)
 	pthread_mutex_unlock(&m->llock);
 }
 
-void job_publish_state(struct job_mgr *m, struct job_event *ev)
+int job_publish_state(struct job_mgr *m, struct job_event *ev, struct sf_err *err)
 {
-	struct sf_err err = { 0 };
+	struct sf_err e = { 0 };
+	int rc;
 
 	if (!ev->snapshot)
-		return;
-	if (history_append(m->hist, ev->snapshot, &err))
-		dlog(DLOG_ERR, "job history: %s", err.msg);
+		return 0;
+	rc = history_append(m->hist, ev->snapshot, &e);
+	if (rc)
+		dlog(DLOG_ERR, "job history: %s", e.msg);
+	if (rc && err)
+		*err = e;
 	job_emit(m, ev);
 	json_decref(ev->snapshot);
 	ev->snapshot = NULL;
+	return rc;
 }
 
 /* ---- public queries ---- */
@@ -399,7 +404,7 @@ enum job_cancel_result job_cancel(struct job_mgr *m, uint64_t id, json_t **snaps
 	pthread_mutex_unlock(&m->lock);
 	if (ev.snapshot) {
 		dlog(DLOG_INFO, "job %" PRIu64 ": cancelled while queued", id);
-		job_publish_state(m, &ev);
+		job_publish_state(m, &ev, NULL);
 	}
 	if (r == JOB_CANCEL_REQUESTED)
 		dlog(DLOG_INFO, "job %" PRIu64 ": cancel requested; stops at the next safe point", id);
