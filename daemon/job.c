@@ -485,10 +485,12 @@ struct job_mgr *job_mgr_new(const struct job_mgr_config *cfg, struct history *h,
 		if (j->id >= m->next_id)
 			m->next_id = j->id + 1;
 	}
-	/* bad spec syntax is fatal; an unreachable probe is retried later */
+	/* bad spec syntax is fatal, and so is a probe another process holds
+	 * (a simulator's state file, GPIO lines): one daemon per probe; an
+	 * unreachable probe is retried later */
 	if (job_worker_open_probe(m, &perr)) {
-		if (perr.code == SF_E_ARG) {
-			sf_err_set(err, SF_E_ARG, "probe %s: %s", m->spec, perr.msg);
+		if (perr.code == SF_E_ARG || perr.code == SF_E_BUSY) {
+			sf_err_set(err, perr.code, "probe %s: %s", m->spec, perr.msg);
 			job_mgr_free(m);
 			return NULL;
 		}

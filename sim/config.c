@@ -301,6 +301,7 @@ static int open_state(struct sim_chip *c, char *err, size_t errlen)
 		else
 			seterr(err, errlen, "sim: cannot lock %s: %s", path, strerror(e));
 		fclose(f);
+		errno = e == EWOULDBLOCK ? EBUSY : e;  /* swd/probe.c: SF_E_BUSY */
 		return -1;
 	}
 	if (fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, STATE_MAGIC, 8)) {
@@ -415,12 +416,14 @@ struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t er
 	if (cfg->absent)
 		sim_fault_absent(c, 1);
 	return c;
-fail:
+fail:;
+	int e = errno;  /* EBUSY: the state file is in use */
 	if (!c->state_path)
 		free(c->flash);
 	free(c->ram);
 	free(c->state_path);
 	free(c);
+	errno = e;
 	return NULL;
 }
 

@@ -61,7 +61,8 @@ struct sim_chip;
 struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t errlen);
 /* With cfg.state_path, flash and UICR live in that file (mapped shared,
  * created as a blank chip when missing, flock(2)ed: a second chip on the
- * same file is refused, naming the process that holds it). Every NVMC
+ * same file is refused, naming the process that holds it, with errno
+ * EBUSY). Every NVMC
  * write is in the file as it happens, so a kill -9 loses none. */
 /* Syncs the state file (when cfg.state_path), releases it and frees. */
 void sim_chip_free(struct sim_chip *chip);
