@@ -1,0 +1,92 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A full disk (issue 10 item 11), on a 2 MiB tmpfs that holds the state
+# directory: an upload is 507 no_space with a clear message (nothing left
+# in tmp), a job is either succeeded with its record on disk or 507 (never
+# 500, never succeeded without a record), the history never holds a torn
+# or glued line, and once space returns the station works again by itself;
+# after a restart every job the client was told succeeded still is.
+# Needs root (mount); skips where a tmpfs cannot be mounted.
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+need_daemon
+
+[ "$(id -u)" = 0 ] || skip "needs root to mount a 2 MiB tmpfs (mount -t tmpfs)"
+mkdir "$T/fs" || die "mkdir"
+mount -t tmpfs -o size=2m tmpfs "$T/fs" 2>"$T/mount.err" ||
+	skip "cannot mount a tmpfs here: $(cat "$T/mount.err")"
+# lazy: a daemon still inside it cannot keep it mounted
+trap 'umount -l "$T/fs" 2>/dev/null; lib_cleanup' EXIT
+
+SIM="sim:part=nrf52840,state=$T/d.chip"
+mkdir "$T/fs/s" && ln -s fs/s "$T/s" || die "state directory on the tmpfs"
+dstart s --probe "$SIM" || die "start"
+head -c 4096 /dev/urandom >"$T/small.bin"
+req POST "/api/v1/flash?format=bin&base=0x10000&wait=1" --data-binary @"$T/small.bin"
+check "a first upload while there is space: 200" [ "$ST" = 200 ]
+SHA=$(jget "$T/body" 'd["image"]["sha256"]')
+
+# fill the file system (dd stops at ENOSPC)
+dd if=/dev/zero of="$T/fs/filler" bs=4096 >/dev/null 2>&1
+check "the file system is full" [ "$(df -P "$T/fs" | awk 'NR == 2 {print $4}')" = 0 ]
+
+head -c 65536 /dev/urandom >"$T/new.bin"
+req POST "/api/v1/flash?format=bin&base=0x20000&wait=1" --data-binary @"$T/new.bin"
+check "an upload on a full disk: 507 (got $ST)" [ "$ST" = 507 ]
+check "code no_space" [ "$(jget "$T/body" 'd["error"]["code"]')" = no_space ]
+MSG=$(jget "$T/body" 'd["error"]["message"]')
+assert "the message says why ($MSG)" 'case $MSG in *"No space left"*) true ;; *) false ;; esac'
+check "nothing left in tmp" [ -z "$(ls "$T/fs/s/tmp")" ]
+
+# the stored image again and again: the history's last page fills, an
+# append is cut short, then every append fails
+: >"$T/told_ok"
+n=0 full=0 other=0
+while [ $n -lt 30 ] && [ $full -lt 4 ]; do
+	n=$((n + 1))
+	req POST "/api/v1/flash?wait=1&erase=auto" -H 'Content-Type: application/json' \
+		--data "{\"image\":\"sha256:$SHA\"}"
+	case $ST in
+	200) [ "$(jget "$T/body" 'd["state"]')" = succeeded ] || other=$((other + 1))
+	     jget "$T/body" 'd["id"]' >>"$T/told_ok" ;;
+	507) full=$((full + 1))
+	     [ "$(jget "$T/body" 'd["error"]["code"]')" = no_space ] || other=$((other + 1)) ;;
+	*) other=$((other + 1)); echo "status $ST: $(cat "$T/body")" ;;
+	esac
+done
+check "flashes on a full disk end 507 no_space ($full of $n)" [ $full -ge 4 ]
+check "never another status, never succeeded with another answer" [ $other = 0 ]
+req GET /healthz
+check "the daemon still answers" [ "$ST" = 200 ]
+
+# space returns: the station recovers by itself, no restart
+rm -f "$T/fs/filler"
+req POST "/api/v1/flash?format=bin&base=0x20000&wait=1" --data-binary @"$T/new.bin"
+check "space again: an upload flashes (200, got $ST)" [ "$ST" = 200 ]
+jget "$T/body" 'd["id"]' >>"$T/told_ok"
+req POST "/api/v1/flash?wait=1" -H 'Content-Type: application/json' \
+	--data "{\"image\":\"sha256:$SHA\"}"
+check "and the stored image too (200)" [ "$ST" = 200 ]
+jget "$T/body" 'd["id"]' >>"$T/told_ok"
+python3 - "$T/fs/s/history.jsonl" >"$T/torn" <<'PY'
+import json, sys
+for i, line in enumerate(open(sys.argv[1], "rb"), 1):
+    try:
+        o = json.loads(line)
+        assert isinstance(o, dict) and isinstance(o.get("id"), int) and line.endswith(b"\n")
+    except Exception:
+        print("line %d: %r" % (i, line[:120]))
+PY
+assert "every history line is one whole record ($(head -c 300 "$T/torn"))" '[ ! -s "$T/torn" ]'
+check "clean exit" dstop
+
+dstart s --probe "$SIM" || die "restart"
+bad_ids=
+for id in $(cat "$T/told_ok"); do
+	req GET "/api/v1/jobs/$id"
+	[ "$(jget "$T/body" 'd["state"]')" = succeeded ] || bad_ids="$bad_ids $id:$(jget "$T/body" 'd["state"]')"
+done
+assert "after a restart every job told succeeded still is ($(wc -l <"$T/told_ok") jobs;$bad_ids)" \
+	'[ -z "$bad_ids" ]'
+check "clean exit" dstop
+finish
