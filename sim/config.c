@@ -2,8 +2,9 @@
 /* config: spec parsing, chip lifetime, persistence and time.
  *
  * State file (little-endian): "SWDSIM01", u32 INFO.PART, u32 flash size,
- * u32 UICR size, u32 PID of the process that holds it (informational; 0
- * in files written before), then flash and UICR bytes.
+ * u32 UICR size, u32 PID of the process that holds it (informational, for
+ * the message a second one gets; 0 once it let go), then flash and UICR
+ * bytes.
  *
  * Non-volatile like the flash it models: the file is mapped MAP_SHARED and
  * the chip's flash and UICR live in that mapping, so every NVMC write and
@@ -351,6 +352,7 @@ static void close_state(struct sim_chip *c)
 {
 	if (!c->state_map)
 		return;
+	put32(c->state_map + 20, 0);  /* nobody holds it: the file is as it was */
 	if (sim_chip_save(c) < 0)
 		fprintf(stderr, "sim: cannot save %s: %s\n", c->state_path, strerror(errno));
 	munmap(c->state_map, c->state_len);
