@@ -5,6 +5,7 @@
  * are read from the top of the tree, where tests/run.sh runs this). */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -103,6 +104,11 @@ START_TEST(names_pinned)
 	};
 
 	ck_assert_int_eq(sizeof(want) / sizeof(want[0]), 1 - SF_E_LAST);
+	/* a full file system or quota is no_space (507), other errors io_error */
+	ck_assert_int_eq(sf_err_io_code(ENOSPC), SF_E_NOSPACE);
+	ck_assert_int_eq(sf_err_io_code(EDQUOT), SF_E_NOSPACE);
+	ck_assert_int_eq(sf_err_io_code(EIO), SF_E_IO);
+	ck_assert_int_eq(sf_err_io_code(EACCES), SF_E_IO);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		ck_assert_str_eq(sf_err_name(want[i].code), want[i].name);
 		ck_assert_int_eq(errmap_exit_code(want[i].code), want[i].exit_code);
