@@ -323,8 +323,15 @@ int store_commit(struct store *s, int fd, const char *tmp_path, const struct sto
 	if (rc)
 		goto out;
 	rc = write_meta(s, m, err);
-	if (rc)
+	if (rc) {
+		/* no metadata (a full disk): an image nobody lists would only
+		 * hold the space that is missing */
+		if (have < 0) {
+			unlink(dst);
+			fsutil_fsync_dir(dst, NULL);
+		}
 		goto out;
+	}
 	int i = find_locked(s, m->sha256);
 	if (i >= 0)
 		s->m[i] = *m;
