@@ -448,7 +448,7 @@ static void worker_run(struct job_mgr *m, struct job *j)
 	struct job_event ev;
 	enum job_state final;
 	int64_t finished;
-	int rc, rec;
+	int rc, rec, not_started = 0;
 
 	j->refs++;
 	j->state = JOB_RUNNING;
@@ -458,6 +458,7 @@ static void worker_run(struct job_mgr *m, struct job *j)
 	job_event_of_locked(j, JOB_EVENT_STATE, &ev);
 	pthread_mutex_unlock(&m->lock);
 	if (job_publish_state(m, &ev, &rerr)) {
+		not_started = 1;
 		rc = sf_err_set(&err, rerr.code, "the job was not started (the chip was not "
 				"touched): its record could not be written: %s", rerr.msg);
 	} else {
@@ -506,7 +507,7 @@ static void worker_run(struct job_mgr *m, struct job *j)
 				 "directory and run it again", job_kind_name(j->kind), rerr.msg);
 			j->state = JOB_FAILED;
 			job_set_error(j, rerr.code, msg);
-		} else {
+		} else if (!not_started) {
 			snprintf(msg, sizeof(msg), "%.180s (its record could not be written: %.100s)",
 				 j->err_msg, rerr.msg);
 			job_set_error(j, j->err_code, msg);
