@@ -477,6 +477,7 @@ static int body_append(struct web_request *r, const char *data, size_t len)
 	char *nb = realloc(r->body, r->body_len + len + 1);
 	if (!nb) {
 		r->io_error = 1;
+		r->io_errno = ENOMEM;
 		return -1;
 	}
 	r->body = nb;
