@@ -10,6 +10,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "dlog.h"
+
 /* The name of process pid (/proc/PID/comm), or "" when it is gone. */
 static void proc_name(long pid, char *buf, size_t len)
 {
@@ -57,13 +59,13 @@ int instance_lock(const char *dir, const char *what, int *fd, struct sf_err *err
 				  "(lock %s): one %s per state directory", dir, what, pid,
 				  name[0] ? " (" : "", name, name[0] ? ")" : "", path, what);
 	}
+	/* over the old PID, then cut: no block freed first, so a full disk
+	 * does not keep the daemon from starting; if even that fails the lock
+	 * holds and only the name in it is missing */
 	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	if (ftruncate(lfd, 0) || pwrite(lfd, text, (size_t)n, 0) != n) {
-		/* the lock holds; only the name in it is missing */
-		int e = errno;
-		close(lfd);
-		return sf_err_set(err, sf_err_io_code(e), "writing %s: %s", path, strerror(e));
-	}
+	if (pwrite(lfd, text, (size_t)n, 0) != n || ftruncate(lfd, n))
+		dlog(DLOG_WARNING, "%s: cannot write this process's id into it: %s", path,
+		     strerror(errno));
 	*fd = lfd;
 	return 0;
 }

@@ -96,6 +96,13 @@ check "flashes on a full disk end 507 no_space ($full of $n)" [ $full -ge 4 ]
 check "never another status, never succeeded with another answer" [ $other = 0 ]
 req GET /healthz
 check "the daemon still answers" [ "$ST" = 200 ]
+# a restart on the full disk: the history cannot be rewritten, the daemon
+# starts all the same and rewrites it once there is space
+check "clean exit on the full disk" dstop
+dstart s --config "$T/d.conf" --probe "$SIM" || die "restart on the full disk"
+ok "the daemon starts on the full disk"
+req GET "/api/v1/jobs/$BIG"
+check "job $BIG is known after it ($(jget "$T/body" 'd["state"]'))" [ "$ST" = 200 ]
 
 # space returns: the station recovers by itself, no restart
 rm -f "$T/fs/filler"
