@@ -20,6 +20,7 @@
 #include "../daemon/auth.h"
 #include "../daemon/config.h"
 #include "../common/dlog.h"
+#include "../common/instance.h"
 #include "../daemon/history.h"
 #include "../daemon/job.h"
 #include "../daemon/notify.h"
@@ -214,7 +215,7 @@ int main(int argc, char **argv)
 	struct web_api api;
 	json_t *records = NULL;
 	unsigned interrupted = 0, port = 0;
-	int ready_fd = -1, rc = 1, listen_fd = -1, notify_on = 0, abandoned = 0;
+	int ready_fd = -1, rc = 1, listen_fd = -1, notify_on = 0, abandoned = 0, lock_fd = -1;
 	sigset_t sigs;
 	struct notify notify;
 	struct web_page *page = NULL;
@@ -258,6 +259,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+
+	/* one daemon per state directory, before anything in it is read or
+	 * cleaned (the lock names this process, so after the fork) */
+	if (instance_lock(cfg.state_dir, "swdflashd", &lock_fd, &err))
+		goto fail;
 
 	/* signals are taken synchronously by this thread; every other thread
 	 * inherits the mask */
@@ -345,8 +351,16 @@ int main(int argc, char **argv)
 		dlog(DLOG_INFO, "socket activation: serving on the socket systemd passed (%s)",
 		     cfg.listen);
 	}
-	if (web_server_start(web, &port, &err))
+	if (web_server_start(web, &port, &err)) {
+		/* one daemon per port: name the one that has it */
+		const char *colon = strrchr(cfg.listen, ':');
+		char who[128];
+		unsigned long lp = colon ? strtoul(colon + 1, NULL, 10) : 0;
+		if (listen_fd < 0 && lp && lp < 65536 && !instance_port_holder((unsigned)lp, who,
+										 sizeof(who)))
+			sf_err_prefix(&err, "port %lu is in use by %s", lp, who);
 		goto fail;
+	}
 	{
 		char host[128];
 		snprintf(host, sizeof(host), "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen),
@@ -415,5 +429,6 @@ out:
 	history_close(hist);
 	store_close(store);
 	auth_free(auth);
+	instance_unlock(lock_fd);
 	return rc;
 }

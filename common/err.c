@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "err.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,4 +50,9 @@ void sf_err_clear(struct sf_err *err)
 		err->code = 0;
 		err->msg[0] = '\0';
 	}
+}
+
+int sf_err_io_code(int errnum)
+{
+	return errnum == ENOSPC || errnum == EDQUOT ? SF_E_NOSPACE : SF_E_IO;
 }

@@ -40,10 +40,11 @@ enum sf_errcode {
 	SF_E_INTERRUPTED = -24, /* the daemon stopped while the job was queued or running */
 	SF_E_PRECONDITION = -25, /* the target's state forbids the operation as asked
 				  * (erase=none where a bit must go 0->1) */
+	SF_E_NOSPACE = -26,     /* no space left on the file system (ENOSPC, EDQUOT) */
 };
 
 /* The last code, for tables and tests that walk them all. */
-#define SF_E_LAST SF_E_PRECONDITION
+#define SF_E_LAST SF_E_NOSPACE
 
 struct sf_err {
 	int code;
@@ -61,6 +62,10 @@ int sf_err_prefix(struct sf_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 void sf_err_clear(struct sf_err *err);
+
+/* The code of a failed file write, from its errno: SF_E_NOSPACE for a full
+ * file system or quota (ENOSPC, EDQUOT), SF_E_IO for anything else. */
+int sf_err_io_code(int errnum);
 
 /* Stable lower-case identifier for a code, e.g. "not_found": the
  * error.code of the API and of `swdflash --json`. Defined beside the exit

@@ -32,6 +32,7 @@ static const struct errmap_entry errmap_rows[] = {
 	{ SF_E_ENDED, "job_finished", ERRMAP_EXIT_FAILURE, 409 },
 	{ SF_E_INTERRUPTED, "interrupted", ERRMAP_EXIT_FAILURE, 500 },
 	{ SF_E_PRECONDITION, "precondition_failed", ERRMAP_EXIT_PRECONDITION, 409 },
+	{ SF_E_NOSPACE, "no_space", ERRMAP_EXIT_FAILURE, 507 },
 };
 
 const struct errmap_entry *errmap_lookup(int code)

@@ -5,7 +5,7 @@
  *
  * swdflash exit codes (documented in the README and `swdflash --help`):
  *   0  success
- *   1  other failure (I/O, out of memory, cancelled, busy)
+ *   1  other failure (I/O, no space left, out of memory, cancelled, busy)
  *   2  usage error (bad option or argument)
  *   3  bad image (malformed, unknown format, outside the part's memory)
  *   4  target not found (nothing answers on the wire)
@@ -44,8 +44,8 @@ const struct errmap_entry *errmap_lookup(int code);
 int errmap_exit_code(int code);
 /* HTTP status for a failed request or job: 400 bad argument, 409 busy or
  * locked or cancelled or a failed precondition (erase=none), 415 unknown format, 422 bad image or out of range,
- * 500 out of memory or I/O, 501 unsupported part, 502 SWD failure or
- * verify mismatch (the target answered wrongly), 503 no target, 504 a
+ * 500 out of memory or I/O, 507 no space left on the station's disk,
+ * 501 unsupported part, 502 SWD failure or verify mismatch (the target answered wrongly), 503 no target, 504 a
  * poll deadline expired (NVMC, ERASEALL); the API's own refusals: 401
  * unauthorized, 404 not found, 405 method, 409 job already ended, 413 too
  * large, 429 queue full, 503 unavailable; 200 for 0, 500 for anything

@@ -40,17 +40,18 @@ int fsutil_commit(int fd, const char *tmp, const char *dst, struct sf_err *err)
 		int e = errno;
 		close(fd);
 		unlink(tmp);
-		return sf_err_set(err, SF_E_IO, "fsync %s: %s", tmp, strerror(e));
+		return sf_err_set(err, sf_err_io_code(e), "fsync %s: %s", tmp, strerror(e));
 	}
 	if (close(fd)) {
 		int e = errno;
 		unlink(tmp);
-		return sf_err_set(err, SF_E_IO, "closing %s: %s", tmp, strerror(e));
+		return sf_err_set(err, sf_err_io_code(e), "closing %s: %s", tmp, strerror(e));
 	}
 	if (rename(tmp, dst)) {
 		int e = errno;
 		unlink(tmp);
-		return sf_err_set(err, SF_E_IO, "renaming %s to %s: %s", tmp, dst, strerror(e));
+		return sf_err_set(err, sf_err_io_code(e), "renaming %s to %s: %s", tmp, dst,
+				  strerror(e));
 	}
 	return fsutil_fsync_dir(dst, err);
 }

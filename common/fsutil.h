@@ -9,7 +9,8 @@
 
 /* fsync and close fd (the temporary file tmp), rename tmp to dst and fsync
  * dst's directory. fd is always closed; on failure tmp is unlinked and the
- * error names the step and the path. */
+ * error names the step and the path (SF_E_NOSPACE when the file system is
+ * full, common/err.h's sf_err_io_code). */
 int fsutil_commit(int fd, const char *tmp, const char *dst, struct sf_err *err);
 
 /* fsync the directory that holds path (path itself when it is a

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/dlog.h"
@@ -21,6 +22,7 @@ struct history {
 	unsigned max;
 	unsigned long lines;
 	int torn;          /* the file does not end with a line end */
+	int need_rewrite;  /* a rewrite failed (no space): try again at the next append */
 	json_t **rec;      /* owned references, ascending id */
 	size_t n, cap;
 };
@@ -91,35 +93,92 @@ static void trim(struct history *h)
 	h->n = w;
 }
 
-static int write_line(int fd, json_t *o)
+/* One record as one buffer: "\n" first when the file does not end with a
+ * line end (a cut that could not be undone), then the JSON, then "\n". */
+static char *record_line(json_t *o, int lead_nl, size_t *len)
 {
 	char *text = json_dumps(o, JSON_COMPACT);
-	size_t len, off = 0;
-	int rc = 0;
+	char *line;
+	size_t n;
 
 	if (!text)
-		return -1;
-	len = strlen(text);
-	char *line = malloc(len + 2);
-	if (!line) {
-		free(text);
-		return -1;
+		return NULL;
+	n = strlen(text);
+	line = malloc(n + 3);
+	if (line) {
+		size_t off = 0;
+		if (lead_nl)
+			line[off++] = '\n';
+		memcpy(line + off, text, n);
+		off += n;
+		line[off++] = '\n';
+		*len = off;
 	}
-	memcpy(line, text, len);
-	line[len++] = '\n';
 	free(text);
-	while (off < len) {
-		ssize_t w = write(fd, line + off, len - off);
+	return line;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			rc = -1;
-			break;
+			if (w == 0)
+				errno = EIO;
+			return -1;
 		}
-		off += (size_t)w;
+		buf += w;
+		len -= (size_t)w;
 	}
+	return 0;
+}
+
+static int write_line(int fd, json_t *o)
+{
+	size_t len;
+	char *line = record_line(o, 0, &len);
+	int rc;
+
+	if (!line) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = write_all(fd, line, len);
 	free(line);
 	return rc;
+}
+
+/* Append one record durably, or leave the file as it was: a short write
+ * (a full disk) is cut back to the old size, so no partial line is ever
+ * left for the next record to be glued onto. */
+static int append_record(struct history *h, json_t *o, struct sf_err *err)
+{
+	struct stat st;
+	size_t len;
+	char *line;
+	int e;
+
+	if (fstat(h->fd, &st))
+		return sf_err_set(err, SF_E_IO, "%s: %s", h->path, strerror(errno));
+	line = record_line(o, h->torn, &len);
+	if (!line)
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
+	if (!write_all(h->fd, line, len) && !fdatasync(h->fd)) {
+		free(line);
+		h->torn = 0;
+		return 0;
+	}
+	e = errno;
+	free(line);
+	if (ftruncate(h->fd, st.st_size) || fdatasync(h->fd)) {
+		/* cannot cut it back: the next record starts on a new line */
+		h->torn = 1;
+		dlog(DLOG_ERR, "history %s: cannot remove a partly written record: %s", h->path,
+		     strerror(errno));
+	}
+	return sf_err_set(err, sf_err_io_code(e), "appending to %s: %s", h->path, strerror(e));
 }
 
 /* Replace the file with the records kept (common/fsutil.h: temporary
@@ -132,13 +191,14 @@ static int rewrite(struct history *h, struct sf_err *err)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", h->path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
-		return sf_err_set(err, SF_E_IO, "%s: %s", tmp, strerror(errno));
+		return sf_err_set(err, sf_err_io_code(errno), "%s: %s", tmp, strerror(errno));
 	for (size_t i = 0; i < h->n; i++) {
 		if (write_line(fd, h->rec[i])) {
 			int e = errno;
 			close(fd);
 			unlink(tmp);
-			return sf_err_set(err, SF_E_IO, "writing %s: %s", tmp, strerror(e));
+			return sf_err_set(err, sf_err_io_code(e), "writing %s: %s", tmp,
+					  strerror(e));
 		}
 	}
 	rc = fsutil_commit(fd, tmp, h->path, err);
@@ -148,11 +208,20 @@ static int rewrite(struct history *h, struct sf_err *err)
 	}
 	if (h->fd >= 0)
 		close(h->fd);
-	h->fd = open(h->path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (h->fd < 0)
-		return sf_err_set(err, SF_E_IO, "%s: %s", h->path, strerror(errno));
 	h->lines = h->n;
 	h->torn = 0;
+	h->need_rewrite = 0;
+	h->fd = open(h->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (h->fd < 0)
+		return sf_err_set(err, sf_err_io_code(errno), "%s: %s", h->path, strerror(errno));
+	return 0;
+}
+
+static int open_append(struct history *h, struct sf_err *err)
+{
+	h->fd = open(h->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (h->fd < 0)
+		return sf_err_set(err, sf_err_io_code(errno), "%s: %s", h->path, strerror(errno));
 	return 0;
 }
 
@@ -264,14 +333,21 @@ struct history *history_open(const char *state_dir, unsigned max, json_t **recor
 	/* rewrite at start when anything changed, the file grew too long or
 	 * its last line was cut short */
 	if (nint || h->torn || h->lines > (unsigned long)h->n) {
-		if (rewrite(h, err))
-			goto fail;
-	} else {
-		h->fd = open(h->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-		if (h->fd < 0) {
-			sf_err_set(err, SF_E_IO, "%s: %s", h->path, strerror(errno));
-			goto fail;
+		struct sf_err rerr = { 0 };
+		if (rewrite(h, &rerr)) {
+			/* a full disk must not keep the station down: carry on
+			 * appending (a torn end gets a line end first) and try
+			 * the rewrite again at the next append; the marks made
+			 * here are made again at the next start if lost */
+			dlog(DLOG_WARNING, "history: %s; appending to the old file until it can be "
+			     "rewritten", rerr.msg);
+			h->need_rewrite = 1;
+			if (h->fd < 0 && open_append(h, err))
+				goto fail;
 		}
+	} else {
+		if (open_append(h, err))
+			goto fail;
 		/* the file may be new: make its name durable too */
 		if (fsutil_fsync_dir(h->path, err))
 			goto fail;
@@ -312,18 +388,29 @@ int history_append(struct history *h, json_t *job, struct sf_err *err)
 	int rc = 0;
 
 	pthread_mutex_lock(&h->lock);
-	if (write_line(h->fd, job) || fdatasync(h->fd)) {
-		rc = sf_err_set(err, SF_E_IO, "appending to %s: %s", h->path, strerror(errno));
+	/* closed by a rewrite that could not reopen it: try again */
+	if (h->fd < 0 && (rc = open_append(h, err)))
 		goto out;
-	}
+	rc = append_record(h, job, err);
+	if (rc)
+		goto out;
 	h->lines++;
 	if (remember(h, job)) {
 		rc = sf_err_set(err, SF_E_NOMEM, "out of memory");
 		goto out;
 	}
 	trim(h);
-	if (h->lines > 2UL * h->max + 16)
-		rc = rewrite(h, err);
+	if (h->need_rewrite || h->lines > 2UL * h->max + 16) {
+		/* the record is durable already; a compaction that fails (no
+		 * space for the new file) is tried again at the next append */
+		struct sf_err rerr = { 0 };
+		if (rewrite(h, &rerr)) {
+			if (!h->need_rewrite)
+				dlog(DLOG_WARNING, "history: %s; the file is rewritten once there "
+				     "is space", rerr.msg);
+			h->need_rewrite = 1;
+		}
+	}
 out:
 	pthread_mutex_unlock(&h->lock);
 	return rc;

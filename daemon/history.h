@@ -11,7 +11,14 @@
  * anything is appended to it. The file is bounded: when it holds more than
  * 2 x max + 16 lines it is rewritten (common/fsutil.h: temporary file,
  * fsync, rename, directory fsync) with the last record of the newest max
- * jobs; it is also rewritten at every start that changed anything. */
+ * jobs; it is also rewritten at every start that changed anything.
+ *
+ * A full disk: an append that fails (a short write, ENOSPC) is cut back to
+ * the file's old size, so the file is as it was and no partial line is
+ * left for the next record to be glued onto; the error is SF_E_NOSPACE.
+ * A rewrite that fails (no room for the new file) leaves the old one in
+ * use and is tried again at the next append: neither an append that
+ * succeeded nor a start fails for it. */
 #ifndef DAEMON_HISTORY_H
 #define DAEMON_HISTORY_H
 
@@ -28,8 +35,10 @@ struct history *history_open(const char *state_dir, unsigned max, json_t **recor
 void history_close(struct history *h);
 void history_set_max(struct history *h, unsigned max);
 
-/* Append one job object, fsync. Thread-safe. Compacts when needed using
- * the records it has seen (it keeps the newest max itself). */
+/* Append one job object, fsync: 0 once the record is durable, else the
+ * file is unchanged (SF_E_NOSPACE on a full disk, SF_E_IO). Thread-safe.
+ * Compacts when needed using the records it has seen (it keeps the newest
+ * max itself). */
 int history_append(struct history *h, json_t *job, struct sf_err *err);
 
 #endif

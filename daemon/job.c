@@ -225,17 +225,22 @@ void job_mgr_unlisten(struct job_mgr *m, job_listener_fn fn, void *user)
 	pthread_mutex_unlock(&m->llock);
 }
 
-void job_publish_state(struct job_mgr *m, struct job_event *ev)
+int job_publish_state(struct job_mgr *m, struct job_event *ev, struct sf_err *err)
 {
-	struct sf_err err = { 0 };
+	struct sf_err e = { 0 };
+	int rc;
 
 	if (!ev->snapshot)
-		return;
-	if (history_append(m->hist, ev->snapshot, &err))
-		dlog(DLOG_ERR, "job history: %s", err.msg);
+		return 0;
+	rc = history_append(m->hist, ev->snapshot, &e);
+	if (rc)
+		dlog(DLOG_ERR, "job history: %s", e.msg);
+	if (rc && err)
+		*err = e;
 	job_emit(m, ev);
 	json_decref(ev->snapshot);
 	ev->snapshot = NULL;
+	return rc;
 }
 
 /* ---- public queries ---- */
@@ -415,7 +420,7 @@ enum job_cancel_result job_cancel(struct job_mgr *m, uint64_t id, json_t **snaps
 	pthread_mutex_unlock(&m->lock);
 	if (ev.snapshot) {
 		dlog(DLOG_INFO, "job %" PRIu64 ": cancelled while queued", id);
-		job_publish_state(m, &ev);
+		job_publish_state(m, &ev, NULL);
 	}
 	if (r == JOB_CANCEL_REQUESTED)
 		dlog(DLOG_INFO, "job %" PRIu64 ": cancel requested; stops at the next safe point", id);
@@ -496,10 +501,12 @@ struct job_mgr *job_mgr_new(const struct job_mgr_config *cfg, struct history *h,
 		if (j->id >= m->next_id)
 			m->next_id = j->id + 1;
 	}
-	/* bad spec syntax is fatal; an unreachable probe is retried later */
+	/* bad spec syntax is fatal, and so is a probe another process holds
+	 * (a simulator's state file, GPIO lines): one daemon per probe; an
+	 * unreachable probe is retried later */
 	if (job_worker_open_probe(m, &perr)) {
-		if (perr.code == SF_E_ARG) {
-			sf_err_set(err, SF_E_ARG, "probe %s: %s", m->spec, perr.msg);
+		if (perr.code == SF_E_ARG || perr.code == SF_E_BUSY) {
+			sf_err_set(err, perr.code, "probe %s: %s", m->spec, perr.msg);
 			job_mgr_free(m);
 			return NULL;
 		}

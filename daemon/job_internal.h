@@ -120,8 +120,9 @@ void job_event_of_locked(const struct job *j, enum job_event_kind kind, struct j
 /* Tell every listener (no lock held). */
 void job_emit(struct job_mgr *m, const struct job_event *ev);
 /* A state change: append ev->snapshot to the history, then tell the
- * listeners; consumes the snapshot. No lock held. */
-void job_publish_state(struct job_mgr *m, struct job_event *ev);
+ * listeners; consumes the snapshot. No lock held. The append's error
+ * (SF_E_NOSPACE on a full disk) is returned, logged and put in err. */
+int job_publish_state(struct job_mgr *m, struct job_event *ev, struct sf_err *err);
 /* Broadcast m->ended (lock held): a job ended or the running one was let go. */
 void job_signal_ended_locked(struct job_mgr *m);
 

@@ -434,12 +434,21 @@ int job_read_memory(struct job_mgr *m, uint32_t addr, uint32_t len, uint8_t **bu
 
 /* ---- the thread ---- */
 
-/* Run j (queued, lock held on entry and on return). */
+/* Run j (queued, lock held on entry and on return).
+ *
+ * Durable first: a job's end is visible (job_get, job_wait, events) only
+ * once its record is in the history. If that append fails (a full disk),
+ * a job that succeeded is reported failed with the append's error
+ * (no_space, 507), never succeeded: a restart would otherwise show it
+ * interrupted. A job whose "running" record cannot be written is not run
+ * at all (the chip is not touched). */
 static void worker_run(struct job_mgr *m, struct job *j)
 {
-	struct sf_err err = { 0 };
+	struct sf_err err = { 0 }, rerr = { 0 };
 	struct job_event ev;
-	int rc;
+	enum job_state final;
+	int64_t finished;
+	int rc, rec, not_started = 0;
 
 	j->refs++;
 	j->state = JOB_RUNNING;
@@ -448,10 +457,14 @@ static void worker_run(struct job_mgr *m, struct job *j)
 	m->cur = j;
 	job_event_of_locked(j, JOB_EVENT_STATE, &ev);
 	pthread_mutex_unlock(&m->lock);
-	job_publish_state(m, &ev);
-	dlog(DLOG_INFO, "job %" PRIu64 ": %s started", j->id, job_kind_name(j->kind));
-
-	rc = run_job(m, j, &err);
+	if (job_publish_state(m, &ev, &rerr)) {
+		not_started = 1;
+		rc = sf_err_set(&err, rerr.code, "the job was not started (the chip was not "
+				"touched): its record could not be written: %s", rerr.msg);
+	} else {
+		dlog(DLOG_INFO, "job %" PRIu64 ": %s started", j->id, job_kind_name(j->kind));
+		rc = run_job(m, j, &err);
+	}
 	sample_dap_stats(m);
 
 	pthread_mutex_lock(&m->lock);
@@ -474,10 +487,40 @@ static void worker_run(struct job_mgr *m, struct job *j)
 	j->finished_ms = store_now_ms();
 	img_free(&j->img);
 	job_event_of_locked(j, JOB_EVENT_STATE, &ev);
+	/* still running for every reader until the record is durable */
+	final = j->state;
+	finished = j->finished_ms;
+	j->state = JOB_RUNNING;
+	j->finished_ms = 0;
 	m->cur = NULL;
 	pthread_mutex_unlock(&m->lock);
-	/* durable before waiters see the end */
-	job_publish_state(m, &ev);
+	rec = history_append(m->hist, ev.snapshot, &rerr);
+	pthread_mutex_lock(&m->lock);
+	j->state = final;
+	j->finished_ms = finished;
+	if (rec) {
+		char msg[sizeof(j->err_msg)];
+		dlog(DLOG_ERR, "job history: %s", rerr.msg);
+		if (final == JOB_SUCCEEDED) {
+			snprintf(msg, sizeof(msg), "the %s job finished, but its record could not be "
+				 "written (%.180s): not reported as succeeded; free space in the state "
+				 "directory and run it again", job_kind_name(j->kind), rerr.msg);
+			j->state = JOB_FAILED;
+			job_set_error(j, rerr.code, msg);
+		} else if (!not_started) {
+			snprintf(msg, sizeof(msg), "%.180s (its record could not be written: %.100s)",
+				 j->err_msg, rerr.msg);
+			job_set_error(j, j->err_code, msg);
+		}
+		json_decref(ev.snapshot);
+		job_event_of_locked(j, JOB_EVENT_STATE, &ev);
+	}
+	pthread_mutex_unlock(&m->lock);
+	/* the failure's record, if there is space for it by now */
+	if (rec && history_append(m->hist, ev.snapshot, NULL) == 0)
+		dlog(DLOG_INFO, "job %" PRIu64 ": its failure was recorded", j->id);
+	job_emit(m, &ev);
+	json_decref(ev.snapshot);
 	char trace[200];
 	job_trace(j, trace, sizeof(trace));
 	if (j->state == JOB_SUCCEEDED)
@@ -601,7 +644,7 @@ int job_mgr_stop(struct job_mgr *m, unsigned grace_ms, unsigned hard_ms)
 	pthread_cond_broadcast(&m->work);
 	pthread_mutex_unlock(&m->lock);
 	for (size_t i = 0; i < ns; i++)
-		job_publish_state(m, &evs[i]);
+		job_publish_state(m, &evs[i], NULL);
 	free(evs);
 	if (!m->started)
 		return 0;

@@ -266,14 +266,15 @@ static int write_meta(struct store *s, const struct store_meta *m, struct sf_err
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		free(text);
-		return sf_err_set(err, SF_E_IO, "temporary file in %s: %s", s->tmp, strerror(errno));
+		return sf_err_set(err, sf_err_io_code(errno), "temporary file in %s: %s", s->tmp,
+				  strerror(errno));
 	}
 	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1)) {
 		int e = errno;
 		free(text);
 		close(fd);
 		unlink(tmp);
-		return sf_err_set(err, SF_E_IO, "writing %s: %s", tmp, strerror(e));
+		return sf_err_set(err, sf_err_io_code(e), "writing %s: %s", tmp, strerror(e));
 	}
 	free(text);
 	snprintf(dst, sizeof(dst), "%s/%s.json", s->images, m->sha256);
@@ -322,8 +323,15 @@ int store_commit(struct store *s, int fd, const char *tmp_path, const struct sto
 	if (rc)
 		goto out;
 	rc = write_meta(s, m, err);
-	if (rc)
+	if (rc) {
+		/* no metadata (a full disk): an image nobody lists would only
+		 * hold the space that is missing */
+		if (have < 0) {
+			unlink(dst);
+			fsutil_fsync_dir(dst, NULL);
+		}
 		goto out;
+	}
 	int i = find_locked(s, m->sha256);
 	if (i >= 0)
 		s->m[i] = *m;

@@ -39,7 +39,9 @@ void store_close(struct store *s);
  * the image is already stored the temporary file is removed and the
  * metadata kept (name/time of the first upload; format and base become
  * those of this upload). fd is closed and tmp_path
- * gone in every case. SF_E_ARG when m->sha256 is not a SHA-256 name. */
+ * gone in every case. SF_E_ARG when m->sha256 is not a SHA-256 name;
+ * SF_E_NOSPACE on a full disk, and then a new image leaves no file behind
+ * (an image without its metadata is removed again). */
 int store_commit(struct store *s, int fd, const char *tmp_path, const struct store_meta *m,
 		 struct sf_err *err);
 

@@ -2,14 +2,32 @@
 /* config: spec parsing, chip lifetime, persistence and time.
  *
  * State file (little-endian): "SWDSIM01", u32 INFO.PART, u32 flash size,
- * u32 UICR size, u32 0, then flash and UICR bytes. Written to a temporary
- * file in the same directory, fsynced and renamed over the old one. */
+ * u32 UICR size, u32 PID of the process that holds it (informational, for
+ * the message a second one gets; 0 once it let go), then flash and UICR
+ * bytes.
+ *
+ * Non-volatile like the flash it models: the file is mapped MAP_SHARED and
+ * the chip's flash and UICR live in that mapping, so every NVMC write and
+ * erase is in the file (the kernel's page cache) the moment the simulated
+ * NVMC does it, and a kill -9 of whatever holds the chip loses nothing.
+ * sim_chip_save() and a clean exit add an msync (durable across a power
+ * loss of the host too). A new file is written whole (blank chip) as a
+ * temporary file, fsynced and linked into place, never replacing one that
+ * exists.
+ *
+ * One holder: the file is flock(2)ed (exclusive, non-blocking) while a
+ * chip uses it, so a second process on the same file is refused, naming
+ * the first; the lock dies with its holder, so a crashed one blocks
+ * nothing. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -183,77 +201,164 @@ static uint32_t get32(const uint8_t *p)
  * open(), so the simulator also works inside an LD_PRELOAD shim that
  * wraps open() (tests/gpiochip_emu). */
 
-/* 1 loaded, 0 no file (blank chip), -1 error. */
-static int load_state(struct sim_chip *c, char *err, size_t errlen)
+static void put_header(uint8_t *h, const struct sim_chip *c, uint32_t pid)
 {
-	FILE *f = fopen(c->state_path, "rbe");
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		seterr(err, errlen, "sim: cannot open %s: %s", c->state_path, strerror(errno));
-		return -1;
-	}
-	uint8_t h[STATE_HDR];
-	int rc = -1;
-	if (fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, STATE_MAGIC, 8)) {
-		seterr(err, errlen, "sim: %s is not a simulator state file", c->state_path);
-		goto out;
-	}
-	uint32_t part = get32(h + 8), fsz = get32(h + 12), usz = get32(h + 16);
-	if (part != c->pi->info_part) {
-		seterr(err, errlen, "sim: %s holds an nRF%" PRIx32 ", not an %s",
-		       c->state_path, part, c->pi->name);
-		goto out;
-	}
-	if (fsz != c->pi->flash_size || usz != SIM_UICR_SIZE) {
-		seterr(err, errlen, "sim: %s has the wrong sizes", c->state_path);
-		goto out;
-	}
-	if (fread(c->flash, 1, fsz, f) != fsz || fread(c->uicr, 1, usz, f) != usz) {
-		seterr(err, errlen, "sim: %s is truncated", c->state_path);
-		goto out;
-	}
-	rc = 1;
-out:
-	fclose(f);
-	return rc;
-}
-
-int sim_chip_save(struct sim_chip *c)
-{
-	if (!c->state_path)
-		return 0;
-	size_t n = strlen(c->state_path);
-	char *tmp = malloc(n + 32);
-	if (!tmp)
-		return -1;
-	snprintf(tmp, n + 32, "%s.tmp.%ld", c->state_path, (long)getpid());
-	FILE *f = fopen(tmp, "wbe");
-	if (!f) {
-		free(tmp);
-		return -1;
-	}
-	uint8_t h[STATE_HDR];
 	memcpy(h, STATE_MAGIC, 8);
 	put32(h + 8, c->pi->info_part);
 	put32(h + 12, c->pi->flash_size);
 	put32(h + 16, SIM_UICR_SIZE);
-	put32(h + 20, 0);
-	int bad = fwrite(h, 1, sizeof h, f) != sizeof h ||
-		fwrite(c->flash, 1, c->pi->flash_size, f) != c->pi->flash_size ||
-		fwrite(c->uicr, 1, SIM_UICR_SIZE, f) != SIM_UICR_SIZE ||
-		fflush(f) || fsync(fileno(f));
-	if (fclose(f))
-		bad = 1;
-	if (bad || rename(tmp, c->state_path)) {
-		int e = errno;
-		unlink(tmp);
+	put32(h + 20, pid);
+}
+
+/* A blank chip (UICR.APPROTECT enabled when locked) written whole to a
+ * temporary file and linked to the state path: a state file is never
+ * seen half written, and one that exists (another process was quicker)
+ * is never replaced. 0 (made or already there) or -1 with errno. */
+static int create_state(struct sim_chip *c)
+{
+	size_t n = strlen(c->state_path);
+	char *tmp = malloc(n + 32);
+	uint8_t h[STATE_HDR], *blank;
+	int bad, e;
+
+	if (!tmp)
+		return -1;
+	blank = malloc(c->pi->flash_size);
+	if (!blank) {
+		free(tmp);
+		return -1;
+	}
+	memset(blank, 0xFF, c->pi->flash_size);
+	snprintf(tmp, n + 32, "%s.tmp.%ld", c->state_path, (long)getpid());
+	FILE *f = fopen(tmp, "wbe");
+	if (!f) {
+		e = errno;
+		free(blank);
 		free(tmp);
 		errno = e;
 		return -1;
 	}
+	put_header(h, c, 0);
+	bad = fwrite(h, 1, sizeof h, f) != sizeof h ||
+		fwrite(blank, 1, c->pi->flash_size, f) != c->pi->flash_size;
+	memset(blank, 0xFF, SIM_UICR_SIZE);
+	if (c->cfg.locked) {
+		/* a chip that leaves the factory locked: UICR.APPROTECT = 0x00
+		 * (Enabled); one loaded from its file keeps its UICR, so a
+		 * recover is not undone at the next start */
+		memset(blank + SIM_UICR_APPROTECT, 0, 4);
+	}
+	bad = bad || fwrite(blank, 1, SIM_UICR_SIZE, f) != SIM_UICR_SIZE ||
+		fflush(f) || fsync(fileno(f));
+	e = errno;
+	if (fclose(f) && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	free(blank);
+	if (!bad && link(tmp, c->state_path) && errno != EEXIST) {
+		bad = 1;
+		e = errno;
+	}
+	unlink(tmp);
 	free(tmp);
+	errno = e;
+	return bad ? -1 : 0;
+}
+
+/* Open (creating a blank chip if there is none), lock and map the state
+ * file; flash and UICR then point into it. 0 or -1 with a message. */
+static int open_state(struct sim_chip *c, char *err, size_t errlen)
+{
+	const char *path = c->state_path;
+	size_t want = STATE_HDR + (size_t)c->pi->flash_size + SIM_UICR_SIZE;
+	uint8_t h[STATE_HDR];
+	struct stat st;
+	FILE *f = NULL;
+	void *map;
+
+	for (int tries = 0; !f && tries < 2; tries++) {
+		f = fopen(path, "r+be");
+		if (f || errno != ENOENT)
+			break;
+		if (create_state(c)) {
+			seterr(err, errlen, "sim: cannot create the state file %s: %s", path,
+			       strerror(errno));
+			return -1;
+		}
+	}
+	if (!f) {
+		seterr(err, errlen, "sim: cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fileno(f), LOCK_EX | LOCK_NB)) {
+		int e = errno;
+		if (e == EWOULDBLOCK && fread(h, 1, sizeof h, f) == sizeof h && get32(h + 20))
+			seterr(err, errlen, "sim: %s is in use by process %" PRIu32 " (one "
+			       "process per simulated chip)", path, get32(h + 20));
+		else if (e == EWOULDBLOCK)
+			seterr(err, errlen, "sim: %s is in use by another process (one process "
+			       "per simulated chip)", path);
+		else
+			seterr(err, errlen, "sim: cannot lock %s: %s", path, strerror(e));
+		fclose(f);
+		errno = e == EWOULDBLOCK ? EBUSY : e;  /* swd/probe.c: SF_E_BUSY */
+		return -1;
+	}
+	if (fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, STATE_MAGIC, 8)) {
+		seterr(err, errlen, "sim: %s is not a simulator state file", path);
+		goto fail;
+	}
+	uint32_t part = get32(h + 8), fsz = get32(h + 12), usz = get32(h + 16);
+	if (part != c->pi->info_part) {
+		seterr(err, errlen, "sim: %s holds an nRF%" PRIx32 ", not an %s",
+		       path, part, c->pi->name);
+		goto fail;
+	}
+	if (fsz != c->pi->flash_size || usz != SIM_UICR_SIZE) {
+		seterr(err, errlen, "sim: %s has the wrong sizes", path);
+		goto fail;
+	}
+	if (fstat(fileno(f), &st) || (uint64_t)st.st_size < want) {
+		seterr(err, errlen, "sim: %s is truncated", path);
+		goto fail;
+	}
+	map = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_SHARED, fileno(f), 0);
+	if (map == MAP_FAILED) {
+		seterr(err, errlen, "sim: cannot map %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	c->state_f = f;
+	c->state_map = map;
+	c->state_len = want;
+	c->flash = c->state_map + STATE_HDR;
+	c->uicr = c->flash + fsz;
+	put32(c->state_map + 20, (uint32_t)getpid());
 	return 0;
+fail:
+	fclose(f);
+	return -1;
+}
+
+int sim_chip_save(struct sim_chip *c)
+{
+	/* every write is in the file already; this makes it durable */
+	if (!c->state_map)
+		return 0;
+	return msync(c->state_map, c->state_len, MS_SYNC);
+}
+
+static void close_state(struct sim_chip *c)
+{
+	if (!c->state_map)
+		return;
+	put32(c->state_map + 20, 0);  /* nobody holds it: the file is as it was */
+	if (sim_chip_save(c) < 0)
+		fprintf(stderr, "sim: cannot save %s: %s\n", c->state_path, strerror(errno));
+	munmap(c->state_map, c->state_len);
+	c->state_map = NULL;
+	fclose(c->state_f);  /* releases the lock */
+	c->state_f = NULL;
 }
 
 static uint64_t mono_ns(void)
@@ -281,11 +386,12 @@ struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t er
 	}
 	c->cfg = *cfg;
 	c->pi = pi;
-	c->flash = malloc(pi->flash_size);
 	c->ram = calloc(1, pi->ram_size);
 	if (cfg->state_path)
 		c->state_path = strdup(cfg->state_path);
-	if (!c->flash || !c->ram || (cfg->state_path && !c->state_path)) {
+	else
+		c->flash = malloc(pi->flash_size);
+	if ((!c->flash && !c->state_path) || !c->ram || (cfg->state_path && !c->state_path)) {
 		seterr(err, errlen, "sim: out of memory");
 		goto fail;
 	}
@@ -294,16 +400,16 @@ struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t er
 	c->cfg.swclk_period_ns = c->period_ns;
 	c->wall0_ns = mono_ns();
 	c->next_event = UINT64_MAX;
-	memset(c->flash, 0xFF, pi->flash_size);
-	memset(c->uicr, 0xFF, SIM_UICR_SIZE);
-	int loaded = 0;
-	if (c->state_path && (loaded = load_state(c, err, errlen)) < 0)
-		goto fail;
-	if (cfg->locked && !loaded) {
-		/* A chip that leaves the factory locked: UICR.APPROTECT = 0x00
-		 * (Enabled). A chip loaded from its state file keeps its UICR,
-		 * so a recover is not undone at the next start. */
-		c->uicr[SIM_UICR_APPROTECT] = 0;
+	if (c->state_path) {
+		/* flash and UICR live in the file (locked=1 applies to a new one) */
+		if (open_state(c, err, errlen) < 0)
+			goto fail;
+	} else {
+		c->uicr = c->uicr_mem;
+		memset(c->flash, 0xFF, pi->flash_size);
+		memset(c->uicr, 0xFF, SIM_UICR_SIZE);
+		if (cfg->locked)
+			c->uicr[SIM_UICR_APPROTECT] = 0;  /* leaves the factory locked */
 	}
 	sim_ficr_init(c);
 	c->rng = c->ficr[0x060 / 4] ^ 0x5DEECE66Dull;
@@ -311,19 +417,15 @@ struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t er
 	memset(&c->cnt, 0, sizeof c->cnt);
 	if (cfg->absent)
 		sim_fault_absent(c, 1);
-	/* A new chip is written out now, so that an unusable state path is an
-	 * error here rather than a lost chip at exit. */
-	if (c->state_path && !loaded && sim_chip_save(c) < 0) {
-		seterr(err, errlen, "sim: cannot create the state file %s: %s", c->state_path,
-		       strerror(errno));
-		goto fail;
-	}
 	return c;
-fail:
-	free(c->flash);
+fail:;
+	int e = errno;  /* EBUSY: the state file is in use */
+	if (!c->state_path)
+		free(c->flash);
 	free(c->ram);
 	free(c->state_path);
 	free(c);
+	errno = e;
 	return NULL;
 }
 
@@ -331,9 +433,10 @@ void sim_chip_free(struct sim_chip *c)
 {
 	if (!c)
 		return;
-	if (c->state_path && sim_chip_save(c) < 0)
-		fprintf(stderr, "sim: cannot save %s: %s\n", c->state_path, strerror(errno));
-	free(c->flash);
+	if (c->state_path)
+		close_state(c);
+	else
+		free(c->flash);
 	free(c->ram);
 	free(c->state_path);
 	free(c);

@@ -59,9 +59,14 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 struct sim_chip;
 
 struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t errlen);
-/* Saves state (when cfg.state_path) and frees. */
+/* With cfg.state_path, flash and UICR live in that file (mapped shared,
+ * created as a blank chip when missing, flock(2)ed: a second chip on the
+ * same file is refused, naming the process that holds it, with errno
+ * EBUSY). Every NVMC
+ * write is in the file as it happens, so a kill -9 loses none. */
+/* Syncs the state file (when cfg.state_path), releases it and frees. */
 void sim_chip_free(struct sim_chip *chip);
-/* Writes flash+UICR to cfg.state_path (atomic rename). 0 or -1. */
+/* msync the state file: what is in it survives a power loss too. 0 or -1. */
 int sim_chip_save(struct sim_chip *chip);
 
 /* ---- the wire ---- */

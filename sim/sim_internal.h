@@ -12,6 +12,7 @@
 #define SIM_INTERNAL_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim.h"
 
@@ -127,7 +128,8 @@ struct sim_chip {
 	/* ---- memory ---- */
 	const struct sim_part_info *pi;
 	uint8_t *flash, *ram;
-	uint8_t uicr[SIM_UICR_SIZE];
+	uint8_t *uicr;       /* SIM_UICR_SIZE bytes: uicr_mem, or in the state file */
+	uint8_t uicr_mem[SIM_UICR_SIZE];
 	uint32_t ficr[SIM_FICR_SIZE / 4];
 
 	/* ---- NVMC ---- */
@@ -154,6 +156,9 @@ struct sim_chip {
 	/* ---- config, time, counters ---- */
 	struct sim_config cfg;
 	char *state_path;
+	FILE *state_f;       /* open and flock(2)ed while the chip lives */
+	uint8_t *state_map;  /* the whole state file, mapped shared */
+	size_t state_len;
 	int wall_ok;
 	uint64_t wall0_ns;
 	struct sim_counters cnt;

@@ -2,6 +2,7 @@
 /* Probe specs -> a DAP: "sim:...", "gpiod:...", "gpiomem:...", "stlink:...". */
 #include "probe.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,9 +92,10 @@ static int open_sim(struct swd_probe *p, const char *args, struct sf_err *err)
 
 	if (sim_config_parse(&cfg, args, strbuf, sizeof(strbuf), msg, sizeof(msg)))
 		return sf_err_set(err, SF_E_ARG, "probe sim: %s", msg);
+	errno = 0;
 	p->sim = sim_chip_new(&cfg, msg, sizeof(msg));
-	if (!p->sim)
-		return sf_err_set(err, SF_E_IO, "probe sim: %s", msg);
+	if (!p->sim)  /* EBUSY: another process holds the state file */
+		return sf_err_set(err, errno == EBUSY ? SF_E_BUSY : SF_E_IO, "probe sim: %s", msg);
 	snprintf(p->desc, sizeof(p->desc), "SIMULATED %s (%s APPROTECT)%s%s",
 		 parts[cfg.part], cfg.rev == SIM_REV_HARDENED ? "hardened" : "legacy",
 		 cfg.state_path ? ", state " : ", volatile", cfg.state_path ? cfg.state_path : "");

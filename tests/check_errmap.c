@@ -5,6 +5,7 @@
  * are read from the top of the tree, where tests/run.sh runs this). */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -99,9 +100,15 @@ START_TEST(names_pinned)
 		{ SF_E_ENDED, "job_finished", 1, 409 },
 		{ SF_E_INTERRUPTED, "interrupted", 1, 500 },
 		{ SF_E_PRECONDITION, "precondition_failed", 9, 409 },
+		{ SF_E_NOSPACE, "no_space", 1, 507 },
 	};
 
 	ck_assert_int_eq(sizeof(want) / sizeof(want[0]), 1 - SF_E_LAST);
+	/* a full file system or quota is no_space (507), other errors io_error */
+	ck_assert_int_eq(sf_err_io_code(ENOSPC), SF_E_NOSPACE);
+	ck_assert_int_eq(sf_err_io_code(EDQUOT), SF_E_NOSPACE);
+	ck_assert_int_eq(sf_err_io_code(EIO), SF_E_IO);
+	ck_assert_int_eq(sf_err_io_code(EACCES), SF_E_IO);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		ck_assert_str_eq(sf_err_name(want[i].code), want[i].name);
 		ck_assert_int_eq(errmap_exit_code(want[i].code), want[i].exit_code);
@@ -129,7 +136,7 @@ static int status_of_token(const char *tok)
 		S(MHD_HTTP_UNSUPPORTED_MEDIA_TYPE), S(MHD_HTTP_UNPROCESSABLE_CONTENT),
 		S(MHD_HTTP_TOO_MANY_REQUESTS), S(MHD_HTTP_INTERNAL_SERVER_ERROR),
 		S(MHD_HTTP_NOT_IMPLEMENTED), S(MHD_HTTP_BAD_GATEWAY), S(MHD_HTTP_SERVICE_UNAVAILABLE),
-		S(MHD_HTTP_GATEWAY_TIMEOUT),
+		S(MHD_HTTP_GATEWAY_TIMEOUT), S(MHD_HTTP_INSUFFICIENT_STORAGE),
 #undef S
 	};
 	char *end;

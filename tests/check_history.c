@@ -5,9 +5,11 @@
 #include <check.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -342,6 +344,62 @@ START_TEST(unreadable_file)
 }
 END_TEST
 
+/* A full disk (here: the file size limit, RLIMIT_FSIZE, which cuts a
+ * write short exactly as a full file system does) leaves the file as it
+ * was: no partial record for the next append to be glued onto. */
+START_TEST(failed_append_leaves_the_file_as_it_was)
+{
+	struct sf_err err = { 0 };
+	json_t *recs = NULL, *o;
+	unsigned nint;
+	struct history *h;
+	struct rlimit rl, was;
+	struct stat st;
+	char *before, *after;
+
+	signal(SIGXFSZ, SIG_IGN);  /* a write past the limit fails with EFBIG */
+	h = history_open(dir, 10, &recs, &nint, &err);
+	ck_assert_msg(h != NULL, "%s", err.msg);
+	json_decref(recs);
+	append(h, 1, "queued");
+	append(h, 1, "running");
+	ck_assert_int_eq(stat(path, &st), 0);
+	before = slurp(path);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	rl = was;
+	rl.rlim_cur = (rlim_t)st.st_size + 20;  /* room for a part of a record */
+	/* no assertion while the limit holds: Check's own files obey it too */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	o = job(1, "succeeded");
+	int rc1 = history_append(h, o, &err);
+	int rc2 = history_append(h, o, NULL);  /* still full */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	json_decref(o);
+	ck_assert_int_ne(rc1, 0);
+	ck_assert_int_ne(rc2, 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "appending to"));
+	after = slurp(path);
+	ck_assert_str_eq(after, before);  /* no partial record */
+	free(after);
+	/* space again: the next record is whole, on its own line */
+	append(h, 1, "failed");
+	append(h, 2, "queued");
+	history_close(h);
+	ck_assert_uint_eq(lines_of(path), 4);
+	h = open_logged(10, &recs, &nint, &err);
+	ck_assert_msg(h != NULL, "%s", err.msg);
+	after = slurp(logpath);
+	ck_assert_msg(strstr(after, "unreadable") == NULL, "%s", after);
+	free(after);
+	ck_assert_uint_eq(json_array_size(recs), 2);
+	ck_assert_str_eq(state_at(recs, 0), "failed");
+	ck_assert_str_eq(state_at(recs, 1), "interrupted");
+	json_decref(recs);
+	history_close(h);
+	free(before);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("history");
@@ -355,6 +413,7 @@ int main(void)
 	tcase_add_test(tc, lines_that_are_not_jobs);
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, unreadable_file);
+	tcase_add_test(tc, failed_append_leaves_the_file_as_it_was);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }

@@ -5,9 +5,11 @@
  * lock and a later recover kept across starts), simulated time
  * (period_ns, sim_delay_ns, wallclock=1). */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ck_run.h"
@@ -149,11 +151,105 @@ START_TEST(t_wallclock)
 }
 END_TEST
 
+/* Word at addr (flash, or UICR at 0x10001000) read from the state file
+ * itself, not through a chip. */
+static uint32_t file_word(const char *path, uint32_t addr)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t b[4];
+	long off = addr >= 0x10001000u ? 24 + 512 * 1024 + (long)(addr - 0x10001000u)
+				       : 24 + (long)addr;  /* nrf52833: 512 KiB */
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, off, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(b, 1, 4, f), 4);
+	fclose(f);
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* Flash is non-volatile: a process killed with SIGKILL (no exit, no
+ * save) leaves every word its NVMC finished, and every erase, in the
+ * state file. */
+START_TEST(t_kill9_keeps_writes)
+{
+	char dir[] = "/tmp/check_sim.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[300], spec[400];
+	snprintf(path, sizeof path, "%s/chip.bin", dir);
+	snprintf(spec, sizeof spec, "part=nrf52833,state=%s,period_ns=10", path);
+	struct sim_chip *c = mk(spec);       /* an earlier life: one word */
+	connect(c);
+	mem_wr(c, NVMC_CONFIG, 1);
+	mem_wr(c, 0x3000, 0x11111111u);
+	sim_delay_ns(c, 50000);
+	sim_chip_free(c);
+
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		c = mk(spec);
+		connect(c);
+		mem_wr(c, NVMC_CONFIG, 2);
+		mem_wr(c, NVMC_ERASEPAGE, 0x3000);   /* erase the earlier word */
+		sim_delay_ns(c, 100000000);
+		mem_wr(c, NVMC_CONFIG, 1);
+		for (uint32_t i = 0; i < 64; i++) {
+			mem_wr(c, 0x5000 + 4 * i, 0xA5000000u | i);
+			sim_delay_ns(c, 50000);
+		}
+		mem_wr(c, 0x10001080u, 0x12345678u);  /* UICR.CUSTOMER[0] */
+		sim_delay_ns(c, 50000);
+		kill(getpid(), SIGKILL);
+		_exit(3);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	ck_assert_uint_eq(file_word(path, 0x3000), 0xFFFFFFFFu);
+	for (uint32_t i = 0; i < 64; i++)
+		ck_assert_uint_eq(file_word(path, 0x5000 + 4 * i), 0xA5000000u | i);
+	ck_assert_uint_eq(file_word(path, 0x10001080u), 0x12345678u);
+	c = mk(spec);  /* the killed holder's lock went with it */
+	ck_assert_uint_eq(peek32(c, 0x5000 + 4 * 63), 0xA500003Fu);
+	ck_assert_uint_eq(peek32(c, 0x10001080u), 0x12345678u);
+	sim_chip_free(c);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* One chip per state file: a second one is refused while the first
+ * lives, naming its process; once it is freed the file is free. */
+START_TEST(t_one_holder)
+{
+	char dir[] = "/tmp/check_sim.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[300], spec[400], sb[300], err[256], want[400];
+	struct sim_config cfg;
+	snprintf(path, sizeof path, "%s/chip.bin", dir);
+	snprintf(spec, sizeof spec, "part=nrf52840,state=%s", path);
+	struct sim_chip *c = mk(spec);
+	ck_assert_int_eq(sim_config_parse(&cfg, spec, sb, sizeof sb, err, sizeof err), 0);
+	ck_assert_ptr_null(sim_chip_new(&cfg, err, sizeof err));
+	snprintf(want, sizeof want, "sim: %s is in use by process %ld (one process per "
+		 "simulated chip)", path, (long)getpid());
+	ck_assert_str_eq(err, want);
+	sim_chip_free(c);
+	c = sim_chip_new(&cfg, err, sizeof err);
+	ck_assert_msg(c != NULL, "%s", err);
+	sim_chip_free(c);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sim_config");
 	TCase *tc = tcase_create("config");
 	tcase_add_test(tc, t_persist);
+	tcase_add_test(tc, t_kill9_keeps_writes);
+	tcase_add_test(tc, t_one_holder);
 	tcase_add_test(tc, t_locked_state_persists);
 	tcase_add_test(tc, t_config_parse);
 	tcase_add_test(tc, t_wallclock);

@@ -4,9 +4,11 @@
 #include <check.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -322,6 +324,42 @@ START_TEST(iso_time)
 }
 END_TEST
 
+/* The metadata cannot be written (the file size limit, RLIMIT_FSIZE, cuts
+ * it short as a full disk would): the upload fails and leaves nothing,
+ * no image file that nobody lists holding the space that is missing. */
+START_TEST(commit_that_cannot_write_its_metadata_leaves_nothing)
+{
+	struct sf_err err = { 0 };
+	struct store *s = store_open(dir, &err);
+	struct store_meta m, got;
+	struct rlimit rl, was;
+	char tmp[256];
+	int fd, rc;
+
+	ck_assert_ptr_nonnull(s);
+	signal(SIGXFSZ, SIG_IGN);
+	fd = upload("0123456789", tmp, sizeof(tmp));
+	m = meta(SHA_A, "first.hex", 10, 1000);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	rl = was;
+	rl.rlim_cur = 20;  /* the image fits, its metadata does not */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	rc = store_commit(s, fd, tmp, &m, &err);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	ck_assert_int_eq(rc, SF_E_IO);  /* EFBIG; ENOSPC would be SF_E_NOSPACE */
+	ck_assert_ptr_nonnull(strstr(err.msg, "writing"));
+	ck_assert_int_ne(store_lookup(s, SHA_A, &got), 0);
+	ck_assert_uint_eq(count_files("images"), 0);
+	ck_assert_uint_eq(count_files("tmp"), 0);
+	/* and the same upload works once there is room */
+	fd = upload("0123456789", tmp, sizeof(tmp));
+	ck_assert_int_eq(store_commit(s, fd, tmp, &m, &err), 0);
+	ck_assert_int_eq(store_lookup(s, SHA_A, &got), 0);
+	ck_assert_uint_eq(count_files("images"), 2);
+	store_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -336,6 +374,7 @@ int main(void)
 	tcase_add_test(tc, odd_index_files);
 	tcase_add_test(tc, map_files);
 	tcase_add_test(tc, iso_time);
+	tcase_add_test(tc, commit_that_cannot_write_its_metadata_leaves_nothing);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }

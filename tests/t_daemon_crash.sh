@@ -1,6 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Durability: kill -9 the daemon while a job runs, start it again: the job
+# Durability: kill -9 the daemon while a job runs: every word the
+# simulated NVMC finished is in the chip's state file (flash is
+# non-volatile, and so is the simulator's file). Start it again: the job
 # is 'interrupted' (never lost, never shown as running), every earlier
 # history record is unchanged, stored images are intact (their file names
 # are their SHA-256). History stays bounded (history_max) and keeps the
@@ -32,7 +34,7 @@ while time.monotonic() < dl:
     c.request("GET", "/api/v1/jobs/" + jid); j = json.loads(c.getresponse().read())
     if j["state"] not in ("queued", "running"):
         break
-    if j["state"] == "running" and j["phase"] in ("program", "verify") and j["bytes_done"] > 0:
+    if j["state"] == "running" and j["phase"] in ("program", "verify") and j["bytes_done"] >= 65536:
         break
 if j["state"] == "running":
     os.kill(pid, signal.SIGKILL)
@@ -43,6 +45,21 @@ check "job $KID was running when killed ($(jget "$T/body" 'd["phase"]') $(jget "
 	[ "$(jget "$T/body" 'd["state"]')" = running ]
 kill -9 "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; DPID=
 ok "kill -9 during job $KID"
+# the pages reported programmed before the kill (the whole image once in
+# verify), read from the state file (24-byte header, then flash)
+python3 - "$T/body" "$T/k.chip" "$T/big.bin" >"$T/nv" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); img = open(sys.argv[3], "rb").read()
+n = j["bytes_done"] if j["phase"] == "program" else len(img)
+chip = open(sys.argv[2], "rb").read()[24:24 + len(img)]
+# the reported pages are there; past them each word is the image's or erased
+bad = next((i for i in range(0, len(img), 4) if chip[i:i + 4] != img[i:i + 4] and
+            (i < n or chip[i:i + 4] != b"\xff" * 4)), None)
+have = sum(chip[i:i + 4] == img[i:i + 4] for i in range(0, len(img), 4)) * 4
+print("%d bytes, %d reported" % (have, n) if bad is None else
+      "difference at 0x%X (%d bytes reported)" % (bad, n))
+PY
+check "after kill -9 the state file holds every word programmed ($(cat "$T/nv"))" grep -q '^[0-9]* bytes, [0-9]* reported$' "$T/nv"
 (cd "$T/k/images" && for f in $(ls | grep -v json); do
 	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$f" ] || echo "BAD $f"; done) >"$T/imgcheck"
 check "images intact after kill -9 (sha256 = name)" [ ! -s "$T/imgcheck" ]

@@ -66,6 +66,7 @@ struct web_request {
 	uint64_t received;
 	int too_large;
 	int io_error;
+	int io_errno;       /* errno of the failed write (ENOSPC: 507) */
 	int discard;
 	/* in-memory body */
 	char *body;
@@ -478,6 +479,7 @@ static int body_append(struct web_request *r, const char *data, size_t len)
 	char *nb = realloc(r->body, r->body_len + len + 1);
 	if (!nb) {
 		r->io_error = 1;
+		r->io_errno = ENOMEM;
 		return -1;
 	}
 	r->body = nb;
@@ -495,6 +497,7 @@ static int file_write(struct web_request *r, const char *data, size_t len)
 			continue;
 		if (w <= 0) {
 			r->io_error = 1;
+			r->io_errno = w < 0 ? errno : EIO;
 			return -1;
 		}
 		data += w;
@@ -780,13 +783,12 @@ static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *r
 		snprintf(r->tmp_path, sizeof(r->tmp_path), "%s/upload-XXXXXX", s->cfg.tmp_dir);
 		r->fd = mkostemp(r->tmp_path, O_CLOEXEC);
 		if (r->fd < 0) {
-			sf_err_set(&err, SF_E_IO, "temporary file in %s: %s", s->cfg.tmp_dir,
-				    strerror(errno));
+			sf_err_set(&err, sf_err_io_code(errno), "temporary file in %s: %s",
+				   s->cfg.tmp_dir, strerror(errno));
 			r->tmp_path[0] = '\0';
 			r->discard = 1;
 			dlog(DLOG_ERR, "http: %s", err.msg);
-			*ret = web_reply_code(r, SF_E_IO, "%s",
-					      err.msg);
+			*ret = web_reply_code(r, err.code, "%s", err.msg);
 			return 1;
 		}
 		r->have_file = 1;
@@ -876,9 +878,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (r->io_error == 2)
 		return web_reply_code(r, SF_E_ARG,
 				      "malformed multipart/form-data body");
-	if (r->io_error)
-		return web_reply_code(r, SF_E_IO,
-				      "could not store the request body: %s", strerror(errno));
+	if (r->io_error) {
+		/* ENOSPC: 507, the station's disk is full; the partial file goes */
+		dlog(DLOG_ERR, "http: could not store an upload after %llu bytes: %s",
+		     (unsigned long long)r->file_size, strerror(r->io_errno));
+		return web_reply_code(r, sf_err_io_code(r->io_errno),
+				      "could not store the request body in the state directory "
+				      "after %llu bytes: %s", (unsigned long long)r->file_size,
+				      strerror(r->io_errno));
+	}
 	if (r->pp) {
 		MHD_destroy_post_processor(r->pp);
 		r->pp = NULL;
@@ -945,7 +953,9 @@ int web_server_start(struct web_server *s, unsigned *port, struct sf_err *err)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->cfg.max_header_bytes,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.connection_timeout,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		/* no LISTENING_ADDRESS_REUSE: 1 would set SO_REUSEPORT, and a
+		 * second daemon on the same port would start and take half of
+		 * the connections; the default (SO_REUSEADDR only) refuses it */
 		MHD_OPTION_END);
 	if (!s->mhd)
 		return sf_err_set(err, SF_E_IO, "cannot listen on %s: %s", s->cfg.listen,
