@@ -13,7 +13,7 @@
 #   request heads (raw sockets): HTTP/1.1 without Host, two Hosts, two
 #   different Content-Length headers, Content-Length with Transfer-Encoding
 #   are 400 and start no job;
-#   connections: many idle or trickling connections from one address do
+#   connections: 1000 idle or trickling connections from one address do
 #   not lock out another loopback address (answered within a second).
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
@@ -163,23 +163,23 @@ check "the same Content-Length twice is fine" [ "$(raw "POST /api/v1/target/rese
 check "the refused heads started no job" [ "$(njobs)" = $((N0 + 1)) ]
 
 # ---- many idle or trickling connections from one address ----
-check "300 idle and 100 trickling connections from 127.0.0.1 do not lock out 127.0.0.2" python3 -c '
+check "800 idle and 200 trickling connections from 127.0.0.1 do not lock out 127.0.0.2" python3 -c '
 import resource, socket, sys, time
 port = int(sys.argv[1])
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
 held = []
-for i in range(400):
+for i in range(1000):
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
-        if i >= 300:
+        if i >= 800:
             s.sendall(b"GET /healthz HTTP/1.1\r\nHo")
         held.append(s)
     except OSError:
         pass
 worst = 0
 for n in range(3):
-    for s in held[300:]:
+    for s in held[800:]:
         try:
             s.sendall(b"s")
         except OSError:

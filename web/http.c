@@ -1249,11 +1249,14 @@ int web_server_start(struct web_server *s, unsigned *port, struct sf_err *err)
 		where[0].value = s->listen_fd;
 		where[0].ptr_value = NULL;
 	}
+	/* 0: no limit of its own (the total one is lower) */
+	unsigned per_ip = s->cfg.max_connections_per_address < s->cfg.max_connections
+			  ? s->cfg.max_connections_per_address : 0;
 	s->mhd = MHD_start_daemon(flags, (uint16_t)p, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
 		MHD_OPTION_ARRAY, where,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections_per_address,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->cfg.max_header_bytes,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.connection_timeout,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
