@@ -163,6 +163,7 @@ check "the same Content-Length twice is fine" [ "$(raw "POST /api/v1/target/rese
 check "the refused heads started no job" [ "$(njobs)" = $((N0 + 1)) ]
 
 # ---- many idle or trickling connections from one address ----
+L0=$(wc -l <"$DLOG")
 check "800 idle and 200 trickling connections from 127.0.0.1 do not lock out 127.0.0.2" python3 -c '
 import resource, socket, sys, time
 port = int(sys.argv[1])
@@ -200,6 +201,8 @@ for n in range(3):
 sys.exit(worst >= 1.0)' "$PORT"
 req GET /healthz
 check "127.0.0.1 is served again once its connections are gone" [ "$ST" = 200 ]
+L1=$(wc -l <"$DLOG")
+check "the refused connections did not flood the log ($((L1 - L0)) lines)" [ $((L1 - L0)) -lt 60 ]
 
 check "daemon stops cleanly" dstop
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <ctype.h>
 
+#include "../common/clock.h"
 #include "../common/dlog.h"
 #include "../common/errmap.h"
 #include "../common/utf8.h"
@@ -46,7 +47,14 @@ struct web_server {
 	pthread_mutex_t lock;   /* max_body */
 	uint64_t max_body;
 	int listen_fd;          /* socket activation: already listening, or -1 */
+	int64_t log_window_ms;  /* libmicrohttpd's messages: the current 10 s */
+	unsigned log_count;     /* lines in it */
+	unsigned log_dropped;
 };
+
+/* A client can make libmicrohttpd talk (one line per connection over a
+ * limit): at most this many of its lines per 10 s reach the log. */
+#define WEB_MHD_LOG_BURST 20
 
 struct web_field {
 	char key[32];
@@ -98,9 +106,28 @@ struct web_request {
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct web_server *s = cls;
 	char buf[512];
+	unsigned dropped = 0;
+	int64_t now = clock_mono_ms();
 
-	(void)cls;
+	pthread_mutex_lock(&s->lock);
+	if (now - s->log_window_ms >= 10000) {
+		dropped = s->log_dropped;
+		s->log_window_ms = now;
+		s->log_count = 0;
+		s->log_dropped = 0;
+	}
+	if (s->log_count >= WEB_MHD_LOG_BURST) {
+		s->log_dropped++;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	s->log_count++;
+	pthread_mutex_unlock(&s->lock);
+	if (dropped)
+		dlog(DLOG_WARNING, "http: %u more libmicrohttpd messages in the last 10 s not logged",
+		     dropped);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	dlog(DLOG_WARNING, "http: %s", buf);
 }
