@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -14,7 +15,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <ctype.h>
 
 #include "../common/clock.h"
 #include "../common/dlog.h"
@@ -44,7 +44,7 @@ struct web_server {
 	struct web_route routes[WEB_MAX_ROUTES];
 	size_t nroutes;
 	struct MHD_Daemon *mhd;
-	pthread_mutex_t lock;   /* max_body */
+	pthread_mutex_t lock;   /* max_body, log_* */
 	uint64_t max_body;
 	int listen_fd;          /* socket activation: already listening, or -1 */
 	int64_t log_window_ms;  /* libmicrohttpd's messages: the current 10 s */
