@@ -41,6 +41,27 @@ else
 		grep -q 'token is 300 bytes long, more than the 256 allowed (refused, not cut)' "$T/long.log"
 fi
 
+# ... and on SIGHUP: a token that breaks the rule keeps the old one
+printf '0123456789abcdefGH\n' >"$T/pub"
+mkdir -p "$T/dlog"
+"$SWDFLASHD" --foreground --listen 0.0.0.0:0 --probe sim --state-dir "$T/pub.d" \
+	--token-file "$T/pub" 2>"$T/dlog/pub.log" &
+PPID_PUB=$!
+pub_port() { PP=$(sed -n 's|.*listening on http://0\.0\.0\.0:\([0-9]*\)/.*|\1|p' "$T/dlog/pub.log"); [ -n "$PP" ]; }
+if wait_until "$DSTART_S" pub_port; then
+	ok "a 16-character token on a non-loopback listen is accepted"
+	printf '0123456789abcde\n' >"$T/pub"
+	kill -HUP "$PPID_PUB"
+	wait_until 30 'grep -q "reload: refusing to listen on 0.0.0.0:0 with a token of 15 characters.*keeping the old token" "$T/dlog/pub.log"'
+	check "SIGHUP with a 15-character token keeps the old one" [ $? = 0 ]
+	ST=$(curl -s --max-time 60 -o /dev/null -w '%{http_code}' -X POST \
+		-H 'Authorization: Bearer 0123456789abcdefGH' "http://127.0.0.1:$PP/api/v1/target/reset?wait=1")
+	check "... and the old token still works" [ "$ST" = 200 ]
+else
+	fail "a 16-character token on a non-loopback listen is accepted"
+fi
+check "that daemon stops cleanly" term_wait "$PPID_PUB" "$DSTOP_S"
+
 cat >"$T/conf" <<CONF
 [server]
 allowed_hosts = station7.example, 10.99.0.7
