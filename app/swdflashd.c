@@ -173,11 +173,17 @@ static void reload(const struct dcfg_flags *f, struct dcfg *cur, struct auth *au
 	if (!token[0] && !web_listen_is_loopback(cur->listen)) {
 		dlog(DLOG_ERR, "reload: no token any more but listening on %s; keeping the old token",
 		     cur->listen);
+	} else if (auth_check_rules(token, web_listen_is_loopback(cur->listen), cur->listen,
+				    &err)) {
+		dlog(DLOG_ERR, "reload: %s (%s); keeping the old token", err.msg, src);
 	} else {
-		auth_configure(auth, token, n.protect_reads);
+		auth_configure(auth, token, n.protect_reads, n.protect_memory);
 		cur->protect_reads = n.protect_reads;
-		dlog(DLOG_INFO, "reload: token %s%s, reads %s", token[0] ? "from " : "none",
-		     token[0] ? src : "", n.protect_reads ? "need the token" : "open");
+		cur->protect_memory = n.protect_memory;
+		dlog(DLOG_INFO, "reload: token %s%s, reads %s, memory reads %s",
+		     token[0] ? "from " : "none", token[0] ? src : "",
+		     n.protect_reads ? "need the token" : "open",
+		     n.protect_reads || n.protect_memory ? "need the token" : "open");
 	}
 	memset(token, 0, sizeof(token));
 	web_server_set_max_body(web, n.max_body_bytes);
@@ -195,10 +201,13 @@ static void reload(const struct dcfg_flags *f, struct dcfg *cur, struct auth *au
 	if (strcmp(n.listen, cur->listen) || strcmp(n.probe, cur->probe) ||
 	    strcmp(n.state_dir, cur->state_dir) || strcmp(n.name, cur->name) ||
 	    n.max_connections != cur->max_connections ||
+	    n.max_connections_per_address != cur->max_connections_per_address ||
+	    strcmp(n.allowed_hosts, cur->allowed_hosts) ||
 	    n.max_header_bytes != cur->max_header_bytes ||
 	    n.connection_timeout != cur->connection_timeout || n.max_read_bytes != cur->max_read_bytes)
 		dlog(DLOG_WARNING, "reload: listen, probe, state_dir, name, max_connections, "
-		     "max_header_bytes, connection_timeout and max_read_bytes change only on restart");
+		     "max_connections_per_address, allowed_hosts, max_header_bytes, "
+		     "connection_timeout and max_read_bytes change only on restart");
 }
 
 int main(int argc, char **argv)
@@ -248,6 +257,11 @@ int main(int argc, char **argv)
 		     "or systemd LoadCredential=token:...), or listen on 127.0.0.1", cfg.listen);
 		return 1;
 	}
+	if (auth_check_rules(token, web_listen_is_loopback(cfg.listen), cfg.listen, &err)) {
+		dlog(DLOG_ERR, "%s (token from %s)", err.msg, src);
+		memset(token, 0, sizeof(token));
+		return 1;
+	}
 	if (mkdirs(cfg.state_dir)) {
 		dlog(DLOG_ERR, "state directory %s: %s", cfg.state_dir, strerror(errno));
 		return 1;
@@ -279,10 +293,11 @@ int main(int argc, char **argv)
 	auth = auth_new();
 	if (!auth)
 		goto out;
-	auth_configure(auth, token, cfg.protect_reads);
+	auth_configure(auth, token, cfg.protect_reads, cfg.protect_memory);
 	if (token[0])
 		dlog(DLOG_INFO, "auth: token from %s; POST and DELETE need it%s", src,
-		     cfg.protect_reads ? ", reads too" : "");
+		     cfg.protect_reads ? ", reads too"
+		     : cfg.protect_memory ? ", and so do memory reads" : "");
 	else
 		dlog(DLOG_WARNING, "auth: no token configured: anyone who can reach %s may flash "
 		     "(allowed on loopback only)", cfg.listen);
@@ -308,10 +323,13 @@ int main(int argc, char **argv)
 		goto fail;
 
 	struct web_config wc = {
-		.max_connections = cfg.max_connections, .max_header_bytes = cfg.max_header_bytes,
+		.max_connections = cfg.max_connections,
+		.max_connections_per_address = cfg.max_connections_per_address,
+		.max_header_bytes = cfg.max_header_bytes,
 		.max_body_bytes = cfg.max_body_bytes, .connection_timeout = cfg.connection_timeout,
 	};
 	snprintf(wc.listen, sizeof(wc.listen), "%s", cfg.listen);
+	snprintf(wc.allowed_hosts, sizeof(wc.allowed_hosts), "%s", cfg.allowed_hosts);
 	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", cfg.state_dir);
 	snprintf(wc.tmp_dir, sizeof(wc.tmp_dir), "%s", tmpdir);
 	web = web_server_new(&wc, auth, &err);

@@ -41,10 +41,13 @@ enum sf_errcode {
 	SF_E_PRECONDITION = -25, /* the target's state forbids the operation as asked
 				  * (erase=none where a bit must go 0->1) */
 	SF_E_NOSPACE = -26,     /* no space left on the file system (ENOSPC, EDQUOT) */
+	SF_E_FORBIDDEN = -27,   /* a mutation from a foreign Origin */
+	SF_E_MISDIRECTED = -28, /* a Host the station does not answer to */
+	SF_E_RATELIMITED = -29, /* too many wrong tokens from one address */
 };
 
 /* The last code, for tables and tests that walk them all. */
-#define SF_E_LAST SF_E_NOSPACE
+#define SF_E_LAST SF_E_RATELIMITED
 
 struct sf_err {
 	int code;

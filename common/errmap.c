@@ -33,6 +33,9 @@ static const struct errmap_entry errmap_rows[] = {
 	{ SF_E_INTERRUPTED, "interrupted", ERRMAP_EXIT_FAILURE, 500 },
 	{ SF_E_PRECONDITION, "precondition_failed", ERRMAP_EXIT_PRECONDITION, 409 },
 	{ SF_E_NOSPACE, "no_space", ERRMAP_EXIT_FAILURE, 507 },
+	{ SF_E_FORBIDDEN, "forbidden", ERRMAP_EXIT_FAILURE, 403 },
+	{ SF_E_MISDIRECTED, "misdirected_request", ERRMAP_EXIT_FAILURE, 421 },
+	{ SF_E_RATELIMITED, "rate_limited", ERRMAP_EXIT_FAILURE, 429 },
 };
 
 const struct errmap_entry *errmap_lookup(int code)

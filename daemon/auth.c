@@ -9,13 +9,26 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/clock.h"
+#include "../common/dlog.h"
 #include "../common/sha256.h"
+
+/* A client that sent wrong tokens: a token bucket in thousandths of an
+ * attempt, full at AUTH_FAIL_BURST attempts. */
+struct fail_slot {
+	char client[64];
+	int64_t tokens_m;
+	int64_t at_ms;       /* when tokens_m was last brought up to date */
+	unsigned refused;    /* requests refused unchecked since the last log line */
+};
 
 struct auth {
 	pthread_mutex_t lock;
 	int has_token;
 	int protect_reads;
+	int protect_memory;
 	uint8_t digest[32]; /* SHA-256 of the token */
+	struct fail_slot fails[AUTH_FAIL_SLOTS];
 };
 
 struct auth *auth_new(void)
@@ -103,6 +116,12 @@ static int read_token(FILE *f, const char *path, char *out, size_t outlen, struc
 					  "the token encoded, e.g. with base64)", path, ch, i);
 		}
 	}
+	if (hi - lo > AUTH_TOKEN_MAX) {
+		out[0] = '\0';
+		return sf_err_set(err, SF_E_ARG, "token file %s: the token is %zu bytes long, more "
+				  "than the %d allowed (refused, not cut)", path, hi - lo,
+				  AUTH_TOKEN_MAX);
+	}
 	memmove(out, out + lo, hi - lo);
 	out[hi - lo] = '\0';
 	return 0;
@@ -136,10 +155,32 @@ int auth_load_token(const struct dcfg *c, char *out, size_t outlen, char *source
 		return rc;
 	}
 	if (c->token[0]) {
-		if (strlen(c->token) >= outlen)
+		/* the same rules as a token file: blanks around it dropped
+		 * (libinih drops them too), text only, never cut */
+		size_t lo = 0, hi = strlen(c->token);
+
+		while (lo < hi && is_blank(c->token[lo]))
+			lo++;
+		while (hi > lo && is_blank(c->token[hi - 1]))
+			hi--;
+		if (lo == hi)
+			return sf_err_set(err, SF_E_ARG, "config key [auth] token holds only blanks: "
+					  "no token");
+		for (size_t i = lo; i < hi; i++) {
+			unsigned char ch = (unsigned char)c->token[i];
+			if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+				return sf_err_set(err, SF_E_ARG, "config key [auth] token: byte 0x%02x "
+						  "is not text", ch);
+		}
+		if (hi - lo > AUTH_TOKEN_MAX)
+			return sf_err_set(err, SF_E_ARG, "config key [auth] token is %zu bytes long, "
+					  "more than the %d allowed (refused, not cut)", hi - lo,
+					  AUTH_TOKEN_MAX);
+		if (hi - lo >= outlen)
 			return sf_err_set(err, SF_E_ARG, "config key [auth] token is longer than %zu bytes",
 					  outlen - 1);
-		memcpy(out, c->token, strlen(c->token) + 1);
+		memcpy(out, c->token + lo, hi - lo);
+		out[hi - lo] = '\0';
 		if (source)
 			snprintf(source, srclen, "config key [auth] token");
 		return 0;
@@ -162,7 +203,28 @@ int auth_load_token(const struct dcfg *c, char *out, size_t outlen, char *source
 	return 0;
 }
 
-void auth_configure(struct auth *a, const char *token, int protect_reads)
+int auth_check_rules(const char *token, int loopback, const char *listen, struct sf_err *err)
+{
+	size_t n = token ? strlen(token) : 0;
+
+	if (n > AUTH_TOKEN_MAX)
+		return sf_err_set(err, SF_E_ARG, "the token is %zu bytes long, more than the %d "
+				  "allowed", n, AUTH_TOKEN_MAX);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)token[i];
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return sf_err_set(err, SF_E_ARG, "the token holds byte 0x%02x, which is not "
+					  "text", ch);
+	}
+	if (loopback || n == 0 || n >= AUTH_TOKEN_MIN_REMOTE)
+		return 0; /* no token at all on a public address: the caller's message */
+	return sf_err_set(err, SF_E_ARG, "refusing to listen on %s with a token of %zu "
+			  "characters: a listen address that is not loopback needs a token of at "
+			  "least %d characters (make one with head -c 32 /dev/urandom | base64)",
+			  listen, n, AUTH_TOKEN_MIN_REMOTE);
+}
+
+void auth_configure(struct auth *a, const char *token, int protect_reads, int protect_memory)
 {
 	pthread_mutex_lock(&a->lock);
 	a->has_token = token && *token;
@@ -171,33 +233,119 @@ void auth_configure(struct auth *a, const char *token, int protect_reads)
 	else
 		memset(a->digest, 0, sizeof(a->digest));
 	a->protect_reads = protect_reads;
+	a->protect_memory = protect_memory;
+	memset(a->fails, 0, sizeof(a->fails));
 	pthread_mutex_unlock(&a->lock);
+}
+
+/* The client's slot, brought up to date; with create, a new one (taking
+ * the slot that has recovered most, so the table stays bounded). Called
+ * with the lock held. */
+static struct fail_slot *fail_slot(struct auth *a, const char *client, int64_t now, int create)
+{
+	struct fail_slot *f = NULL, *spare = NULL;
+	const int64_t full = (int64_t)AUTH_FAIL_BURST * 1000;
+
+	for (size_t i = 0; i < AUTH_FAIL_SLOTS; i++) {
+		struct fail_slot *s = &a->fails[i];
+		if (s->client[0]) {
+			s->tokens_m += (now - s->at_ms) * 1000 / AUTH_FAIL_REFILL_MS;
+			s->at_ms = now;
+			if (s->tokens_m >= full) { /* recovered: forget it */
+				s->tokens_m = full;
+				if (!s->refused)
+					s->client[0] = '\0';
+			}
+		}
+		if (s->client[0] && !strcmp(s->client, client))
+			f = s;
+		else if (!spare || !s->client[0] || (spare->client[0] && s->tokens_m > spare->tokens_m))
+			spare = s;
+	}
+	if (f || !create || !spare)
+		return f;
+	memset(spare, 0, sizeof(*spare));
+	snprintf(spare->client, sizeof(spare->client), "%s", client);
+	spare->tokens_m = full;
+	spare->at_ms = now;
+	return spare;
+}
+
+enum auth_result auth_check(struct auth *a, const char *authorization, enum auth_level level,
+			    const char *client, unsigned *retry_s)
+{
+	uint8_t want[32], got[32];
+	unsigned diff = 0;
+	int has, needed;
+	const char *tok;
+	size_t len;
+	int64_t now = clock_mono_ms();
+	struct fail_slot *f;
+
+	if (retry_s)
+		*retry_s = 0;
+	pthread_mutex_lock(&a->lock);
+	has = a->has_token;
+	needed = level == AUTH_LEVEL_WRITE || a->protect_reads ||
+		 (level == AUTH_LEVEL_MEMORY && a->protect_memory);
+	memcpy(want, a->digest, sizeof(want));
+	f = has && needed && client ? fail_slot(a, client, now, 0) : NULL;
+	if (f && f->tokens_m < 1000) {
+		/* out of attempts: refused without looking at the token */
+		unsigned wait = (unsigned)((1000 - f->tokens_m) * AUTH_FAIL_REFILL_MS / 1000000 + 1);
+		if (f->refused++ == 0)
+			dlog(DLOG_WARNING, "auth: %s sent %d wrong tokens in a row; refusing its "
+			     "requests unchecked for %u s", client, AUTH_FAIL_BURST, wait);
+		pthread_mutex_unlock(&a->lock);
+		if (retry_s)
+			*retry_s = wait;
+		return AUTH_LIMITED;
+	}
+	pthread_mutex_unlock(&a->lock);
+
+	if (!has || !needed)
+		return AUTH_OK; /* no token configured (only allowed on loopback) */
+	if (!authorization)
+		return AUTH_MISSING;
+	if (strncasecmp(authorization, "Bearer ", 7) == 0) {
+		tok = authorization + 7;
+		while (is_blank(*tok))
+			tok++;
+		len = strlen(tok);
+		while (len && is_blank(tok[len - 1]))
+			len--; /* a trailing blank is not part of the token */
+		sha256_buf((const uint8_t *)tok, len, got, NULL);
+		for (size_t i = 0; i < sizeof(want); i++)
+			diff |= (unsigned)(want[i] ^ got[i]);
+		if (len && diff == 0) {
+			if (client) {
+				pthread_mutex_lock(&a->lock);
+				f = fail_slot(a, client, now, 0);
+				if (f)
+					memset(f, 0, sizeof(*f));
+				pthread_mutex_unlock(&a->lock);
+			}
+			return AUTH_OK;
+		}
+	}
+	if (client) {
+		pthread_mutex_lock(&a->lock);
+		f = fail_slot(a, client, now, 1);
+		if (f) {
+			unsigned refused = f->refused;
+			f->tokens_m -= 1000;
+			f->refused = 0;
+			dlog(DLOG_WARNING, "auth: wrong token from %s (%lld more tries before it is "
+			     "slowed down%s)", client, (long long)(f->tokens_m / 1000),
+			     refused ? ", after requests refused unchecked" : "");
+		}
+		pthread_mutex_unlock(&a->lock);
+	}
+	return AUTH_WRONG;
 }
 
 int auth_allow(struct auth *a, const char *authorization, int write)
 {
-	uint8_t want[32], got[32];
-	unsigned diff = 0;
-	int has, protect;
-	const char *tok;
-
-	pthread_mutex_lock(&a->lock);
-	has = a->has_token;
-	protect = a->protect_reads;
-	memcpy(want, a->digest, sizeof(want));
-	pthread_mutex_unlock(&a->lock);
-
-	if (!has)
-		return 1; /* no token configured (only allowed on loopback) */
-	if (!write && !protect)
-		return 1;
-	if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
-		return 0;
-	tok = authorization + 7;
-	while (*tok == ' ')
-		tok++;
-	sha256_buf((const uint8_t *)tok, strlen(tok), got, NULL);
-	for (size_t i = 0; i < sizeof(want); i++)
-		diff |= (unsigned)(want[i] ^ got[i]);
-	return diff == 0;
+	return auth_check(a, authorization, write ? AUTH_LEVEL_WRITE : AUTH_LEVEL_READ, NULL,
+			  NULL) == AUTH_OK;
 }

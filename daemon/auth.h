@@ -30,10 +30,49 @@ void auth_free(struct auth *a);
 int auth_load_token(const struct dcfg *c, char *out, size_t outlen, char *source,
 		    size_t srclen, struct sf_err *err);
 
-/* Set (or clear with NULL / "") the token and whether reads need it. */
-void auth_configure(struct auth *a, const char *token, int protect_reads);
+/* The longest token any source may hold (longer ones are refused, never
+ * cut), and the shortest one a non-loopback listen accepts. */
+#define AUTH_TOKEN_MAX 256
+#define AUTH_TOKEN_MIN_REMOTE 16
 
-/* 1 when a request with this Authorization header value may proceed.
+/* The token rules that do not depend on its source: at most
+ * AUTH_TOKEN_MAX bytes, text (no control bytes), and on a listen address
+ * that is not loopback, present and at least AUTH_TOKEN_MIN_REMOTE bytes.
+ * 0, or SF_E_ARG with a message naming the rule and listen. */
+int auth_check_rules(const char *token, int loopback, const char *listen, struct sf_err *err);
+
+/* Set (or clear with NULL / "") the token, whether reads need it, and
+ * whether memory reads (chip flash, keys) need it. */
+void auth_configure(struct auth *a, const char *token, int protect_reads, int protect_memory);
+
+enum auth_level {
+	AUTH_LEVEL_READ,   /* needs the token when reads are protected */
+	AUTH_LEVEL_MEMORY, /* ... or when memory reads are (the default) */
+	AUTH_LEVEL_WRITE,  /* needs it whenever a token is configured */
+};
+
+enum auth_result {
+	AUTH_OK,
+	AUTH_MISSING,      /* needed, and no Authorization header */
+	AUTH_WRONG,        /* a wrong token (or not a Bearer one) */
+	AUTH_LIMITED,      /* too many wrong tokens from this client: not checked */
+};
+
+/* Whether a request with this Authorization header value may proceed.
+ * Blanks after "Bearer" and at the end of the value are ignored. client
+ * (may be NULL: no rate limit) names where the request came from; wrong
+ * tokens are logged with it, and after AUTH_FAIL_BURST of them a client
+ * gets AUTH_LIMITED, without the token being looked at, until its bucket
+ * refills (one attempt per AUTH_FAIL_REFILL_MS); *retry_s (may be NULL)
+ * then says when. Nothing sleeps: other clients are never held up. A
+ * right token forgets the client's failures. */
+#define AUTH_FAIL_BURST 5
+#define AUTH_FAIL_REFILL_MS 1000
+#define AUTH_FAIL_SLOTS 64
+enum auth_result auth_check(struct auth *a, const char *authorization, enum auth_level level,
+			    const char *client, unsigned *retry_s);
+
+/* auth_check without a client: 1 when the request may proceed.
  * write: the request changes something. */
 int auth_allow(struct auth *a, const char *authorization, int write);
 

@@ -17,7 +17,8 @@ void dcfg_defaults(struct dcfg *c)
 	snprintf(c->name, sizeof(c->name), "swdflashd");
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/swdflashd");
 	snprintf(c->probe, sizeof(c->probe), "gpiod");
-	c->max_connections = 64;
+	c->max_connections = 512;
+	c->max_connections_per_address = 128;
 	c->max_header_bytes = 32 * 1024;
 	c->max_body_bytes = 4 * 1024 * 1024;
 	c->connection_timeout = 60;
@@ -27,6 +28,7 @@ void dcfg_defaults(struct dcfg *c)
 	c->stop_timeout = 10;
 	c->stop_hard_timeout = 20;  /* longer than the engine's longest step (ERASEALL, 15 s) */
 	c->max_read_bytes = 4 * 1024 * 1024;
+	c->protect_memory = 1;  /* chip flash holds firmware and keys */
 }
 
 
@@ -51,6 +53,8 @@ static const struct key_def {
 	STR("server", name, KEY_STR),
 	STR("server", state_dir, KEY_NONEMPTY),
 	NUM("server", max_connections, KEY_UINT, 1, 10000),
+	NUM("server", max_connections_per_address, KEY_UINT, 1, 10000),
+	STR("server", allowed_hosts, KEY_STR),
 	NUM("server", max_header_bytes, KEY_UINT, 4096, 16 * 1024 * 1024),
 	NUM("server", max_body_bytes, KEY_U64, 1024, UINT64_MAX),
 	NUM("server", connection_timeout, KEY_UINT, 1, 86400),
@@ -64,6 +68,7 @@ static const struct key_def {
 	STR("auth", token_file, KEY_STR),
 	STR("auth", token, KEY_STR),
 	NUM("auth", protect_reads, KEY_BOOL, 0, 1),
+	NUM("auth", protect_memory, KEY_BOOL, 0, 1),
 #undef STR
 #undef NUM
 };

@@ -3,12 +3,13 @@
  * line. Flags override the file. Every key is documented in
  * systemd/swdflashd.conf.example and the README.
  *
- *   [server]  listen, name, state_dir, max_connections, max_header_bytes,
+ *   [server]  listen, name, state_dir, max_connections,
+ *             max_connections_per_address, allowed_hosts, max_header_bytes,
  *             max_body_bytes, connection_timeout
  *   [probe]   spec, refresh_ms
  *   [jobs]    queue_length, history_max, stop_timeout, stop_hard_timeout,
  *             max_read_bytes
- *   [auth]    token_file, token, protect_reads
+ *   [auth]    token_file, token, protect_reads, protect_memory
  *
  * Sizes take an optional K or M suffix (KiB, MiB); times are seconds
  * unless the key ends in _ms. Numbers follow common/parse.h. Unknown keys,
@@ -28,6 +29,8 @@ struct dcfg {
 	char name[64];             /* station name shown to users */
 	char state_dir[512];
 	unsigned max_connections;
+	unsigned max_connections_per_address; /* from one client address */
+	char allowed_hosts[256];   /* more Host names/addresses to answer to; "*": any */
 	unsigned max_header_bytes; /* per-connection memory for the request head */
 	uint64_t max_body_bytes;
 	unsigned connection_timeout; /* seconds of inactivity */
@@ -41,6 +44,7 @@ struct dcfg {
 	char token_file[512];
 	char token[256];
 	int protect_reads;         /* GET needs the token too */
+	int protect_memory;        /* GET /api/v1/target/memory needs it (default 1) */
 };
 
 /* Which fields the command line set (they win over the file). */

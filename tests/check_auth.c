@@ -325,7 +325,7 @@ START_TEST(bearer_check)
 	ck_assert_ptr_nonnull(a);
 	/* no token: everything passes (the daemon allows that on loopback only) */
 	ck_assert_int_eq(auth_allow(a, NULL, 1), 1);
-	auth_configure(a, "s3cret", 0);
+	auth_configure(a, "s3cret", 0, 0);
 	ck_assert_int_eq(auth_allow(a, "Bearer s3cret", 1), 1);
 	ck_assert_int_eq(auth_allow(a, "bearer s3cret", 1), 1);
 	ck_assert_int_eq(auth_allow(a, "Bearer   s3cret", 1), 1);
@@ -338,15 +338,15 @@ START_TEST(bearer_check)
 	ck_assert_int_eq(auth_allow(a, NULL, 1), 0);
 	/* reads are open unless protect_reads */
 	ck_assert_int_eq(auth_allow(a, NULL, 0), 1);
-	auth_configure(a, "s3cret", 1);
+	auth_configure(a, "s3cret", 1, 0);
 	ck_assert_int_eq(auth_allow(a, NULL, 0), 0);
 	ck_assert_int_eq(auth_allow(a, "Bearer s3cret", 0), 1);
 	/* cleared */
-	auth_configure(a, "", 1);
+	auth_configure(a, "", 1, 0);
 	ck_assert_int_eq(auth_allow(a, NULL, 1), 1);
 	ck_assert_int_eq(auth_allow(a, NULL, 0), 1);
-	auth_configure(a, "s3cret", 1);
-	auth_configure(a, NULL, 1);
+	auth_configure(a, "s3cret", 1, 0);
+	auth_configure(a, NULL, 1, 0);
 	ck_assert_int_eq(auth_allow(a, NULL, 1), 1);
 	auth_free(a);
 	auth_free(NULL);
@@ -362,8 +362,152 @@ START_TEST(file_token_matches_header)
 	char tok[64];
 
 	ck_assert_int_eq(load("  tok3n \r\n", 10, 512, tok, sizeof(tok), &err), 0);
-	auth_configure(a, tok, 0);
+	auth_configure(a, tok, 0, 0);
 	ck_assert_int_eq(auth_allow(a, "Bearer tok3n", 1), 1);
+	auth_free(a);
+}
+END_TEST
+
+/* The same blank and length rules for every source: the token file, the
+ * config key and the systemd credential. */
+START_TEST(same_rules_everywhere)
+{
+	struct dcfg c;
+	struct sf_err err = { 0 };
+	char out[512], src[256], want[400], data[400];
+
+	dcfg_defaults(&c);
+	/* blanks around the config key's token go, as around a file's */
+	snprintf(c.token, sizeof(c.token), " \tkeytok \t");
+	ck_assert_int_eq(auth_load_token(&c, out, sizeof(out), src, sizeof(src), &err), 0);
+	ck_assert_str_eq(out, "keytok");
+	snprintf(c.token, sizeof(c.token), " \t ");
+	ck_assert_int_eq(auth_load_token(&c, out, sizeof(out), src, sizeof(src), &err), SF_E_ARG);
+	ck_assert_str_eq(err.msg, "config key [auth] token holds only blanks: no token");
+	snprintf(c.token, sizeof(c.token), "ab\001c");
+	ck_assert_int_eq(auth_load_token(&c, out, sizeof(out), src, sizeof(src), &err), SF_E_ARG);
+	ck_assert_str_eq(err.msg, "config key [auth] token: byte 0x01 is not text");
+	memset(c.token, 'k', sizeof(c.token) - 1);
+	c.token[sizeof(c.token) - 1] = '\0';
+	if (sizeof(c.token) - 1 > AUTH_TOKEN_MAX) {
+		ck_assert_int_eq(auth_load_token(&c, out, sizeof(out), src, sizeof(src), &err),
+				 SF_E_ARG);
+	}
+	c.token[0] = '\0';
+	/* a token file's token longer than AUTH_TOKEN_MAX is refused, not cut,
+	 * even when the caller's buffer would hold it */
+	memset(data, 'a', sizeof(data));
+	memcpy(data + AUTH_TOKEN_MAX + 1, "\n", 1);
+	put(path, data, AUTH_TOKEN_MAX + 2);
+	snprintf(c.token_file, sizeof(c.token_file), "%s", path);
+	ck_assert_int_eq(auth_load_token(&c, out, sizeof(out), src, sizeof(src), &err), SF_E_ARG);
+	snprintf(want, sizeof(want), "token file %s: the token is %d bytes long, more than the %d "
+		 "allowed (refused, not cut)", path, AUTH_TOKEN_MAX + 1, AUTH_TOKEN_MAX);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_str_eq(out, "");
+	/* exactly AUTH_TOKEN_MAX, blanks around it: fine */
+	data[0] = ' ';
+	put(path, data, AUTH_TOKEN_MAX + 2);
+	ck_assert_int_eq(auth_load_token(&c, out, sizeof(out), src, sizeof(src), &err), 0);
+	ck_assert_uint_eq(strlen(out), AUTH_TOKEN_MAX);
+	/* the systemd credential: the same reader, the same rules */
+	c.token_file[0] = '\0';
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	put(path, " \tcred \t\n", 9);
+	ck_assert_int_eq(auth_load_token(&c, out, sizeof(out), src, sizeof(src), &err), 0);
+	ck_assert_str_eq(out, "cred");
+	data[0] = 'a';
+	put(path, data, AUTH_TOKEN_MAX + 2);
+	ck_assert_int_eq(auth_load_token(&c, out, sizeof(out), src, sizeof(src), &err), SF_E_ARG);
+	unsetenv("CREDENTIALS_DIRECTORY");
+}
+END_TEST
+
+/* A non-loopback listen needs a token of AUTH_TOKEN_MIN_REMOTE characters. */
+START_TEST(listen_rules)
+{
+	struct sf_err err = { 0 };
+	char big[AUTH_TOKEN_MAX + 2];
+
+	ck_assert_int_eq(auth_check_rules("x", 1, "127.0.0.1:80", &err), 0);
+	ck_assert_int_eq(auth_check_rules("", 1, "127.0.0.1:80", &err), 0);
+	ck_assert_int_eq(auth_check_rules("0123456789abcdef", 0, "0.0.0.0:80", &err), 0);
+	ck_assert_int_eq(auth_check_rules("0123456789abcde", 0, "0.0.0.0:80", &err), SF_E_ARG);
+	ck_assert_str_eq(err.msg, "refusing to listen on 0.0.0.0:80 with a token of 15 characters: "
+			 "a listen address that is not loopback needs a token of at least 16 "
+			 "characters (make one with head -c 32 /dev/urandom | base64)");
+	ck_assert_int_eq(auth_check_rules("x", 0, "[::]:80", &err), SF_E_ARG);
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(auth_check_rules(big, 1, "127.0.0.1:80", &err), SF_E_ARG);
+	ck_assert_str_eq(err.msg, "the token is 257 bytes long, more than the 256 allowed");
+}
+END_TEST
+
+/* Trailing blanks in the header; memory reads need the token by default. */
+START_TEST(header_and_levels)
+{
+	struct auth *a = auth_new();
+
+	auth_configure(a, "s3cret", 0, 1);
+	ck_assert_int_eq(auth_check(a, "Bearer s3cret ", AUTH_LEVEL_WRITE, NULL, NULL), AUTH_OK);
+	ck_assert_int_eq(auth_check(a, "Bearer s3cret\t \t", AUTH_LEVEL_WRITE, NULL, NULL), AUTH_OK);
+	ck_assert_int_eq(auth_check(a, "Bearer \t s3cret  ", AUTH_LEVEL_WRITE, NULL, NULL), AUTH_OK);
+	ck_assert_int_eq(auth_check(a, "Bearer s3c ret", AUTH_LEVEL_WRITE, NULL, NULL), AUTH_WRONG);
+	ck_assert_int_eq(auth_check(a, "Bearer   ", AUTH_LEVEL_WRITE, NULL, NULL), AUTH_WRONG);
+	ck_assert_int_eq(auth_check(a, NULL, AUTH_LEVEL_WRITE, NULL, NULL), AUTH_MISSING);
+	ck_assert_int_eq(auth_check(a, NULL, AUTH_LEVEL_READ, NULL, NULL), AUTH_OK);
+	ck_assert_int_eq(auth_check(a, NULL, AUTH_LEVEL_MEMORY, NULL, NULL), AUTH_MISSING);
+	ck_assert_int_eq(auth_check(a, "Bearer s3cret", AUTH_LEVEL_MEMORY, NULL, NULL), AUTH_OK);
+	auth_configure(a, "s3cret", 0, 0);
+	ck_assert_int_eq(auth_check(a, NULL, AUTH_LEVEL_MEMORY, NULL, NULL), AUTH_OK);
+	auth_configure(a, "s3cret", 1, 0);
+	ck_assert_int_eq(auth_check(a, NULL, AUTH_LEVEL_MEMORY, NULL, NULL), AUTH_MISSING);
+	auth_configure(a, "", 1, 1);
+	ck_assert_int_eq(auth_check(a, NULL, AUTH_LEVEL_MEMORY, NULL, NULL), AUTH_OK);
+	auth_free(a);
+}
+END_TEST
+
+/* Wrong tokens from one client: AUTH_FAIL_BURST are checked, then the
+ * client is refused unchecked (even with the right token) while others
+ * go on; a missing header does not count; the table stays bounded. */
+START_TEST(rate_limit)
+{
+	struct auth *a = auth_new();
+	unsigned retry = 99;
+	char name[32];
+
+	auth_configure(a, "s3cret", 0, 1);
+	for (int i = 0; i < 3 * AUTH_FAIL_BURST; i++)
+		ck_assert_int_eq(auth_check(a, NULL, AUTH_LEVEL_WRITE, "10.0.0.9", &retry),
+				 AUTH_MISSING);
+	for (int i = 0; i < AUTH_FAIL_BURST; i++) {
+		ck_assert_int_eq(auth_check(a, "Bearer nope", AUTH_LEVEL_WRITE, "10.0.0.1", &retry),
+				 AUTH_WRONG);
+		ck_assert_uint_eq(retry, 0);
+	}
+	ck_assert_int_eq(auth_check(a, "Bearer nope", AUTH_LEVEL_WRITE, "10.0.0.1", &retry),
+			 AUTH_LIMITED);
+	ck_assert_uint_ge(retry, 1);
+	ck_assert_uint_le(retry, (AUTH_FAIL_REFILL_MS + 999) / 1000 + 1);
+	ck_assert_int_eq(auth_check(a, "Bearer s3cret", AUTH_LEVEL_WRITE, "10.0.0.1", &retry),
+			 AUTH_LIMITED);
+	/* another client is not affected */
+	ck_assert_int_eq(auth_check(a, "Bearer s3cret", AUTH_LEVEL_WRITE, "10.0.0.2", &retry),
+			 AUTH_OK);
+	ck_assert_int_eq(auth_check(a, "Bearer nope", AUTH_LEVEL_WRITE, "10.0.0.2", &retry),
+			 AUTH_WRONG);
+	/* many clients: bounded table, each still gets its checked attempts */
+	for (int i = 0; i < 4 * AUTH_FAIL_SLOTS; i++) {
+		snprintf(name, sizeof(name), "10.1.%d.%d", i / 256, i % 256);
+		ck_assert_int_eq(auth_check(a, "Bearer nope", AUTH_LEVEL_WRITE, name, &retry),
+				 AUTH_WRONG);
+	}
+	/* a new token forgets every client */
+	auth_configure(a, "s3cret", 0, 1);
+	ck_assert_int_eq(auth_check(a, "Bearer s3cret", AUTH_LEVEL_WRITE, "10.0.0.1", &retry),
+			 AUTH_OK);
 	auth_free(a);
 }
 END_TEST
@@ -385,6 +529,10 @@ int main(void)
 	tcase_add_test(tc, systemd_credential);
 	tcase_add_test(tc, bearer_check);
 	tcase_add_test(tc, file_token_matches_header);
+	tcase_add_test(tc, same_rules_everywhere);
+	tcase_add_test(tc, listen_rules);
+	tcase_add_test(tc, header_and_levels);
+	tcase_add_test(tc, rate_limit);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }

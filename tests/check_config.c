@@ -65,12 +65,15 @@ START_TEST(defaults)
 	ck_assert_str_eq(c.name, "swdflashd");
 	ck_assert_str_eq(c.state_dir, "/var/lib/swdflashd");
 	ck_assert_str_eq(c.probe, "gpiod");
-	ck_assert_uint_eq(c.max_connections, 64);
+	ck_assert_uint_eq(c.max_connections, 512);
+	ck_assert_uint_eq(c.max_connections_per_address, 128);
+	ck_assert_str_eq(c.allowed_hosts, "");
 	ck_assert_uint_eq(c.max_header_bytes, 32 * 1024);
 	ck_assert_uint_eq(c.max_body_bytes, 4 * 1024 * 1024);
 	ck_assert_uint_eq(c.history_max, 1000);
 	ck_assert_str_eq(c.token_file, "");
 	ck_assert_int_eq(c.protect_reads, 0);
+	ck_assert_int_eq(c.protect_memory, 1); /* chip memory needs the token */
 }
 END_TEST
 
@@ -81,11 +84,13 @@ START_TEST(every_key)
 	int rc = load_text("; comment\n# comment too\n"
 			   "[server]\nlisten = 0.0.0.0:9000\nname = bench 7\nstate_dir = /srv/x\n"
 			   "max_connections = 010\nmax_header_bytes = 64K\nmax_body_bytes = 16MiB\n"
-			   "connection_timeout = 0x10\n"
+			   "connection_timeout = 0x10\nmax_connections_per_address = 7\n"
+			   "allowed_hosts = station7.lan, 10.0.0.7\n"
 			   "[probe]\nspec = sim:part=nrf52832\nrefresh_ms = 500 ; inline comment\n"
 			   "[jobs]\nqueue_length = 3\nhistory_max = 1K\nstop_timeout = 0\n"
 			   "max_read_bytes = 4\n"
-			   "[auth]\ntoken_file = /etc/t\ntoken = abc\nprotect_reads = yes\n",
+			   "[auth]\ntoken_file = /etc/t\ntoken = abc\nprotect_reads = yes\n"
+			   "protect_memory = no\n",
 			   &c, &err);
 
 	ck_assert_msg(rc == 0, "%s", err.msg);
@@ -105,6 +110,9 @@ START_TEST(every_key)
 	ck_assert_str_eq(c.token_file, "/etc/t");
 	ck_assert_str_eq(c.token, "abc");
 	ck_assert_int_eq(c.protect_reads, 1);
+	ck_assert_uint_eq(c.max_connections_per_address, 7);
+	ck_assert_str_eq(c.allowed_hosts, "station7.lan, 10.0.0.7");
+	ck_assert_int_eq(c.protect_memory, 0);
 }
 END_TEST
 

@@ -101,6 +101,9 @@ START_TEST(names_pinned)
 		{ SF_E_INTERRUPTED, "interrupted", 1, 500 },
 		{ SF_E_PRECONDITION, "precondition_failed", 9, 409 },
 		{ SF_E_NOSPACE, "no_space", 1, 507 },
+		{ SF_E_FORBIDDEN, "forbidden", 1, 403 },
+		{ SF_E_MISDIRECTED, "misdirected_request", 1, 421 },
+		{ SF_E_RATELIMITED, "rate_limited", 1, 429 },
 	};
 
 	ck_assert_int_eq(sizeof(want) / sizeof(want[0]), 1 - SF_E_LAST);

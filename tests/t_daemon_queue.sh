@@ -161,7 +161,7 @@ def post(i):
         s = socket.create_connection((host, port))
         try:
             s.sendall(b"POST /api/v1/flash?wait=1&format=bin&erase=chip&name=gone%d HTTP/1.1\r\n"
-                      b"Host: t\r\nContent-Length: %d\r\n\r\n" % (i, len(body)) + body)
+                      b"Host: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % (i, len(body)) + body)
             return s
         except OSError:
             s.close()

@@ -599,7 +599,7 @@ int web_api_register(struct web_server *s, struct web_api *api)
 		{ "POST", "/api/v1/target/recover", WEB_WRITE, WEB_BODY_SMALL, h_recover },
 		{ "POST", "/api/v1/target/erase", WEB_WRITE, WEB_BODY_SMALL, h_erase },
 		{ "POST", "/api/v1/target/reset", WEB_WRITE, WEB_BODY_SMALL, h_reset },
-		{ "GET", "/api/v1/target/memory", WEB_READ, WEB_BODY_NONE, h_memory },
+		{ "GET", "/api/v1/target/memory", WEB_MEMORY, WEB_BODY_NONE, h_memory },
 		{ "GET", "/api/v1/images", WEB_READ, WEB_BODY_NONE, h_images },
 	};
 

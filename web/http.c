@@ -2,8 +2,10 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../common/dlog.h"
 #include "../common/errmap.h"
 #include "../common/utf8.h"
@@ -43,10 +46,17 @@ struct web_server {
 	struct web_route routes[WEB_MAX_ROUTES];
 	size_t nroutes;
 	struct MHD_Daemon *mhd;
-	pthread_mutex_t lock;   /* max_body */
+	pthread_mutex_t lock;   /* max_body, log_* */
 	uint64_t max_body;
 	int listen_fd;          /* socket activation: already listening, or -1 */
+	int64_t log_window_ms;  /* libmicrohttpd's messages: the current 10 s */
+	unsigned log_count;     /* lines in it */
+	unsigned log_dropped;
 };
+
+/* A client can make libmicrohttpd talk (one line per connection over a
+ * limit): at most this many of its lines per 10 s reach the log. */
+#define WEB_MHD_LOG_BURST 20
 
 struct web_field {
 	char key[32];
@@ -99,9 +109,28 @@ struct web_request {
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct web_server *s = cls;
 	char buf[512];
+	unsigned dropped = 0;
+	int64_t now = clock_mono_ms();
 
-	(void)cls;
+	pthread_mutex_lock(&s->lock);
+	if (now - s->log_window_ms >= 10000) {
+		dropped = s->log_dropped;
+		s->log_window_ms = now;
+		s->log_count = 0;
+		s->log_dropped = 0;
+	}
+	if (s->log_count >= WEB_MHD_LOG_BURST) {
+		s->log_dropped++;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	s->log_count++;
+	pthread_mutex_unlock(&s->lock);
+	if (dropped)
+		dlog(DLOG_WARNING, "http: %u more libmicrohttpd messages in the last 10 s not logged",
+		     dropped);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	dlog(DLOG_WARNING, "http: %s", buf);
 }
@@ -705,14 +734,325 @@ static int set_close_delim(struct web_request *r, const char *ct)
 	return 0;
 }
 
+/* ---- who may ask: the head checks ---- */
+
+struct head_scan {
+	unsigned nhost, ncl, nte;
+	const char *host, *cl;
+	int cl_differ;
+};
+
+static enum MHD_Result scan_head(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct head_scan *h = cls;
+
+	(void)kind;
+	if (!key)
+		return MHD_YES;
+	if (!value)
+		value = "";
+	if (!strcasecmp(key, MHD_HTTP_HEADER_HOST)) {
+		h->nhost++;
+		h->host = value;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		if (!h->ncl++)
+			h->cl = value;
+		else if (strcmp(h->cl, value))
+			h->cl_differ = 1;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		h->nte++;
+	}
+	return MHD_YES;
+}
+
+/* "name[:port]" or "[v6][:port]" into name (lower case, no brackets, no
+ * trailing dot) and *port (0: none). -1 when it is not a host (RFC 3986
+ * section 3.2.2: reg-name characters, or an IP literal). */
+static int split_host(const char *h, char *name, size_t n, unsigned *port)
+{
+	const char *end, *p;
+	size_t len;
+
+	*port = 0;
+	if (h[0] == '[') {
+		end = strchr(h, ']');
+		if (!end)
+			return -1;
+		p = h + 1;
+		len = (size_t)(end - p);
+		end++;
+		for (size_t i = 0; i < len; i++)
+			if (!isxdigit((unsigned char)p[i]) && p[i] != ':' && p[i] != '.' && p[i] != '%')
+				return -1;
+	} else {
+		p = h;
+		len = strcspn(h, ":");
+		end = h + len;
+		for (size_t i = 0; i < len; i++)
+			if (!isalnum((unsigned char)p[i]) && p[i] != '-' && p[i] != '.' && p[i] != '_')
+				return -1;
+	}
+	if (*end == ':') {
+		char *e;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(end + 1, &e, 10);
+		if (errno || *e || e == end + 1 || !isdigit((unsigned char)end[1]) || v == 0 ||
+		    v > 65535)
+			return -1;
+		*port = (unsigned)v;
+	} else if (*end) {
+		return -1;
+	}
+	if (len && p[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= n)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		name[i] = (char)tolower((unsigned char)p[i]);
+	name[len] = '\0';
+	return 0;
+}
+
+/* An IP literal (a zone after % ignored) as IPv6, IPv4 mapped into it. */
+static int ip_parse(const char *name, struct in6_addr *out)
+{
+	char buf[64];
+	struct in_addr a4;
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(name, "%"), name);
+	if (inet_pton(AF_INET, buf, &a4) == 1) {
+		memset(out, 0, sizeof(*out));
+		out->s6_addr[10] = 0xff;
+		out->s6_addr[11] = 0xff;
+		memcpy(&out->s6_addr[12], &a4, 4);
+		return 0;
+	}
+	return inet_pton(AF_INET6, buf, out) == 1 ? 0 : -1;
+}
+
+static int sockaddr_ip(const struct sockaddr *sa, struct in6_addr *out)
+{
+	if (sa->sa_family == AF_INET) {
+		memset(out, 0, sizeof(*out));
+		out->s6_addr[10] = 0xff;
+		out->s6_addr[11] = 0xff;
+		memcpy(&out->s6_addr[12], &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		*out = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		return 0;
+	}
+	return -1;
+}
+
+static int ip_is_loopback(const struct in6_addr *a)
+{
+	return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
+/* One of this machine's interface addresses. */
+static int ip_is_ours(const struct in6_addr *a)
+{
+	struct ifaddrs *ifs, *i;
+	int found = 0;
+
+	if (getifaddrs(&ifs))
+		return 0;
+	for (i = ifs; i && !found; i = i->ifa_next) {
+		struct in6_addr b;
+		if (i->ifa_addr && !sockaddr_ip(i->ifa_addr, &b) && !memcmp(&b, a, sizeof(b)))
+			found = 1;
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+/* name is a word of list (separated by blanks or commas; "*" matches all). */
+static int host_in_list(const char *list, const char *name)
+{
+	char w[128], wn[128];
+	unsigned port;
+
+	while (*list) {
+		size_t n = strcspn(list, " \t,");
+		if (n == 1 && list[0] == '*')
+			return 1;
+		if (n && n < sizeof(w)) {
+			memcpy(w, list, n);
+			w[n] = '\0';
+			if (!split_host(w, wn, sizeof(wn), &port) && !strcmp(wn, name))
+				return 1;
+		}
+		list += n;
+		list += strspn(list, " \t,");
+	}
+	return 0;
+}
+
+/* Whether the station answers to the Host name (see http.h). */
+static int host_allowed(struct web_server *s, struct web_request *r, const char *name)
+{
+	struct in6_addr a, b;
+	char listen_addr[128], me[256];
+	unsigned lport;
+
+	if (host_in_list(s->cfg.allowed_hosts, name) || !strcmp(name, "localhost"))
+		return 1;
+	if (!split_listen(s->cfg.listen, listen_addr, sizeof(listen_addr), &lport) &&
+	    !strcasecmp(listen_addr, name))
+		return 1;
+	if (!ip_parse(name, &a)) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		if (ip_is_loopback(&a))
+			return 1;
+		if (!ip_parse(listen_addr, &b) && !memcmp(&a, &b, sizeof(a)))
+			return 1;
+		if (ci && !getsockname(ci->connect_fd, (struct sockaddr *)&ss, &sl) &&
+		    !sockaddr_ip((struct sockaddr *)&ss, &b) && !memcmp(&a, &b, sizeof(a)))
+			return 1;
+		return ip_is_ours(&a);
+	}
+	if (gethostname(me, sizeof(me) - 8))
+		return 0;
+	me[sizeof(me) - 9] = '\0';
+	for (char *p = me; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	size_t ml = strlen(me), nl = strlen(name);
+	if (!strcmp(name, me))
+		return 1;
+	/* the short name, and NAME.local (mDNS, as a Raspberry Pi announces itself) */
+	if (nl == strcspn(me, ".") && !strncmp(name, me, nl))
+		return 1;
+	return nl == ml + 6 && !strncmp(name, me, ml) && !strcmp(name + ml, ".local");
+}
+
+/* The Origin of a POST or DELETE is the station's own: the same host and
+ * port as the Host the request was sent to (RFC 6454 section 4). "null"
+ * and any other scheme are foreign. */
+static int origin_is_own(const char *origin, const char *host_name, unsigned host_port)
+{
+	char name[256];
+	unsigned port, dflt;
+
+	if (!strncasecmp(origin, "http://", 7)) {
+		dflt = 80;
+		origin += 7;
+	} else if (!strncasecmp(origin, "https://", 8)) {
+		dflt = 443;
+		origin += 8;
+	} else {
+		return 0;
+	}
+	if (split_host(origin, name, sizeof(name), &port))
+		return 0;
+	return !strcmp(name, host_name) && (port ? port : dflt) == (host_port ? host_port : dflt);
+}
+
+/* The client's address for logs, and the key its wrong tokens count
+ * against (an IPv6 client by its /64: one host usually owns one). */
+static void client_name(struct web_request *r, char *key, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct in6_addr a;
+	char buf[INET6_ADDRSTRLEN];
+
+	snprintf(key, n, "unknown");
+	if (!ci || !ci->client_addr || sockaddr_ip(ci->client_addr, &a))
+		return;
+	if (IN6_IS_ADDR_V4MAPPED(&a)) {
+		if (inet_ntop(AF_INET, &a.s6_addr[12], buf, sizeof(buf)))
+			snprintf(key, n, "%s", buf);
+		return;
+	}
+	if (!IN6_IS_ADDR_LOOPBACK(&a))
+		memset(&a.s6_addr[8], 0, 8);
+	if (inet_ntop(AF_INET6, &a, buf, sizeof(buf)))
+		snprintf(key, n, "%s%s", buf, IN6_IS_ADDR_LOOPBACK(&a) ? "" : "/64");
+}
+
+/* A refusal of the request head: the body that may follow cannot be
+ * trusted to be framed as announced, so the connection closes. */
+static int refuse_head(struct web_request *r, enum MHD_Result *ret, int code, const char *msg)
+{
+	r->discard = 1;
+	web_req_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	*ret = web_reply_code(r, code, "%s", msg);
+	return 1;
+}
+
+/* Returns 1 when a refusal was queued (ret set). */
+static int check_head(struct web_server *s, struct web_request *r, const char *version,
+		      enum MHD_Result *ret)
+{
+	struct head_scan h = { 0 };
+	char name[256], msg[400];
+	unsigned port = 0;
+	const char *origin;
+	int mutation = strcmp(r->method, "GET") && strcmp(r->method, "HEAD");
+
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_head, &h);
+	if (h.nhost > 1)
+		return refuse_head(r, ret, SF_E_ARG, "more than one Host header");
+	if (!h.nhost && version && strcmp(version, MHD_HTTP_VERSION_1_0) &&
+	    strcmp(version, "HTTP/0.9"))
+		return refuse_head(r, ret, SF_E_ARG, "an HTTP/1.1 request needs a Host header "
+				   "(RFC 9112 section 3.2)");
+	if (h.cl_differ)
+		return refuse_head(r, ret, SF_E_ARG, "two different Content-Length headers");
+	if (h.ncl && h.nte)
+		return refuse_head(r, ret, SF_E_ARG, "both Content-Length and Transfer-Encoding "
+				   "(RFC 9112 section 6.3): send one");
+	if (h.nhost) {
+		if (split_host(h.host, name, sizeof(name), &port))
+			return refuse_head(r, ret, SF_E_ARG, "the Host header is not a host name or "
+					   "address");
+		if (!host_allowed(s, r, name)) {
+			char who[64];
+			client_name(r, who, sizeof(who));
+			dlog(DLOG_WARNING, "http: refused a request from %s for Host '%.100s' "
+			     "(not one of this station's names: DNS rebinding?)", who, h.host);
+			snprintf(msg, sizeof(msg), "this station does not answer to the host name "
+				 "'%.100s' (add it to [server] allowed_hosts)", name);
+			r->discard = 1;
+			*ret = web_reply_code(r, SF_E_MISDIRECTED, "%s", msg);
+			return 1;
+		}
+	}
+	origin = web_req_header(r, "Origin");
+	if (mutation && origin && (!h.nhost || !origin_is_own(origin, name, port))) {
+		char who[64];
+		client_name(r, who, sizeof(who));
+		dlog(DLOG_WARNING, "http: refused %s %s from %s with the foreign Origin '%.100s' "
+		     "(a cross-site request)", r->method, r->path, who, origin);
+		snprintf(msg, sizeof(msg), "%s from the foreign origin '%.100s' refused: a page "
+			 "on another site may not change this station", r->method, origin);
+		r->discard = 1;
+		*ret = web_reply_code(r, SF_E_FORBIDDEN, "%s", msg);
+		return 1;
+	}
+	return 0;
+}
+
 /* First call: route, authorise, check the announced size, prepare the
  * body sink. Returns 1 when a response was queued (ret set). */
-static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *ret)
+static int begin(struct web_server *s, struct web_request *r, const char *version,
+		 enum MHD_Result *ret)
 {
 	const struct web_route *found = NULL;
 	int path_known = 0;
 	char allow[64] = "";
 
+	if (check_head(s, r, version, ret))
+		return 1;
 	for (size_t i = 0; i < s->nroutes; i++) {
 		if (!match(s->routes[i].pattern, r->path, NULL))
 			continue;
@@ -743,15 +1083,35 @@ static int begin(struct web_server *s, struct web_request *r, enum MHD_Result *r
 		return 1;
 	}
 	r->route = found;
-	if (found->access != WEB_OPEN &&
-	    !auth_allow(s->auth, web_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION),
-			found->access == WEB_WRITE)) {
-		r->discard = 1;
-		web_req_add_header(r, "WWW-Authenticate", "Bearer realm=\"swdflashd\"");
-		*ret = web_reply_code(r, SF_E_AUTH,
-				      web_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION)
-				      ? "wrong token" : "this request needs 'Authorization: Bearer TOKEN'");
-		return 1;
+	if (found->access != WEB_OPEN) {
+		enum auth_level lvl = found->access == WEB_WRITE ? AUTH_LEVEL_WRITE
+				      : found->access == WEB_MEMORY ? AUTH_LEVEL_MEMORY
+				      : AUTH_LEVEL_READ;
+		char who[64], ra[16];
+		unsigned retry = 0;
+		enum auth_result ar;
+
+		client_name(r, who, sizeof(who));
+		ar = auth_check(s->auth, web_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION), lvl, who,
+				&retry);
+		if (ar == AUTH_LIMITED) {
+			r->discard = 1;
+			snprintf(ra, sizeof(ra), "%u", retry);
+			web_req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+			*ret = web_reply_code(r, SF_E_RATELIMITED, "too many wrong tokens from %s: "
+					      "try again in %u s", who, retry);
+			return 1;
+		}
+		if (ar != AUTH_OK) {
+			r->discard = 1;
+			web_req_add_header(r, "WWW-Authenticate", "Bearer realm=\"swdflashd\"");
+			*ret = web_reply_code(r, SF_E_AUTH, ar == AUTH_WRONG ? "wrong token"
+					      : lvl == AUTH_LEVEL_MEMORY
+					      ? "reading chip memory needs 'Authorization: Bearer TOKEN' "
+						"([auth] protect_memory)"
+					      : "this request needs 'Authorization: Bearer TOKEN'");
+			return 1;
+		}
 	}
 
 	const char *ct = web_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -838,7 +1198,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct web_request *r = *con_cls;
 	enum MHD_Result ret;
 
-	(void)version;
 	lower_thread_priority();
 	if (!r) {
 		r = calloc(1, sizeof(*r));
@@ -852,7 +1211,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = r;
 		if (!r->path)
 			return MHD_NO;
-		if (begin(s, r, &ret)) {
+		if (begin(s, r, version, &ret)) {
 			r->route = NULL;
 			return ret;
 		}
@@ -946,10 +1305,14 @@ int web_server_start(struct web_server *s, unsigned *port, struct sf_err *err)
 		where[0].value = s->listen_fd;
 		where[0].ptr_value = NULL;
 	}
+	/* 0: no limit of its own (the total one is lower) */
+	unsigned per_ip = s->cfg.max_connections_per_address < s->cfg.max_connections
+			  ? s->cfg.max_connections_per_address : 0;
 	s->mhd = MHD_start_daemon(flags, (uint16_t)p, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
 		MHD_OPTION_ARRAY, where,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->cfg.max_header_bytes,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.connection_timeout,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,

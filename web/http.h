@@ -14,6 +14,17 @@
  * at once when Content-Length says so, otherwise the excess is discarded
  * and never stored.
  *
+ * Every request first passes the head checks: an HTTP/1.1 request needs
+ * exactly one Host header (400), two different Content-Length headers or
+ * Content-Length with Transfer-Encoding are 400 (a proxy in front could
+ * frame the body otherwise), a Host the station does not answer to is 421
+ * (DNS rebinding), and a POST or DELETE whose Origin is not the station's
+ * own is 403 (a cross-site form). The station answers to: localhost, any
+ * loopback address, the listen address, the address the client connected
+ * to, the machine's other interface addresses, its host name (and
+ * NAME.local), and cfg->allowed_hosts. Wrong tokens are rate limited per
+ * client address (daemon/auth.h): 429 with Retry-After.
+ *
  * Threads: one per connection (bounded by max_connections), so a handler
  * may block (e.g. wait for a job) without delaying other clients. Handlers
  * must never touch SWD. */
@@ -31,6 +42,7 @@
 enum web_access {
 	WEB_OPEN,   /* never needs the token (/healthz) */
 	WEB_READ,   /* needs it only when reads are protected */
+	WEB_MEMORY, /* reads chip memory: needs it unless [auth] protect_memory=no */
 	WEB_WRITE,  /* always needs it when a token is configured */
 };
 
@@ -48,6 +60,8 @@ typedef enum MHD_Result (*web_handler_fn)(void *user, struct web_request *req);
 struct web_config {
 	char listen[128];          /* "ADDR:PORT", "[v6]:PORT"; port 0 = any */
 	unsigned max_connections;
+	unsigned max_connections_per_address;
+	char allowed_hosts[256];   /* more names/addresses for Host; "*": any */
 	unsigned max_header_bytes;
 	uint64_t max_body_bytes;
 	unsigned connection_timeout;

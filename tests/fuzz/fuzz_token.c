@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_ASSERT(((unsigned char)tok[i] >= 0x20 && tok[i] != 0x7f) || tok[i] == '\t',
 			  "control byte 0x%02x in the token", (unsigned char)tok[i]);
 
-	auth_configure(a, tok, 1);
+	auth_configure(a, tok, 1, 1);
 	snprintf(hdr, sizeof(hdr), "Bearer %s", tok);
 	FZ_ASSERT(auth_allow(a, hdr, 1) == 1, "the loaded token is refused");
 	snprintf(hdr, sizeof(hdr), "Bearer %s!", tok);

@@ -156,7 +156,7 @@ if PHASE == "first":
         k = socket.socket()
         k.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
         k.connect((HOST, PORT))
-        k.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        k.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         stuck.append(k)
     # until the daemon counts all 25 streams (or 10 s: the flash then shows it)
     wait_for(lambda: event_clients() >= 25, 10)
