@@ -48,6 +48,7 @@ struct gm_pin {
 };
 
 struct gm {
+	struct swd_pins_ops ops;  /* gm_ops, without nreset when no line is wired */
 	struct swd_gpiomem_cfg cfg;
 	const struct swd_gpiomem_regs *regs;
 	void *rc;
@@ -344,7 +345,7 @@ static void gm_free(void *ctx)
 	free(g);
 }
 
-static const struct swd_pins_ops gm_ops_rst = {
+static const struct swd_pins_ops gm_ops = {
 	.set = gm_set,
 	.get = gm_get,
 	.dir = gm_dir,
@@ -357,18 +358,6 @@ static const struct swd_pins_ops gm_ops_rst = {
 	.free = gm_free,
 };
 
-static const struct swd_pins_ops gm_ops_norst = {
-	.set = gm_set,
-	.get = gm_get,
-	.dir = gm_dir,
-	.nreset = NULL,
-	.delay_us = gm_delay_us,
-	.now_us = gm_now_us,
-	.seq_out = gm_seq_out,
-	.seq_in = gm_seq_in,
-	.describe = gm_describe,
-	.free = gm_free,
-};
 
 const char *swd_gpiomem_soc_name(enum swd_gpiomem_soc soc)
 {
@@ -484,7 +473,12 @@ int swd_pins_gpiomem_new(const struct swd_gpiomem_cfg *cfg, const struct swd_gpi
 	g->out = 1;
 	if (cfg->max_hz)
 		g->half_ns = 500000000U / cfg->max_hz;
-	out->ops = g->have_rst ? &gm_ops_rst : &gm_ops_norst;
+	/* without an nRESET line the op is absent, so the DAP does not
+	 * advertise a reset pin */
+	g->ops = gm_ops;
+	if (!g->have_rst)
+		g->ops.nreset = NULL;
+	out->ops = &g->ops;
 	out->ctx = g;
 	out->out = 1;
 	return 0;
