@@ -102,6 +102,12 @@ finish() {
 }
 
 # need TOOL HINT: skip unless TOOL is installed.
+# need_fixtures: skip when the vendor firmware images (not ours to ship,
+# so a plain clone has none) are missing.
+need_fixtures() {
+	[ -d "$FIX" ] || skip "no vendor firmware images in $FIX: set SWDFLASH_FIXTURES to the folder that holds them"
+}
+
 need() {
 	command -v "$1" >/dev/null 2>&1 || skip "$1 not installed ($2)"
 }

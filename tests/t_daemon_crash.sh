@@ -10,6 +10,7 @@
 # killed is still programming when the poller sees it, on any machine.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 need_daemon
 
 SIM="sim:part=nrf52840,realtime=1,period_ns=125,state=$T/k.chip"

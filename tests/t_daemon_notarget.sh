@@ -6,6 +6,7 @@
 # when one appears (a restart with a chip that answers).
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 need_daemon
 
 # dlaunch, not dstart: dstart waits for a connected target

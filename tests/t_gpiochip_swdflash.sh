@@ -12,6 +12,7 @@
 #    (including WAIT answers from the stalled NVMC).
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 need_emu
 TRACE=build/check/tests/gpiod_trace
 [ -x "$SWDFLASH" ] || die "$SWDFLASH missing"

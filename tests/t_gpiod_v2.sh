@@ -11,6 +11,7 @@
 # Skips (77) only when bookworm-backports cannot be reached.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 
 sh tests/gpiod-v2.sh build >"$T/build.log" 2>&1
 rc=$?

@@ -7,6 +7,7 @@
 # values compared with what the jobs API reports.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 need_daemon
 
 need promtool "Debian prometheus; make deps-check"

@@ -8,6 +8,7 @@
 # in DHCSR as on silicon.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 need_emu
 command -v openocd >/dev/null || skip "openocd missing (Debian package openocd)"
 [ -x "$SWDFLASH" ] || die "$SWDFLASH missing"

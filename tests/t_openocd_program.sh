@@ -11,6 +11,7 @@
 #  - a wrong image is caught (so the comparisons can die).
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 need_emu
 command -v openocd >/dev/null || skip "openocd missing (Debian package openocd)"
 command -v srec_cat >/dev/null || skip "srec_cat missing (Debian package srecord)"

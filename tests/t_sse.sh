@@ -4,6 +4,7 @@
 # locked simulated nRF52840: see tests/web/sse.py for what is checked.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 need_daemon
 
 cat >"$T/conf" <<EOF

@@ -6,6 +6,7 @@
 # owns (tests/web/notify.py); socket activation with systemd-socket-activate.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 need_daemon
 
 for tool in systemd-analyze; do

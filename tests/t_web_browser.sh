@@ -7,6 +7,7 @@
 # Screenshots: build/screenshots/*.png.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 need_daemon
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
