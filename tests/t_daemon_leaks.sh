@@ -8,6 +8,7 @@
 # left running) and the exit is clean too.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+need_fixtures
 need_daemon
 case "$(nm -D "$SWDFLASHD" 2>/dev/null; nm "$SWDFLASHD" 2>/dev/null)" in
 *__lsan*|*__asan_init*) ;;
