@@ -16,22 +16,7 @@
 #include "../nrf52/nrf52.h"
 #include "../swd/link.h"
 #include "../swd/probe.h"
-
-static void gt_xfer(void *user, int ap, int rnw, unsigned addr, unsigned ack, uint32_t data)
-{
-	static const char *const dp_r[] = { "IDCODE", "R CTRL/STAT", "RESEND", "RDBUFF" };
-	static const char *const dp_w[] = { "W ABORT", "W CTRL/STAT", "W SELECT", "W RESERVED" };
-	FILE *f = user;
-
-	if (ap)
-		fprintf(f, "%c AP%x", rnw ? 'R' : 'W', addr & 0xCU);
-	else
-		fprintf(f, "%s", (rnw ? dp_r : dp_w)[(addr >> 2) & 3U]);
-	fprintf(f, " %s", ack == 1 ? "OK" : ack == 2 ? "WAIT" : ack == 4 ? "FAULT" : "NOREPLY");
-	if (ack == 1)
-		fprintf(f, " 0x%08x", data);
-	fputc('\n', f);
-}
+#include "xfer_trace.h"
 
 int main(int argc, char **argv)
 {
@@ -65,7 +50,7 @@ int main(int argc, char **argv)
 	if (!rc && !swd_probe_link(pr))
 		rc = sf_err_set(&err, SF_E_ARG, "%s is not a bit-bang probe", argv[1]);
 	if (!rc) {
-		swd_link_set_trace(swd_probe_link(pr), gt_xfer, out);
+		swd_link_set_trace(swd_probe_link(pr), xt_xfer, out);
 		n = nrf52_new(swd_probe_dap(pr), swd_probe_clock(pr), NULL, NULL);
 		rc = n ? nrf52_identify(n, &info, &err) : sf_err_set(&err, SF_E_NOMEM, "oom");
 	}

@@ -16,22 +16,7 @@
 #include "nrf52/image.h"
 #include "nrf52/nrf52.h"
 #include "swd/link.h"
-
-static void gf_xfer(void *user, int ap, int rnw, unsigned addr, unsigned ack, uint32_t data)
-{
-	static const char *const dp_r[] = { "IDCODE", "R CTRL/STAT", "RESEND", "RDBUFF" };
-	static const char *const dp_w[] = { "W ABORT", "W CTRL/STAT", "W SELECT", "W RESERVED" };
-	FILE *f = user;
-
-	if (ap)
-		fprintf(f, "%c AP%x", rnw ? 'R' : 'W', addr & 0xCU);
-	else
-		fprintf(f, "%s", (rnw ? dp_r : dp_w)[(addr >> 2) & 3U]);
-	fprintf(f, " %s", ack == 1 ? "OK" : ack == 2 ? "WAIT" : ack == 4 ? "FAULT" : "NOREPLY");
-	if (ack == 1)
-		fprintf(f, " 0x%08x", data);
-	fputc('\n', f);
-}
+#include "xfer_trace.h"
 
 int main(int argc, char **argv)
 {
@@ -73,7 +58,7 @@ int main(int argc, char **argv)
 	if (gm_rig_open(&r, soc, argv[2], SWD_GM_DEFAULT_HZ, vcd, msg, sizeof(msg)))
 		return fprintf(stderr, "gpiomem_flash: %s\n", msg), 1;
 	if (trace)
-		swd_link_set_trace(r.link, gf_xfer, trace);
+		swd_link_set_trace(r.link, xt_xfer, trace);
 	n = nrf52_new(&r.dap, &r.clock, NULL, NULL);
 	rc = n ? nrf52_identify(n, &info, &err) : sf_err_set(&err, SF_E_NOMEM, "out of memory");
 	if (!rc)

@@ -345,6 +345,9 @@ emu() {
 
 # The blog post's configuration (linuxgpiod, GPIO25/24, target/nrf52.cfg,
 # no work area).
+# WORKAREASIZE 0: a handicapped OpenOCD (no flash loader, no on-target CRC),
+# because the simulated core does not execute code yet (issue 12); figures
+# measured with it are labelled so in bench/gpiod_vs_openocd.sh.
 OCD_CFG='gdb_port disabled; tcl_port disabled; telnet_port disabled; adapter driver linuxgpiod; adapter gpio swclk 25 -chip 0; adapter gpio swdio 24 -chip 0; transport select swd; set WORKAREASIZE 0; source [find target/nrf52.cfg]'
 
 ocd() { # SIMSPEC STATS LOG COMMANDS...

@@ -88,27 +88,7 @@ GPIOCHIP_EMU_VCD=$T/w.vcd emu "part=nrf52840,period_ns=250,state=$S" "" \
 	$TRACE gpiod "$T/issued.txt" "$FIX/mbr_nrf52_2.4.1_mbr.hex" || die "gpiod_trace job"
 sigrok-cli -I vcd -i "$T/w.vcd" -P swd:swclk=swclk:swdio=swdio -A swd >"$T/dec.raw" 2>&1 ||
 	{ tail "$T/dec.raw"; die "sigrok-cli"; }
-python3 - "$T/dec.raw" "$T/decoded.txt" <<'EOF' || die "sigrok decode"
-import sys
-out, cur = [], None
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if not line.startswith("swd-1: "):
-        sys.exit("unexpected sigrok output: " + line)
-    v = line[7:]
-    if v in ("OK", "WAIT", "FAULT", "NOREPLY", "ERROR") or v.startswith("0x"):
-        if cur is None:
-            sys.exit("answer without a request: " + v)
-        cur.append(v)
-    elif v.startswith(("R ", "W ")) or v in ("IDCODE", "RESEND", "RDBUFF"):
-        cur = [v]
-        out.append(cur)
-    elif v in ("LINERESET", "JTAG->SWD"):
-        pass
-    else:
-        sys.exit("decoder reports: " + v)
-open(sys.argv[2], "w").write("".join(" ".join(x) + "\n" for x in out))
-EOF
+python3 tests/sigrok_swd.py "$T/dec.raw" "$T/decoded.txt" || die "sigrok decode"
 n=$(wc -l <"$T/issued.txt")
 waits=$(grep -c ' WAIT$' "$T/issued.txt")
 [ "$n" -gt 1000 ] && [ "$waits" -gt 0 ] || die "trace too small ($n transfers, $waits WAIT)"

@@ -64,27 +64,7 @@ for soc in bcm2835 bcm2711 rp1; do
 		"$T/issued.$soc" "$T/w.$soc.vcd" >/dev/null 2>&1 || { fail "$soc: trace job"; continue; }
 	sigrok-cli -I vcd -i "$T/w.$soc.vcd" -P swd:swclk=swclk:swdio=swdio -A swd >"$T/dec.raw" 2>&1 ||
 		{ tail "$T/dec.raw"; fail "$soc: sigrok-cli"; continue; }
-	python3 - "$T/dec.raw" "$T/decoded.$soc" <<'PY' || { fail "$soc: sigrok decode"; continue; }
-import sys
-out, cur = [], None
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if not line.startswith("swd-1: "):
-        sys.exit("unexpected sigrok output: " + line)
-    v = line[7:]
-    if v in ("OK", "WAIT", "FAULT", "NOREPLY", "ERROR") or v.startswith("0x"):
-        if cur is None:
-            sys.exit("answer without a request: " + v)
-        cur.append(v)
-    elif v.startswith(("R ", "W ")) or v in ("IDCODE", "RESEND", "RDBUFF"):
-        cur = [v]
-        out.append(cur)
-    elif v in ("LINERESET", "JTAG->SWD"):
-        pass
-    else:
-        sys.exit("decoder reports: " + v)
-open(sys.argv[2], "w").write("".join(" ".join(x) + "\n" for x in out))
-PY
+	python3 tests/sigrok_swd.py "$T/dec.raw" "$T/decoded.$soc" || { fail "$soc: sigrok decode"; continue; }
 	n=$(wc -l <"$T/issued.$soc")
 	waits=$(grep -c ' WAIT$' "$T/issued.$soc")
 	assert "$soc: trace has $n transfers, $waits WAIT" "[ $n -gt 1000 ] && [ $waits -gt 0 ]"
