@@ -138,15 +138,22 @@ for i in 1 2 3 4 5; do
 	[ "$ST" = 401 ] && n401=$((n401 + 1))
 done
 check "the first 5 wrong tokens are 401" [ "$n401" = 5 ]
+# The sixth wrong token and then the right one from one curl process
+# (--next), so the two are milliseconds apart: an attempt refills every
+# AUTH_FAIL_REFILL_MS (1 s), and two curl start-ups on a loaded machine can
+# take longer than that.
 t0=$(now_ms)
-evil wrong-token-6
+ST2=$(curl -s --interface 127.0.0.3 --max-time 30 -X POST -D "$T/hdr" -o "$T/body" \
+	-w '%{http_code} ' -H "Authorization: Bearer wrong-token-6" "$URL/api/v1/target/reset" \
+	--next -s --interface 127.0.0.3 --max-time 30 -X POST -o "$T/body2" \
+	-w '%{http_code} %{time_total}' -H "Authorization: Bearer $TOKEN" "$URL/api/v1/target/reset")
 t1=$(now_ms)
-check "then 429" [ "$ST" = 429 ]
+set -- $ST2
+check "then 429" [ "$1" = 429 ]
 check "429 names the code rate_limited" [ "$(jget "$T/body" 'd["error"]["code"]')" = rate_limited ]
 check "429 carries Retry-After" [ -n "$(header Retry-After)" ]
-check "429 is answered at once, no thread held (< 1 s)" [ $((t1 - t0)) -lt 1000 ]
-evil "$TOKEN"
-check "even the right token is refused while limited" [ "$ST" = 429 ]
+check "429 is answered at once, no thread held (< 1 s for both)" [ $((t1 - t0)) -lt 1000 ]
+check "even the right token is refused while limited" [ "$2" = 429 ]
 check "wrong tokens are logged with the client address" grep -q 'wrong token from 127.0.0.3' "$DLOG"
 NOAUTH=1 req POST "/api/v1/target/reset?wait=1" -H "Authorization: Bearer $TOKEN" --interface 127.0.0.2
 check "another address is not held up by it" [ "$ST" = 200 ]
