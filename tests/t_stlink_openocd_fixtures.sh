@@ -36,8 +36,8 @@ for r in $(hex_ranges "$BL" | tr ' ' ':'); do
 	s=${r%:*} e=${r#*:}
 	n=$((n + 1))
 	srec_cat "$BL" -Intel -crop "$s" "$e" -offset "-$s" -o "$T/ref.$s.bin" -Binary || continue
-	$SWDFLASH --probe "sim:part=nrf52840,state=$S" read "$s" $((e - s)) -o "$T/sw.$s.bin" 2>&1 \
-		>/dev/null || continue
+	$SWDFLASH --probe "sim:part=nrf52840,state=$S" read "$s" $((e - s)) -o "$T/sw.$s.bin" \
+		>/dev/null 2>&1 || continue
 	if cmp -s "$T/ref.$s.bin" "$T/ocd.$s.bin" && cmp -s "$T/ref.$s.bin" "$T/sw.$s.bin"; then
 		good=$((good + 1))
 	else
