@@ -974,8 +974,7 @@ static int mem_op(uint8_t sub, int *write, unsigned *w, int *inc)
 }
 
 /* A memory command's checks; 0 = go, else the status to leave. */
-static int mem_check(const struct stlink_emu *e, uint8_t sub, unsigned w, uint32_t addr, size_t len,
-		     unsigned apsel)
+static int mem_check(const struct stlink_emu *e, uint8_t sub, unsigned w, uint32_t addr, size_t len)
 {
 	size_t max8 = is_v3(e) && e->cfg.fw_j >= 6 ? 512 : 64;
 
@@ -987,8 +986,6 @@ static int mem_check(const struct stlink_emu *e, uint8_t sub, unsigned w, uint32
 		return STLINK_EMU_ST_UNKNOWN_ERROR;
 	if (len > 6144 || addr % w || len % w)
 		return 0x0A; /* ALIGNMENT_ERROR */
-	if (apsel && !HAS_CSW(e))
-		return STLINK_EMU_ST_BAD_AP;
 	return 0;
 }
 
@@ -1001,7 +998,7 @@ static void mem_cmd(struct stlink_emu *e, const uint8_t *c, const uint8_t *data)
 	unsigned apsel = HAS_CSW(e) ? c[8] : 0;
 
 	mem_op(c[1], &write, &w, &inc);
-	chk = mem_check(e, c[1], w, addr, len, apsel);
+	chk = mem_check(e, c[1], w, addr, len);
 	if (chk > 0) {
 		e->lrw_status = (uint16_t)chk;
 		e->lrw_addr = addr;
@@ -1079,7 +1076,7 @@ static size_t data_phase(const struct stlink_emu *e, const uint8_t *c)
 		return ((items + 3u) & ~3u) + 4u * items;
 	}
 	if (mem_op(c[1], &write, &w, &inc) && write && mem_check(e, c[1], w, le32(c + 2),
-								 le16(c + 6), 0) >= 0)
+								 le16(c + 6)) >= 0)
 		return le16(c + 6) <= 6144 ? le16(c + 6) : 0;
 	return 0;
 }
@@ -1155,7 +1152,7 @@ static void exec_cmd(struct stlink_emu *e, const uint8_t *c, const uint8_t *data
 	case 0xF2:
 		if (mem_op(c[1], &write, &w, &inc)) {
 			e->cnt.by_debug[c[1]]++;
-			if (mem_check(e, c[1], w, 0, 0, 0) < 0)
+			if (mem_check(e, c[1], w, 0, 0) < 0)
 				unknown(e);
 			else
 				mem_cmd(e, c, data);
