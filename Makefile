@@ -210,7 +210,7 @@ build/stlink_emu.so: $(STLINK_SHIM_SRCS) tests/stlink_emu/stlink_emu.h $(wildcar
 	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(STLINK_SHIM_SRCS) -ldl -lpthread -lm
 build/check/tests/check_stlink_emu: build/check/tests/check_stlink_emu.o \
 		build/check/tests/stlink_emu/stlink_emu.o $(check_APP) $(check_LIB)
-	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lusb-1.0 -ldl -lm
 
 # The libgpiod v2 build: tests/gpiod-v2.sh unpacks bookworm-backports'
 # libgpiod-dev/libgpiod3 into build/gpiod-v2/ and builds build/gpiodv2/swdflash.

@@ -5,10 +5,20 @@
  * chip (memory, WAIT retried then reported, FAULT with its address and
  * the sticky flag left for the host), the locked chip's 0x05, RST wired
  * or not, the serial forms, faults (unplug, stalled endpoint) and the
- * counters and time model. */
+ * counters and time model. Then, re-executed with build/stlink_emu.so
+ * preloaded, the same dongle through the real libusb 1.0.26: enumeration,
+ * descriptors, the serial string, sync and OpenOCD-style async transfers
+ * (IN submitted first), a timeout (DISCARDURB), a stall and clear_halt,
+ * unplug and replug seen by libusb's hotplug. */
 #include <check.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <libusb-1.0/libusb.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ck_run.h"
 #include "sim/sim.h"
@@ -671,6 +681,316 @@ START_TEST(t_counters_and_time_model)
 }
 END_TEST
 
+/* ---- through the real libusb (the child, with the shim preloaded) ---- */
+
+static struct stlink_emu *(*shim_emu)(void);
+static void (*shim_unplug)(void);
+static void (*shim_replug)(void);
+
+static libusb_context *ctx;
+
+static void usb_setup(void)
+{
+	*(void **)&shim_emu = dlsym(RTLD_DEFAULT, "stlink_shim_emu");
+	*(void **)&shim_unplug = dlsym(RTLD_DEFAULT, "stlink_shim_unplug");
+	*(void **)&shim_replug = dlsym(RTLD_DEFAULT, "stlink_shim_replug");
+	ck_assert_ptr_nonnull(shim_emu);
+	ck_assert_int_eq(libusb_init(&ctx), 0);
+}
+
+static void usb_teardown(void)
+{
+	libusb_exit(ctx);
+	ctx = NULL;
+}
+
+static libusb_device_handle *usb_open(void)
+{
+	libusb_device_handle *h = libusb_open_device_with_vid_pid(ctx, 0x0483, 0x3748);
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(libusb_claim_interface(h, 0), 0);
+	return h;
+}
+
+static int xfer(libusb_device_handle *h, const uint8_t *c, size_t clen, uint8_t *r, int rlen)
+{
+	uint8_t buf[16] = { 0 };
+	int n = 0, rc;
+
+	memcpy(buf, c, clen);
+	rc = libusb_bulk_transfer(h, 0x02, buf, 16, &n, 1000);
+	if (rc)
+		return rc;
+	if (!rlen)
+		return 0;
+	rc = libusb_bulk_transfer(h, 0x81, r, rlen, &n, 1000);
+	return rc ? rc : n;
+}
+
+#define UCMD(h, r, rlen, ...)                                                   \
+	({                                                                      \
+		const uint8_t _c[] = { __VA_ARGS__ };                           \
+		xfer(h, _c, sizeof _c, r, rlen);                                \
+	})
+
+static int count_stlinks(void)
+{
+	libusb_device **list;
+	ssize_t n = libusb_get_device_list(ctx, &list);
+	int found = 0;
+
+	for (ssize_t i = 0; i < n; i++) {
+		struct libusb_device_descriptor d;
+
+		if (!libusb_get_device_descriptor(list[i], &d) && d.idVendor == 0x0483 &&
+		    d.idProduct == 0x3748)
+			found++;
+	}
+	libusb_free_device_list(list, 1);
+	return found;
+}
+
+START_TEST(u_enumerate_and_descriptors)
+{
+	libusb_device **list;
+	ssize_t n;
+	struct libusb_device_descriptor d;
+	struct libusb_config_descriptor *cd;
+	libusb_device_handle *h;
+	unsigned char serial[64];
+	int cfg = -1;
+
+	usb_setup();
+	n = libusb_get_device_list(ctx, &list);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(libusb_get_device_descriptor(list[0], &d), 0);
+	ck_assert_uint_eq(d.idVendor, 0x0483);
+	ck_assert_uint_eq(d.idProduct, 0x3748);
+	ck_assert_uint_eq(d.iSerialNumber, 3);
+	ck_assert_int_eq(libusb_get_bus_number(list[0]), 1);
+	ck_assert_int_eq(libusb_get_device_address(list[0]), 2);
+	ck_assert_int_eq(libusb_get_device_speed(list[0]), LIBUSB_SPEED_FULL);
+	ck_assert_int_eq(libusb_get_active_config_descriptor(list[0], &cd), 0);
+	ck_assert_uint_eq(cd->bNumInterfaces, 1);
+	ck_assert_uint_eq(cd->interface[0].altsetting[0].bNumEndpoints, 3);
+	ck_assert_uint_eq(cd->interface[0].altsetting[0].endpoint[0].bEndpointAddress, 0x81);
+	ck_assert_uint_eq(cd->interface[0].altsetting[0].endpoint[0].wMaxPacketSize, 64);
+	ck_assert_uint_eq(cd->interface[0].altsetting[0].endpoint[1].bEndpointAddress, 0x02);
+	libusb_free_config_descriptor(cd);
+	ck_assert_int_eq(libusb_get_max_packet_size(list[0], 0x81), 64);
+	ck_assert_int_eq(libusb_open(list[0], &h), 0);
+	libusb_free_device_list(list, 1);
+	/* what stlink-tools does first: kernel driver? configuration? */
+	ck_assert_int_eq(libusb_kernel_driver_active(h, 0), 0);
+	ck_assert_int_eq(libusb_get_configuration(h, &cfg), 0);
+	ck_assert_int_eq(cfg, 1);
+	ck_assert_int_eq(libusb_get_string_descriptor_ascii(h, 3, serial, sizeof serial), 24);
+	ck_assert_str_eq((char *)serial, "066DFF485550755187121030");
+	ck_assert_int_eq(libusb_get_string_descriptor_ascii(h, 1, serial, sizeof serial), 18);
+	ck_assert_str_eq((char *)serial, "STMicroelectronics");
+	ck_assert_int_eq(libusb_claim_interface(h, 0), 0);
+	ck_assert_int_eq(libusb_release_interface(h, 0), 0);
+	libusb_close(h);
+	/* open, close, open again (stlink-tools opens 3 times) */
+	h = usb_open();
+	libusb_close(h);
+	h = usb_open();
+	libusb_close(h);
+	usb_teardown();
+}
+END_TEST
+
+START_TEST(u_sync_commands_and_memory)
+{
+	libusb_device_handle *h;
+	uint8_t r[6144], ref[6144];
+	uint8_t c[16] = { 0xF2, 0x07, 0x00, 0x00, 0x00, 0x20, 0x00, 0x18 };
+	int n;
+
+	usb_setup();
+	h = usb_open();
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6);
+	ck_assert_uint_eq(r[0], 0x29);
+	ck_assert_uint_eq(r[1], 0x47);
+	ck_assert_int_eq(UCMD(h, r, 2, 0xF5), 2);
+	ck_assert_int_eq(UCMD(h, r, 0, 0xF3, 0x07), 0);
+	ck_assert_int_eq(UCMD(h, r, 2, 0xF2, 0x30, 0xA3), 2);
+	ck_assert_uint_eq(r[0], 0x80);
+	ck_assert_int_eq(UCMD(h, r, 12, 0xF2, 0x31), 12);
+	ck_assert_uint_eq(le32(r + 4), 0x2BA01477u);
+	/* a 6 KiB read in one IN transfer, as the dongle sends it */
+	ck_assert_int_eq(xfer(h, c, 16, r, 6144), 6144);
+	ck_assert_int_eq(sim_peek(stlink_emu_chip(shim_emu()), 0x20000000, ref, 6144), 0);
+	ck_assert_int_eq(memcmp(r, ref, 6144), 0);
+	/* a short reply ends the transfer: ask 64, get 12 */
+	ck_assert_int_eq(UCMD(h, r, 64, 0xF2, 0x3E), 12);
+	ck_assert_uint_eq(r[0], 0x80);
+	/* nothing to read: the device NAKs until libusb's timeout */
+	ck_assert_int_eq(libusb_bulk_transfer(h, 0x81, r, 64, &n, 100), LIBUSB_ERROR_TIMEOUT);
+	/* the dongle still works afterwards */
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6);
+	ck_assert_uint_eq(stlink_emu_counters(shim_emu())->commands, 8);
+	libusb_close(h);
+	usb_teardown();
+}
+END_TEST
+
+static void LIBUSB_CALL on_done(struct libusb_transfer *t)
+{
+	*(int *)t->user_data = 1;
+}
+
+/* OpenOCD's way: the IN transfer is submitted before the command. */
+START_TEST(u_async_in_first)
+{
+	libusb_device_handle *h;
+	struct libusb_transfer *in = libusb_alloc_transfer(0), *out = libusb_alloc_transfer(0);
+	uint8_t cmd[16] = { 0xF1 }, r[64];
+	int din = 0, dout = 0;
+	struct timeval tv = { 0, 100000 };
+	time_t end = time(NULL) + 10;
+
+	usb_setup();
+	h = usb_open();
+	libusb_fill_bulk_transfer(in, h, 0x81, r, 6, on_done, &din, 1000);
+	libusb_fill_bulk_transfer(out, h, 0x02, cmd, 16, on_done, &dout, 1000);
+	ck_assert_int_eq(libusb_submit_transfer(in), 0);
+	ck_assert_int_eq(libusb_handle_events_timeout(ctx, &(struct timeval){ 0, 10000 }), 0);
+	ck_assert_int_eq(din, 0); /* no reply before the command */
+	ck_assert_int_eq(libusb_submit_transfer(out), 0);
+	while ((!din || !dout) && time(NULL) < end)
+		libusb_handle_events_timeout(ctx, &tv);
+	ck_assert_int_eq(din, 1);
+	ck_assert_int_eq(dout, 1);
+	ck_assert_int_eq(in->status, LIBUSB_TRANSFER_COMPLETED);
+	ck_assert_int_eq(in->actual_length, 6);
+	ck_assert_uint_eq(r[4] | r[5] << 8, 0x3748);
+	libusb_free_transfer(in);
+	libusb_free_transfer(out);
+	libusb_close(h);
+	usb_teardown();
+}
+END_TEST
+
+START_TEST(u_stall_and_clear_halt)
+{
+	libusb_device_handle *h;
+	uint8_t r[64];
+
+	usb_setup();
+	h = usb_open();
+	stlink_emu_stall(shim_emu(), 0x81, 1);
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), LIBUSB_ERROR_PIPE);
+	ck_assert_int_eq(libusb_clear_halt(h, 0x81), 0);
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6);
+	libusb_close(h);
+	usb_teardown();
+}
+END_TEST
+
+static int hp_arrived, hp_left;
+
+static int LIBUSB_CALL on_hotplug(libusb_context *c, libusb_device *dev, libusb_hotplug_event ev,
+				  void *user)
+{
+	(void)c;
+	(void)dev;
+	(void)user;
+	if (ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED)
+		hp_arrived++;
+	else
+		hp_left++;
+	return 0;
+}
+
+static int wait_for(int *flag, int want)
+{
+	struct timeval tv = { 0, 50000 };
+	time_t end = time(NULL) + 10;
+
+	while (*flag < want && time(NULL) < end)
+		libusb_handle_events_timeout(ctx, &tv);
+	return *flag >= want;
+}
+
+START_TEST(u_unplug_replug_hotplug)
+{
+	libusb_device_handle *h;
+	libusb_hotplug_callback_handle cb;
+	struct libusb_transfer *in = libusb_alloc_transfer(0);
+	uint8_t r[64];
+	int din = 0;
+
+	usb_setup();
+	ck_assert_int_ne(libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG), 0);
+	ck_assert_int_eq(libusb_hotplug_register_callback(ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
+							   LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0,
+							   0x0483, 0x3748, LIBUSB_HOTPLUG_MATCH_ANY,
+							   on_hotplug, NULL, &cb), 0);
+	h = usb_open();
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6);
+	/* an IN waits when the dongle goes */
+	libusb_fill_bulk_transfer(in, h, 0x81, r, 6, on_done, &din, 5000);
+	ck_assert_int_eq(libusb_submit_transfer(in), 0);
+	shim_unplug();
+	ck_assert(wait_for(&din, 1));
+	ck_assert_int_eq(in->status, LIBUSB_TRANSFER_NO_DEVICE);
+	ck_assert(wait_for(&hp_left, 1));
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), LIBUSB_ERROR_NO_DEVICE);
+	ck_assert_int_eq(count_stlinks(), 0);
+	libusb_close(h);
+	ck_assert_ptr_null(libusb_open_device_with_vid_pid(ctx, 0x0483, 0x3748));
+	/* back: a new address, found by hotplug, works again */
+	shim_replug();
+	ck_assert(wait_for(&hp_arrived, 1));
+	ck_assert_int_eq(count_stlinks(), 1);
+	h = usb_open();
+	ck_assert_int_eq(libusb_get_device_address(libusb_get_device(h)), 3);
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6);
+	ck_assert_int_eq(UCMD(h, r, 2, 0xF5), 2);
+	ck_assert_uint_eq(r[0], 0); /* freshly powered: DFU */
+	libusb_close(h);
+	libusb_free_transfer(in);
+	libusb_hotplug_deregister_callback(ctx, cb);
+	usb_teardown();
+}
+END_TEST
+
+START_TEST(u_unplug_after_n_commands)
+{
+	libusb_device_handle *h;
+	uint8_t r[64];
+
+	setenv("STLINK_EMU", "unplug_after=2", 1);
+	usb_setup();
+	h = usb_open();
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6);
+	ck_assert_int_eq(UCMD(h, r, 2, 0xF5), 2);
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), LIBUSB_ERROR_NO_DEVICE);
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), LIBUSB_ERROR_NO_DEVICE);
+	libusb_close(h);
+	usb_teardown();
+}
+END_TEST
+
+START_TEST(u_old_serial_form)
+{
+	libusb_device_handle *h;
+	unsigned char buf[64];
+
+	setenv("STLINK_EMU", "serial=0123456789ABCDEF01234567,serial_form=raw", 1);
+	usb_setup();
+	h = usb_open();
+	/* 26 bytes: 12 raw UID bytes as UTF-16 code units */
+	ck_assert_int_eq(libusb_get_string_descriptor(h, 3, 0x0409, buf, sizeof buf), 26);
+	ck_assert_uint_eq(buf[2], 0x01);
+	ck_assert_uint_eq(buf[24], 0x67);
+	libusb_close(h);
+	usb_teardown();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("stlink_emu");
@@ -696,7 +1016,44 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return ck_run(suite());
+	const char *so = getenv("STLINK_EMU_SO");
+	char abs[4096];
+	Suite *s;
+	TCase *tc;
+	int failed;
+
+	(void)argc;
+	if (!getenv("STLINK_EMU_CHILD")) {
+		failed = ck_run(suite());
+		if (!so)
+			so = "build/stlink_emu.so";
+		if (!realpath(so, abs)) {
+			fprintf(stderr, "%s missing (make tests-extra)\n", so);
+			return 1;
+		}
+		fflush(stdout);
+		setenv("LD_PRELOAD", abs, 1);
+		setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=1", 1);
+		unsetenv("STLINK_EMU");
+		unsetenv("STLINK_EMU_SIM");
+		setenv("STLINK_EMU_CHILD", failed ? "1" : "0", 1);
+		execv("/proc/self/exe", argv);
+		perror("execv");
+		return 1;
+	}
+	failed = !strcmp(getenv("STLINK_EMU_CHILD"), "1");
+	s = suite_create("stlink_emu (through libusb)");
+	tc = tcase_create("libusb");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, u_enumerate_and_descriptors);
+	tcase_add_test(tc, u_sync_commands_and_memory);
+	tcase_add_test(tc, u_async_in_first);
+	tcase_add_test(tc, u_stall_and_clear_halt);
+	tcase_add_test(tc, u_unplug_replug_hotplug);
+	tcase_add_test(tc, u_unplug_after_n_commands);
+	tcase_add_test(tc, u_old_serial_form);
+	suite_add_tcase(s, tc);
+	return ck_run(s) != EXIT_SUCCESS || failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
