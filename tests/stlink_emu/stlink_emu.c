@@ -90,6 +90,8 @@ struct stlink_emu {
 	uint32_t select;
 	uint32_t ap_idr[256];
 	uint8_t ap_idr_valid[256];
+	uint32_t csw[256];       /* the CSW last written per AP (firmware cache) */
+	uint8_t csw_valid[256];
 
 	struct stlink_emu_counters cnt;
 };
@@ -420,6 +422,12 @@ static void clear_sticky(struct stlink_emu *e)
 	e->mem_sticky = 0;
 }
 
+static void forget_aps(struct stlink_emu *e)
+{
+	memset(e->ap_idr_valid, 0, sizeof(e->ap_idr_valid));
+	memset(e->csw_valid, 0, sizeof(e->csw_valid));
+}
+
 /* Connect: line reset, JTAG-to-SWD, line reset, DPIDR, clear errors, power
  * up (ADIv5.2 B4.3.3, B2.2.1). */
 static int swd_connect(struct stlink_emu *e)
@@ -430,7 +438,7 @@ static int swd_connect(struct stlink_emu *e)
 	if (!e->chip)
 		return STLINK_EMU_ST_NO_DEVICE;
 	e->select_valid = 0;
-	memset(e->ap_idr_valid, 0, sizeof(e->ap_idr_valid));
+	forget_aps(e);
 	swd_line_reset(e);
 	sim_seq_out(e->chip, 0xE79Eu, 16);
 	swd_line_reset(e);
@@ -463,11 +471,6 @@ static int ap_idr(struct stlink_emu *e, unsigned apsel, uint32_t *idr)
 		e->ap_idr_valid[apsel] = 1;
 	}
 	return st;
-}
-
-static void forget_aps(struct stlink_emu *e)
-{
-	memset(e->ap_idr_valid, 0, sizeof(e->ap_idr_valid));
 }
 
 /* Whether this firmware lets the host at AP apsel: its AP limit, the
@@ -531,8 +534,12 @@ static void mem_access(struct stlink_emu *e, const uint8_t *c, int write, unsign
 	if (e->mem_sticky)
 		clear_sticky(e);
 	st = mem_ap_ready(e, apsel);
-	if (st == STLINK_EMU_ST_OK)
+	/* CSW only when it changes: the firmware keeps what it wrote [U]. */
+	if (st == STLINK_EMU_ST_OK && (!e->csw_valid[apsel] || e->csw[apsel] != csw)) {
 		st = ap_write(e, apsel, 0x00, csw);
+		e->csw[apsel] = csw;
+		e->csw_valid[apsel] = st == STLINK_EMU_ST_OK;
+	}
 	while (st == STLINK_EMU_ST_OK && i < len) {
 		uint32_t a = addr + (uint32_t)i;
 		/* Up to the next 1 KiB boundary (TAR auto-increment, ADIv5 C2.2.2). */
