@@ -205,12 +205,14 @@ build/check/tests/gpiod_trace: build/check/tests/gpiod_trace.o $(check_APP) $(ch
 STLINK_EMU_SRCS := tests/stlink_emu/stlink_emu.c
 STLINK_SHIM_SRCS := tests/stlink_emu/stlink_shim.c $(STLINK_EMU_SRCS) $(sort $(wildcard sim/*.c))
 tests-extra: build/stlink_emu.so build/check/tests/check_stlink_emu
+# Its second half drives the dongle through the real libusb (the shim preloaded).
+build/check/tests/check_stlink_emu: PKG_LIBS += -lusb-1.0 -ldl
 build/stlink_emu.so: $(STLINK_SHIM_SRCS) tests/stlink_emu/stlink_emu.h $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(STLINK_SHIM_SRCS) -ldl -lpthread -lm
 build/check/tests/check_stlink_emu: build/check/tests/check_stlink_emu.o \
 		build/check/tests/stlink_emu/stlink_emu.o $(check_APP) $(check_LIB)
-	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lusb-1.0 -ldl -lm
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
 
 # The libgpiod v2 build: tests/gpiod-v2.sh unpacks bookworm-backports'
 # libgpiod-dev/libgpiod3 into build/gpiod-v2/ and builds build/gpiodv2/swdflash.
