@@ -681,6 +681,39 @@ START_TEST(t_counters_and_time_model)
 }
 END_TEST
 
+/* RW_MISC (J32+): APNUM, READ at an address, ADDRESS + WRITE; values then
+ * statuses come back through RW_MISC_IN (OpenOCD's layout). */
+START_TEST(t_rw_misc)
+{
+	struct stlink_emu *e = mkemu("fw=J32", "");
+	uint8_t c[16] = { 0xF2, 0x51, 4, 0, 0, 0 }, d[4 + 16], r[32];
+
+	enter(e);
+	memset(d, 0, sizeof d);
+	d[0] = 5; /* APNUM 0 */
+	d[1] = 3; /* READ INFO.PART */
+	d[2] = 1; /* ADDRESS 0x20000000 */
+	d[3] = 2; /* WRITE 0xCAFEF00D */
+	d[4 + 4] = 0x00; d[4 + 5] = 0x01; d[4 + 6] = 0x00; d[4 + 7] = 0x10;
+	d[4 + 8] = 0x00; d[4 + 9] = 0x00; d[4 + 10] = 0x00; d[4 + 11] = 0x20;
+	d[4 + 12] = 0x0D; d[4 + 13] = 0xF0; d[4 + 14] = 0xFE; d[4 + 15] = 0xCA;
+	ck_assert_int_eq(cmdx(e, c, 16, d, sizeof d, NULL, 0), 0);
+	ck_assert_int_eq(CMD(e, r, 32, 0xF2, 0x52), 32);
+	ck_assert_uint_eq(le32(r + 4), 0x52840);
+	for (int i = 0; i < 4; i++)
+		ck_assert_uint_eq(le32(r + 16 + 4 * i), 0x80);
+	ck_assert_uint_eq(rd32(e, 0x20000000, r, 4, NULL), 0x80);
+	ck_assert_uint_eq(le32(r), 0xCAFEF00Du);
+	stlink_emu_free(e);
+	/* not before J32 */
+	e = mkemu("fw=J29", "");
+	enter(e);
+	ck_assert_int_eq(cmdx(e, c, 16, NULL, 0, r, 2), 2);
+	ck_assert_uint_eq(r[0], STLINK_EMU_ST_UNKNOWN_CMD);
+	stlink_emu_free(e);
+}
+END_TEST
+
 /* ---- through the real libusb (the child, with the shim preloaded) ---- */
 
 static struct stlink_emu *(*shim_emu)(void);
@@ -1002,6 +1035,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_swd_freq_v2);
 	tcase_add_test(tc, t_firmware_thresholds);
 	tcase_add_test(tc, t_narrow_access);
+	tcase_add_test(tc, t_rw_misc);
 	tcase_add_test(tc, t_wait_retry_then_report);
 	tcase_add_test(tc, t_fault_sticky_left_for_host);
 	tcase_add_test(tc, t_write_fault_address);

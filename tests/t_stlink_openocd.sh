@@ -65,6 +65,17 @@ mark
 assert "HLA verify_image of a different image fails $OCD_WA0" \
 	'! grep -q "^verified [0-9]* bytes" "$T/ver.log"'
 
+# dapdirect (V2J32: memory commands with CSW, RW_MISC) programs too.
+S=$T/dprog.state
+stlink_ocd "part=nrf52840,state=$S,wallclock=1" "fw=J32" "$T/dprog.json" "$T/dprog.log" stlink-dap \
+	-c init -c "program $T/img.bin 0x0 verify" -c shutdown
+$SWDFLASH --probe "sim:part=nrf52840,state=$S" read 0 "$(stat -c %s "$T/img.bin")" -o "$T/dprog.sw" \
+	>/dev/null 2>&1
+mark
+assert "dapdirect V2J32 program 12 KiB + 36 B verify: swdflash reads the image back $OCD_WA0" \
+	'grep -q "\*\* Verified OK \*\*" "$T/dprog.log" && cmp -s "$T/img.bin" "$T/dprog.sw"'
+failed_log "$T/dprog.log"
+
 # 3. dapdirect nrf52_recover on a locked chip.
 S=$T/rec.state
 stlink_ocd "part=nrf52840,locked=1,state=$S,wallclock=1" "fw=J32" "$T/rec.json" "$T/rec.log" \

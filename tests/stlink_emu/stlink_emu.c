@@ -1032,31 +1032,43 @@ static void mem_cmd(struct stlink_emu *e, const uint8_t *c, const uint8_t *data)
 	}
 }
 
-/* RW_MISC_OUT (0x51): a list of ops (STLINK.md §2.3). */
+/* RW_MISC_OUT (0x51): a list of 32-bit memory ops (STLINK.md §2.3;
+ * OpenOCD stlink_usb_misc_rw_segment): APNUM selects the AP, READ reads
+ * the word at the address it carries, ADDRESS sets the address of the
+ * WRITE that follows. Results for RW_MISC_IN (0x52): items x u32 values,
+ * then items x u32 statuses. */
 static void rw_misc(struct stlink_emu *e, const uint8_t *c, const uint8_t *data)
 {
-	uint32_t items = le32(c + 2);
+	uint32_t items = le32(c + 2), addr = 0;
 	size_t ops = (items + 3u) & ~3u;
 	unsigned apsel = 0;
+	uint8_t z[16] = { 0 };
 
-	e->misc_len = 0;
+	(void)c;
 	for (uint32_t i = 0; i < items; i++) {
-		uint8_t op = data[i];
 		uint32_t val = le32(data + ops + 4 * i), res = 0;
+		uint8_t buf[4];
 		int st = STLINK_EMU_ST_OK;
 
-		switch (op) {
+		switch (data[i]) {
 		case 5: /* APNUM */
 			apsel = val & 0xFFu;
+			st = ap_allowed(e, apsel);
 			break;
-		case 1: /* ADDRESS: TAR */
-			st = ap_write(e, apsel, 0x04, val);
+		case 1: /* ADDRESS */
+			addr = val;
 			break;
-		case 2: /* WRITE: a word at TAR */
-			st = ap_write(e, apsel, 0x0C, val);
+		case 2: /* WRITE: the word at the last ADDRESS */
+			put32(buf, val);
+			z[8] = (uint8_t)apsel;
+			mem_access(e, z, 1, 4, addr, 4, apsel, 1, buf);
+			st = e->lrw_status;
 			break;
-		case 3: /* READ: DRW */
-			st = ap_read(e, apsel, 0x0C, &res);
+		case 3: /* READ: the word at the address carried */
+			z[8] = (uint8_t)apsel;
+			mem_access(e, z, 0, 4, val, 4, apsel, 1, buf);
+			st = e->lrw_status;
+			res = le32(buf);
 			break;
 		default:
 			st = STLINK_EMU_ST_UNKNOWN_ERROR;
