@@ -44,6 +44,30 @@ assert "OpenOCD HLA over stlink-server TCP: API v2, V2J37S7, Cortex-M4, program+
 	 grep -q "Cortex-M4 r0p1 processor detected" "$T/hla.log" &&
 	 grep -q "\*\* Verified OK \*\*" "$T/hla.log" && cmp -s "$T/img.bin" "$T/hla.sw"'
 
+# A client that speaks nonsense is dropped; the next one is served.
+S=$T/bad.state
+server "part=nrf52840,state=$S" "" bad || { cat "$T/bad.srv"; die "stlink_server did not start"; }
+python3 - "$SPORT" >"$T/bad.out" 2>&1 <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"\x99\x00\x00\x00")
+try:
+    r = s.recv(16)
+except ConnectionResetError:
+    r = b""
+print("dropped" if r == b"" else "answered")
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"\x06\x01\x00\x00")
+api, major, minor, build = struct.unpack("<4I", s.recv(16))
+s.sendall(b"\x03\x00\x00\x00" + struct.pack("<I", 0x12345678))  # not the device's id
+ss, cid = struct.unpack("<2I", s.recv(8))
+print("api", api, "open_bad", hex(ss))
+PY
+term_wait $SPID 30 || fail "stlink_server exit status"
+assert "stlink_server drops a client sending an unknown request, serves the next (API v2), refuses a wrong device id" \
+	'grep -q "^dropped" "$T/bad.out" && grep -q "^api 2 open_bad 0x1003" "$T/bad.out"'
+
 # 2. dapdirect over TCP: recover a locked chip.
 S=$T/dap.state
 server "part=nrf52840,locked=1,state=$S,wallclock=1" "fw=J32" dap ||

@@ -29,7 +29,11 @@
 #include "../../sim/sim.h"
 #include "stlink_emu.h"
 
+/* stlink-server statuses (OpenOCD 0.12 stlink_usb.c STLINK_TCP_SS_*). */
 #define SS_OK 1u
+#define SS_TIMEOUT 0x1001u
+#define SS_BAD_PARAMETER 0x1002u
+#define SS_OPEN_ERR 0x1003u
 #define DEVICE_ID 0x00010001u
 #define CONNECT_ID 0x00000042u
 
@@ -105,7 +109,8 @@ static size_t usb_cmd(struct stlink_emu *e, const uint8_t *hdr, const uint8_t *d
 	if (n >= 0 && dir == 0 && size)
 		n = stlink_emu_bulk_out(e, stlink_emu_ep_out(e), data, size);
 	if (n < 0) {
-		*ss = 0x100u | (uint32_t)-n; /* not OK: the dongle is gone or halted */
+		/* gone: as if the server lost the device; halted: a timeout */
+		*ss = n == -ENODEV ? SS_OPEN_ERR : SS_TIMEOUT;
 		return dir == 1 ? size : 0;
 	}
 	if (dir != 1)
@@ -162,7 +167,7 @@ static void serve(int c, struct stlink_emu *e)
 		case 0x02: { /* GET_DEV_INFO: TDeviceInfo2, 41 bytes after ss */
 			const struct stlink_emu_config *cfg = stlink_emu_config(e);
 
-			put32(r, req[1] == 0 && !stlink_emu_unplugged(e) ? SS_OK : 0);
+			put32(r, req[1] == 0 && !stlink_emu_unplugged(e) ? SS_OK : SS_BAD_PARAMETER);
 			put32(r + 4, DEVICE_ID);
 			memcpy(r + 8, cfg->serial, 24);
 			r[40] = 0x83;
@@ -174,7 +179,7 @@ static void serve(int c, struct stlink_emu *e)
 			break;
 		}
 		case 0x03: /* OPEN_DEV */
-			put32(r, le32(req + 4) == DEVICE_ID && !opened ? SS_OK : 0);
+			put32(r, le32(req + 4) == DEVICE_ID && !opened ? SS_OK : SS_OPEN_ERR);
 			put32(r + 4, CONNECT_ID);
 			opened = le32(req + 4) == DEVICE_ID;
 			rlen = 8;
@@ -196,7 +201,7 @@ static void serve(int c, struct stlink_emu *e)
 				return;
 			n = usb_cmd(e, req, data, reply + 4, &ss);
 			if (!opened || le32(req + 4) != CONNECT_ID)
-				ss = 0;
+				ss = SS_BAD_PARAMETER;
 			put32(reply, ss);
 			if (write_full(c, reply, 4 + n))
 				return;
