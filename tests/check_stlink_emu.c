@@ -1024,6 +1024,36 @@ START_TEST(u_old_serial_form)
 }
 END_TEST
 
+/* STLINK_EMU_REPLUG_MS: gone after N commands, back by itself later. */
+START_TEST(u_replug_by_itself)
+{
+	libusb_device_handle *h;
+	libusb_hotplug_callback_handle cb;
+	uint8_t r[64];
+
+	setenv("STLINK_EMU", "unplug_after=1", 1);
+	setenv("STLINK_EMU_REPLUG_MS", "200", 1);
+	usb_setup();
+	hp_arrived = hp_left = 0;
+	ck_assert_int_eq(libusb_hotplug_register_callback(ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
+							   LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0,
+							   0x0483, 0x3748, LIBUSB_HOTPLUG_MATCH_ANY,
+							   on_hotplug, NULL, &cb), 0);
+	h = usb_open();
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6);
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), LIBUSB_ERROR_NO_DEVICE);
+	ck_assert(wait_for(&hp_left, 1));
+	libusb_close(h);
+	ck_assert(wait_for(&hp_arrived, 1));
+	h = usb_open();
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6);
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6); /* unplug_after is not re-armed */
+	libusb_close(h);
+	libusb_hotplug_deregister_callback(ctx, cb);
+	usb_teardown();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("stlink_emu");
@@ -1088,6 +1118,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, u_unplug_replug_hotplug);
 	tcase_add_test(tc, u_unplug_after_n_commands);
 	tcase_add_test(tc, u_old_serial_form);
+	tcase_add_test(tc, u_replug_by_itself);
 	suite_add_tcase(s, tc);
 	return ck_run(s) != EXIT_SUCCESS || failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
