@@ -44,6 +44,17 @@ for m in v2:0483:3748:V2J37S7 v2-1:0483:374B:V2J37M25 v3:0483:374F:V3J7M7; do
 	failed_log "$L"
 done
 
+# HLA reset halt: AIRCR SYSRESETREQ then RESETSYS (STLINK.md §3.2), the
+# core halts at the reset vector; DCRSR/DCRDR register reads through 0x33.
+stlink_ocd "part=nrf52840" "" "$T/rst.json" "$T/rst.log" stlink -c init -c "reset halt" \
+	-c "reg pc" -c "reset run" -c shutdown
+mark
+assert "HLA reset halt halts the core (a system reset seen, pc read back) $OCD_WA0" \
+	'grep -q "halted due to debug-request" "$T/rst.log" &&
+	 grep -q "^pc (/32): 0xfffffffe" "$T/rst.log" &&
+	 [ "$(json "$T/rst.json" sim.resets)" -ge 1 ]'
+failed_log "$T/rst.log"
+
 # 2. HLA program + verify of an image made here.
 python3 -c 'import random,sys; r=random.Random(11); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(12 * 1024 + 36)))' >"$T/img.bin"
 S=$T/prog.state
