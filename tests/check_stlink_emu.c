@@ -641,6 +641,12 @@ START_TEST(t_faults_unplug_stall)
 	/* a reply longer than a non-packet-multiple buffer overflows */
 	ck_assert_int_eq(stlink_emu_bulk_out(e, 0x02, c, 16), 16);
 	ck_assert_int_eq(stlink_emu_bulk_in(e, 0x81, r, 3), -EOVERFLOW);
+	/* the OUT endpoint halted: commands refused until cleared */
+	stlink_emu_stall(e, 0x02, 1);
+	ck_assert_int_eq(stlink_emu_bulk_out(e, 0x02, c, 16), -EPIPE);
+	stlink_emu_stall(e, 0x02, 0);
+	ck_assert_int_eq(stlink_emu_bulk_out(e, 0x02, c, 16), 16);
+	ck_assert_int_eq(stlink_emu_bulk_in(e, 0x81, r, 16), 6);
 	stlink_emu_free(e);
 }
 END_TEST
