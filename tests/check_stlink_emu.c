@@ -411,6 +411,29 @@ START_TEST(t_wait_retry_then_report)
 }
 END_TEST
 
+/* A WAIT the firmware's retries do not cover (a word write into flash on
+ * the 52832 while the previous one programs, 4 MHz): status SWD_AP_WAIT,
+ * the fault address names the word refused; the one before is written. */
+START_TEST(t_wait_fault_address)
+{
+	struct stlink_emu *e = mkemu("", "part=nrf52832");
+	uint8_t r[8], wen[4] = { 1, 0, 0, 0 }, w[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint32_t fa, v;
+
+	enter(e);
+	ck_assert_int_eq(CMD(e, r, 2, 0xF2, 0x43, 0x00, 0x00), 2); /* 4 MHz */
+	ck_assert_uint_eq(wr32(e, 0x4001E504, wen, 4, NULL), 0x80);
+	ck_assert_uint_eq(wr32(e, 0x1000, w, 8, &fa), STLINK_EMU_ST_SWD_AP_WAIT);
+	ck_assert_uint_eq(fa, 0x1004);
+	ck_assert_int_eq(sim_peek(stlink_emu_chip(e), 0x1000, &v, 4), 0);
+	ck_assert_uint_eq(v, 0x04030201u);
+	ck_assert_int_eq(sim_peek(stlink_emu_chip(e), 0x1004, &v, 4), 0);
+	ck_assert_uint_eq(v, 0xFFFFFFFFu);
+	ck_assert_uint_eq(stlink_emu_counters(e)->swd_wait_retries, 4);
+	stlink_emu_free(e);
+}
+END_TEST
+
 /* A FAULT through the DAP registers leaves STICKYERR for the host. */
 START_TEST(t_fault_sticky_left_for_host)
 {
@@ -1073,6 +1096,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_narrow_access);
 	tcase_add_test(tc, t_rw_misc);
 	tcase_add_test(tc, t_wait_retry_then_report);
+	tcase_add_test(tc, t_wait_fault_address);
 	tcase_add_test(tc, t_fault_sticky_left_for_host);
 	tcase_add_test(tc, t_write_fault_address);
 	tcase_add_test(tc, t_locked_chip);

@@ -549,6 +549,8 @@ static void mem_access(struct stlink_emu *e, const uint8_t *c, int write, unsign
 		if (n > len - i)
 			n = len - i;
 		st = ap_write(e, apsel, 0x04, a);
+		if (st != STLINK_EMU_ST_OK) /* refused before a data access */
+			e->lrw_addr = i && st != STLINK_EMU_ST_SWD_AP_WAIT ? a - w : a;
 		for (size_t k = 0; st == STLINK_EMU_ST_OK && k < n; k += w) {
 			uint32_t v = 0, lane = ((a + (uint32_t)k) & 3u) * 8u;
 
@@ -566,9 +568,13 @@ static void mem_access(struct stlink_emu *e, const uint8_t *c, int write, unsign
 				}
 				pending = 1;
 			}
-			/* A bus error shows on the access after the one that
-			 * caused it (the sim completes it with STICKYERR). */
-			if (st != STLINK_EMU_ST_OK)
+			/* The fault address: for WAIT the access refused; a bus
+			 * error shows on the access after the one that caused
+			 * it (the sim completes it with STICKYERR), so that
+			 * one. What real firmware reports is not known [U]. */
+			if (st == STLINK_EMU_ST_SWD_AP_WAIT)
+				e->lrw_addr = a + (uint32_t)k;
+			else if (st != STLINK_EMU_ST_OK)
 				e->lrw_addr = a + (uint32_t)k - (k ? w : 0);
 		}
 		if (st == STLINK_EMU_ST_OK && pending) {
@@ -583,13 +589,9 @@ static void mem_access(struct stlink_emu *e, const uint8_t *c, int write, unsign
 		if (st == STLINK_EMU_ST_OK)
 			i += n;
 	}
-	if (st == STLINK_EMU_ST_SWD_AP_FAULT || st == STLINK_EMU_ST_SWD_DP_FAULT) {
-		uint32_t cs = 0;
-
-		/* A write fault shows on the next access: find it in CTRL/STAT. */
-		dp_read(e, DP_CS, &cs);
+	/* The sticky flag stays for the host; the next memory command clears it. */
+	if (st == STLINK_EMU_ST_SWD_AP_FAULT || st == STLINK_EMU_ST_SWD_DP_FAULT)
 		e->mem_sticky = 1;
-	}
 	if (st == STLINK_EMU_ST_OK && len) {
 		/* The last access's bus error has no later access to show on:
 		 * CTRL/STAT tells. */
