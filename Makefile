@@ -199,6 +199,28 @@ build/check/tests/gpiomem_flash: build/check/tests/gpiomem_flash.o build/check/t
 build/check/tests/gpiod_trace: build/check/tests/gpiod_trace.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
+# stlink_emu: the emulated ST-Link (tests/stlink_emu/): a firmware model on
+# sim/ for tests/check_stlink_emu.c, and an LD_PRELOAD library presenting it
+# to the real libusb in unmodified programs (tests/with-stlink, t_stlink_*).
+STLINK_EMU_SRCS := tests/stlink_emu/stlink_emu.c
+STLINK_SHIM_SRCS := tests/stlink_emu/stlink_shim.c $(STLINK_EMU_SRCS) $(sort $(wildcard sim/*.c))
+tests-extra: build/stlink_emu.so build/check/tests/check_stlink_emu
+# Its second half drives the dongle through the real libusb (the shim preloaded).
+build/check/tests/check_stlink_emu: PKG_LIBS += -lusb-1.0 -ldl
+build/stlink_emu.so: $(STLINK_SHIM_SRCS) tests/stlink_emu/stlink_emu.h $(wildcard sim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(STLINK_SHIM_SRCS) -ldl -lpthread -lm
+# The same dongle behind stlink-server's TCP protocol (OpenOCD's tcp backend).
+tests-extra: build/stlink_server
+build/stlink_server: tests/stlink_emu/stlink_server.c $(STLINK_EMU_SRCS) tests/stlink_emu/stlink_emu.h \
+		$(sort $(wildcard sim/*.c)) $(wildcard sim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ tests/stlink_emu/stlink_server.c $(STLINK_EMU_SRCS) \
+		$(sort $(wildcard sim/*.c)) -lm
+build/check/tests/check_stlink_emu: build/check/tests/check_stlink_emu.o \
+		build/check/tests/stlink_emu/stlink_emu.o $(check_APP) $(check_LIB)
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
+
 # The libgpiod v2 build: tests/gpiod-v2.sh unpacks bookworm-backports'
 # libgpiod-dev/libgpiod3 into build/gpiod-v2/ and builds build/gpiodv2/swdflash.
 GPIODV2_PC := $(CURDIR)/build/gpiod-v2/pkgconfig
