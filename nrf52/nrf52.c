@@ -102,8 +102,8 @@ int nrf52_need_cap(struct nrf52 *n, unsigned cap, const char *what, const char *
 {
 	if (n->dap->caps & cap)
 		return 0;
-	return sf_err_set(err, SF_E_UNSUPPORTED, "%s needs %s, which this probe does not offer%s",
-			   what, dap_cap_name(cap), why ? why : "");
+	return sf_err_set(err, SF_E_UNSUPPORTED, "%s needs %s, which this probe does not offer%s%s",
+			   what, dap_cap_name(cap), why ? why : "", n->dap->note ? n->dap->note : "");
 }
 
 /* The target was (or may have been) reset: the NVMC CONFIG we wrote and
