@@ -105,6 +105,15 @@ enum {
  * one batch. Writes are not: a WAIT stops a block, and what was queued
  * behind it must not be written past the hole. */
 #define STLINK_READ_PIPELINE 8U
+#define STLINK_MAX_SPEEDS 12U
+/* Pacing: the dongle retries a WAIT only 4 times (STLINK.md 3.1), about
+ * 20 us at 4 MHz, while an nRF52 flash word takes 41-68 us, so a fast
+ * block write into flash stops at nearly every word and each stop costs
+ * USB round trips. After STLINK_PACE_STOPS stops in one write, the clock
+ * steps down (never below STLINK_PACE_MIN_KHZ) until the dongle's own
+ * retries cover the stall; it is restored when the write ends. */
+#define STLINK_PACE_STOPS 2U
+#define STLINK_PACE_MIN_KHZ 480U
 /* A genuine V2 measures the target's VDD on pin 1; below this it warns
  * (OpenOCD stlink_usb_init_mode: < 1.5 V). */
 #define STLINK_LOW_MV 1500
@@ -119,6 +128,10 @@ struct stlink {
 	int gone;              /* unplugged: every call fails at once */
 	uint64_t commands, retries;
 	char note[320];        /* why caps are missing, for dap->note */
+	unsigned speeds[STLINK_MAX_SPEEDS], nspeeds; /* offered SWD clocks, fastest first */
+	unsigned cur_khz;      /* set now (info.khz is the configured one) */
+	unsigned pace_khz;     /* learned: block writes at this clock do not stop on WAIT */
+	uint64_t wait_stops;   /* block writes the dongle stopped with WAIT */
 };
 
 /* ---- clock ---- */
@@ -494,53 +507,72 @@ static const struct { unsigned khz, div; } v2_speeds[] = {
 #define STLINK_DEFAULT_KHZ 4000U /* nRF52 SWD is good to 8 MHz; V2 tops out at 4 */
 #define STLINK_V2_FW_DEFAULT_KHZ 1800U
 
-static int set_speed(struct stlink *s, unsigned want, struct sf_err *err)
+/* The SWD clocks this dongle offers, fastest first: the V2 divider table
+ * or the V3's own list (GET_COM_FREQ). */
+static int load_speeds(struct stlink *s, struct sf_err *err)
 {
-	uint8_t c[16] = { STLINK_DEBUG }, r[52];
+	s->nspeeds = 0;
+	if (s->feat & F_COM_FREQ) {
+		uint8_t c[16] = { STLINK_DEBUG, DBG_GET_COM_FREQ, 0 /* SWD */ }, r[52];
+		int rc = dbg(s, c, r, sizeof(r), "GET_COM_FREQ", err);
+
+		if (rc)
+			return rc;
+		for (unsigned i = 0; i < r[8] && i < STLINK_MAX_SPEEDS; i++) {
+			unsigned k = get32(r + 12 + 4 * i), j = s->nspeeds;
+
+			if (!k)
+				continue;
+			while (j > 0 && s->speeds[j - 1] < k) { /* keep them sorted, fastest first */
+				s->speeds[j] = s->speeds[j - 1];
+				j--;
+			}
+			s->speeds[j] = k;
+			s->nspeeds++;
+		}
+	} else if (s->feat & F_SWD_FREQ) {
+		for (size_t i = 0; i < sizeof(v2_speeds) / sizeof(v2_speeds[0]); i++)
+			s->speeds[s->nspeeds++] = v2_speeds[i].khz;
+	}
+	return 0;
+}
+
+/* Set one of the offered clocks. */
+static int apply_khz(struct stlink *s, unsigned khz, struct sf_err *err)
+{
+	uint8_t c[16] = { STLINK_DEBUG }, r[8];
 	int rc;
 
-	if (!want)
-		want = STLINK_DEFAULT_KHZ;
 	if (s->feat & F_COM_FREQ) {
-		unsigned best = 0, low = ~0U, n;
-
-		c[1] = DBG_GET_COM_FREQ;
-		c[2] = 0; /* SWD */
-		rc = dbg(s, c, r, sizeof(r), "GET_COM_FREQ", err);
-		if (rc)
-			return rc;
-		n = r[8] > 10 ? 10 : r[8];
-		for (unsigned i = 0; i < n; i++) {
-			unsigned k = get32(r + 12 + 4 * i);
-			if (k <= want && k > best)
-				best = k;
-			if (k && k < low)
-				low = k;
-		}
-		if (!best)
-			best = low == ~0U ? want : low;
-		memset(c, 0, sizeof(c));
-		c[0] = STLINK_DEBUG;
 		c[1] = DBG_SET_COM_FREQ;
-		put32(c + 4, best);
+		put32(c + 4, khz);
 		rc = dbg(s, c, r, 8, "SET_COM_FREQ", err);
-		if (rc)
-			return rc;
-		s->info.khz = best;
-	} else if (s->feat & F_SWD_FREQ) {
+	} else {
 		size_t i = 0;
-		const size_t last = sizeof(v2_speeds) / sizeof(v2_speeds[0]) - 1;
 
-		while (i < last && v2_speeds[i].khz > want)
+		while (i + 1 < sizeof(v2_speeds) / sizeof(v2_speeds[0]) && v2_speeds[i].khz != khz)
 			i++;
 		c[1] = DBG_SWD_SET_FREQ;
 		put16(c + 2, v2_speeds[i].div);
 		rc = dbg(s, c, r, 2, "SWD_SET_FREQ", err);
-		if (rc)
-			return rc;
-		s->info.khz = v2_speeds[i].khz;
-	} else {
-		s->info.khz = STLINK_V2_FW_DEFAULT_KHZ;
+	}
+	if (!rc)
+		s->cur_khz = khz;
+	return rc;
+}
+
+static int set_speed(struct stlink *s, unsigned want, struct sf_err *err)
+{
+	unsigned best = 0;
+	int rc;
+
+	if (!want)
+		want = STLINK_DEFAULT_KHZ;
+	rc = load_speeds(s, err);
+	if (rc)
+		return rc;
+	if (!s->nspeeds) {
+		s->info.khz = s->cur_khz = STLINK_V2_FW_DEFAULT_KHZ;
 		s->info.khz_fixed = 1;
 		if (want != STLINK_V2_FW_DEFAULT_KHZ)
 			note_warning(s, "firmware %s cannot set the SWD clock (V2J22 adds it): "
@@ -548,9 +580,19 @@ static int set_speed(struct stlink *s, unsigned want, struct sf_err *err)
 				     STLINK_V2_FW_DEFAULT_KHZ);
 		return 0;
 	}
-	if (s->info.khz != want)
-		note_warning(s, "SWD clock %u kHz (the nearest the dongle offers to %u kHz)",
-			     s->info.khz, want);
+	/* the fastest offered at or below the request, else the slowest */
+	for (unsigned i = 0; i < s->nspeeds && !best; i++)
+		if (s->speeds[i] <= want)
+			best = s->speeds[i];
+	if (!best)
+		best = s->speeds[s->nspeeds - 1];
+	rc = apply_khz(s, best, err);
+	if (rc)
+		return rc;
+	s->info.khz = best;
+	if (best != want)
+		note_warning(s, "SWD clock %u kHz (the nearest the dongle offers to %u kHz)", best,
+			     want);
 	return 0;
 }
 
@@ -923,14 +965,53 @@ static int mem_read_runs(struct stlink *s, uint32_t addr, uint8_t *buf, size_t l
 	return 0;
 }
 
-/* Writes go one run at a time, each with its status in the same batch:
- * a WAIT that outlasts the dongle's own retries stops the run at the
- * fault address (the first word the AP did not take), and the next run
- * starts there, so no flash word is written twice. */
-static int mem_write_runs(struct stlink *s, uint32_t addr, const uint8_t *buf, size_t len,
-			  unsigned size, struct sf_err *err)
+/* After a WAIT stop: does the word at addr already hold what we wrote?
+ * Firmware differs on whether the fault address names the last word the
+ * AP took or the first it refused [U]; the word itself tells, once the
+ * memory is ready again (a read stalls, and is retried, while it is busy).
+ * Only 32-bit runs are settled this way; *held = 0 when unsure. */
+static int word_held(struct stlink *s, uint32_t addr, const uint8_t *want, unsigned size,
+		     int *held, struct sf_err *err)
+{
+	uint8_t c[16] = { STLINK_DEBUG, 0x36 }, r[8];
+	struct waiter w = { 0, 0 };
+
+	*held = 0;
+	if (size != 4)
+		return 0;
+	put32(c + 2, addr);
+	for (;;) {
+		int rc = cmd(s, c, NULL, 0, r, 8, err);
+
+		if (rc)
+			return rc;
+		if (r[0] == ST_OK) {
+			*held = !memcmp(r + 4, want, 4);
+			return 0;
+		}
+		if (status_code(r[0]) != SF_E_WAIT || !wait_more(s, &w, 0))
+			return mem_fail(s, 0, r[0], addr, 4, ~0U, err);
+	}
+}
+
+/* The next slower clock the dongle offers, or 0. */
+static unsigned slower(const struct stlink *s)
+{
+	for (unsigned i = 0; i < s->nspeeds; i++)
+		if (s->speeds[i] < s->cur_khz)
+			return s->speeds[i] >= STLINK_PACE_MIN_KHZ ? s->speeds[i] : 0;
+	return 0;
+}
+
+/* Writes go one run at a time, each with its status in the same batch: a
+ * WAIT that outlasts the dongle's own retries stops the run at the fault
+ * address, and the next run starts at the first word not yet written, so
+ * no word is written twice. */
+static int write_runs(struct stlink *s, uint32_t addr, const uint8_t *buf, size_t len,
+		      unsigned size, struct sf_err *err)
 {
 	struct waiter w = { 0, 0 };
+	unsigned stops = 0;
 	const uint32_t start = addr;
 
 	while (len) {
@@ -938,6 +1019,7 @@ static int mem_write_runs(struct stlink *s, uint32_t addr, const uint8_t *buf, s
 		uint32_t n = run_len(s, addr, len, size), fault;
 		size_t rlen;
 		unsigned st;
+		int rc;
 
 		mem_cmd(c[0], 1, size, addr, n);
 		status_cmd(s, c[1], &rlen);
@@ -945,7 +1027,7 @@ static int mem_write_runs(struct stlink *s, uint32_t addr, const uint8_t *buf, s
 			{ c[0], NULL, 16, 0 }, { buf, NULL, n, 0 },
 			{ c[1], NULL, 16, 0 }, { NULL, r, rlen, 0 },
 		};
-		int rc = run(s, io, 4, 2, err);
+		rc = run(s, io, 4, 2, err);
 		if (rc)
 			return sf_err_prefix(err, "writing 0x%08X..0x%08X (at or before 0x%08X)",
 					      start, (uint32_t)(addr + len - 1), addr);
@@ -953,15 +1035,35 @@ static int mem_write_runs(struct stlink *s, uint32_t addr, const uint8_t *buf, s
 			return sf_err_set(err, SF_E_IO, "writing 0x%08X: short status reply (%zu "
 					   "bytes)", addr, io[3].got);
 		st = (unsigned)mem_status(s, r, &fault);
-		if (status_code(st) == SF_E_WAIT && fault != ~0U && fault >= addr &&
-		    fault - addr < n && !((fault - addr) % size)) {
-			uint32_t done = fault - addr;
+		if (status_code(st) == SF_E_WAIT && (s->feat & F_RW2)) {
+			/* a fault address outside the run: the WAIT came before any
+			 * data word (on the CSW or TAR write) */
+			int inside = fault >= addr && fault - addr < n && !((fault - addr) % size);
+			uint32_t done = inside ? fault - addr : 0;
+			int held = 0;
 
+			s->wait_stops++;
+			if (inside) {
+				rc = word_held(s, fault, buf + done, size, &held, err);
+				if (rc)
+					return sf_err_prefix(err, "after a WAIT writing 0x%08X", fault);
+			}
+			if (held)
+				done += size;
 			if (!wait_more(s, &w, done > 0))
 				return mem_fail(s, 1, st, addr, n, fault, err);
 			addr += done;
 			buf += done;
 			len -= done;
+			/* stopping again and again: let the dongle's own retries cover it */
+			if (++stops >= STLINK_PACE_STOPS && len) {
+				unsigned k = s->pace_khz && s->pace_khz < s->cur_khz ? s->pace_khz
+										  : slower(s);
+				if (k && !apply_khz(s, k, err)) {
+					s->pace_khz = k;
+					stops = 0;
+				}
+			}
 			continue;
 		}
 		if (status_code(st))
@@ -972,6 +1074,22 @@ static int mem_write_runs(struct stlink *s, uint32_t addr, const uint8_t *buf, s
 		w.since = 0;
 	}
 	return 0;
+}
+
+static int mem_write_runs(struct stlink *s, uint32_t addr, const uint8_t *buf, size_t len,
+			  unsigned size, struct sf_err *err)
+{
+	unsigned khz = s->cur_khz;
+	int rc = write_runs(s, addr, buf, len, size, err);
+
+	if (s->cur_khz != khz && !s->gone) {
+		struct sf_err tmp;
+		int r2 = apply_khz(s, khz, rc ? &tmp : err);
+
+		if (!rc)
+			rc = r2;
+	}
+	return rc;
 }
 
 static int mem_prepare(struct stlink *s, unsigned size, struct sf_err *err)
