@@ -203,6 +203,14 @@ build/check/tests/gpiomem_flash: build/check/tests/gpiomem_flash.o build/check/t
 build/check/tests/gpiod_trace: build/check/tests/gpiod_trace.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
+# stlink_emu: the emulated ST-Link (tests/stlink_emu/): a firmware model on
+# sim/ for tests/check_stlink_emu.c, and an LD_PRELOAD library presenting it
+# to the real libusb in unmodified programs (tests/with-stlink, t_stlink_*).
+STLINK_EMU_SRCS := tests/stlink_emu/stlink_emu.c
+build/check/tests/check_stlink_emu: build/check/tests/check_stlink_emu.o \
+		build/check/tests/stlink_emu/stlink_emu.o $(check_APP) $(check_LIB)
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
+
 # The libgpiod v2 build: tests/gpiod-v2.sh unpacks bookworm-backports'
 # libgpiod-dev/libgpiod3 into build/gpiod-v2/ and builds build/gpiodv2/swdflash.
 GPIODV2_PC := $(CURDIR)/build/gpiod-v2/pkgconfig
