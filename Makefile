@@ -210,6 +210,11 @@ STLINK_EMU_SRCS := tests/stlink_emu/stlink_emu.c
 build/check/tests/check_stlink_emu: build/check/tests/check_stlink_emu.o \
 		build/check/tests/stlink_emu/stlink_emu.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
+# check_stlink: the ST-Link driver's protocol layer and the engine on it,
+# against the same model through its C API.
+build/check/tests/check_stlink: build/check/tests/check_stlink.o \
+		build/check/tests/stlink_emu/stlink_emu.o $(check_APP) $(check_LIB)
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
 
 # The libgpiod v2 build: tests/gpiod-v2.sh unpacks bookworm-backports'
 # libgpiod-dev/libgpiod3 into build/gpiod-v2/ and builds build/gpiodv2/swdflash.
