@@ -207,6 +207,11 @@ build/check/tests/gpiod_trace: build/check/tests/gpiod_trace.o $(check_APP) $(ch
 # sim/ for tests/check_stlink_emu.c, and an LD_PRELOAD library presenting it
 # to the real libusb in unmodified programs (tests/with-stlink, t_stlink_*).
 STLINK_EMU_SRCS := tests/stlink_emu/stlink_emu.c
+STLINK_SHIM_SRCS := tests/stlink_emu/stlink_shim.c $(STLINK_EMU_SRCS) $(sort $(wildcard sim/*.c))
+tests-extra: build/stlink_emu.so build/check/tests/check_stlink_emu
+build/stlink_emu.so: $(STLINK_SHIM_SRCS) tests/stlink_emu/stlink_emu.h $(wildcard sim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(STLINK_SHIM_SRCS) -ldl -lpthread -lm
 build/check/tests/check_stlink_emu: build/check/tests/check_stlink_emu.o \
 		build/check/tests/stlink_emu/stlink_emu.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm

@@ -1187,8 +1187,6 @@ static void exec_cmd(struct stlink_emu *e, const uint8_t *c, const uint8_t *data
 		sim_delay_ns(e->chip, usb);
 	}
 	e->cnt.modelled_ns = e->cnt.usb_ns + e->cnt.swd_ns;
-	if (e->cfg.unplug_after && e->cnt.commands >= e->cfg.unplug_after)
-		e->unplugged = 1;
 }
 
 /* ---- the USB side ---- */
@@ -1229,6 +1227,10 @@ int stlink_emu_bulk_out(struct stlink_emu *e, uint8_t ep, const void *buf, size_
 	}
 	if (len < 1) /* a zero-length packet: nothing to do */
 		return 0;
+	if (e->cfg.unplug_after && e->cnt.commands >= e->cfg.unplug_after) {
+		e->unplugged = 1; /* gone before the command after the Nth */
+		return -ENODEV;
+	}
 	memset(e->cmd, 0, sizeof(e->cmd));
 	memcpy(e->cmd, p, len < 16 ? len : 16);
 	e->cnt.commands++;
