@@ -185,10 +185,18 @@ static int refresh_target(struct job_mgr *m, struct nrf52_info *info_out)
 		t.probe_open = 1;
 		snprintf(t.probe_kind, sizeof(t.probe_kind), "%s", swd_probe_kind(m->probe));
 		snprintf(t.probe_desc, sizeof(t.probe_desc), "%s", swd_probe_desc(m->probe));
+		if (swd_probe_usb(m->probe))
+			t.usb = *swd_probe_usb(m->probe);
 		rc = nrf52_identify(m->eng, &t.info, &err);
 		if (!rc) {
 			t.connected = 1;
 			t.locked = t.info.locked;
+		} else if (rc == SF_E_DISCONNECTED) {
+			/* unplugged: drop it; the next refresh or job opens it again
+			 * (and finds it once it is plugged back in) */
+			job_worker_close_probe(m);
+			t.probe_open = 0;
+			t.probe_gone = 1;
 		}
 	} else {
 		snprintf(t.probe_kind, sizeof(t.probe_kind), "%.*s", (int)strcspn(m->spec, ":"),
@@ -208,7 +216,7 @@ static int refresh_target(struct job_mgr *m, struct nrf52_info *info_out)
 	pthread_mutex_unlock(&m->lock);
 	if (old.connected != t.connected || old.locked != t.locked ||
 	    old.info.device_id != t.info.device_id || old.info.part != t.info.part ||
-	    old.probe_open != t.probe_open || !old.updated_ms) {
+	    old.probe_open != t.probe_open || old.probe_gone != t.probe_gone || !old.updated_ms) {
 		struct job_event ev;
 
 		if (t.connected)
