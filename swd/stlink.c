@@ -111,7 +111,8 @@ enum {
  * block write into flash stops at nearly every word and each stop costs
  * USB round trips. After STLINK_PACE_STOPS stops in one write, the clock
  * steps down (never below STLINK_PACE_MIN_KHZ) until the dongle's own
- * retries cover the stall; it is restored when the write ends. */
+ * retries cover the stall; it is restored when the write ends. Later
+ * writes into the same 16 MiB region start at that clock. */
 #define STLINK_PACE_STOPS 2U
 #define STLINK_PACE_MIN_KHZ 480U
 /* A genuine V2 measures the target's VDD on pin 1; below this it warns
@@ -131,6 +132,7 @@ struct stlink {
 	unsigned speeds[STLINK_MAX_SPEEDS], nspeeds; /* offered SWD clocks, fastest first */
 	unsigned cur_khz;      /* set now (info.khz is the configured one) */
 	unsigned pace_khz;     /* learned: block writes at this clock do not stop on WAIT */
+	uint32_t slow[8];      /* 16 MiB regions (addr >> 24) whose writes stall: paced */
 	uint64_t wait_stops;   /* block writes the dongle stopped with WAIT */
 };
 
@@ -1061,6 +1063,7 @@ static int write_runs(struct stlink *s, uint32_t addr, const uint8_t *buf, size_
 										  : slower(s);
 				if (k && !apply_khz(s, k, err)) {
 					s->pace_khz = k;
+					s->slow[addr >> 29] |= 1U << ((addr >> 24) & 31);
 					stops = 0;
 				}
 			}
@@ -1080,7 +1083,14 @@ static int mem_write_runs(struct stlink *s, uint32_t addr, const uint8_t *buf, s
 			  unsigned size, struct sf_err *err)
 {
 	unsigned khz = s->cur_khz;
-	int rc = write_runs(s, addr, buf, len, size, err);
+	int rc = 0;
+
+	/* memory that stalled a write before (flash) starts at the pace clock */
+	if (s->pace_khz && s->pace_khz < khz && len > 4 * size &&
+	    (s->slow[addr >> 29] & (1U << ((addr >> 24) & 31))))
+		rc = apply_khz(s, s->pace_khz, err);
+	if (!rc)
+		rc = write_runs(s, addr, buf, len, size, err);
 
 	if (s->cur_khz != khz && !s->gone) {
 		struct sf_err tmp;
