@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libusb.h>
@@ -175,17 +176,6 @@ int stlink_usb_list(struct stlink_found *out, int max, struct sf_err *err)
 	if (r)
 		return sf_err_set(err, SF_E_IO, "listing USB devices: %s", libusb_strerror(r));
 	return c.n < max ? c.n : max;
-}
-
-int stlink_usb_present(const char *serial)
-{
-	struct stlink_found f[8];
-	int n = stlink_usb_list(f, 8, NULL);
-
-	for (int i = 0; i < n; i++)
-		if (!serial || !serial[0] || !strcasecmp(f[i].serial, serial))
-			return 1;
-	return 0;
 }
 
 /* ---- transfers ---- */

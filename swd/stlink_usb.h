@@ -77,8 +77,4 @@ int stlink_usb_list(struct stlink_found *out, int max, struct sf_err *err);
 int stlink_usb_open(const char *serial, struct stlink_xport *xp, struct stlink_found *found,
 		    struct sf_err *err);
 
-/* Hot-plug: a call-back-free check the daemon makes between jobs. 1 when
- * an ST-Link with this serial (or any, for NULL) is on the bus now. */
-int stlink_usb_present(const char *serial);
-
 #endif

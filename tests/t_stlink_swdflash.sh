@@ -97,8 +97,8 @@ if [ -d "$FIX" ]; then
 			cmp -s "$T/ref.bin" "$T/got.bin" || good=0
 			n=$((n + 1))
 		done
-		check "fixture $(basename "$f"): flashed, $n ranges read back equal to srec_cat" \
-			[ $good = 1 ] && [ $n -gt 0 ]
+		assert "fixture $(basename "$f"): flashed, $n ranges read back equal to srec_cat" \
+			"[ $good = 1 ] && [ $n -gt 0 ]"
 	done
 else
 	echo "no vendor images in $FIX: the fixture loop is skipped"
