@@ -14,7 +14,8 @@
 #    moves nothing (software reset instead), a clone reporting 0 V;
 #  - unplugged mid-job: exit naming it, nothing claims success;
 #  - OpenOCD (HLA, -f interface/stlink.cfg) flashes through the same
-#    emulated dongle and swdflash verifies, and the reverse.
+#    emulated dongle and swdflash verifies, and the reverse; OpenOCD's
+#    dapdirect (stlink-dap.cfg) recovers a locked chip, swdflash flashes it.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 STL_SO=${STLINK_EMU_SO:-$TOP/build/stlink_emu.so}
@@ -186,5 +187,16 @@ if command -v openocd >/dev/null 2>&1; then
 		-c "init; dump_image $T/od.bin 0x8000 8192; shutdown" >"$T/ocd2.log" 2>&1
 	check "OpenOCD reads back what swdflash wrote (dump_image equals the bytes)" \
 		cmp -s "$T/od.bin" "$T/o.bin"
+	# dapdirect (-f interface/stlink-dap.cfg) recovers a locked chip; then
+	# swdflash flashes and verifies it through the same dongle.
+	Z=$T/dap.state
+	stl "model=v2,fw=J34" "part=nrf52840,locked=1,wallclock=1,state=$Z" openocd -c 'gdb_port disabled; tcl_port disabled; telnet_port disabled' \
+		-f interface/stlink-dap.cfg -f target/nrf52.cfg -c "init; nrf52_recover; shutdown" \
+		>"$T/ocd3.log" 2>&1
+	check "OpenOCD dapdirect: nrf52_recover unlocks" grep -q 'successfully erased and unlocked' "$T/ocd3.log"
+	stl "$V2" "part=nrf52840,wallclock=1,state=$Z" $SWDFLASH --probe stlink flash "$T/o.hex" \
+		>"$T/dz.out" 2>&1
+	check "then swdflash flashes and verifies it ($(grep -o 'verified [0-9]* bytes' "$T/dz.out"))" \
+		grep -q 'verified 8192 bytes' "$T/dz.out"
 fi
 finish
