@@ -277,9 +277,10 @@ static int run(struct stlink *s, struct stlink_io *io, size_t n, unsigned ncmds,
 	return rc;
 }
 
-/* One command; reply (if any) of exactly rlen bytes. */
-static int cmd(struct stlink *s, const uint8_t c[16], const void *out, size_t olen, void *reply,
-	       size_t rlen, struct sf_err *err)
+/* One command; reply (if any) of rlen bytes; *got (may be NULL: then a
+ * shorter reply is an error) says how many came. */
+static int cmd_got(struct stlink *s, const uint8_t c[16], const void *out, size_t olen,
+		   void *reply, size_t rlen, size_t *got, struct sf_err *err)
 {
 	struct stlink_io io[2] = { { c, NULL, 16, 0 } };
 	size_t n = 1;
@@ -295,22 +296,35 @@ static int cmd(struct stlink *s, const uint8_t c[16], const void *out, size_t ol
 	rc = run(s, io, n, 1, err);
 	if (rc)
 		return rc;
-	if (reply && rlen && io[1].got < rlen)
+	if (got)
+		*got = reply && rlen ? io[1].got : 0;
+	else if (reply && rlen && io[1].got < rlen)
 		return sf_err_set(err, SF_E_IO, "ST-Link command 0x%02X 0x%02X: %zu-byte reply, "
 				   "expected %zu", c[0], c[1], io[1].got, rlen);
 	return 0;
+}
+
+static int cmd(struct stlink *s, const uint8_t c[16], const void *out, size_t olen, void *reply,
+	       size_t rlen, struct sf_err *err)
+{
+	return cmd_got(s, c, out, olen, reply, rlen, NULL, err);
 }
 
 /* A debug command whose reply starts with a status byte. */
 static int dbg(struct stlink *s, uint8_t *c, uint8_t *reply, size_t rlen, const char *what,
 	       struct sf_err *err)
 {
-	int rc = cmd(s, c, NULL, 0, reply, rlen, err);
+	size_t got = 0;
+	int rc = cmd_got(s, c, NULL, 0, reply, rlen, &got, err);
 
 	if (rc)
 		return sf_err_prefix(err, "%s", what);
-	if (status_code(reply[0]))
+	/* a refusal (UNKNOWN_CMD, BAD_AP) may come shorter than the reply */
+	if (got >= 1 && status_code(reply[0]))
 		return status_err(s, reply[0], err, what);
+	if (got < rlen)
+		return sf_err_set(err, SF_E_IO, "%s: %zu-byte reply from the ST-Link, expected %zu",
+				   what, got, rlen);
 	return 0;
 }
 
