@@ -209,6 +209,8 @@ build/check/tests/gpiod_trace: build/check/tests/gpiod_trace.o $(check_APP) $(ch
 STLINK_EMU_SRCS := tests/stlink_emu/stlink_emu.c
 STLINK_SHIM_SRCS := tests/stlink_emu/stlink_shim.c $(STLINK_EMU_SRCS) $(sort $(wildcard sim/*.c))
 tests-extra: build/stlink_emu.so build/check/tests/check_stlink_emu
+# Its second half drives the dongle through the real libusb (the shim preloaded).
+build/check/tests/check_stlink_emu: PKG_LIBS += -lusb-1.0 -ldl
 build/stlink_emu.so: $(STLINK_SHIM_SRCS) tests/stlink_emu/stlink_emu.h $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(STLINK_SHIM_SRCS) -ldl -lpthread -lm

@@ -90,6 +90,8 @@ struct stlink_emu {
 	uint32_t select;
 	uint32_t ap_idr[256];
 	uint8_t ap_idr_valid[256];
+	uint32_t csw[256];       /* the CSW last written per AP (firmware cache) */
+	uint8_t csw_valid[256];
 
 	struct stlink_emu_counters cnt;
 };
@@ -420,6 +422,12 @@ static void clear_sticky(struct stlink_emu *e)
 	e->mem_sticky = 0;
 }
 
+static void forget_aps(struct stlink_emu *e)
+{
+	memset(e->ap_idr_valid, 0, sizeof(e->ap_idr_valid));
+	memset(e->csw_valid, 0, sizeof(e->csw_valid));
+}
+
 /* Connect: line reset, JTAG-to-SWD, line reset, DPIDR, clear errors, power
  * up (ADIv5.2 B4.3.3, B2.2.1). */
 static int swd_connect(struct stlink_emu *e)
@@ -430,7 +438,7 @@ static int swd_connect(struct stlink_emu *e)
 	if (!e->chip)
 		return STLINK_EMU_ST_NO_DEVICE;
 	e->select_valid = 0;
-	memset(e->ap_idr_valid, 0, sizeof(e->ap_idr_valid));
+	forget_aps(e);
 	swd_line_reset(e);
 	sim_seq_out(e->chip, 0xE79Eu, 16);
 	swd_line_reset(e);
@@ -463,11 +471,6 @@ static int ap_idr(struct stlink_emu *e, unsigned apsel, uint32_t *idr)
 		e->ap_idr_valid[apsel] = 1;
 	}
 	return st;
-}
-
-static void forget_aps(struct stlink_emu *e)
-{
-	memset(e->ap_idr_valid, 0, sizeof(e->ap_idr_valid));
 }
 
 /* Whether this firmware lets the host at AP apsel: its AP limit, the
@@ -531,8 +534,12 @@ static void mem_access(struct stlink_emu *e, const uint8_t *c, int write, unsign
 	if (e->mem_sticky)
 		clear_sticky(e);
 	st = mem_ap_ready(e, apsel);
-	if (st == STLINK_EMU_ST_OK)
+	/* CSW only when it changes: the firmware keeps what it wrote [U]. */
+	if (st == STLINK_EMU_ST_OK && (!e->csw_valid[apsel] || e->csw[apsel] != csw)) {
 		st = ap_write(e, apsel, 0x00, csw);
+		e->csw[apsel] = csw;
+		e->csw_valid[apsel] = st == STLINK_EMU_ST_OK;
+	}
 	while (st == STLINK_EMU_ST_OK && i < len) {
 		uint32_t a = addr + (uint32_t)i;
 		/* Up to the next 1 KiB boundary (TAR auto-increment, ADIv5 C2.2.2). */
@@ -974,8 +981,7 @@ static int mem_op(uint8_t sub, int *write, unsigned *w, int *inc)
 }
 
 /* A memory command's checks; 0 = go, else the status to leave. */
-static int mem_check(const struct stlink_emu *e, uint8_t sub, unsigned w, uint32_t addr, size_t len,
-		     unsigned apsel)
+static int mem_check(const struct stlink_emu *e, uint8_t sub, unsigned w, uint32_t addr, size_t len)
 {
 	size_t max8 = is_v3(e) && e->cfg.fw_j >= 6 ? 512 : 64;
 
@@ -987,8 +993,6 @@ static int mem_check(const struct stlink_emu *e, uint8_t sub, unsigned w, uint32
 		return STLINK_EMU_ST_UNKNOWN_ERROR;
 	if (len > 6144 || addr % w || len % w)
 		return 0x0A; /* ALIGNMENT_ERROR */
-	if (apsel && !HAS_CSW(e))
-		return STLINK_EMU_ST_BAD_AP;
 	return 0;
 }
 
@@ -1001,7 +1005,7 @@ static void mem_cmd(struct stlink_emu *e, const uint8_t *c, const uint8_t *data)
 	unsigned apsel = HAS_CSW(e) ? c[8] : 0;
 
 	mem_op(c[1], &write, &w, &inc);
-	chk = mem_check(e, c[1], w, addr, len, apsel);
+	chk = mem_check(e, c[1], w, addr, len);
 	if (chk > 0) {
 		e->lrw_status = (uint16_t)chk;
 		e->lrw_addr = addr;
@@ -1079,7 +1083,7 @@ static size_t data_phase(const struct stlink_emu *e, const uint8_t *c)
 		return ((items + 3u) & ~3u) + 4u * items;
 	}
 	if (mem_op(c[1], &write, &w, &inc) && write && mem_check(e, c[1], w, le32(c + 2),
-								 le16(c + 6), 0) >= 0)
+								 le16(c + 6)) >= 0)
 		return le16(c + 6) <= 6144 ? le16(c + 6) : 0;
 	return 0;
 }
@@ -1155,7 +1159,7 @@ static void exec_cmd(struct stlink_emu *e, const uint8_t *c, const uint8_t *data
 	case 0xF2:
 		if (mem_op(c[1], &write, &w, &inc)) {
 			e->cnt.by_debug[c[1]]++;
-			if (mem_check(e, c[1], w, 0, 0, 0) < 0)
+			if (mem_check(e, c[1], w, 0, 0) < 0)
 				unknown(e);
 			else
 				mem_cmd(e, c, data);

@@ -168,7 +168,9 @@ struct stlink_emu_counters {
 	uint64_t nrst_pulses;     /* DRIVE_NRST low->high on a wired RST */
 	uint64_t usb_ns;          /* modelled USB time */
 	uint64_t swd_ns;          /* simulated SWD time inside commands */
-	uint64_t modelled_ns;     /* usb_ns + swd_ns */
+	uint64_t modelled_ns;     /* usb_ns + swd_ns: the dongle's busy time; the
+	                             host's sleeps are not in it (the chip's
+	                             simulated time has them with wallclock=1) */
 	uint64_t by_op[256];      /* commands by byte 0 (0xF2: see by_debug) */
 	uint64_t by_debug[256];   /* DEBUG_COMMAND by subcommand */
 };

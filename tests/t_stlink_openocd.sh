@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Unmodified OpenOCD 0.12 through the real libusb on the emulated ST-Link
+# (tests/with-stlink), images the project makes itself (runs in a plain
+# clone):
+#  - HLA (`-f interface/stlink.cfg -f target/nrf52.cfg`, the seed's own
+#    command) on a V2, a V2-1 and a V3: the version line, the voltage, the
+#    Cortex-M4, FICR equal to what swdflash reads from the same chip;
+#  - HLA `program IMG 0x0 verify` of a pseudo-random image, then its dump
+#    equals the image and swdflash reads the same flash;
+#  - dapdirect (`-f interface/stlink-dap.cfg`) `nrf52_recover` on a locked
+#    chip with V2J32 firmware: the chip ends unlocked and erased, and
+#    swdflash flashes it; with V2J37 (refuses the non-ARM CTRL-AP: BAD_AP,
+#    STLINK.md §6) the recovery fails and the chip stays locked.
+# Every OpenOCD run here uses WORKAREASIZE 0 ($OCD_WA0).
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+need_stlink_emu
+command -v openocd >/dev/null || skip "openocd missing (Debian package openocd)"
+[ -x "$SWDFLASH" ] || die "$SWDFLASH missing"
+log() { echo "--- $1"; tail -n 40 "$1"; }
+# failed_log LOG: show LOG when the check just before failed.
+f0=0
+mark() { f0=$fails; }
+failed_log() { [ "$fails" = "$f0" ] || log "$1"; }
+
+# 1. Examine through each model.
+for m in v2:0483:3748:V2J37S7 v2-1:0483:374B:V2J37M25 v3:0483:374F:V3J7M7; do
+	model=${m%%:*} rest=${m#*:}
+	want_vp=${rest%:*} want_v=${rest##*:}
+	S=$T/ex.$model.state
+	stlink_ocd "part=nrf52840,state=$S" "model=$model" "$T/ex.$model.json" "$T/ex.$model.log" \
+		stlink -c init -c "mdw 0x10000100 1" -c "dump_image $T/ex.$model.ficr 0x10000000 0x100" \
+		-c shutdown || { log "$T/ex.$model.log"; fail "openocd HLA on $model"; continue; }
+	$SWDFLASH --probe "sim:part=nrf52840,state=$S" read 0x10000000 0x100 -o "$T/ex.$model.sw" \
+		>/dev/null || die "swdflash read FICR"
+	L=$T/ex.$model.log
+	mark
+	assert "$model: OpenOCD HLA examined it ($want_v, $want_vp, 3.3 V, Cortex-M4, INFO.PART) and its FICR equals swdflash's $OCD_WA0" \
+		'grep -q "STLINK $want_v (API v[23]) VID:PID $want_vp" "$L" &&
+		 grep -q "Target voltage: 3.29" "$L" &&
+		 grep -q "Cortex-M4 r0p1 processor detected" "$L" &&
+		 grep -q "0x10000100: 00052840" "$L" && cmp -s "$T/ex.$model.ficr" "$T/ex.$model.sw"'
+	failed_log "$L"
+done
+
+# 2. HLA program + verify of an image made here.
+python3 -c 'import random,sys; r=random.Random(11); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(12 * 1024 + 36)))' >"$T/img.bin"
+S=$T/prog.state
+stlink_ocd "part=nrf52840,state=$S" "" "$T/prog.json" "$T/prog.log" stlink -c init \
+	-c "program $T/img.bin 0x0 verify" -c "dump_image $T/prog.dump 0x0 $(stat -c %s "$T/img.bin")" \
+	-c shutdown || { log "$T/prog.log"; die "openocd program"; }
+$SWDFLASH --probe "sim:part=nrf52840,state=$S" read 0 "$(stat -c %s "$T/img.bin")" -o "$T/prog.sw" \
+	>/dev/null || die "swdflash read after OpenOCD"
+mark
+assert "HLA program 12 KiB + 36 B verify: OpenOCD's dump and swdflash's read equal the image ($(json "$T/prog.json" stlink.commands) USB commands) $OCD_WA0" \
+	'grep -q "\*\* Verified OK \*\*" "$T/prog.log" && cmp -s "$T/img.bin" "$T/prog.dump" &&
+	 cmp -s "$T/img.bin" "$T/prog.sw"'
+failed_log "$T/prog.log"
+# The comparison can fail: a different image does not verify.
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 4)' >"$T/other.bin"
+stlink_ocd "part=nrf52840,state=$S" "" "" "$T/ver.log" stlink -c init \
+	-c "verify_image $T/other.bin 0x0" -c shutdown
+mark
+assert "HLA verify_image of a different image fails $OCD_WA0" \
+	'! grep -q "^verified [0-9]* bytes" "$T/ver.log"'
+
+# 3. dapdirect nrf52_recover on a locked chip.
+S=$T/rec.state
+stlink_ocd "part=nrf52840,locked=1,state=$S,wallclock=1" "fw=J32" "$T/rec.json" "$T/rec.log" \
+	stlink-dap -c init -c nrf52_recover -c "mdw 0x10001208 1" -c "mdw 0x0 2" -c shutdown ||
+	{ log "$T/rec.log"; die "openocd dapdirect recover"; }
+$SWDFLASH --json --probe "sim:part=nrf52840,state=$S" info >"$T/rec.info" || die "swdflash info"
+$SWDFLASH --probe "sim:part=nrf52840,state=$S" read 0 0x1000 -o "$T/rec.flash" >/dev/null ||
+	die "swdflash read after recover"
+head -c 4096 /dev/zero | tr '\0' '\377' >"$T/ff.bin"
+mark
+assert "dapdirect V2J32: nrf52_recover erased and unlocked the locked chip (AP lock reported, CTRL-AP ERASEALL seen, swdflash sees it open and blank) $OCD_WA0" \
+	'grep -q "AP lock engaged" "$T/rec.log" &&
+	 grep -q "successfully erased and unlocked" "$T/rec.log" &&
+	 grep -q "0x10001208: ffffffff" "$T/rec.log" &&
+	 [ "$(json "$T/rec.json" sim.ctrlap_erase_alls)" = 1 ] &&
+	 [ "$(json "$T/rec.info" locked)" = False ] && cmp -s "$T/rec.flash" "$T/ff.bin"'
+failed_log "$T/rec.log"
+flash_rec() { "$SWDFLASH" --probe "sim:part=nrf52840,state=$S" flash "$T/img.bin" --base 0 >"$T/sw.out" 2>&1; }
+check "then swdflash flashes the recovered chip" flash_rec
+S=$T/rec37.state
+stlink_ocd "part=nrf52840,locked=1,state=$S,wallclock=1" "fw=J37" "$T/rec37.json" "$T/rec37.log" \
+	stlink-dap -c init -c nrf52_recover -c shutdown
+$SWDFLASH --json --probe "sim:part=nrf52840,state=$S" info >"$T/rec37.info" || die "swdflash info"
+mark
+assert "dapdirect V2J37 (BAD_AP on the CTRL-AP): no recovery, the chip stays locked $OCD_WA0" \
+	'! grep -q "successfully erased" "$T/rec37.log" &&
+	 [ "$(json "$T/rec37.info" locked)" = True ] &&
+	 [ "$(json "$T/rec37.json" sim.ctrlap_erase_alls)" = 0 ]'
+failed_log "$T/rec37.log"
+finish
