@@ -131,6 +131,50 @@ START_TEST(t_v3_identity)
 }
 END_TEST
 
+/* Whatever mode the dongle is in at power-up (DFU, mass storage, SWIM, a
+ * debug session someone left open), it ends up in SWD debug mode. */
+START_TEST(t_modes)
+{
+	static const char *const modes[] = { "dfu", "mass", "swim", "debug" };
+	/* what leaves each mode (OpenOCD stlink_usb_exit_mode): DFU_EXIT,
+	 * nothing, SWIM_EXIT, DEBUG EXIT */
+	static const int leave_op[] = { 0xF3, 0, 0xF4, 0xF2 };
+
+	for (size_t i = 0; i < 4; i++) {
+		struct rig r;
+		struct sf_err err = { 0 };
+		char spec[64];
+
+		snprintf(spec, sizeof(spec), "model=v2,fw=J37,mode=%s", modes[i]);
+		ck_assert_msg(!rig_open(&r, spec, SIM, 0, &err), "%s: %s", modes[i], err.msg);
+		ck_assert_int_eq(stlink_emu_mode(r.emu), 2);
+		const struct stlink_emu_counters *c = stlink_emu_counters(r.emu);
+		if (leave_op[i] == 0xF2)
+			ck_assert_uint_eq(c->by_debug[0x21], 1);
+		else if (leave_op[i])
+			ck_assert_uint_eq(c->by_op[leave_op[i]], 1);
+		else
+			ck_assert_uint_eq(c->by_op[0xF3] + c->by_op[0xF4] + c->by_debug[0x21], 0);
+		ck_assert_msg(!r.dap.ops->connect(r.dap.ctx, NULL, &err), "%s: %s", modes[i], err.msg);
+		rig_close(&r);
+	}
+}
+END_TEST
+
+START_TEST(t_v21_identity)
+{
+	struct rig r;
+	struct sf_err err = { 0 };
+
+	ck_assert_msg(!rig_open(&r, "model=v2-1,fw=J37", SIM, 0, &err), "%s", err.msg);
+	ck_assert_uint_eq(r.info.pid, 0x374B);
+	ck_assert_uint_eq(r.info.jtag, 37);
+	ck_assert_msg(!strncmp(r.info.firmware, "V2J37M", 6), "%s", r.info.firmware);
+	ck_assert_str_eq(r.info.model, "ST-Link/V2-1");
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(t_clone_zero_volt)
 {
 	struct rig r;
@@ -363,6 +407,8 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_v2_identity);
 	tcase_add_test(tc, t_v3_identity);
+	tcase_add_test(tc, t_modes);
+	tcase_add_test(tc, t_v21_identity);
 	tcase_add_test(tc, t_clone_zero_volt);
 	tcase_add_test(tc, t_memory_blocks);
 	tcase_add_test(tc, t_flash_top_clock);
