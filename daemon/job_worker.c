@@ -547,10 +547,24 @@ static void worker_run(struct job_mgr *m, struct job *j)
 	job_signal_ended_locked(m);
 }
 
+/* libusb's hot-plug thread: an ST-Link came or went. */
+static void probe_hotplug(void *user)
+{
+	struct job_mgr *m = user;
+
+	pthread_mutex_lock(&m->lock);
+	m->hotplug = 1;
+	pthread_cond_broadcast(&m->work);
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void *worker(void *arg)
 {
 	struct job_mgr *m = arg;
 	int64_t next_refresh = 0;
+	/* a USB probe plugged back in is picked up at once, not at the next
+	 * refresh (NULL without hot-plug events: the refresh does it) */
+	struct swd_probe_watch *watch = swd_probe_watch_new(m->spec, probe_hotplug, m);
 
 	pthread_mutex_lock(&m->lock);
 	for (;;) {
@@ -574,7 +588,8 @@ static void *worker(void *arg)
 		if (m->exit)
 			break;
 		int64_t now = clock_mono_ms();
-		if (now >= next_refresh) {
+		if (now >= next_refresh || m->hotplug) {
+			m->hotplug = 0;
 			pthread_mutex_unlock(&m->lock);
 			refresh_target(m, NULL);
 			pthread_mutex_lock(&m->lock);
@@ -586,6 +601,7 @@ static void *worker(void *arg)
 		pthread_cond_timedwait(&m->work, &m->lock, &dl);
 	}
 	pthread_mutex_unlock(&m->lock);
+	swd_probe_watch_free(watch);
 	job_worker_close_probe(m);
 	pthread_mutex_lock(&m->lock);
 	m->exit = 2;  /* the thread is about to return: join it */

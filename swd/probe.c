@@ -345,3 +345,33 @@ void swd_probe_list_stlinks(char *out, size_t outsz, int *available)
 	if (l >= outsz)
 		out[outsz - 1] = '\0';
 }
+
+struct swd_probe_watch {
+	struct stlink_usb_watch *usb;
+};
+
+struct swd_probe_watch *swd_probe_watch_new(const char *spec, void (*fn)(void *user),
+					    void *user)
+{
+	struct swd_probe_watch *w;
+
+	if (strncmp(spec, "stlink", 6) || (spec[6] && spec[6] != ':'))
+		return NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->usb = stlink_usb_watch_new(fn, user, NULL);
+	if (!w->usb) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void swd_probe_watch_free(struct swd_probe_watch *w)
+{
+	if (!w)
+		return;
+	stlink_usb_watch_free(w->usb);
+	free(w);
+}

@@ -86,6 +86,15 @@ const struct swd_probe_usb *swd_probe_usb(const struct swd_probe *probe);
  * listings; *available = at least one. */
 void swd_probe_list_stlinks(char *out, size_t outsz, int *available);
 
+/* Hot-plug: fn(user), on another thread, whenever a probe this spec could
+ * open may have come or gone (an ST-Link on USB, through libusb hot-plug).
+ * NULL when the kind has no such events or the platform cannot tell: then
+ * open again on the next refresh or job. */
+struct swd_probe_watch;
+struct swd_probe_watch *swd_probe_watch_new(const char *spec, void (*fn)(void *user),
+					    void *user);
+void swd_probe_watch_free(struct swd_probe_watch *w);
+
 /* Test and benchmark accessors: the simulated chip of a "sim" probe and the
  * SWD link of a bit-bang probe (NULL otherwise). Product code never uses
  * them. */

@@ -8,6 +8,7 @@
 #include "stlink_usb.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,4 +404,95 @@ int stlink_usb_open(const char *serial, struct stlink_xport *xp, struct stlink_f
 	xp->ops = &usb_ops;
 	xp->ctx = u;
 	return 0;
+}
+
+/* ---- hot-plug ---- */
+
+struct stlink_usb_watch {
+	libusb_context *usb;
+	libusb_hotplug_callback_handle handle;
+	pthread_t thread;
+	int stop;
+	void (*fn)(void *user);
+	void *user;
+};
+
+static int LIBUSB_CALL watch_cb(libusb_context *ctx, libusb_device *dev,
+				libusb_hotplug_event ev, void *arg)
+{
+	struct stlink_usb_watch *w = arg;
+	struct libusb_device_descriptor dd;
+
+	(void)ctx;
+	(void)ev;
+	if (!libusb_get_device_descriptor(dev, &dd) && stlink_model_of(dd.idProduct))
+		w->fn(w->user);
+	return 0; /* stay registered */
+}
+
+static void *watch_thread(void *arg)
+{
+	struct stlink_usb_watch *w = arg;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		struct timeval tv = { 0, 200000 }; /* bounds how long a stop waits */
+
+		libusb_handle_events_timeout_completed(w->usb, &tv, &w->stop);
+	}
+	return NULL;
+}
+
+struct stlink_usb_watch *stlink_usb_watch_new(void (*fn)(void *user), void *user,
+					      struct sf_err *err)
+{
+	struct stlink_usb_watch *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w) {
+		sf_err_set(err, SF_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	w->fn = fn;
+	w->user = user;
+	r = libusb_init(&w->usb);
+	if (r) {
+		sf_err_set(err, SF_E_IO, "libusb_init: %s", libusb_strerror(r));
+		free(w);
+		return NULL;
+	}
+	if (!libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG)) {
+		sf_err_set(err, SF_E_UNSUPPORTED, "this libusb has no hot-plug events");
+		goto fail;
+	}
+	r = libusb_hotplug_register_callback(w->usb, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
+					     LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0, STLINK_VID,
+					     LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
+					     watch_cb, w, &w->handle);
+	if (r) {
+		sf_err_set(err, SF_E_IO, "libusb hot-plug: %s", libusb_strerror(r));
+		goto fail;
+	}
+	r = pthread_create(&w->thread, NULL, watch_thread, w);
+	if (r) {
+		sf_err_set(err, SF_E_IO, "hot-plug thread: %s", strerror(r));
+		libusb_hotplug_deregister_callback(w->usb, w->handle);
+		goto fail;
+	}
+	return w;
+fail:
+	libusb_exit(w->usb);
+	free(w);
+	return NULL;
+}
+
+void stlink_usb_watch_free(struct stlink_usb_watch *w)
+{
+	if (!w)
+		return;
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	/* deregistering wakes the event loop */
+	libusb_hotplug_deregister_callback(w->usb, w->handle);
+	pthread_join(w->thread, NULL);
+	libusb_exit(w->usb);
+	free(w);
 }

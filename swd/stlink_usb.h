@@ -77,4 +77,12 @@ int stlink_usb_list(struct stlink_found *out, int max, struct sf_err *err);
 int stlink_usb_open(const char *serial, struct stlink_xport *xp, struct stlink_found *found,
 		    struct sf_err *err);
 
+/* Hot-plug: fn(user) runs (on a thread of its own) whenever an ST-Link
+ * arrives or leaves, through libusb's hot-plug events. NULL (SF_E_UNSUPPORTED)
+ * where libusb has none: callers then look again on their own schedule. */
+struct stlink_usb_watch;
+struct stlink_usb_watch *stlink_usb_watch_new(void (*fn)(void *user), void *user,
+					      struct sf_err *err);
+void stlink_usb_watch_free(struct stlink_usb_watch *w);
+
 #endif
