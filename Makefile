@@ -214,6 +214,13 @@ build/check/tests/check_stlink_emu: PKG_LIBS += -lusb-1.0 -ldl
 build/stlink_emu.so: $(STLINK_SHIM_SRCS) tests/stlink_emu/stlink_emu.h $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(STLINK_SHIM_SRCS) -ldl -lpthread -lm
+# The same dongle behind stlink-server's TCP protocol (OpenOCD's tcp backend).
+tests-extra: build/stlink_server
+build/stlink_server: tests/stlink_emu/stlink_server.c $(STLINK_EMU_SRCS) tests/stlink_emu/stlink_emu.h \
+		$(sort $(wildcard sim/*.c)) $(wildcard sim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ tests/stlink_emu/stlink_server.c $(STLINK_EMU_SRCS) \
+		$(sort $(wildcard sim/*.c)) -lm
 build/check/tests/check_stlink_emu: build/check/tests/check_stlink_emu.o \
 		build/check/tests/stlink_emu/stlink_emu.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm

@@ -411,6 +411,29 @@ START_TEST(t_wait_retry_then_report)
 }
 END_TEST
 
+/* A WAIT the firmware's retries do not cover (a word write into flash on
+ * the 52832 while the previous one programs, 4 MHz): status SWD_AP_WAIT,
+ * the fault address names the word refused; the one before is written. */
+START_TEST(t_wait_fault_address)
+{
+	struct stlink_emu *e = mkemu("", "part=nrf52832");
+	uint8_t r[8], wen[4] = { 1, 0, 0, 0 }, w[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint32_t fa, v;
+
+	enter(e);
+	ck_assert_int_eq(CMD(e, r, 2, 0xF2, 0x43, 0x00, 0x00), 2); /* 4 MHz */
+	ck_assert_uint_eq(wr32(e, 0x4001E504, wen, 4, NULL), 0x80);
+	ck_assert_uint_eq(wr32(e, 0x1000, w, 8, &fa), STLINK_EMU_ST_SWD_AP_WAIT);
+	ck_assert_uint_eq(fa, 0x1004);
+	ck_assert_int_eq(sim_peek(stlink_emu_chip(e), 0x1000, &v, 4), 0);
+	ck_assert_uint_eq(v, 0x04030201u);
+	ck_assert_int_eq(sim_peek(stlink_emu_chip(e), 0x1004, &v, 4), 0);
+	ck_assert_uint_eq(v, 0xFFFFFFFFu);
+	ck_assert_uint_eq(stlink_emu_counters(e)->swd_wait_retries, 4);
+	stlink_emu_free(e);
+}
+END_TEST
+
 /* A FAULT through the DAP registers leaves STICKYERR for the host. */
 START_TEST(t_fault_sticky_left_for_host)
 {
@@ -641,6 +664,12 @@ START_TEST(t_faults_unplug_stall)
 	/* a reply longer than a non-packet-multiple buffer overflows */
 	ck_assert_int_eq(stlink_emu_bulk_out(e, 0x02, c, 16), 16);
 	ck_assert_int_eq(stlink_emu_bulk_in(e, 0x81, r, 3), -EOVERFLOW);
+	/* the OUT endpoint halted: commands refused until cleared */
+	stlink_emu_stall(e, 0x02, 1);
+	ck_assert_int_eq(stlink_emu_bulk_out(e, 0x02, c, 16), -EPIPE);
+	stlink_emu_stall(e, 0x02, 0);
+	ck_assert_int_eq(stlink_emu_bulk_out(e, 0x02, c, 16), 16);
+	ck_assert_int_eq(stlink_emu_bulk_in(e, 0x81, r, 16), 6);
 	stlink_emu_free(e);
 }
 END_TEST
@@ -677,6 +706,39 @@ START_TEST(t_counters_and_time_model)
 	ck_assert_int_gt(stlink_emu_counters_json(e, json, sizeof json), 0);
 	ck_assert_ptr_nonnull(strstr(json, "\"modelled_ns\": "));
 	ck_assert_ptr_nonnull(strstr(json, "\"bulk_transfers\": 4"));
+	stlink_emu_free(e);
+}
+END_TEST
+
+/* RW_MISC (J32+): APNUM, READ at an address, ADDRESS + WRITE; values then
+ * statuses come back through RW_MISC_IN (OpenOCD's layout). */
+START_TEST(t_rw_misc)
+{
+	struct stlink_emu *e = mkemu("fw=J32", "");
+	uint8_t c[16] = { 0xF2, 0x51, 4, 0, 0, 0 }, d[4 + 16], r[32];
+
+	enter(e);
+	memset(d, 0, sizeof d);
+	d[0] = 5; /* APNUM 0 */
+	d[1] = 3; /* READ INFO.PART */
+	d[2] = 1; /* ADDRESS 0x20000000 */
+	d[3] = 2; /* WRITE 0xCAFEF00D */
+	d[4 + 4] = 0x00; d[4 + 5] = 0x01; d[4 + 6] = 0x00; d[4 + 7] = 0x10;
+	d[4 + 8] = 0x00; d[4 + 9] = 0x00; d[4 + 10] = 0x00; d[4 + 11] = 0x20;
+	d[4 + 12] = 0x0D; d[4 + 13] = 0xF0; d[4 + 14] = 0xFE; d[4 + 15] = 0xCA;
+	ck_assert_int_eq(cmdx(e, c, 16, d, sizeof d, NULL, 0), 0);
+	ck_assert_int_eq(CMD(e, r, 32, 0xF2, 0x52), 32);
+	ck_assert_uint_eq(le32(r + 4), 0x52840);
+	for (int i = 0; i < 4; i++)
+		ck_assert_uint_eq(le32(r + 16 + 4 * i), 0x80);
+	ck_assert_uint_eq(rd32(e, 0x20000000, r, 4, NULL), 0x80);
+	ck_assert_uint_eq(le32(r), 0xCAFEF00Du);
+	stlink_emu_free(e);
+	/* not before J32 */
+	e = mkemu("fw=J29", "");
+	enter(e);
+	ck_assert_int_eq(cmdx(e, c, 16, NULL, 0, r, 2), 2);
+	ck_assert_uint_eq(r[0], STLINK_EMU_ST_UNKNOWN_CMD);
 	stlink_emu_free(e);
 }
 END_TEST
@@ -991,6 +1053,36 @@ START_TEST(u_old_serial_form)
 }
 END_TEST
 
+/* STLINK_EMU_REPLUG_MS: gone after N commands, back by itself later. */
+START_TEST(u_replug_by_itself)
+{
+	libusb_device_handle *h;
+	libusb_hotplug_callback_handle cb;
+	uint8_t r[64];
+
+	setenv("STLINK_EMU", "unplug_after=1", 1);
+	setenv("STLINK_EMU_REPLUG_MS", "200", 1);
+	usb_setup();
+	hp_arrived = hp_left = 0;
+	ck_assert_int_eq(libusb_hotplug_register_callback(ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
+							   LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0,
+							   0x0483, 0x3748, LIBUSB_HOTPLUG_MATCH_ANY,
+							   on_hotplug, NULL, &cb), 0);
+	h = usb_open();
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6);
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), LIBUSB_ERROR_NO_DEVICE);
+	ck_assert(wait_for(&hp_left, 1));
+	libusb_close(h);
+	ck_assert(wait_for(&hp_arrived, 1));
+	h = usb_open();
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6);
+	ck_assert_int_eq(UCMD(h, r, 6, 0xF1), 6); /* unplug_after is not re-armed */
+	libusb_close(h);
+	libusb_hotplug_deregister_callback(ctx, cb);
+	usb_teardown();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("stlink_emu");
@@ -1002,7 +1094,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_swd_freq_v2);
 	tcase_add_test(tc, t_firmware_thresholds);
 	tcase_add_test(tc, t_narrow_access);
+	tcase_add_test(tc, t_rw_misc);
 	tcase_add_test(tc, t_wait_retry_then_report);
+	tcase_add_test(tc, t_wait_fault_address);
 	tcase_add_test(tc, t_fault_sticky_left_for_host);
 	tcase_add_test(tc, t_write_fault_address);
 	tcase_add_test(tc, t_locked_chip);
@@ -1054,6 +1148,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, u_unplug_replug_hotplug);
 	tcase_add_test(tc, u_unplug_after_n_commands);
 	tcase_add_test(tc, u_old_serial_form);
+	tcase_add_test(tc, u_replug_by_itself);
 	suite_add_tcase(s, tc);
 	return ck_run(s) != EXIT_SUCCESS || failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

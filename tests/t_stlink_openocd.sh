@@ -44,6 +44,17 @@ for m in v2:0483:3748:V2J37S7 v2-1:0483:374B:V2J37M25 v3:0483:374F:V3J7M7; do
 	failed_log "$L"
 done
 
+# HLA reset halt: AIRCR SYSRESETREQ then RESETSYS (STLINK.md §3.2), the
+# core halts at the reset vector; DCRSR/DCRDR register reads through 0x33.
+stlink_ocd "part=nrf52840" "" "$T/rst.json" "$T/rst.log" stlink -c init -c "reset halt" \
+	-c "reg pc" -c "reset run" -c shutdown
+mark
+assert "HLA reset halt halts the core (a system reset seen, pc read back) $OCD_WA0" \
+	'grep -q "halted due to debug-request" "$T/rst.log" &&
+	 grep -q "^pc (/32): 0xfffffffe" "$T/rst.log" &&
+	 [ "$(json "$T/rst.json" sim.resets)" -ge 1 ]'
+failed_log "$T/rst.log"
+
 # 2. HLA program + verify of an image made here.
 python3 -c 'import random,sys; r=random.Random(11); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(12 * 1024 + 36)))' >"$T/img.bin"
 S=$T/prog.state
@@ -64,6 +75,17 @@ stlink_ocd "part=nrf52840,state=$S" "" "" "$T/ver.log" stlink -c init \
 mark
 assert "HLA verify_image of a different image fails $OCD_WA0" \
 	'! grep -q "^verified [0-9]* bytes" "$T/ver.log"'
+
+# dapdirect (V2J32: memory commands with CSW, RW_MISC) programs too.
+S=$T/dprog.state
+stlink_ocd "part=nrf52840,state=$S,wallclock=1" "fw=J32" "$T/dprog.json" "$T/dprog.log" stlink-dap \
+	-c init -c "program $T/img.bin 0x0 verify" -c shutdown
+$SWDFLASH --probe "sim:part=nrf52840,state=$S" read 0 "$(stat -c %s "$T/img.bin")" -o "$T/dprog.sw" \
+	>/dev/null 2>&1
+mark
+assert "dapdirect V2J32 program 12 KiB + 36 B verify: swdflash reads the image back $OCD_WA0" \
+	'grep -q "\*\* Verified OK \*\*" "$T/dprog.log" && cmp -s "$T/img.bin" "$T/dprog.sw"'
+failed_log "$T/dprog.log"
 
 # 3. dapdirect nrf52_recover on a locked chip.
 S=$T/rec.state

@@ -549,6 +549,8 @@ static void mem_access(struct stlink_emu *e, const uint8_t *c, int write, unsign
 		if (n > len - i)
 			n = len - i;
 		st = ap_write(e, apsel, 0x04, a);
+		if (st != STLINK_EMU_ST_OK) /* refused before a data access */
+			e->lrw_addr = i && st != STLINK_EMU_ST_SWD_AP_WAIT ? a - w : a;
 		for (size_t k = 0; st == STLINK_EMU_ST_OK && k < n; k += w) {
 			uint32_t v = 0, lane = ((a + (uint32_t)k) & 3u) * 8u;
 
@@ -566,9 +568,13 @@ static void mem_access(struct stlink_emu *e, const uint8_t *c, int write, unsign
 				}
 				pending = 1;
 			}
-			/* A bus error shows on the access after the one that
-			 * caused it (the sim completes it with STICKYERR). */
-			if (st != STLINK_EMU_ST_OK)
+			/* The fault address: for WAIT the access refused; a bus
+			 * error shows on the access after the one that caused
+			 * it (the sim completes it with STICKYERR), so that
+			 * one. What real firmware reports is not known [U]. */
+			if (st == STLINK_EMU_ST_SWD_AP_WAIT)
+				e->lrw_addr = a + (uint32_t)k;
+			else if (st != STLINK_EMU_ST_OK)
 				e->lrw_addr = a + (uint32_t)k - (k ? w : 0);
 		}
 		if (st == STLINK_EMU_ST_OK && pending) {
@@ -583,13 +589,9 @@ static void mem_access(struct stlink_emu *e, const uint8_t *c, int write, unsign
 		if (st == STLINK_EMU_ST_OK)
 			i += n;
 	}
-	if (st == STLINK_EMU_ST_SWD_AP_FAULT || st == STLINK_EMU_ST_SWD_DP_FAULT) {
-		uint32_t cs = 0;
-
-		/* A write fault shows on the next access: find it in CTRL/STAT. */
-		dp_read(e, DP_CS, &cs);
+	/* The sticky flag stays for the host; the next memory command clears it. */
+	if (st == STLINK_EMU_ST_SWD_AP_FAULT || st == STLINK_EMU_ST_SWD_DP_FAULT)
 		e->mem_sticky = 1;
-	}
 	if (st == STLINK_EMU_ST_OK && len) {
 		/* The last access's bus error has no later access to show on:
 		 * CTRL/STAT tells. */
@@ -1032,31 +1034,43 @@ static void mem_cmd(struct stlink_emu *e, const uint8_t *c, const uint8_t *data)
 	}
 }
 
-/* RW_MISC_OUT (0x51): a list of ops (STLINK.md §2.3). */
+/* RW_MISC_OUT (0x51): a list of 32-bit memory ops (STLINK.md §2.3;
+ * OpenOCD stlink_usb_misc_rw_segment): APNUM selects the AP, READ reads
+ * the word at the address it carries, ADDRESS sets the address of the
+ * WRITE that follows. Results for RW_MISC_IN (0x52): items x u32 values,
+ * then items x u32 statuses. */
 static void rw_misc(struct stlink_emu *e, const uint8_t *c, const uint8_t *data)
 {
-	uint32_t items = le32(c + 2);
+	uint32_t items = le32(c + 2), addr = 0;
 	size_t ops = (items + 3u) & ~3u;
 	unsigned apsel = 0;
+	uint8_t z[16] = { 0 };
 
-	e->misc_len = 0;
+	(void)c;
 	for (uint32_t i = 0; i < items; i++) {
-		uint8_t op = data[i];
 		uint32_t val = le32(data + ops + 4 * i), res = 0;
+		uint8_t buf[4];
 		int st = STLINK_EMU_ST_OK;
 
-		switch (op) {
+		switch (data[i]) {
 		case 5: /* APNUM */
 			apsel = val & 0xFFu;
+			st = ap_allowed(e, apsel);
 			break;
-		case 1: /* ADDRESS: TAR */
-			st = ap_write(e, apsel, 0x04, val);
+		case 1: /* ADDRESS */
+			addr = val;
 			break;
-		case 2: /* WRITE: a word at TAR */
-			st = ap_write(e, apsel, 0x0C, val);
+		case 2: /* WRITE: the word at the last ADDRESS */
+			put32(buf, val);
+			z[8] = (uint8_t)apsel;
+			mem_access(e, z, 1, 4, addr, 4, apsel, 1, buf);
+			st = e->lrw_status;
 			break;
-		case 3: /* READ: DRW */
-			st = ap_read(e, apsel, 0x0C, &res);
+		case 3: /* READ: the word at the address carried */
+			z[8] = (uint8_t)apsel;
+			mem_access(e, z, 0, 4, val, 4, apsel, 1, buf);
+			st = e->lrw_status;
+			res = le32(buf);
 			break;
 		default:
 			st = STLINK_EMU_ST_UNKNOWN_ERROR;

@@ -45,6 +45,12 @@
  *   >= J28 INIT_AP/CLOSE_AP, APs 0..3    >= J32 RW_MISC, CSW, APs 0..7
  * Unsupported commands get STLINK_EMU_ST_UNKNOWN_CMD (0x42) where a status
  * byte is expected; an AP above the limit gets BAD_AP (0x1D).
+ * Memory commands: WAIT retried 4 times, the fifth reported (0x10); a
+ * FAULT reported (0x11) with STICKYERR left set (the next memory command
+ * clears it, DAP-register hosts see it in CTRL/STAT); GETLASTRWSTATUS2's
+ * address is the word a WAIT refused, or the access a bus error came
+ * from [U: what real firmware reports]. The locked nRF52's AHB-AP (IDR 0)
+ * gives 0x05 to INIT_AP(0) and to memory commands.
  */
 #ifndef STLINK_EMU_H
 #define STLINK_EMU_H

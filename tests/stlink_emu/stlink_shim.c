@@ -93,6 +93,7 @@ static struct {
 	unsigned devnum;
 	char devnode[64];
 	struct devfd *fds[MAXFD];
+	int fd_hi;                  /* above the highest device fd */
 	int monitor_fd;             /* eventfd: hotplug events pending */
 	const char *pending_action; /* "add" / "remove" for receive_device */
 	FILE *trace;
@@ -233,7 +234,7 @@ static void complete_locked(int fd, struct devfd *d, struct usbdevfs_urb *u, int
 /* Give queued IN URBs the replies the dongle has now. */
 static void serve_in_locked(void)
 {
-	for (int fd = 0; fd < MAXFD; fd++) {
+	for (int fd = 0; fd < S.fd_hi; fd++) {
 		struct devfd *d = S.fds[fd];
 
 		while (d && d->pending && S.emu) {
@@ -289,7 +290,7 @@ static void unplugged_locked(void)
 	S.gen++;
 	if (S.emu)
 		stlink_emu_unplug(S.emu);
-	for (int fd = 0; fd < MAXFD; fd++) {
+	for (int fd = 0; fd < S.fd_hi; fd++) {
 		struct devfd *d = S.fds[fd];
 		struct usbdevfs_urb *u;
 
@@ -591,6 +592,8 @@ static int shim_open(const char *path, int *fd)
 		}
 		d->gen = S.gen;
 		S.fds[*fd] = d;
+		if (*fd >= S.fd_hi)
+			S.fd_hi = *fd + 1;
 		fd_ready(*fd, 0);
 		unlock();
 		return 1;
