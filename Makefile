@@ -121,6 +121,10 @@ build/check/tests/check_gpiomem: build/check/tests/check_gpiomem.o build/check/t
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=build/rel/bench/%)
 build/rel/bench/gpiomem_bench: build/rel/bench/gpiomem_bench.o build/rel/tests/gm_model.o $(rel_APP) $(rel_LIB)
 	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
+# The ST-Link driver's program phase on the emulated dongle (its C API).
+build/rel/bench/stlink_phases: build/rel/bench/stlink_phases.o \
+		build/rel/tests/stlink_emu/stlink_emu.o $(rel_APP) $(rel_LIB)
+	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
 build/rel/bench/%: build/rel/bench/%.o $(rel_APP) $(rel_LIB)
 	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
