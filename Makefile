@@ -23,6 +23,8 @@ PKG_CONFIG ?= pkg-config
 # Debian packages needed to build, and the extra ones the test suite uses.
 DEB_BUILD := pkg-config gcc make libc6-dev libgpiod-dev libmicrohttpd-dev \
 	libjansson-dev libinih-dev libsystemd-dev
+# The ST-Link driver (swd/stlink_usb.c) needs libusb-1.0: a hard requirement.
+DEB_BUILD += libusb-1.0-0-dev
 DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
 	binutils-arm-none-eabi srecord gpiod python3 \
 	chromium nodejs prometheus python3-prometheus-client \
@@ -40,6 +42,7 @@ GPIOD_PKG_CONFIG_PATH ?=
 GPIOD_PC = PKG_CONFIG_PATH=$(GPIOD_PKG_CONFIG_PATH)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH} $(PKG_CONFIG)
 
 PKGS := libmicrohttpd jansson inih libsystemd
+PKGS += libusb-1.0
 # libgpiod's major version (0 when missing) under the pkg-config path $(1).
 gpiod_major = $(firstword $(subst ., ,$(shell PKG_CONFIG_PATH=$(1)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH} $(PKG_CONFIG) --modversion libgpiod 2>/dev/null) 0))
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
@@ -118,6 +121,10 @@ build/check/tests/check_gpiomem: build/check/tests/check_gpiomem.o build/check/t
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=build/rel/bench/%)
 build/rel/bench/gpiomem_bench: build/rel/bench/gpiomem_bench.o build/rel/tests/gm_model.o $(rel_APP) $(rel_LIB)
 	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
+# The ST-Link driver's program phase on the emulated dongle (its C API).
+build/rel/bench/stlink_phases: build/rel/bench/stlink_phases.o \
+		build/rel/tests/stlink_emu/stlink_emu.o $(rel_APP) $(rel_LIB)
+	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
 build/rel/bench/%: build/rel/bench/%.o $(rel_APP) $(rel_LIB)
 	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
@@ -167,6 +174,7 @@ deps-bench:
 	@sh tools/deps.sh $(DEB_BUILD) $(DEB_CHECK) $(DEB_BENCH)
 
 build-config:
+	@$(PKG_CONFIG) --exists libusb-1.0 || { echo "libusb-1.0 not found by pkg-config: the ST-Link driver needs it (Debian: libusb-1.0-0-dev; run 'make deps')" >&2; exit 1; }
 	@$(PKG_CONFIG) --exists $(PKGS) || { echo "missing build packages: run 'make deps'" >&2; exit 1; }
 
 check: deps-check
@@ -218,6 +226,11 @@ build/stlink_server: tests/stlink_emu/stlink_server.c $(STLINK_EMU_SRCS) tests/s
 	$(CC) $(REL_CFLAGS) -o $@ tests/stlink_emu/stlink_server.c $(STLINK_EMU_SRCS) \
 		$(sort $(wildcard sim/*.c)) -lm
 build/check/tests/check_stlink_emu: build/check/tests/check_stlink_emu.o \
+		build/check/tests/stlink_emu/stlink_emu.o $(check_APP) $(check_LIB)
+	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
+# check_stlink: the ST-Link driver's protocol layer and the engine on it,
+# against the same model through its C API.
+build/check/tests/check_stlink: build/check/tests/check_stlink.o \
 		build/check/tests/stlink_emu/stlink_emu.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
 

@@ -17,6 +17,7 @@ part dap build/rel/bench/dap_bench
 [ -x build/rel/bench/gpiomem_bench ] && part gpiomem build/rel/bench/gpiomem_bench
 [ -f bench/gpiod_vs_openocd.sh ] && part gpiod sh bench/gpiod_vs_openocd.sh
 [ -f bench/stlink_vs_openocd.sh ] && part stlink sh bench/stlink_vs_openocd.sh
+[ -x build/rel/bench/stlink_phases ] && part stlink_phases build/rel/bench/stlink_phases
 [ -f bench/http_bench.sh ] && part http sh bench/http_bench.sh
 [ -f bench/poll_bench.sh ] && part pollers sh bench/poll_bench.sh
 part callgrind sh bench/callgrind.sh

@@ -231,6 +231,21 @@ static int cli_open(struct cli *c)
 	}
 	json_object_set_new(c->result, "probe", json_pack("{s:s, s:s}", "kind", swd_probe_kind(c->probe),
 							   "description", swd_probe_desc(c->probe)));
+	const struct swd_probe_usb *usb = swd_probe_usb(c->probe);
+	if (usb) {
+		json_t *pj = json_object_get(c->result, "probe");
+
+		json_object_set_new(pj, "model", json_string(usb->model));
+		json_object_set_new(pj, "firmware", json_string(usb->firmware));
+		json_object_set_new(pj, "serial", json_string(usb->serial));
+		json_object_set_new(pj, "swd_khz", json_integer(usb->khz));
+		json_object_set_new(pj, "voltage_mv", usb->voltage_mv >= 0 ?
+				    json_integer(usb->voltage_mv) : json_null());
+		if (usb->warning[0]) {
+			json_object_set_new(pj, "warning", json_string(usb->warning));
+			fprintf(stderr, "swdflash: warning: %s\n", usb->warning);
+		}
+	}
 	c->eng = nrf52_new(swd_probe_dap(c->probe), swd_probe_clock(c->probe), cli_log, c);
 	if (!c->eng)
 		return cli_fail(c, SF_E_NOMEM, "out of memory");
@@ -812,7 +827,10 @@ static void cli_usage(FILE *f)
 		"  gpiomem[:swclk=25,swdio=24,nreset=18,max_hz=4M]\n"
 		"                                     GPIO registers through /dev/gpiomem\n"
 		"                                     (/dev/gpiomem0 on a Pi 5; lines held\n"
-		"                                     through libgpiod)\n"		"\n"
+		"                                     through libgpiod)\n"
+		"  stlink[:serial=HEX,speed_khz=N]    an ST-Link V2/V2-1/V3 on USB (no serial:\n"
+		"                                     the only one attached; speed_khz default\n"
+		"                                     4000, rounded down to what it offers)\n"		"\n"
 		"exit codes: 0 ok, 1 other failure, 2 usage, 3 bad image, 4 target not found,\n"
 		"            5 target locked, 6 verify mismatch, 7 SWD failure,\n"
 		"            8 unsupported part, 9 precondition failed (erase=none needs an erase)\n",

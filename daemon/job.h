@@ -78,6 +78,8 @@ struct job_target {
 	struct nrf52_info info;    /* valid when connected (FICR only when !locked) */
 	char probe_kind[16];
 	char probe_desc[192];
+	struct swd_probe_usb usb;  /* a USB probe (ST-Link): model, firmware, ... */
+	int probe_gone;            /* the probe went away (unplugged); re-opened later */
 	char error[320];           /* why not connected */
 	int64_t updated_ms;
 };

@@ -103,6 +103,8 @@ struct job_mgr {
 	struct job_listener *lst;
 	size_t nlst;
 
+	int hotplug;               /* a probe came or went: refresh now (under lock) */
+
 	/* SWD counters: dap_total under lock; dap_last is the worker's own */
 	struct swd_probe_stats dap_total, dap_last;
 };

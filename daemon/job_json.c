@@ -268,8 +268,20 @@ json_t *job_target_json(const struct job_target *t)
 	char buf[40], desc[256], error[512];
 
 	redact_paths(desc, sizeof(desc), t->probe_desc);
-	json_object_set_new(o, "probe", json_pack("{s:s, s:s, s:b}", "kind", t->probe_kind,
-		"description", desc, "open", t->probe_open));
+	json_object_set_new(o, "probe", json_pack("{s:s, s:s, s:b, s:b}", "kind", t->probe_kind,
+		"description", desc, "open", t->probe_open, "disconnected", t->probe_gone));
+	if (t->usb.present) {
+		json_t *p = json_object_get(o, "probe");
+
+		json_object_set_new(p, "model", json_string(t->usb.model));
+		json_object_set_new(p, "firmware", json_string(t->usb.firmware));
+		json_object_set_new(p, "serial", json_string(t->usb.serial));
+		json_object_set_new(p, "swd_khz", json_integer(t->usb.khz));
+		json_object_set_new(p, "voltage_mv", t->usb.voltage_mv >= 0 ?
+				    json_integer(t->usb.voltage_mv) : json_null());
+		if (t->usb.warning[0])
+			json_object_set_new(p, "warning", json_string(t->usb.warning));
+	}
 	json_object_set_new(o, "connected", json_boolean(t->connected));
 	if (t->connected) {
 		json_t *info = target_json_info(&t->info);

@@ -185,10 +185,18 @@ static int refresh_target(struct job_mgr *m, struct nrf52_info *info_out)
 		t.probe_open = 1;
 		snprintf(t.probe_kind, sizeof(t.probe_kind), "%s", swd_probe_kind(m->probe));
 		snprintf(t.probe_desc, sizeof(t.probe_desc), "%s", swd_probe_desc(m->probe));
+		if (swd_probe_usb(m->probe))
+			t.usb = *swd_probe_usb(m->probe);
 		rc = nrf52_identify(m->eng, &t.info, &err);
 		if (!rc) {
 			t.connected = 1;
 			t.locked = t.info.locked;
+		} else if (rc == SF_E_DISCONNECTED) {
+			/* unplugged: drop it; the next refresh or job opens it again
+			 * (and finds it once it is plugged back in) */
+			job_worker_close_probe(m);
+			t.probe_open = 0;
+			t.probe_gone = 1;
 		}
 	} else {
 		snprintf(t.probe_kind, sizeof(t.probe_kind), "%.*s", (int)strcspn(m->spec, ":"),
@@ -208,7 +216,7 @@ static int refresh_target(struct job_mgr *m, struct nrf52_info *info_out)
 	pthread_mutex_unlock(&m->lock);
 	if (old.connected != t.connected || old.locked != t.locked ||
 	    old.info.device_id != t.info.device_id || old.info.part != t.info.part ||
-	    old.probe_open != t.probe_open || !old.updated_ms) {
+	    old.probe_open != t.probe_open || old.probe_gone != t.probe_gone || !old.updated_ms) {
 		struct job_event ev;
 
 		if (t.connected)
@@ -539,10 +547,24 @@ static void worker_run(struct job_mgr *m, struct job *j)
 	job_signal_ended_locked(m);
 }
 
+/* libusb's hot-plug thread: an ST-Link came or went. */
+static void probe_hotplug(void *user)
+{
+	struct job_mgr *m = user;
+
+	pthread_mutex_lock(&m->lock);
+	m->hotplug = 1;
+	pthread_cond_broadcast(&m->work);
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void *worker(void *arg)
 {
 	struct job_mgr *m = arg;
 	int64_t next_refresh = 0;
+	/* a USB probe plugged back in is picked up at once, not at the next
+	 * refresh (NULL without hot-plug events: the refresh does it) */
+	struct swd_probe_watch *watch = swd_probe_watch_new(m->spec, probe_hotplug, m);
 
 	pthread_mutex_lock(&m->lock);
 	for (;;) {
@@ -566,7 +588,8 @@ static void *worker(void *arg)
 		if (m->exit)
 			break;
 		int64_t now = clock_mono_ms();
-		if (now >= next_refresh) {
+		if (now >= next_refresh || m->hotplug) {
+			m->hotplug = 0;
 			pthread_mutex_unlock(&m->lock);
 			refresh_target(m, NULL);
 			pthread_mutex_lock(&m->lock);
@@ -578,6 +601,7 @@ static void *worker(void *arg)
 		pthread_cond_timedwait(&m->work, &m->lock, &dl);
 	}
 	pthread_mutex_unlock(&m->lock);
+	swd_probe_watch_free(watch);
 	job_worker_close_probe(m);
 	pthread_mutex_lock(&m->lock);
 	m->exit = 2;  /* the thread is about to return: join it */

@@ -102,8 +102,8 @@ int nrf52_need_cap(struct nrf52 *n, unsigned cap, const char *what, const char *
 {
 	if (n->dap->caps & cap)
 		return 0;
-	return sf_err_set(err, SF_E_UNSUPPORTED, "%s needs %s, which this probe does not offer%s",
-			   what, dap_cap_name(cap), why ? why : "");
+	return sf_err_set(err, SF_E_UNSUPPORTED, "%s needs %s, which this probe does not offer%s%s",
+			   what, dap_cap_name(cap), why ? why : "", n->dap->note ? n->dap->note : "");
 }
 
 /* The target was (or may have been) reset: the NVMC CONFIG we wrote and
@@ -293,8 +293,17 @@ static int nrf52_memap_locked(struct nrf52 *n, int *locked, struct sf_err *err)
 
 static int nrf52_read_lock_state(struct nrf52 *n, struct nrf52_info *info, struct sf_err *err)
 {
-	if (n->dap->caps & DAP_CAP_ANY_AP)
-		return nrf52_read_ctrlap(n, info, err);
+	if (n->dap->caps & DAP_CAP_ANY_AP) {
+		int rc = nrf52_read_ctrlap(n, info, err);
+
+		/* A probe that finds out only now that it cannot reach the
+		 * CTRL-AP (an ST-Link firmware answering BAD_AP) drops the
+		 * capability: say so and tell the lock state from the MEM-AP. */
+		if (rc != SF_E_UNSUPPORTED || (n->dap->caps & DAP_CAP_ANY_AP))
+			return rc;
+		nrf52_logf(n, "%s", err->msg);
+		sf_err_clear(err);
+	}
 	/* AP IDRs unknown (0); FICR INFO.PART names the part below */
 	return nrf52_memap_locked(n, &info->locked, err);
 }
@@ -665,6 +674,26 @@ int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sf
 		return 0;
 	}
 	n->info.locked = 0;
+	if (kind == NRF52_RESET_PIN) {
+		/* Many ST-Link clones wire their RST pin to SWIM_RST, not to
+		 * nRESET (STLINK.md 6): a pulse that leaves S_RESET_ST clear did
+		 * nothing, so say so and reset through the core instead. */
+		rc = dap_read32(n->dap, NRF52_DHCSR, &v, err);
+		if (rc)
+			return sf_err_prefix(err, "reading DHCSR after the nRESET pulse");
+		if (!(v & NRF52_DHCSR_S_RESET_ST)) {
+			nrf52_logf(n, "the nRESET pulse did not reset the chip (DHCSR.S_RESET_ST "
+				   "stayed 0): the probe's RST pin is not wired to nRESET (many "
+				   "ST-Link V2 clones wire it to SWIM_RST); falling back to a "
+				   "software reset (AIRCR.SYSRESETREQ)");
+			kind = NRF52_RESET_SYSRESETREQ;
+			rc = nrf52_do_reset(n, kind, err);
+			if (rc)
+				return rc;
+		} else {
+			seen_reset = 1;
+		}
+	}
 	deadline = nrf52_now_us(n) + NRF52_RESET_TIMEOUT_US;
 	for (;;) {
 		rc = dap_read32(n->dap, NRF52_DHCSR, &v, err);

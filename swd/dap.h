@@ -124,6 +124,11 @@ struct dap {
 	const struct dap_ops *ops;
 	void *ctx;
 	unsigned caps; /* enum dap_cap bits */
+	/* Why capabilities are missing, in the probe's words (" (ST-Link
+	 * firmware V2J22S7 ... V2J28 adds it)"), appended to a refusal; NULL
+	 * when there is nothing to add. May change when the probe learns
+	 * more (an ST-Link that answers BAD_AP drops DAP_CAP_ANY_AP). */
+	const char *note;
 };
 
 /* Convenience wrappers over the ops. */

@@ -13,6 +13,7 @@
 #include "pins_gpiod.h"
 #include "pins_gpiomem.h"
 #include "pins_sim.h"
+#include "stlink.h"
 
 struct swd_probe {
 	char kind[16];
@@ -21,6 +22,7 @@ struct swd_probe {
 	struct swd_clock clock;
 	struct sim_chip *sim;   /* "sim" probes only */
 	struct swd_link *link;  /* bit-bang probes only */
+	struct swd_probe_usb usb; /* "stlink" probes only (usb.present) */
 };
 
 const char *swd_probe_kind(const struct swd_probe *p)
@@ -51,6 +53,11 @@ struct sim_chip *swd_probe_sim(struct swd_probe *p)
 struct swd_link *swd_probe_link(struct swd_probe *p)
 {
 	return p ? p->link : NULL;
+}
+
+const struct swd_probe_usb *swd_probe_usb(const struct swd_probe *p)
+{
+	return p && p->usb.present ? &p->usb : NULL;
 }
 
 /* A bit-bang probe's time is its pins driver's: simulated for the
@@ -125,6 +132,69 @@ static int open_gpiomem(struct swd_probe *p, const char *args, struct sf_err *er
 	return open_bitbang(p, pins.ops, pins.ctx, err);
 }
 
+/* stlink[:serial=HEX,speed_khz=N] */
+static int open_stlink(struct swd_probe *p, const char *args, struct sf_err *err)
+{
+	char buf[256], serial[64] = "";
+	unsigned long khz = 0;
+	struct stlink_xport xp;
+	struct stlink_found f;
+	struct stlink_info in;
+	char *save = NULL;
+	int rc;
+
+	if (strlen(args) >= sizeof(buf))
+		return sf_err_set(err, SF_E_ARG, "probe stlink: options too long");
+	strcpy(buf, args);
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '='), *end = NULL;
+
+		if (!eq)
+			return sf_err_set(err, SF_E_ARG, "probe stlink: '%s' is not key=value "
+					   "(serial, speed_khz)", tok);
+		*eq++ = '\0';
+		if (!strcmp(tok, "serial")) {
+			size_t n = strlen(eq);
+			if (!n || n >= sizeof(serial) || strspn(eq, "0123456789abcdefABCDEF") != n)
+				return sf_err_set(err, SF_E_ARG, "probe stlink: serial '%s' is not "
+						   "hex digits (as `swdflash probes` shows it)", eq);
+			memcpy(serial, eq, n + 1);
+		} else if (!strcmp(tok, "speed_khz")) {
+			errno = 0;
+			khz = strtoul(eq, &end, 10);
+			if (errno || !*eq || *end || eq[0] == '-' || khz < 1 || khz > 100000)
+				return sf_err_set(err, SF_E_ARG, "probe stlink: speed_khz '%s' is not "
+						   "a number of kHz from 1 to 100000", eq);
+		} else {
+			return sf_err_set(err, SF_E_ARG, "probe stlink: unknown option '%s' "
+					   "(serial, speed_khz)", tok);
+		}
+	}
+	rc = stlink_usb_open(serial, &xp, &f, err);
+	if (rc)
+		return sf_err_prefix(err, "probe stlink");
+	rc = stlink_open(&xp, f.model, f.serial, f.serial_raw, (unsigned)khz, &p->dap, &in, err);
+	if (rc)
+		return sf_err_prefix(err, "probe stlink");
+	p->clock.ops = &stlink_clock_ops;
+	p->clock.ctx = NULL;
+	p->usb.present = 1;
+	snprintf(p->usb.model, sizeof(p->usb.model), "%s", in.model);
+	snprintf(p->usb.firmware, sizeof(p->usb.firmware), "%s", in.firmware);
+	snprintf(p->usb.serial, sizeof(p->usb.serial), "%s", in.serial);
+	snprintf(p->usb.warning, sizeof(p->usb.warning), "%s", in.warning);
+	p->usb.khz = in.khz;
+	p->usb.voltage_mv = in.voltage_mv;
+	if (in.voltage_mv >= 0)
+		snprintf(p->desc, sizeof(p->desc), "%s %s serial %s, SWD %u kHz, target %d.%02d V",
+			 in.model, in.firmware, in.serial, in.khz, in.voltage_mv / 1000,
+			 (in.voltage_mv % 1000) / 10);
+	else
+		snprintf(p->desc, sizeof(p->desc), "%s %s serial %s, SWD %u kHz", in.model,
+			 in.firmware, in.serial, in.khz);
+	return 0;
+}
+
 int swd_probe_open(const char *spec, struct swd_probe **out, struct sf_err *err)
 {
 	struct swd_probe *p;
@@ -148,9 +218,7 @@ int swd_probe_open(const char *spec, struct swd_probe **out, struct sf_err *err)
 	else if (!strcmp(p->kind, "gpiomem"))
 		rc = open_gpiomem(p, args, err);
 	else if (!strcmp(p->kind, "stlink"))
-		rc = sf_err_set(err, SF_E_UNSUPPORTED,
-				 "probe stlink: ST-Link support is not part of this build; "
-				 "use gpiod or sim");
+		rc = open_stlink(p, args, err);
 	else
 		rc = sf_err_set(err, SF_E_ARG, "unknown probe kind '%s' (sim, gpiod, gpiomem or stlink)",
 				 p->kind);
@@ -230,6 +298,80 @@ void swd_probe_list(struct swd_probe_avail out[SWD_PROBE_KINDS])
 		snprintf(out[2].detail, sizeof(out[2].detail), "%s", err.msg);
 
 	out[3].kind = "stlink";
-	out[3].spec = "stlink";
-	snprintf(out[3].detail, sizeof(out[3].detail), "ST-Link support is not part of this build");
+	out[3].spec = "stlink:serial=...,speed_khz=4000";
+	swd_probe_list_stlinks(out[3].detail, sizeof(out[3].detail), &out[3].available);
+}
+
+/* One line per attached ST-Link: model, firmware, serial (the firmware
+ * version needs the device opened for a moment; nothing is reset). */
+void swd_probe_list_stlinks(char *out, size_t outsz, int *available)
+{
+	struct stlink_found f[8];
+	struct sf_err err = { 0 };
+	int n = stlink_usb_list(f, 8, &err);
+	size_t l = 0;
+
+	*available = n > 0;
+	out[0] = '\0';
+	if (n < 0) {
+		snprintf(out, outsz, "%s", err.msg);
+		return;
+	}
+	if (n == 0) {
+		snprintf(out, outsz, "no ST-Link attached (USB 0483:3748, 374b, 3752, 374e, 374f, "
+			 "3753, 3754)");
+		return;
+	}
+	for (int i = 0; i < n && l + 1 < outsz; i++) {
+		struct stlink_info in;
+		struct stlink_xport xp;
+		struct stlink_found g;
+		char fw[64] = "firmware unknown";
+
+		memset(&in, 0, sizeof(in));
+		if (f[i].open_ok && !stlink_usb_open(f[i].serial, &xp, &g, &err) &&
+		    !stlink_query(&xp, &in, &err))
+			snprintf(fw, sizeof(fw), "%s", in.firmware);
+		else if (f[i].open_ok)
+			snprintf(fw, sizeof(fw), "firmware unknown: %.30s", err.msg);
+		int w = snprintf(out + l, outsz - l, "%s%s %s serial %s (bus %03u device %03u)%s%s",
+				 i ? "; " : "", f[i].model->name, fw,
+				 f[i].open_ok ? f[i].serial : "?", f[i].bus, f[i].addr,
+				 f[i].open_ok ? "" : ": ", f[i].open_ok ? "" : f[i].why);
+		if (w < 0)
+			break;
+		l += (size_t)w;
+	}
+	if (l >= outsz)
+		out[outsz - 1] = '\0';
+}
+
+struct swd_probe_watch {
+	struct stlink_usb_watch *usb;
+};
+
+struct swd_probe_watch *swd_probe_watch_new(const char *spec, void (*fn)(void *user),
+					    void *user)
+{
+	struct swd_probe_watch *w;
+
+	if (strncmp(spec, "stlink", 6) || (spec[6] && spec[6] != ':'))
+		return NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->usb = stlink_usb_watch_new(fn, user, NULL);
+	if (!w->usb) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void swd_probe_watch_free(struct swd_probe_watch *w)
+{
+	if (!w)
+		return;
+	stlink_usb_watch_free(w->usb);
+	free(w);
 }

@@ -3,7 +3,7 @@
  *
  *   sim[:part=nrf52840,rev=legacy|hardened,locked=0|1,state=PATH,period_ns=N]
  *   gpiod[:chip=auto,swclk=25,swdio=24,nreset=18,max_hz=N]
- *   stlink[:serial=...]
+ *   stlink[:serial=HEX,speed_khz=N]   (no serial: the only one attached)
  *
  * A bit-bang probe is pins driver -> SWD link -> DAP; an ST-Link implements
  * the DAP directly. The probe owns the DAP (with its capabilities) and the
@@ -68,6 +68,32 @@ void swd_probe_list(struct swd_probe_avail out[SWD_PROBE_KINDS]);
 
 int swd_probe_open(const char *spec, struct swd_probe **out, struct sf_err *err);
 void swd_probe_close(struct swd_probe *probe);
+
+/* What a USB probe (an ST-Link) told us when it was opened; NULL for any
+ * other kind. */
+struct swd_probe_usb {
+	int present;
+	char model[40];      /* "ST-Link/V2" */
+	char firmware[32];   /* "V2J37S7" */
+	char serial[64];
+	unsigned khz;        /* SWD clock actually set */
+	int voltage_mv;      /* measured target voltage, -1 when the firmware cannot */
+	char warning[320];   /* 0 V, speed rounded, ...: "" when nothing */
+};
+const struct swd_probe_usb *swd_probe_usb(const struct swd_probe *probe);
+
+/* The attached ST-Links, one "model firmware serial" entry each, for
+ * listings; *available = at least one. */
+void swd_probe_list_stlinks(char *out, size_t outsz, int *available);
+
+/* Hot-plug: fn(user), on another thread, whenever a probe this spec could
+ * open may have come or gone (an ST-Link on USB, through libusb hot-plug).
+ * NULL when the kind has no such events or the platform cannot tell: then
+ * open again on the next refresh or job. */
+struct swd_probe_watch;
+struct swd_probe_watch *swd_probe_watch_new(const char *spec, void (*fn)(void *user),
+					    void *user);
+void swd_probe_watch_free(struct swd_probe_watch *w);
 
 /* Test and benchmark accessors: the simulated chip of a "sim" probe and the
  * SWD link of a bit-bang probe (NULL otherwise). Product code never uses

@@ -44,7 +44,7 @@ for k in ProtectSystem=strict ProtectHome= PrivateTmp= NoNewPrivileges= DevicePo
 	check "unit sets $k" grep -q "^$k" "$UNIT"
 done
 check "udev rules name every ST-Link product id" sh -c \
-	"for id in 3748 374b 374a 374e 374f 3753; do grep -q \"idProduct}==\\\"\$id\\\".*GROUP=\\\"plugdev\\\"\" '$D/lib/udev/rules.d/60-swdflashd-stlink.rules' || exit 1; done"
+	"for id in 3748 374b 374a 3752 374e 374f 3753 3754; do grep -q \"idProduct}==\\\"\$id\\\".*GROUP=\\\"plugdev\\\"\" '$D/lib/udev/rules.d/60-swdflashd-stlink.rules' || exit 1; done"
 
 # ---- systemd-analyze verify (ExecStart pointed at the DESTDIR binary) ----
 V=$T/verify

@@ -314,6 +314,11 @@ char *web_metrics_render(struct web_metrics *m, size_t *len)
 	fprintf(f, "swdflashd_probe_open{probe=\"");
 	put_label(f, t.probe_kind);
 	fprintf(f, "\"} %d\n", t.probe_open ? 1 : 0);
+	if (t.usb.present && t.usb.voltage_mv >= 0) {
+		head(f, "swdflashd_probe_target_voltage_volts", "gauge",
+		     "Target voltage the USB probe (ST-Link) measured when it was opened.");
+		fprintf(f, "swdflashd_probe_target_voltage_volts %.3f\n", t.usb.voltage_mv / 1000.0);
+	}
 	head(f, "swdflashd_target_connected", "gauge", "1 when the target answers on SWD.");
 	fprintf(f, "swdflashd_target_connected %d\n", t.connected ? 1 : 0);
 	head(f, "swdflashd_target_locked", "gauge", "1 when the target is locked (APPROTECT).");

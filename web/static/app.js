@@ -197,7 +197,16 @@
     var kind = pick(t, ['probe_kind', 'probe.kind', 'kind']) || '?';
     text($('probe-kind'), kind);
     $('sim-badge').hidden = kind !== 'sim';
-    text($('t-probe'), pick(t, ['probe_desc', 'probe.desc', 'probe.description']) || kind);
+    var pdesc = pick(t, ['probe_desc', 'probe.desc', 'probe.description']) || kind;
+    var p = t.probe || {};
+    if (p.model) {
+      /* a USB probe: model, firmware, serial and the voltage it measures */
+      pdesc = p.model + ' ' + (p.firmware || '') + ', serial ' + (p.serial || '?') +
+        (p.voltage_mv != null ? ', target ' + (p.voltage_mv / 1000).toFixed(2) + ' V' : '') +
+        (p.warning ? ' (' + p.warning + ')' : '');
+    }
+    if (p.disconnected) pdesc = kind + ': DISCONNECTED (unplugged; picked up again when plugged back in)';
+    text($('t-probe'), pdesc);
     var connected = !!pick(t, ['connected']);
     var locked = !!pick(t, ['locked']);
     var line = $('target-state'), icon, msg, st;
