@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 #include "../common/parse.h"
+#include "memdump.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +23,8 @@ void dcfg_defaults(struct dcfg *c)
 	c->max_header_bytes = 32 * 1024;
 	c->max_body_bytes = 4 * 1024 * 1024;
 	c->connection_timeout = 60;
+	c->max_client_memory = 16 * 1024 * 1024;
+	c->request_timeout = 120;
 	c->refresh_ms = 2000;
 	c->queue_length = 8;
 	c->history_max = 1000;
@@ -58,6 +61,8 @@ static const struct key_def {
 	NUM("server", max_header_bytes, KEY_UINT, 4096, 16 * 1024 * 1024),
 	NUM("server", max_body_bytes, KEY_U64, 1024, UINT64_MAX),
 	NUM("server", connection_timeout, KEY_UINT, 1, 86400),
+	NUM("server", max_client_memory, KEY_U64, 64 * 1024, UINT64_MAX),
+	NUM("server", request_timeout, KEY_UINT, 1, 86400),
 	{ "probe", "spec", KEY_NONEMPTY, offsetof(struct dcfg, probe), sizeof(((struct dcfg *)0)->probe), 0, 0 },
 	NUM("probe", refresh_ms, KEY_UINT, 100, 3600 * 1000),
 	NUM("jobs", queue_length, KEY_UINT, 1, 10000),
@@ -225,6 +230,12 @@ int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct sf_err *e
 	if (lc.long_line)
 		return sf_err_set(err, SF_E_ARG, "config %s line %u: longer than %d characters", path,
 				  lc.long_line, INI_MAX_LINE - 1);
+	/* a memory read is held whole until its client has it */
+	if (c->max_client_memory < c->max_read_bytes + MEMDUMP_OVERHEAD)
+		return sf_err_set(err, SF_E_ARG, "config %s: [server] max_client_memory (%" PRIu64
+				  ") must be at least [jobs] max_read_bytes (%" PRIu64 ") + %u, or "
+				  "the largest read could never be answered", path,
+				  c->max_client_memory, c->max_read_bytes, MEMDUMP_OVERHEAD);
 	return 0;
 }
 

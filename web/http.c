@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <inttypes.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -52,7 +54,12 @@ struct web_server {
 	int64_t log_window_ms;  /* libmicrohttpd's messages: the current 10 s */
 	unsigned log_count;     /* lines in it */
 	unsigned log_dropped;
+	uint64_t held;          /* bytes of replies not yet sent (lock) */
 };
+
+/* Replies up to this size are not counted against max_client_bytes: each
+ * connection holds at most one, and the connections are bounded. */
+#define WEB_HOLD_MIN (64 * 1024)
 
 /* A client can make libmicrohttpd talk (one line per connection over a
  * limit): at most this many of its lines per 10 s reach the log. */
@@ -103,6 +110,7 @@ struct web_request {
 	char hdr_name[WEB_MAX_HEADERS][32];
 	char hdr_val[WEB_MAX_HEADERS][128];
 	unsigned nhdr;
+	uint64_t held;          /* bytes reserved for this request's reply */
 };
 
 /* ---- server setup ---- */
@@ -188,6 +196,78 @@ static uint64_t get_max_body(struct web_server *s)
 
 	pthread_mutex_lock(&s->lock);
 	v = s->max_body;
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+/* ---- the memory held for clients ---- */
+
+static int hold(struct web_server *s, uint64_t n, uint64_t *now_held)
+{
+	int ok;
+
+	pthread_mutex_lock(&s->lock);
+	ok = s->held + n <= s->cfg.max_client_bytes;
+	if (ok)
+		s->held += n;
+	*now_held = s->held;
+	pthread_mutex_unlock(&s->lock);
+	return ok ? 0 : -1;
+}
+
+static void release(struct web_server *s, uint64_t n)
+{
+	int idle;
+
+	if (!n)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->held -= n;
+	idle = s->held == 0;
+	pthread_mutex_unlock(&s->lock);
+#ifdef __GLIBC__
+	/* glibc keeps freed memory in its per-thread arenas, and every client
+	 * thread has one: when no reply is held any more, give it back, so the
+	 * daemon returns to its size after a burst of large replies */
+	if (idle)
+		malloc_trim(0);
+#else
+	(void)idle;
+#endif
+}
+
+/* Reserve n bytes for r's reply; 1 with a 503 queued (ret) when that would
+ * pass max_client_bytes. */
+static int hold_or_refuse(struct web_request *r, uint64_t n, enum MHD_Result *ret)
+{
+	uint64_t now;
+
+	if (!hold(r->srv, n, &now)) {
+		r->held += n;
+		return 0;
+	}
+	web_req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "2");
+	dlog(DLOG_WARNING, "http: refused a reply of %" PRIu64 " bytes: replies not yet read by "
+	     "their clients hold %" PRIu64 " of max_client_bytes (%" PRIu64 ")", n, now,
+	     r->srv->cfg.max_client_bytes);
+	*ret = web_reply_code(r, SF_E_UNAVAILABLE, "the station holds %" PRIu64 " bytes of replies "
+			      "that clients have not read yet, and this one (%" PRIu64 " bytes) would "
+			      "pass [server] max_client_memory (%" PRIu64 "): try again shortly",
+			      now, n, r->srv->cfg.max_client_bytes);
+	return 1;
+}
+
+int web_req_hold(struct web_request *r, uint64_t bytes, enum MHD_Result *ret)
+{
+	return hold_or_refuse(r, bytes, ret);
+}
+
+uint64_t web_server_held(struct web_server *s)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&s->lock);
+	v = s->held;
 	pthread_mutex_unlock(&s->lock);
 	return v;
 }
@@ -299,16 +379,97 @@ enum MHD_Result web_reply_mhd(struct web_request *r, unsigned status, struct MHD
 	return queue(r, status, resp);
 }
 
+/* A reply being sent, with the bytes it holds against max_client_bytes. */
+struct held_reply {
+	struct web_server *srv;
+	uint64_t held;
+	void *buf;                       /* web_reply_buffer's, or NULL */
+	web_stream_read_fn read;         /* web_reply_stream's */
+	web_stream_free_fn free_fn;
+	void *cls;
+};
+
+static void held_free(void *cls)
+{
+	struct held_reply *h = cls;
+
+	free(h->buf);
+	if (h->free_fn)
+		h->free_fn(h->cls);
+	release(h->srv, h->held);
+	free(h);
+}
+
+static ssize_t held_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct held_reply *h = cls;
+	size_t n;
+
+	(void)pos;
+	n = h->read(h->cls, buf, max);
+	return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static struct held_reply *held_new(struct web_request *r)
+{
+	struct held_reply *h = calloc(1, sizeof(*h));
+
+	if (h) {
+		h->srv = r->srv;
+		/* the request's reservation goes with the reply */
+		h->held = r->held;
+		r->held = 0;
+	}
+	return h;
+}
+
 enum MHD_Result web_reply_buffer(struct web_request *r, unsigned status, const char *ctype,
 				 void *buf, size_t len, int must_free)
 {
 	struct MHD_Response *resp;
+	struct held_reply *h;
+	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, buf, must_free ? MHD_RESPMEM_MUST_FREE
-								   : MHD_RESPMEM_MUST_COPY);
-	if (!resp) {
-		if (must_free)
+	if (!must_free) {
+		resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_COPY);
+	} else {
+		if (len > WEB_HOLD_MIN && r->held < len && hold_or_refuse(r, len - r->held, &ret)) {
 			free(buf);
+			return ret;
+		}
+		h = held_new(r);
+		if (!h) {
+			free(buf);
+			return MHD_NO;
+		}
+		h->buf = buf;
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(len, buf, held_free, h);
+		if (!resp)
+			held_free(h);
+	}
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	return queue(r, status, resp);
+}
+
+enum MHD_Result web_reply_stream(struct web_request *r, unsigned status, const char *ctype,
+				 uint64_t size, web_stream_read_fn rd, web_stream_free_fn fr,
+				 void *cls)
+{
+	struct MHD_Response *resp;
+	struct held_reply *h = held_new(r);
+
+	if (!h) {
+		fr(cls);
+		return MHD_NO;
+	}
+	h->read = rd;
+	h->free_fn = fr;
+	h->cls = cls;
+	resp = MHD_create_response_from_callback(size, 16 * 1024, held_read, h, held_free);
+	if (!resp) {
+		held_free(h);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type", ctype);
@@ -691,6 +852,7 @@ static void request_free(struct web_request *r)
 		unlink(r->tmp_path);
 	free(r->body);
 	free(r->path);
+	release(r->srv, r->held);
 	free(r);
 }
 
