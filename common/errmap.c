@@ -36,6 +36,7 @@ static const struct errmap_entry errmap_rows[] = {
 	{ SF_E_FORBIDDEN, "forbidden", ERRMAP_EXIT_FAILURE, 403 },
 	{ SF_E_MISDIRECTED, "misdirected_request", ERRMAP_EXIT_FAILURE, 421 },
 	{ SF_E_RATELIMITED, "rate_limited", ERRMAP_EXIT_FAILURE, 429 },
+	{ SF_E_REQTIMEOUT, "request_timeout", ERRMAP_EXIT_FAILURE, 408 },
 };
 
 const struct errmap_entry *errmap_lookup(int code)

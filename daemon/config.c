@@ -99,7 +99,26 @@ struct load_ctx {
 	unsigned char seen[NKEYS];
 	unsigned msg_line;  /* the line msg is about */
 	char msg[200];
+	char raw[INI_MAX_LINE]; /* the line libinih is parsing, as read */
 };
+
+/* The value of the line as written: after the first '=' or ':', blanks
+ * around it dropped. libinih ends a value at a ';' after a blank (an
+ * inline comment), so a value it hands over that is shorter was cut. */
+static int value_was_cut(const char *raw, const char *value)
+{
+	const char *v = raw + strcspn(raw, "=:");
+	size_t n;
+
+	if (!*v)
+		return 0;
+	v++;
+	v += strspn(v, " \t");
+	n = strlen(v);
+	while (n && strchr(" \t\r\n", v[n - 1]))
+		n--;
+	return n != strlen(value) || strncmp(v, value, n);
+}
 
 /* Store value into the field k describes; why (for the message) on error. */
 static int set_key(struct dcfg *c, const struct key_def *k, const char *value, char *why,
@@ -173,6 +192,15 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 0;
 	}
 	lc->seen[i] = 1;
+	/* a secret is never cut: a comment after it is no use, and a token
+	 * that holds " ;" would silently become its first half */
+	if (!strcmp(section, "auth") && !strcmp(name, "token") && value_was_cut(lc->raw, value)) {
+		snprintf(lc->msg, sizeof(lc->msg), "[auth] token: a ';' after a blank starts a "
+			 "comment in this file, so the token would be cut to its first %zu "
+			 "characters: put it in token_file (read as it is) or leave ' ;' out",
+			 strlen(value));
+		return 0;
+	}
 	if (set_key(lc->c, &keys[i], value, why, sizeof(why))) {
 		snprintf(lc->msg, sizeof(lc->msg), "bad value for [%s] %s: '%.40s%s': %s", section, name,
 			 value, strlen(value) > 40 ? "..." : "", why);
@@ -193,6 +221,8 @@ static char *reader(char *str, int num, void *user)
 		return NULL;
 	lc->lineno++;
 	n = strlen(str);
+	memcpy(lc->raw, str, n + 1 <= sizeof(lc->raw) ? n + 1 : sizeof(lc->raw));
+	lc->raw[sizeof(lc->raw) - 1] = '\0';
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(lc->f)) {
 		int ch = fgetc(lc->f);
 		if (ch != EOF && ch != '\n') {

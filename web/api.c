@@ -31,12 +31,7 @@
  * returns 1 with *ret set. */
 static int args_ok(struct web_request *r, const char *const *allowed, enum MHD_Result *ret)
 {
-	char why[320];
-
-	if (!web_req_check_args(r, allowed, why, sizeof(why)))
-		return 0;
-	*ret = web_reply_code(r, SF_E_ARG, "%s", why);
-	return 1;
+	return web_req_args_refused(r, allowed, ret);
 }
 
 static int parse_bool_opt(struct web_request *r, const char *key, int *out)
@@ -588,7 +583,12 @@ static enum MHD_Result h_images(void *user, struct web_request *r)
 
 static enum MHD_Result h_healthz(void *user, struct web_request *r)
 {
+	static const char *const allowed[] = { NULL };
 	struct web_api *api = user;
+	enum MHD_Result ret;
+
+	if (args_ok(r, allowed, &ret))
+		return ret;
 
 	if (api->stopping)
 		return web_reply_json(r, 503, json_pack("{s:s}", "status", "stopping"));

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "../common/clock.h"
@@ -99,9 +100,14 @@ struct web_request {
 	int fw_last;            /* the last form value seen was firmware's */
 	uint64_t fw_end;        /* offset past the last firmware bytes seen */
 	char mp_error[256];     /* why the form is refused ("" = fine) */
-	char close_delim[80];   /* "\r\n--BOUNDARY--", the end of a multipart body */
-	size_t close_len;
-	size_t close_match;     /* bytes of close_delim matched so far */
+	/* the raw multipart body, read beside libmicrohttpd's parser */
+	char delim[80];         /* "\r\n--BOUNDARY", before every part and the end */
+	size_t delim_len;
+	size_t delim_match;     /* bytes of delim matched so far */
+	int mp_state;           /* MP_SEEK, MP_AFTER, MP_HEADERS */
+	char mp_hdr[1024];      /* the part headers being read */
+	size_t mp_hdr_len;
+	unsigned fw_parts;      /* parts named firmware, empty ones too */
 	int mp_closed;          /* the closing delimiter arrived */
 	struct MHD_PostProcessor *pp;
 	struct web_field fields[WEB_MAX_FIELDS];
@@ -111,6 +117,7 @@ struct web_request {
 	char hdr_val[WEB_MAX_HEADERS][128];
 	unsigned nhdr;
 	uint64_t held;          /* bytes reserved for this request's reply */
+	int64_t t0_ms;          /* when the request head was in */
 };
 
 /* ---- server setup ---- */
@@ -627,6 +634,17 @@ int web_req_check_args(struct web_request *r, const char *const *allowed, char *
 	return 0;
 }
 
+int web_req_args_refused(struct web_request *r, const char *const *allowed,
+			 enum MHD_Result *ret)
+{
+	char why[320];
+
+	if (!web_req_check_args(r, allowed, why, sizeof(why)))
+		return 0;
+	*ret = web_reply_code(r, SF_E_ARG, "%s", why);
+	return 1;
+}
+
 const char *web_req_header(struct web_request *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
@@ -783,22 +801,81 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
-/* Watch the raw multipart body for its closing delimiter (RFC 2046
- * section 5.1.1: CRLF "--" boundary "--"): a body that ends without it was
- * cut short, whatever the parts seen so far look like. The delimiter cannot
- * occur inside a part, so a plain running match is exact. */
-static void watch_close(struct web_request *r, const char *data, size_t len)
+/* Read the raw multipart body beside libmicrohttpd's parser (RFC 2046
+ * section 5.1.1): every part follows a delimiter CRLF "--" boundary, the
+ * body ends with the delimiter and "--". The delimiter cannot occur inside
+ * a part, so a plain running match is exact. This counts the parts named
+ * firmware whatever their size (the parser reports an empty part the same
+ * way as the start of a part whose data is still to come), and notices a
+ * body cut before its end. */
+enum { MP_SEEK, MP_AFTER, MP_HEADERS };
+
+/* The part headers (up to the blank line) name the form field firmware:
+ * Content-Disposition's name parameter, quoted or not (RFC 7578 section
+ * 4.2). */
+static int headers_name_firmware(const char *h)
+{
+	const char *p = h;
+
+	while ((p = strcasestr(p, "name=")) != NULL) {
+		/* name=, not filename= */
+		int own = p == h || p[-1] == ';' || p[-1] == ' ' || p[-1] == '\t';
+		p += 5;
+		if (!own)
+			continue;
+		if (*p == '"')
+			return !strncmp(p + 1, "firmware\"", 9);
+		return !strncmp(p, "firmware", 8) && strchr(";\r\n \t", p[8]);
+	}
+	return 0;
+}
+
+static void watch_parts(struct web_request *r, const char *data, size_t len)
 {
 	for (size_t i = 0; i < len && !r->mp_closed; i++) {
 		char c = data[i];
-		/* the delimiter holds one CR, at its start (boundary
-		 * characters exclude it), so a mismatch resumes only at a CR */
-		if (r->close_delim[r->close_match] == c)
-			r->close_match++;
-		else
-			r->close_match = c == '\r';
-		if (r->close_match == r->close_len)
-			r->mp_closed = 1;
+
+		switch (r->mp_state) {
+		case MP_SEEK:
+			/* the delimiter holds one CR, at its start (boundary
+			 * characters exclude it), so a mismatch resumes only at
+			 * a CR */
+			if (r->delim[r->delim_match] == c)
+				r->delim_match++;
+			else
+				r->delim_match = c == '\r';
+			if (r->delim_match == r->delim_len) {
+				r->mp_state = MP_AFTER;
+				r->mp_hdr_len = 0;
+			}
+			break;
+		case MP_AFTER:
+		case MP_HEADERS:
+			if (r->mp_hdr_len >= sizeof(r->mp_hdr) - 1) {
+				if (!r->mp_error[0])
+					snprintf(r->mp_error, sizeof(r->mp_error),
+						 "a form part's headers are longer than %zu bytes",
+						 sizeof(r->mp_hdr) - 1);
+				return;
+			}
+			r->mp_hdr[r->mp_hdr_len++] = c;
+			r->mp_hdr[r->mp_hdr_len] = '\0';
+			if (r->mp_state == MP_AFTER && r->mp_hdr_len == 2) {
+				if (!strcmp(r->mp_hdr, "--")) {
+					r->mp_closed = 1;
+					break;
+				}
+				r->mp_state = MP_HEADERS;
+			}
+			if (r->mp_state == MP_HEADERS && r->mp_hdr_len >= 4 &&
+			    !strcmp(r->mp_hdr + r->mp_hdr_len - 4, "\r\n\r\n")) {
+				if (headers_name_firmware(r->mp_hdr))
+					r->fw_parts++;
+				r->mp_state = MP_SEEK;
+				r->delim_match = 0;
+			}
+			break;
+		}
 	}
 }
 
@@ -829,7 +906,7 @@ static void feed(struct web_request *r, const char *data, size_t len)
 		file_write(r, data, len);
 		break;
 	case WEB_UPLOAD_MULTIPART:
-		watch_close(r, data, len);
+		watch_parts(r, data, len);
 		if (MHD_post_process(r->pp, data, len) != MHD_YES && !r->io_error && !r->mp_error[0])
 			r->io_error = 2; /* malformed form */
 		break;
@@ -871,9 +948,9 @@ static int ctype_is(const char *ct, const char *what)
 	return ct && !strncasecmp(ct, what, strlen(what));
 }
 
-/* "\r\n--BOUNDARY--" from Content-Type's boundary parameter (RFC 2046
+/* "\r\n--BOUNDARY" from Content-Type's boundary parameter (RFC 2046
  * section 5.1.1: 1 to 70 characters, possibly quoted). */
-static int set_close_delim(struct web_request *r, const char *ct)
+static int set_delim(struct web_request *r, const char *ct)
 {
 	const char *b = ct ? strcasestr(ct, "boundary=") : NULL;
 	size_t n;
@@ -891,8 +968,9 @@ static int set_close_delim(struct web_request *r, const char *ct)
 	}
 	if (n == 0 || n > 70)
 		return -1;
-	r->close_len = (size_t)snprintf(r->close_delim, sizeof(r->close_delim), "\r\n--%.*s--",
-					(int)n, b);
+	r->delim_len = (size_t)snprintf(r->delim, sizeof(r->delim), "\r\n--%.*s", (int)n, b);
+	/* the first delimiter may open the body: as if a CRLF came before it */
+	r->delim_match = 2;
 	return 0;
 }
 
@@ -1315,7 +1393,7 @@ static int begin(struct web_server *s, struct web_request *r, const char *versio
 		}
 		r->have_file = 1;
 		if (r->kind == WEB_UPLOAD_MULTIPART) {
-			if (set_close_delim(r, ct)) {
+			if (set_delim(r, ct)) {
 				r->discard = 1;
 				*ret = web_reply_code(r, SF_E_ARG,
 						      "multipart/form-data without a usable boundary "
@@ -1352,6 +1430,48 @@ static void lower_thread_priority(void)
 		     strerror(errno));
 }
 
+/* An error reply written to the socket directly, for a request whose body
+ * is still arriving: libmicrohttpd 0.9.75 queues a reply only before the
+ * body or after all of it, and a trickled body may never end. The caller
+ * then returns MHD_NO, which closes the connection; what the client still
+ * sends is drained first so the close is a FIN, not a reset that could
+ * destroy the reply before the client reads it. */
+static void raw_reply_close(struct web_request *r, int code, const char *fmt, ...)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char raw[400], msg[480], head[256], sink[4096];
+	json_t *j;
+	char *body;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	utf8_clean(msg, sizeof(msg), raw, UTF8_ESCAPE, 0);
+	if (!ci)
+		return;
+	j = json_pack("{s:{s:s, s:s}}", "error", "code", sf_err_name(code), "message", msg);
+	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!body)
+		return;
+	int hl = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+			  "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n",
+			  errmap_http_status(code), code == SF_E_REQTIMEOUT ? "Request Timeout" : "Error",
+			  strlen(body) + 1);
+	struct iovec iov[3] = { { head, (size_t)hl }, { body, strlen(body) }, { (void *)"\n", 1 } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
+	/* a few hundred bytes into an empty send buffer: never blocks */
+	if (sendmsg(ci->connect_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		dlog(DLOG_DEBUG, "http: the %d reply could not be sent: %s", errmap_http_status(code),
+		     strerror(errno));
+	free(body);
+	shutdown(ci->connect_fd, SHUT_WR);
+	for (int i = 0; i < 64 && recv(ci->connect_fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -1368,6 +1488,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->srv = s;
 		r->conn = c;
 		r->fd = -1;
+		r->t0_ms = clock_mono_ms();
 		snprintf(r->method, sizeof(r->method), "%s", method);
 		r->path = strdup(url);
 		*con_cls = r;
@@ -1385,6 +1506,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		/* connection_timeout only closes a connection that sends nothing;
+		 * one that trickles its body is stopped here, at the latest one
+		 * connection_timeout after request_timeout */
+		if (s->cfg.request_timeout &&
+		    clock_mono_ms() - r->t0_ms > (int64_t)s->cfg.request_timeout * 1000) {
+			char who[64];
+			client_name(r, who, sizeof(who));
+			dlog(DLOG_WARNING, "http: %s %s from %s: the body took longer than "
+			     "request_timeout (%u s) after %llu bytes: closed", r->method, r->path, who,
+			     s->cfg.request_timeout, (unsigned long long)r->received);
+			raw_reply_close(r, SF_E_REQTIMEOUT, "the request was not received within "
+					"[server] request_timeout (%u s): %llu bytes of the body "
+					"arrived; nothing was stored", s->cfg.request_timeout,
+					(unsigned long long)r->received);
+			return MHD_NO;
+		}
 		feed(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -1415,9 +1552,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return web_reply_code(r, SF_E_ARG,
 					      "multipart body ends before its closing boundary "
 					      "(truncated upload?): nothing stored");
-		if (!r->got_firmware)
+		if (!r->got_firmware || !r->fw_parts)
 			return web_reply_code(r, SF_E_ARG,
 					      "multipart form has no field named 'firmware'");
+		if (r->fw_parts > 1)
+			return web_reply_code(r, SF_E_ARG, "the form has %u 'firmware' parts (send "
+					      "exactly one)", r->fw_parts);
 	}
 	if (r->fd >= 0 && lseek(r->fd, 0, SEEK_SET) < 0)
 		return MHD_NO;

@@ -98,6 +98,10 @@ const char *web_req_header(struct web_request *r, const char *name);
  * terminated list) and none is given twice: 0, or -1 with why (naming the
  * option and what the endpoint takes). */
 int web_req_check_args(struct web_request *r, const char *const *allowed, char *why, size_t n);
+/* The same, with the 400 naming the option queued (*ret): 1 when refused.
+ * Every handler calls it (or web_req_check_args) before it answers. */
+int web_req_args_refused(struct web_request *r, const char *const *allowed,
+			 enum MHD_Result *ret);
 struct MHD_Connection *web_req_connection(struct web_request *r);
 /* In-memory body (SMALL, or UPLOAD with JSON): data NUL-terminated. */
 const char *web_req_body(struct web_request *r, size_t *len);
