@@ -27,6 +27,7 @@
 #include "../daemon/history.h"
 #include "../daemon/job.h"
 #include "../daemon/notify.h"
+#include "../daemon/pagekeep.h"
 #include "../daemon/store.h"
 #include "../common/version.h"
 
@@ -223,6 +224,7 @@ int main(int argc, char **argv)
 	char token[512], src[640], tmpdir[600];
 	struct auth *auth = NULL;
 	struct store *store = NULL;
+	struct pagekeep *keep = NULL;
 	struct history *hist = NULL;
 	struct job_mgr *jobs = NULL;
 	struct web_server *web = NULL;
@@ -325,9 +327,17 @@ int main(int argc, char **argv)
 	if (interrupted)
 		dlog(DLOG_WARNING, "history: %u job(s) were unfinished when the daemon stopped; "
 		     "marked interrupted", interrupted);
+	snprintf(src, sizeof(src), "%s/keep", cfg.state_dir);
+	keep = pagekeep_open(src, &err);
+	if (!keep)
+		goto fail;
+	if (pagekeep_count(keep))
+		dlog(DLOG_WARNING, "keep: %u page(s) of bytes outside an image were kept by a job that "
+		     "did not finish (%s): the next flash of that chip writes them back",
+		     pagekeep_count(keep), src);
 	struct job_mgr_config jc = {
 		.probe_spec = cfg.probe, .queue_length = cfg.queue_length,
-		.history_max = cfg.history_max, .refresh_ms = cfg.refresh_ms,
+		.history_max = cfg.history_max, .refresh_ms = cfg.refresh_ms, .keep = keep,
 	};
 	jobs = job_mgr_new(&jc, hist, records, &err);
 	json_decref(records);
@@ -457,6 +467,7 @@ out:
 	if (notify_on)
 		notify_done(&notify);
 	job_mgr_free(jobs);
+	pagekeep_free(keep);
 	json_decref(records);
 	history_close(hist);
 	store_close(store);

@@ -30,6 +30,7 @@
 #include "../common/version.h"
 #include "progress.h"
 #include "../daemon/flashreq.h"
+#include "../daemon/pagekeep.h"
 #include "../daemon/target_json.h"
 
 #define CLI_DEFAULT_PROBE "gpiod"
@@ -352,8 +353,9 @@ static int cmd_info(struct cli *c)
 
 static json_t *cli_stats_json(const struct nrf52_stats *st)
 {
-	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:b, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+	return json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:b, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "pages_erased", st->pages_erased, "pages_skipped", st->pages_skipped,
+			 "pages_restored", st->pages_restored,
 			 "pages_written", st->pages_written, "bytes_written",
 			 (json_int_t)st->bytes_written, "bytes_verified",
 			 (json_int_t)st->bytes_verified, "uicr_erased", st->uicr_erased,
@@ -371,6 +373,7 @@ static int cmd_flash(struct cli *c)
 	struct sf_err err = { 0 };
 	struct flashreq rq;
 	struct img img = { 0 };
+	struct pagekeep *keep = NULL;
 	int rc;
 
 	if (c->o.erase) {
@@ -402,7 +405,24 @@ static int cmd_flash(struct cli *c)
 		fprintf(stderr, "swdflash: %s: %s, %llu bytes in %zu segments, sha256 %.12s -> "
 			"locked chip\n", c->o.pos[0], flashreq_format_name(img.format),
 			(unsigned long long)img.total, img.nseg, img.sha256_hex);
+	/* the bytes outside the image survive a failed run (daemon/pagekeep.h) */
+	char kdir[600];
+	const char *kenv = getenv("SWDFLASH_KEEP_DIR"), *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	if (kenv && *kenv)
+		snprintf(kdir, sizeof(kdir), "%s", kenv);
+	else if (xdg && *xdg)
+		snprintf(kdir, sizeof(kdir), "%s/swdflash/keep", xdg);
+	else
+		snprintf(kdir, sizeof(kdir), "%s/.local/state/swdflash/keep", home && *home ? home : ".");
+	keep = pagekeep_open(kdir, &err);
+	if (!keep) {
+		rc = cli_fail(c, err.code, err.msg);
+		goto out;
+	}
+	nrf52_set_keeper(c->eng, pagekeep_keeper(keep));
 	rc = nrf52_flash(c->eng, &img, &fo, &st, &err);
+	nrf52_set_keeper(c->eng, NULL);
 	if (c->prog)
 		progress_end(c->prog);
 	json_object_set_new(c->result, "stats", cli_stats_json(&st));
@@ -416,6 +436,9 @@ static int cmd_flash(struct cli *c)
 		       (unsigned long long)img.total, st.pages_written, st.pages_skipped,
 		       st.pages_erased, st.uicr_erased ? ", UICR erased" : "",
 		       st.uicr_merged ? " and merged" : "");
+		if (st.pages_restored)
+			printf("restored the bytes outside the image in %u page(s) that an earlier "
+			       "run kept before erasing them\n", st.pages_restored);
 		if (fo.verify && st.bytes_written)
 			printf("verified %llu bytes\n", (unsigned long long)st.bytes_verified);
 		else if (fo.verify)
@@ -428,6 +451,7 @@ static int cmd_flash(struct cli *c)
 			printf("reset: running\n");
 	}
 out:
+	pagekeep_free(keep);
 	flashreq_image_free(&img);
 	return rc;
 }

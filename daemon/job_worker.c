@@ -15,6 +15,7 @@
 #include "../common/clock.h"
 #include "../common/dlog.h"
 #include "../swd/probe.h"
+#include "pagekeep.h"
 #include "store.h"
 
 /* A memory-read waiter checks this often whether the worker was abandoned. */
@@ -155,6 +156,8 @@ int job_worker_open_probe(struct job_mgr *m, struct sf_err *err)
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	}
 	nrf52_set_progress(m->eng, engine_progress, m);
+	if (m->keep)
+		nrf52_set_keeper(m->eng, pagekeep_keeper(m->keep));
 	return 0;
 }
 
