@@ -18,6 +18,7 @@ part dap build/rel/bench/dap_bench
 [ -f bench/gpiod_vs_openocd.sh ] && part gpiod sh bench/gpiod_vs_openocd.sh
 [ -f bench/http_bench.sh ] && part http sh bench/http_bench.sh
 [ -f bench/poll_bench.sh ] && part pollers sh bench/poll_bench.sh
+[ -f bench/soak.sh ] && part soak sh bench/soak.sh
 part callgrind sh bench/callgrind.sh
 python3 - "$out" bench/results.json <<'PY'
 import json, os, sys, datetime
