@@ -365,6 +365,38 @@ static json_t *cli_stats_json(const struct nrf52_stats *st)
 			 "verify", (json_int_t)st->us_verify, "reset", (json_int_t)st->us_reset);
 }
 
+/* Where the bytes outside an image are kept across a failed run:
+ * $SWDFLASH_KEEP_DIR, else $XDG_STATE_HOME/swdflash/keep, else
+ * ~/.local/state/swdflash/keep. */
+static struct pagekeep *cli_keep_open(struct sf_err *err)
+{
+	char kdir[600];
+	const char *kenv = getenv("SWDFLASH_KEEP_DIR"), *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+
+	if (kenv && *kenv)
+		snprintf(kdir, sizeof(kdir), "%s", kenv);
+	else if (xdg && *xdg)
+		snprintf(kdir, sizeof(kdir), "%s/swdflash/keep", xdg);
+	else
+		snprintf(kdir, sizeof(kdir), "%s/.local/state/swdflash/keep", home && *home ? home : ".");
+	return pagekeep_open(kdir, err);
+}
+
+/* An erase or recover asked for: what an unfinished run kept for this chip
+ * must not come back. */
+static void cli_forget_kept(struct cli *c, uint64_t device_id)
+{
+	struct sf_err err = { 0 };
+	struct pagekeep *keep = cli_keep_open(&err);
+	unsigned n = keep ? pagekeep_forget_chip(keep, device_id) : 0;
+
+	pagekeep_free(keep);
+	if (n && !c->o.json)
+		fprintf(stderr, "swdflash: dropped %u page(s) an unfinished run had kept to restore "
+			"(the chip was erased on purpose)\n", n);
+}
+
 static int cmd_flash(struct cli *c)
 {
 	struct nrf52_flash_opts fo = { .erase = NRF52_ERASE_AUTO, .verify = 1, .reset = 1 };
@@ -406,17 +438,7 @@ static int cmd_flash(struct cli *c)
 			"locked chip\n", c->o.pos[0], flashreq_format_name(img.format),
 			(unsigned long long)img.total, img.nseg, img.sha256_hex);
 	/* the bytes outside the image survive a failed run (daemon/pagekeep.h) */
-	char kdir[600];
-	const char *kenv = getenv("SWDFLASH_KEEP_DIR"), *xdg = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	if (kenv && *kenv)
-		snprintf(kdir, sizeof(kdir), "%s", kenv);
-	else if (xdg && *xdg)
-		snprintf(kdir, sizeof(kdir), "%s/swdflash/keep", xdg);
-	else
-		snprintf(kdir, sizeof(kdir), "%s/.local/state/swdflash/keep", home && *home ? home : ".");
-	keep = pagekeep_open(kdir, &err);
-	if (!keep) {
+	if (!(keep = cli_keep_open(&err))) {
 		rc = cli_fail(c, err.code, err.msg);
 		goto out;
 	}
@@ -523,6 +545,7 @@ static int cmd_erase(struct cli *c)
 		progress_end(c->prog);
 	if (rc)
 		return cli_fail(c, rc, err.msg);
+	cli_forget_kept(c, in.device_id);
 	json_object_set_new(c->result, "erased", json_string(what));
 	if (!c->o.json) {
 		if (c->o.range && start >= NRF52_UICR_BASE)
@@ -548,6 +571,8 @@ static int cmd_recover(struct cli *c)
 		progress_end(c->prog);
 	if (rc)
 		return cli_fail(c, rc, err.msg);
+	if (nrf52_get_info(c->eng)->identified)
+		cli_forget_kept(c, nrf52_get_info(c->eng)->device_id);
 	json_object_set_new(c->result, "target", target_json_info(nrf52_get_info(c->eng)));
 	if (!c->o.json)
 		printf("recovered: the chip is erased and open\n");

@@ -218,8 +218,8 @@ static void pk_drop(void *user, uint64_t dev, uint32_t addr)
 	page_path(k, dev, addr, path, sizeof(path));
 	if (unlink(path) == 0) {
 		fsutil_fsync_dir(k->dir, NULL);
-		dlog(DLOG_INFO, "keep: the page at 0x%08" PRIx32 " of chip %016" PRIx64 " is written "
-		     "back: %s removed", addr, dev, path);
+		dlog(DLOG_DEBUG, "keep: %s removed (the page at 0x%08" PRIx32 " of chip %016" PRIx64
+		     ")", path, addr, dev);
 	} else if (errno != ENOENT) {
 		dlog(DLOG_WARNING, "keep: cannot remove %s: %s (it would be restored again by the "
 		     "next flash of this chip)", path, strerror(errno));
@@ -252,6 +252,22 @@ void pagekeep_free(struct pagekeep *k)
 const struct nrf52_keeper *pagekeep_keeper(struct pagekeep *k)
 {
 	return &k->keeper;
+}
+
+unsigned pagekeep_forget_chip(struct pagekeep *k, uint64_t device_id)
+{
+	struct nrf52_kept_page *pages = NULL;
+	struct sf_err err = { 0 };
+	size_t n = 0;
+
+	if (pk_load(k, device_id, &pages, &n, &err)) {
+		dlog(DLOG_WARNING, "keep: %s", err.msg);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		pk_drop(k, device_id, pages[i].addr);
+	nrf52_kept_pages_free(pages, n);
+	return (unsigned)n;
 }
 
 unsigned pagekeep_count(struct pagekeep *k)

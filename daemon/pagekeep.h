@@ -22,6 +22,10 @@ struct pagekeep *pagekeep_open(const char *dir, struct sf_err *err);
 void pagekeep_free(struct pagekeep *k);
 /* The keeper to hand to nrf52_set_keeper(); it lives as long as k. */
 const struct nrf52_keeper *pagekeep_keeper(struct pagekeep *k);
+/* An explicit erase or recover of the chip destroyed its contents on
+ * purpose: drop its kept pages, so no later flash writes them back.
+ * Returns how many were dropped. */
+unsigned pagekeep_forget_chip(struct pagekeep *k, uint64_t device_id);
 /* How many pages are kept now (for any chip; tests, the log). */
 unsigned pagekeep_count(struct pagekeep *k);
 

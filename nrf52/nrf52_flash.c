@@ -168,6 +168,8 @@ static int nrf52_plan_restore(struct nrf52 *n, struct nrf52_plan *p, struct nrf5
 			p->img_bytes++;
 			nb++;
 		}
+		if (!nb)
+			continue;  /* the new image supplies them all */
 		st->pages_restored++;
 		nrf52_logf(n, "restoring %u bytes outside the image in the %s at 0x%08x: an earlier "
 			   "attempt on this chip kept them before erasing it and did not finish",

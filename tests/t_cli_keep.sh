@@ -71,4 +71,26 @@ check "every byte outside the image is as before the first run ($nlost differ, f
 check "the image is on the chip" [ "$ins" = 1 ]
 nkept=$(ls "$SWDFLASH_KEEP_DIR" 2>/dev/null | grep -c '\.page$')
 check "the kept copies are gone ($nkept left)" [ "$nkept" = 0 ]
+
+# killed again; then the chip is erased on purpose: what was kept for it
+# must not come back with a later flash
+expect 0 "$SWDFLASH" --probe "sim:part=nrf52840,state=$CHIP" flash --format bin --base $OLD_LO \
+	--no-reset "$T/old.bin"
+"$SWDFLASH" --probe "sim:part=nrf52840,realtime=1,period_ns=2000,state=$CHIP" flash \
+	--format bin --base $IMG_LO "$T/img.bin" >"$T/run2.out" 2>"$T/run2.err" &
+cpid=$!
+if wait_until 120 in_program; then
+	kill -9 $cpid
+	wait $cpid 2>/dev/null
+else
+	wait $cpid
+	die "the third run never reached the program phase: $(cat "$T/run2.err")"
+fi
+nkept=$(ls "$SWDFLASH_KEEP_DIR" 2>/dev/null | grep -c '\.page$')
+check "killed again: pages kept ($nkept)" [ "$nkept" -ge 1 ]
+expect 0 "$SWDFLASH" --probe "sim:part=nrf52840,state=$CHIP" erase --chip
+grep -q "dropped $nkept page(s)" "$T/err"
+check "an erase of the chip drops them and says so ($(cat "$T/err"))" [ $? = 0 ]
+nkept=$(ls "$SWDFLASH_KEEP_DIR" 2>/dev/null | grep -c '\.page$')
+check "none left ($nkept)" [ "$nkept" = 0 ]
 finish
