@@ -56,6 +56,8 @@ struct web_server {
 	unsigned log_count;     /* lines in it */
 	unsigned log_dropped;
 	uint64_t held;          /* bytes of replies not yet sent (lock) */
+	int64_t held_log_ms;    /* the last "refused: held" line (lock) */
+	unsigned held_refused;  /* refusals since then */
 };
 
 /* Replies up to this size are not counted against max_client_bytes: each
@@ -209,14 +211,26 @@ static uint64_t get_max_body(struct web_server *s)
 
 /* ---- the memory held for clients ---- */
 
-static int hold(struct web_server *s, uint64_t n, uint64_t *now_held)
+/* Reserve n bytes: 0, or -1 when that would pass max_client_bytes; then
+ * *log_refused says how many refusals to log now (one line per 10 s). */
+static int hold(struct web_server *s, uint64_t n, uint64_t *now_held, unsigned *log_refused)
 {
+	int64_t now = clock_mono_ms();
 	int ok;
 
+	*log_refused = 0;
 	pthread_mutex_lock(&s->lock);
 	ok = s->held + n <= s->cfg.max_client_bytes;
-	if (ok)
+	if (ok) {
 		s->held += n;
+	} else {
+		s->held_refused++;
+		if (!s->held_log_ms || now - s->held_log_ms >= 10000) {
+			*log_refused = s->held_refused;
+			s->held_refused = 0;
+			s->held_log_ms = now;
+		}
+	}
 	*now_held = s->held;
 	pthread_mutex_unlock(&s->lock);
 	return ok ? 0 : -1;
@@ -248,15 +262,18 @@ static void release(struct web_server *s, uint64_t n)
 static int hold_or_refuse(struct web_request *r, uint64_t n, enum MHD_Result *ret)
 {
 	uint64_t now;
+	unsigned nlog;
 
-	if (!hold(r->srv, n, &now)) {
+	if (!hold(r->srv, n, &now, &nlog)) {
 		r->held += n;
 		return 0;
 	}
 	web_req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "2");
-	dlog(DLOG_WARNING, "http: refused a reply of %" PRIu64 " bytes: replies not yet read by "
-	     "their clients hold %" PRIu64 " of max_client_bytes (%" PRIu64 ")", n, now,
-	     r->srv->cfg.max_client_bytes);
+	if (nlog)
+		dlog(DLOG_WARNING, "http: refused %u repl%s (this one %" PRIu64 " bytes): replies not "
+		     "yet read by their clients hold %" PRIu64 " bytes of max_client_memory (%" PRIu64
+		     "); at most one such line per 10 s", nlog, nlog == 1 ? "y" : "ies", n, now,
+		     r->srv->cfg.max_client_bytes);
 	*ret = web_reply_code(r, SF_E_UNAVAILABLE, "the station holds %" PRIu64 " bytes of replies "
 			      "that clients have not read yet, and this one (%" PRIu64 " bytes) would "
 			      "pass [server] max_client_memory (%" PRIu64 "): try again shortly",
