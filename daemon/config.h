@@ -36,7 +36,7 @@ struct dcfg {
 	uint64_t max_body_bytes;
 	unsigned connection_timeout; /* seconds of inactivity */
 	uint64_t max_client_memory; /* replies not yet read by their clients, in all */
-	unsigned request_timeout;  /* seconds to send a whole request (head and body) */
+	unsigned request_timeout;  /* seconds to send a request's body after its head */
 	char probe[512];
 	unsigned refresh_ms;       /* identify the target this often when idle */
 	unsigned queue_length;     /* queued jobs (the running one not counted) */

@@ -66,7 +66,7 @@ struct web_config {
 	uint64_t max_body_bytes;
 	unsigned connection_timeout;
 	uint64_t max_client_bytes; /* replies held for clients, in all (503 past it) */
-	unsigned request_timeout;  /* seconds to receive a whole request (408 past it) */
+	unsigned request_timeout;  /* seconds to receive a body after the head (408 past it) */
 	char tmp_dir[600];         /* uploads are streamed here */
 };
 
