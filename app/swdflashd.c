@@ -5,6 +5,9 @@
  * happens in the job worker (daemon/job.c) and the HTTP server (web/). */
 #include <errno.h>
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,7 @@
 #include "../daemon/history.h"
 #include "../daemon/job.h"
 #include "../daemon/notify.h"
+#include "../daemon/pagekeep.h"
 #include "../daemon/store.h"
 #include "../common/version.h"
 
@@ -204,10 +208,12 @@ static void reload(const struct dcfg_flags *f, struct dcfg *cur, struct auth *au
 	    n.max_connections_per_address != cur->max_connections_per_address ||
 	    strcmp(n.allowed_hosts, cur->allowed_hosts) ||
 	    n.max_header_bytes != cur->max_header_bytes ||
-	    n.connection_timeout != cur->connection_timeout || n.max_read_bytes != cur->max_read_bytes)
+	    n.connection_timeout != cur->connection_timeout || n.max_read_bytes != cur->max_read_bytes ||
+	    n.max_client_memory != cur->max_client_memory || n.request_timeout != cur->request_timeout)
 		dlog(DLOG_WARNING, "reload: listen, probe, state_dir, name, max_connections, "
 		     "max_connections_per_address, allowed_hosts, max_header_bytes, "
-		     "connection_timeout and max_read_bytes change only on restart");
+		     "connection_timeout, max_client_memory, request_timeout and max_read_bytes "
+		     "change only on restart");
 }
 
 int main(int argc, char **argv)
@@ -218,6 +224,7 @@ int main(int argc, char **argv)
 	char token[512], src[640], tmpdir[600];
 	struct auth *auth = NULL;
 	struct store *store = NULL;
+	struct pagekeep *keep = NULL;
 	struct history *hist = NULL;
 	struct job_mgr *jobs = NULL;
 	struct web_server *web = NULL;
@@ -231,6 +238,14 @@ int main(int argc, char **argv)
 	struct web_events *events = NULL;
 	struct web_metrics *metrics = NULL;
 
+#ifdef __GLIBC__
+	/* A large buffer (a memory read, an upload's image) gets pages of its
+	 * own that go back to the system when it is freed. By default glibc
+	 * raises this threshold after the first such free and then keeps large
+	 * buffers in each client thread's arena, where they stay resident: a
+	 * burst of slow clients would leave the daemon tens of MiB larger. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
 	if (parse_args(argc, argv, &flags))
 		return 2;
 	int cfg_rc = load_config(&flags, &cfg, &err);
@@ -312,9 +327,17 @@ int main(int argc, char **argv)
 	if (interrupted)
 		dlog(DLOG_WARNING, "history: %u job(s) were unfinished when the daemon stopped; "
 		     "marked interrupted", interrupted);
+	snprintf(src, sizeof(src), "%s/keep", cfg.state_dir);
+	keep = pagekeep_open(src, &err);
+	if (!keep)
+		goto fail;
+	if (pagekeep_count(keep))
+		dlog(DLOG_WARNING, "keep: %u page(s) of bytes outside an image were kept by a job that "
+		     "did not finish (%s): the next flash of that chip writes them back",
+		     pagekeep_count(keep), src);
 	struct job_mgr_config jc = {
 		.probe_spec = cfg.probe, .queue_length = cfg.queue_length,
-		.history_max = cfg.history_max, .refresh_ms = cfg.refresh_ms,
+		.history_max = cfg.history_max, .refresh_ms = cfg.refresh_ms, .keep = keep,
 	};
 	jobs = job_mgr_new(&jc, hist, records, &err);
 	json_decref(records);
@@ -327,6 +350,7 @@ int main(int argc, char **argv)
 		.max_connections_per_address = cfg.max_connections_per_address,
 		.max_header_bytes = cfg.max_header_bytes,
 		.max_body_bytes = cfg.max_body_bytes, .connection_timeout = cfg.connection_timeout,
+		.max_client_bytes = cfg.max_client_memory, .request_timeout = cfg.request_timeout,
 	};
 	snprintf(wc.listen, sizeof(wc.listen), "%s", cfg.listen);
 	snprintf(wc.allowed_hosts, sizeof(wc.allowed_hosts), "%s", cfg.allowed_hosts);
@@ -443,6 +467,7 @@ out:
 	if (notify_on)
 		notify_done(&notify);
 	job_mgr_free(jobs);
+	pagekeep_free(keep);
 	json_decref(records);
 	history_close(hist);
 	store_close(store);

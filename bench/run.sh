@@ -20,6 +20,7 @@ part dap build/rel/bench/dap_bench
 [ -x build/rel/bench/stlink_phases ] && part stlink_phases build/rel/bench/stlink_phases
 [ -f bench/http_bench.sh ] && part http sh bench/http_bench.sh
 [ -f bench/poll_bench.sh ] && part pollers sh bench/poll_bench.sh
+[ -f bench/soak.sh ] && part soak sh bench/soak.sh
 part callgrind sh bench/callgrind.sh
 python3 - "$out" bench/results.json <<'PY'
 import json, os, sys, datetime

@@ -30,6 +30,7 @@
 #include "../common/version.h"
 #include "progress.h"
 #include "../daemon/flashreq.h"
+#include "../daemon/pagekeep.h"
 #include "../daemon/target_json.h"
 
 #define CLI_DEFAULT_PROBE "gpiod"
@@ -367,8 +368,9 @@ static int cmd_info(struct cli *c)
 
 static json_t *cli_stats_json(const struct nrf52_stats *st)
 {
-	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:b, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+	return json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:b, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "pages_erased", st->pages_erased, "pages_skipped", st->pages_skipped,
+			 "pages_restored", st->pages_restored,
 			 "pages_written", st->pages_written, "bytes_written",
 			 (json_int_t)st->bytes_written, "bytes_verified",
 			 (json_int_t)st->bytes_verified, "uicr_erased", st->uicr_erased,
@@ -376,6 +378,38 @@ static json_t *cli_stats_json(const struct nrf52_stats *st)
 			 (json_int_t)st->us_connect, "compare", (json_int_t)st->us_compare,
 			 "erase", (json_int_t)st->us_erase, "program", (json_int_t)st->us_program,
 			 "verify", (json_int_t)st->us_verify, "reset", (json_int_t)st->us_reset);
+}
+
+/* Where the bytes outside an image are kept across a failed run:
+ * $SWDFLASH_KEEP_DIR, else $XDG_STATE_HOME/swdflash/keep, else
+ * ~/.local/state/swdflash/keep. */
+static struct pagekeep *cli_keep_open(struct sf_err *err)
+{
+	char kdir[600];
+	const char *kenv = getenv("SWDFLASH_KEEP_DIR"), *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+
+	if (kenv && *kenv)
+		snprintf(kdir, sizeof(kdir), "%s", kenv);
+	else if (xdg && *xdg)
+		snprintf(kdir, sizeof(kdir), "%s/swdflash/keep", xdg);
+	else
+		snprintf(kdir, sizeof(kdir), "%s/.local/state/swdflash/keep", home && *home ? home : ".");
+	return pagekeep_open(kdir, err);
+}
+
+/* An erase or recover asked for: what an unfinished run kept for this chip
+ * must not come back. */
+static void cli_forget_kept(struct cli *c, uint64_t device_id)
+{
+	struct sf_err err = { 0 };
+	struct pagekeep *keep = cli_keep_open(&err);
+	unsigned n = keep ? pagekeep_forget_chip(keep, device_id) : 0;
+
+	pagekeep_free(keep);
+	if (n && !c->o.json)
+		fprintf(stderr, "swdflash: dropped %u page(s) an unfinished run had kept to restore "
+			"(the chip was erased on purpose)\n", n);
 }
 
 static int cmd_flash(struct cli *c)
@@ -386,6 +420,7 @@ static int cmd_flash(struct cli *c)
 	struct sf_err err = { 0 };
 	struct flashreq rq;
 	struct img img = { 0 };
+	struct pagekeep *keep = NULL;
 	int rc;
 
 	if (c->o.erase) {
@@ -417,7 +452,14 @@ static int cmd_flash(struct cli *c)
 		fprintf(stderr, "swdflash: %s: %s, %llu bytes in %zu segments, sha256 %.12s -> "
 			"locked chip\n", c->o.pos[0], flashreq_format_name(img.format),
 			(unsigned long long)img.total, img.nseg, img.sha256_hex);
+	/* the bytes outside the image survive a failed run (daemon/pagekeep.h) */
+	if (!(keep = cli_keep_open(&err))) {
+		rc = cli_fail(c, err.code, err.msg);
+		goto out;
+	}
+	nrf52_set_keeper(c->eng, pagekeep_keeper(keep));
 	rc = nrf52_flash(c->eng, &img, &fo, &st, &err);
+	nrf52_set_keeper(c->eng, NULL);
 	if (c->prog)
 		progress_end(c->prog);
 	json_object_set_new(c->result, "stats", cli_stats_json(&st));
@@ -431,6 +473,9 @@ static int cmd_flash(struct cli *c)
 		       (unsigned long long)img.total, st.pages_written, st.pages_skipped,
 		       st.pages_erased, st.uicr_erased ? ", UICR erased" : "",
 		       st.uicr_merged ? " and merged" : "");
+		if (st.pages_restored)
+			printf("restored the bytes outside the image in %u page(s) that an earlier "
+			       "run kept before erasing them\n", st.pages_restored);
 		if (fo.verify && st.bytes_written)
 			printf("verified %llu bytes\n", (unsigned long long)st.bytes_verified);
 		else if (fo.verify)
@@ -443,6 +488,7 @@ static int cmd_flash(struct cli *c)
 			printf("reset: running\n");
 	}
 out:
+	pagekeep_free(keep);
 	flashreq_image_free(&img);
 	return rc;
 }
@@ -514,6 +560,7 @@ static int cmd_erase(struct cli *c)
 		progress_end(c->prog);
 	if (rc)
 		return cli_fail(c, rc, err.msg);
+	cli_forget_kept(c, in.device_id);
 	json_object_set_new(c->result, "erased", json_string(what));
 	if (!c->o.json) {
 		if (c->o.range && start >= NRF52_UICR_BASE)
@@ -539,6 +586,8 @@ static int cmd_recover(struct cli *c)
 		progress_end(c->prog);
 	if (rc)
 		return cli_fail(c, rc, err.msg);
+	if (nrf52_get_info(c->eng)->identified)
+		cli_forget_kept(c, nrf52_get_info(c->eng)->device_id);
 	json_object_set_new(c->result, "target", target_json_info(nrf52_get_info(c->eng)));
 	if (!c->o.json)
 		printf("recovered: the chip is erased and open\n");

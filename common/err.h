@@ -45,10 +45,11 @@ enum sf_errcode {
 	SF_E_MISDIRECTED = -28, /* a Host the station does not answer to */
 	SF_E_RATELIMITED = -29, /* too many wrong tokens from one address */
 	SF_E_DISCONNECTED = -30, /* the probe went away (USB unplugged) mid-operation */
+	SF_E_REQTIMEOUT = -31,  /* a request not received whole within request_timeout */
 };
 
 /* The last code, for tables and tests that walk them all. */
-#define SF_E_LAST SF_E_DISCONNECTED
+#define SF_E_LAST SF_E_REQTIMEOUT
 
 struct sf_err {
 	int code;

@@ -37,6 +37,7 @@ static const struct errmap_entry errmap_rows[] = {
 	{ SF_E_MISDIRECTED, "misdirected_request", ERRMAP_EXIT_FAILURE, 421 },
 	{ SF_E_RATELIMITED, "rate_limited", ERRMAP_EXIT_FAILURE, 429 },
 	{ SF_E_DISCONNECTED, "probe_disconnected", ERRMAP_EXIT_NOTARGET, 503 },
+	{ SF_E_REQTIMEOUT, "request_timeout", ERRMAP_EXIT_FAILURE, 408 },
 };
 
 const struct errmap_entry *errmap_lookup(int code)

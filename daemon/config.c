@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 #include "../common/parse.h"
+#include "memdump.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +23,8 @@ void dcfg_defaults(struct dcfg *c)
 	c->max_header_bytes = 32 * 1024;
 	c->max_body_bytes = 4 * 1024 * 1024;
 	c->connection_timeout = 60;
+	c->max_client_memory = 16 * 1024 * 1024;
+	c->request_timeout = 120;
 	c->refresh_ms = 2000;
 	c->queue_length = 8;
 	c->history_max = 1000;
@@ -58,6 +61,8 @@ static const struct key_def {
 	NUM("server", max_header_bytes, KEY_UINT, 4096, 16 * 1024 * 1024),
 	NUM("server", max_body_bytes, KEY_U64, 1024, UINT64_MAX),
 	NUM("server", connection_timeout, KEY_UINT, 1, 86400),
+	NUM("server", max_client_memory, KEY_U64, 64 * 1024, UINT64_MAX),
+	NUM("server", request_timeout, KEY_UINT, 1, 86400),
 	{ "probe", "spec", KEY_NONEMPTY, offsetof(struct dcfg, probe), sizeof(((struct dcfg *)0)->probe), 0, 0 },
 	NUM("probe", refresh_ms, KEY_UINT, 100, 3600 * 1000),
 	NUM("jobs", queue_length, KEY_UINT, 1, 10000),
@@ -94,7 +99,26 @@ struct load_ctx {
 	unsigned char seen[NKEYS];
 	unsigned msg_line;  /* the line msg is about */
 	char msg[200];
+	char raw[INI_MAX_LINE]; /* the line libinih is parsing, as read */
 };
+
+/* The value of the line as written: after the first '=' or ':', blanks
+ * around it dropped. libinih ends a value at a ';' after a blank (an
+ * inline comment), so a value it hands over that is shorter was cut. */
+static int value_was_cut(const char *raw, const char *value)
+{
+	const char *v = raw + strcspn(raw, "=:");
+	size_t n;
+
+	if (!*v)
+		return 0;
+	v++;
+	v += strspn(v, " \t");
+	n = strlen(v);
+	while (n && strchr(" \t\r\n", v[n - 1]))
+		n--;
+	return n != strlen(value) || strncmp(v, value, n);
+}
 
 /* Store value into the field k describes; why (for the message) on error. */
 static int set_key(struct dcfg *c, const struct key_def *k, const char *value, char *why,
@@ -168,6 +192,15 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 0;
 	}
 	lc->seen[i] = 1;
+	/* a secret is never cut: a comment after it is no use, and a token
+	 * that holds " ;" would silently become its first half */
+	if (!strcmp(section, "auth") && !strcmp(name, "token") && value_was_cut(lc->raw, value)) {
+		snprintf(lc->msg, sizeof(lc->msg), "[auth] token: a ';' after a blank starts a "
+			 "comment in this file, so the token would be cut to its first %zu "
+			 "characters: put it in token_file (read as it is) or leave ' ;' out",
+			 strlen(value));
+		return 0;
+	}
 	if (set_key(lc->c, &keys[i], value, why, sizeof(why))) {
 		snprintf(lc->msg, sizeof(lc->msg), "bad value for [%s] %s: '%.40s%s': %s", section, name,
 			 value, strlen(value) > 40 ? "..." : "", why);
@@ -188,6 +221,8 @@ static char *reader(char *str, int num, void *user)
 		return NULL;
 	lc->lineno++;
 	n = strlen(str);
+	memcpy(lc->raw, str, n + 1 <= sizeof(lc->raw) ? n + 1 : sizeof(lc->raw));
+	lc->raw[sizeof(lc->raw) - 1] = '\0';
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(lc->f)) {
 		int ch = fgetc(lc->f);
 		if (ch != EOF && ch != '\n') {
@@ -225,6 +260,12 @@ int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct sf_err *e
 	if (lc.long_line)
 		return sf_err_set(err, SF_E_ARG, "config %s line %u: longer than %d characters", path,
 				  lc.long_line, INI_MAX_LINE - 1);
+	/* a memory read is held whole until its client has it */
+	if (c->max_client_memory < c->max_read_bytes + MEMDUMP_OVERHEAD)
+		return sf_err_set(err, SF_E_ARG, "config %s: [server] max_client_memory (%" PRIu64
+				  ") must be at least [jobs] max_read_bytes (%" PRIu64 ") + %u, or "
+				  "the largest read could never be answered", path,
+				  c->max_client_memory, c->max_read_bytes, MEMDUMP_OVERHEAD);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  *
  *   [server]  listen, name, state_dir, max_connections,
  *             max_connections_per_address, allowed_hosts, max_header_bytes,
- *             max_body_bytes, connection_timeout
+ *             max_body_bytes, connection_timeout, max_client_memory,
+ *             request_timeout
  *   [probe]   spec, refresh_ms
  *   [jobs]    queue_length, history_max, stop_timeout, stop_hard_timeout,
  *             max_read_bytes
@@ -34,6 +35,8 @@ struct dcfg {
 	unsigned max_header_bytes; /* per-connection memory for the request head */
 	uint64_t max_body_bytes;
 	unsigned connection_timeout; /* seconds of inactivity */
+	uint64_t max_client_memory; /* replies not yet read by their clients, in all */
+	unsigned request_timeout;  /* seconds to send a request's body after its head */
 	char probe[512];
 	unsigned refresh_ms;       /* identify the target this often when idle */
 	unsigned queue_length;     /* queued jobs (the running one not counted) */

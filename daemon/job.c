@@ -487,6 +487,7 @@ struct job_mgr *job_mgr_new(const struct job_mgr_config *cfg, struct history *h,
 	cond_init_mono(&m->ended);
 	cond_init_mono(&m->read_done);
 	snprintf(m->spec, sizeof(m->spec), "%s", cfg->probe_spec);
+	m->keep = cfg->keep;
 	m->queue_length = cfg->queue_length ? cfg->queue_length : 1;
 	m->history_max = cfg->history_max ? cfg->history_max : 1;
 	m->refresh_ms = cfg->refresh_ms ? cfg->refresh_ms : 2000;

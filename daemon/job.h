@@ -126,6 +126,9 @@ struct job_mgr_config {
 	unsigned queue_length;
 	unsigned history_max;
 	unsigned refresh_ms;
+	/* where flash jobs keep the bytes outside their image across an
+	 * erase (daemon/pagekeep.h); borrowed, may be NULL */
+	struct pagekeep *keep;
 };
 
 struct job_mgr;

@@ -82,6 +82,7 @@ struct job_mgr {
 	int abandoned;             /* job_mgr_stop gave up waiting for the worker */
 
 	char spec[512];
+	struct pagekeep *keep;     /* borrowed: job_mgr_config.keep */
 	unsigned queue_length, history_max, refresh_ms;
 	struct history *hist;
 

@@ -128,8 +128,9 @@ json_t *job_json_locked(const struct job *j)
 	if (j->has_stats) {
 		const struct nrf52_stats *s = &j->stats;
 		json_object_set_new(o, "stats", json_pack(
-			"{s:i, s:i, s:i, s:I, s:I, s:b, s:b}",
+			"{s:i, s:i, s:i, s:i, s:I, s:I, s:b, s:b}",
 			"pages_erased", (int)s->pages_erased, "pages_skipped", (int)s->pages_skipped,
+			"pages_restored", (int)s->pages_restored,
 			"pages_written", (int)s->pages_written,
 			"bytes_written", (json_int_t)s->bytes_written,
 			"bytes_verified", (json_int_t)s->bytes_verified,
@@ -232,6 +233,7 @@ struct job *job_from_json(json_t *o)
 		j->stats.pages_erased = (uint32_t)json_integer_value(json_object_get(v, "pages_erased"));
 		j->stats.pages_skipped = (uint32_t)json_integer_value(json_object_get(v, "pages_skipped"));
 		j->stats.pages_written = (uint32_t)json_integer_value(json_object_get(v, "pages_written"));
+		j->stats.pages_restored = (uint32_t)json_integer_value(json_object_get(v, "pages_restored"));
 		j->stats.bytes_written = (uint64_t)json_integer_value(json_object_get(v, "bytes_written"));
 		j->stats.bytes_verified = (uint64_t)json_integer_value(json_object_get(v, "bytes_verified"));
 		j->stats.uicr_erased = json_is_true(json_object_get(v, "uicr_erased"));

@@ -15,6 +15,7 @@
 #include "../common/clock.h"
 #include "../common/dlog.h"
 #include "../swd/probe.h"
+#include "pagekeep.h"
 #include "store.h"
 
 /* A memory-read waiter checks this often whether the worker was abandoned. */
@@ -34,6 +35,20 @@ static void engine_log(void *user, const char *line)
 	} else {
 		dlog(DLOG_INFO, "target: %s", line);
 	}
+}
+
+/* An erase or recover asked for destroys the chip's contents on purpose:
+ * what an unfinished flash kept for it must not come back. */
+static void forget_kept(struct job_mgr *m, uint64_t device_id)
+{
+	unsigned n = m->keep ? pagekeep_forget_chip(m->keep, device_id) : 0;
+	char line[160];
+
+	if (!n)
+		return;
+	snprintf(line, sizeof(line), "dropped %u page(s) an unfinished flash had kept to restore "
+		 "(the chip's contents were erased on purpose)", n);
+	engine_log(m, line);
 }
 
 /* Worker only: add what the probe counted since the last sample. */
@@ -155,6 +170,8 @@ int job_worker_open_probe(struct job_mgr *m, struct sf_err *err)
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	}
 	nrf52_set_progress(m->eng, engine_progress, m);
+	if (m->keep)
+		nrf52_set_keeper(m->eng, pagekeep_keeper(m->keep));
 	return 0;
 }
 
@@ -326,8 +343,10 @@ static int run_job(struct job_mgr *m, struct job *j, struct sf_err *err)
 			return rc;
 		engine_progress(m, NRF52_PHASE_RECOVER, 0, 1);
 		rc = nrf52_recover(m->eng, err);
-		if (!rc && !nrf52_identify(m->eng, &info, NULL))
+		if (!rc && !nrf52_identify(m->eng, &info, NULL)) {
 			add_target(m, j, &info);
+			forget_kept(m, info.device_id);
+		}
 		return rc;
 	case JOB_ERASE:
 		rc = job_connect(m, j, &info, 1, err);
@@ -335,6 +354,8 @@ static int run_job(struct job_mgr *m, struct job *j, struct sf_err *err)
 			return rc;
 		engine_progress(m, NRF52_PHASE_ERASE, 0, 1);
 		rc = j->opts.erase_uicr ? nrf52_erase_uicr(m->eng, err) : nrf52_erase_chip(m->eng, err);
+		if (!rc)
+			forget_kept(m, info.device_id);
 		return rc;
 	case JOB_RESET:
 		rc = job_connect(m, j, &info, 0, err);

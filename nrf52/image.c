@@ -591,51 +591,126 @@ int img_load_file(const char *path, enum img_format fmt, uint32_t base, struct i
 	return img_load_file_max(path, fmt, base, 0, out, err);
 }
 
-/* One record: ":LLAAAATT<data>CC\n". */
-static int ihex_record(FILE *f, uint8_t type, uint16_t off, const uint8_t *data, size_t n)
+/* One record, ":LLAAAATT<data>CC\n", at out (IMG_IHEX_RECORD_MAX bytes
+ * of room); returns its length. */
+static size_t ihex_record(char *out, uint8_t type, uint16_t off, const uint8_t *data, size_t n)
 {
+	static const char hx[] = "0123456789ABCDEF";
 	unsigned sum = (unsigned)n + (off >> 8) + (off & 0xFF) + type;
-	size_t i;
+	uint8_t head[4] = { (uint8_t)n, (uint8_t)(off >> 8), (uint8_t)off, type };
+	size_t w = 0;
 
-	if (fprintf(f, ":%02X%04X%02X", (unsigned)n, (unsigned)off, type) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		sum += data[i];
-		if (fprintf(f, "%02X", data[i]) < 0)
-			return -1;
+	out[w++] = ':';
+	for (size_t i = 0; i < 4 + n; i++) {
+		uint8_t b = i < 4 ? head[i] : data[i - 4];
+		if (i >= 4)
+			sum += b;
+		out[w++] = hx[b >> 4];
+		out[w++] = hx[b & 15];
 	}
-	return fprintf(f, "%02X\n", (unsigned)(-sum & 0xFF)) < 0 ? -1 : 0;
+	sum = -sum & 0xFF;
+	out[w++] = hx[sum >> 4];
+	out[w++] = hx[sum & 15];
+	out[w++] = '\n';
+	return w;
+}
+
+int img_ihex_writer_init(struct img_ihex_writer *w, uint32_t addr, const uint8_t *buf,
+			 size_t len)
+{
+	memset(w, 0, sizeof(*w));
+	if ((uint64_t)addr + len > IMG_ADDR_LIMIT || (!buf && len))
+		return SF_E_ARG;
+	w->buf = buf;
+	w->addr = addr;
+	w->a = addr;
+	w->end = (uint64_t)addr + len;
+	return 0;
+}
+
+/* The next record: its type (0x04, 0x00, 0x01) and data length, without
+ * writing it; -1 when the EOF record is out. */
+static int ihex_next(const struct img_ihex_writer *w, size_t *n)
+{
+	if (w->done)
+		return -1;
+	if (w->a >= w->end) {
+		*n = 0;
+		return 0x01;
+	}
+	/* 16 bytes a line, never across a 64 KiB boundary, so every record
+	 * sits wholly under its extended linear address */
+	uint64_t left = w->end - w->a, room = 0x10000 - (w->a & 0xFFFF);
+	if (!w->have_upper || (uint32_t)(w->a >> 16) != w->upper) {
+		*n = 2;
+		return 0x04;
+	}
+	*n = (size_t)(left < 16 ? left : 16);
+	if (*n > room)
+		*n = (size_t)room;
+	return 0x00;
+}
+
+static void ihex_advance(struct img_ihex_writer *w, int type, size_t n)
+{
+	if (type == 0x01)
+		w->done = 1;
+	else if (type == 0x04) {
+		w->upper = (uint32_t)(w->a >> 16);
+		w->have_upper = 1;
+	} else
+		w->a += n;
+}
+
+size_t img_ihex_writer_next(struct img_ihex_writer *w, char *out, size_t cap)
+{
+	size_t used = 0, n;
+	int type;
+
+	while (cap - used >= IMG_IHEX_RECORD_MAX && (type = ihex_next(w, &n)) >= 0) {
+		if (type == 0x04) {
+			uint8_t ula[2] = { (uint8_t)(w->a >> 24), (uint8_t)(w->a >> 16) };
+			used += ihex_record(out + used, 0x04, 0, ula, 2);
+		} else {
+			uint16_t off = type ? 0 : (uint16_t)(w->a & 0xFFFF);
+			used += ihex_record(out + used, (uint8_t)type, off,
+					    type ? NULL : w->buf + (w->a - w->addr), n);
+		}
+		ihex_advance(w, type, n);
+	}
+	return used;
+}
+
+uint64_t img_ihex_size(uint32_t addr, size_t len)
+{
+	struct img_ihex_writer w;
+	uint64_t total = 0;
+	size_t n;
+	int type;
+
+	/* the records without their bytes: only the lengths are needed */
+	static const uint8_t zero;
+	if (img_ihex_writer_init(&w, addr, len ? &zero : NULL, len))
+		return 0;
+	while ((type = ihex_next(&w, &n)) >= 0) {
+		total += 12 + 2 * (uint64_t)n;  /* ':' LL AAAA TT data CC '\n' */
+		ihex_advance(&w, type, n);
+	}
+	return total;
 }
 
 int img_write_ihex(FILE *f, uint32_t addr, const uint8_t *buf, size_t len)
 {
-	uint64_t a = addr, end = (uint64_t)addr + len;
-	uint32_t upper = 0;
-	int have_upper = 0;
+	struct img_ihex_writer w;
+	char out[4096];
+	size_t n;
 
-	if (end > IMG_ADDR_LIMIT || (!buf && len))
+	if (img_ihex_writer_init(&w, addr, buf, len))
 		return SF_E_ARG;
-	while (a < end) {
-		uint32_t hi = (uint32_t)(a >> 16);
-		/* 16 bytes a line, never across a 64 KiB boundary, so every
-		 * record sits wholly under its extended linear address. */
-		uint64_t n = end - a, room = 0x10000 - (a & 0xFFFF);
-		if (n > 16)
-			n = 16;
-		if (n > room)
-			n = room;
-		if (!have_upper || hi != upper) {
-			uint8_t ula[2] = { (uint8_t)(hi >> 8), (uint8_t)hi };
-			if (ihex_record(f, 0x04, 0, ula, 2))
-				return SF_E_IO;
-			upper = hi;
-			have_upper = 1;
-		}
-		if (ihex_record(f, 0x00, (uint16_t)(a & 0xFFFF), buf + (a - addr), (size_t)n))
+	while ((n = img_ihex_writer_next(&w, out, sizeof(out))) > 0)
+		if (fwrite(out, 1, n, f) != n)
 			return SF_E_IO;
-		a += n;
-	}
-	if (ihex_record(f, 0x01, 0, NULL, 0) || fflush(f) != 0 || ferror(f))
+	if (fflush(f) != 0 || ferror(f))
 		return SF_E_IO;
 	return 0;
 }

@@ -73,4 +73,21 @@ int img_format_from_name(const char *name);
  * line, EOF record). */
 int img_write_ihex(FILE *f, uint32_t addr, const uint8_t *buf, size_t len);
 
+/* The same text a piece at a time (a reply streamed to a client without
+ * the whole text in memory). init: SF_E_ARG when the range passes 4 GiB;
+ * buf must live until the last next(). next: whole records into out (cap
+ * bytes, at least IMG_IHEX_RECORD_MAX), their length; 0 once the EOF
+ * record is out. img_ihex_size: the whole text's length. */
+#define IMG_IHEX_RECORD_MAX 44  /* ':' + (4 + 16 + 1) * 2 hex digits + '\n' */
+struct img_ihex_writer {
+	const uint8_t *buf;
+	uint32_t addr, upper;
+	uint64_t a, end;
+	int have_upper, done;
+};
+int img_ihex_writer_init(struct img_ihex_writer *w, uint32_t addr, const uint8_t *buf,
+			 size_t len);
+size_t img_ihex_writer_next(struct img_ihex_writer *w, char *out, size_t cap);
+uint64_t img_ihex_size(uint32_t addr, size_t len);
+
 #endif

@@ -92,6 +92,9 @@ struct nrf52_stats {
 	uint64_t us_connect, us_erase, us_program, us_verify, us_reset;
 	/* added: time spent reading pages to decide erase/skip (erase=auto/none) */
 	uint64_t us_compare;
+	/* added: pages whose bytes outside the image an earlier attempt had
+	 * kept, written back (nrf52_preserve.h) */
+	uint32_t pages_restored;
 };
 
 enum nrf52_reset_kind {

@@ -25,6 +25,7 @@
  *   verify   one block read per written unit, compared with "want"
  *
  * Cancellation is honoured between units (never inside an erase). */
+#include "nrf52_preserve.h"
 #include "nrf52_priv.h"
 
 #include <stdio.h>
@@ -126,6 +127,53 @@ static int nrf52_plan_build(struct nrf52 *n, const struct img *img, struct nrf52
 			p->img_bytes += len;
 			a = stop;
 		}
+	}
+	return 0;
+}
+
+/* The kept pages of an earlier attempt: their kept bytes become part of
+ * what the chip must hold wherever the image does not supply them
+ * (nrf52_preserve.h); run->restored records which. */
+static int nrf52_plan_restore(struct nrf52 *n, struct nrf52_plan *p, struct nrf52_keep_run *run,
+			      struct nrf52_stats *st, struct sf_err *err)
+{
+	for (size_t i = 0; i < run->nloaded; i++) {
+		const struct nrf52_kept_page *pg = &run->loaded[i];
+		int uicr = pg->addr == NRF52_UICR_BASE;
+		uint32_t size = uicr ? NRF52_UICR_SIZE : n->info.page_size, nb = 0;
+		struct nrf52_unit *u = NULL;
+
+		if (pg->size != size || (!uicr && (pg->addr % size || pg->addr >= n->info.flash_size)))
+			return sf_err_set(err, SF_E_ARG, "a page kept by an earlier attempt "
+					  "(0x%08x, %u bytes) is not a page of this %s", pg->addr,
+					  pg->size, n->info.name);
+		for (size_t k = 0; k < p->n && !u; k++)
+			if (p->u[k].addr == pg->addr)
+				u = &p->u[k];
+		if (!u && !(u = nrf52_plan_unit(p, pg->addr, size, uicr)))
+			return sf_err_set(err, SF_E_NOMEM, "out of memory planning the flash");
+		if (!(run->restored[i] = calloc(1, size)))
+			return sf_err_set(err, SF_E_NOMEM, "out of memory planning the flash");
+		for (uint32_t b = 0; b < size; b++) {
+			if (!pg->keep[b] || u->mask[b])
+				continue;
+			u->want[b] = pg->data[b];
+			u->mask[b] = 1;
+			run->restored[i][b] = 1;
+			if (b / 4 < u->lo)
+				u->lo = b / 4;
+			if (b / 4 + 1 > u->hi)
+				u->hi = b / 4 + 1;
+			u->img_bytes++;
+			p->img_bytes++;
+			nb++;
+		}
+		if (!nb)
+			continue;  /* the new image supplies them all */
+		st->pages_restored++;
+		nrf52_logf(n, "restoring %u bytes outside the image in the %s at 0x%08x: an earlier "
+			   "attempt on this chip kept them before erasing it and did not finish",
+			   nb, uicr ? "UICR" : "page", pg->addr);
 	}
 	return 0;
 }
@@ -447,6 +495,7 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 		struct nrf52_stats *stats, struct sf_err *err)
 {
 	struct nrf52_plan plan = { 0 };
+	struct nrf52_keep_run keep = { 0 };
 	struct nrf52_stats st = { 0 };
 	uint64_t t = nrf52_now_us(n), done;
 	uint32_t saved = 0xFFFFFFFFU, *vbuf = NULL;
@@ -464,6 +513,10 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 	if (rc)
 		goto out;
 	rc = nrf52_plan_build(n, img, &plan, err);
+	if (!rc)
+		rc = nrf52_keep_begin(n, o->erase == NRF52_ERASE_CHIP, &keep, err);
+	if (!rc)
+		rc = nrf52_plan_restore(n, &plan, &keep, &st, err);
 	if (rc)
 		goto out;
 	st.us_connect = nrf52_now_us(n) - t;
@@ -510,6 +563,9 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 			if (!u->erase)
 				continue;
 			if ((rc = nrf52_report(n, NRF52_PHASE_ERASE, done, total, err)))
+				goto out;
+			rc = nrf52_keep_save(n, &keep, u->addr, u->size, u->want, u->mask, err);
+			if (rc)
 				goto out;
 			if (u->uicr) {
 				uint32_t had = nrf52_count_words(u->cur, 0, u->size / 4);
@@ -593,6 +649,8 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 		nrf52_report(n, NRF52_PHASE_VERIFY, total, total, NULL);
 		st.us_verify = nrf52_now_us(n) - t;
 	}
+	/* everything is written (and verified): the kept copies may go */
+	nrf52_keep_end(n, &keep, o->erase == NRF52_ERASE_CHIP);
 
 	if (o->reset) {
 		t = nrf52_now_us(n);
@@ -607,6 +665,7 @@ out:
 	if (rc)
 		nrf52_nvmc_cleanup(n, rc);
 	free(vbuf);
+	nrf52_keep_run_free(&keep);
 	nrf52_plan_free(&plan);
 	if (stats)
 		*stats = st;

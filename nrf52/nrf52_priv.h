@@ -144,6 +144,7 @@ struct nrf52 {
 	int connected;            /* identify ran and the chip was open */
 	int halted;               /* we halted the core */
 	uint32_t nvmc_config;     /* last CONFIG we wrote, ~0 unknown */
+	const struct nrf52_keeper *keeper; /* nrf52_preserve.h; NULL: none */
 };
 
 uint64_t nrf52_now_us(struct nrf52 *n);

@@ -207,6 +207,45 @@ START_TEST(bad_strings)
 }
 END_TEST
 
+/* libinih ends a value at " ;" (an inline comment): a token with one is
+ * refused, never cut; a tab before the ';' too. Elsewhere a comment after
+ * a value is still one. */
+START_TEST(token_not_cut)
+{
+	struct dcfg c;
+	struct sf_err err;
+	const char *want = "[auth] token: a ';' after a blank starts a comment in this file, so "
+			   "the token would be cut to its first 8 characters: put it in token_file "
+			   "(read as it is) or leave ' ;' out";
+
+	refused("[auth]\ntoken = abcd1234 ;efgh5678ijkl\n", 2, want);
+	refused("[auth]\ntoken = abcd1234\t;efgh5678ijkl\n", 2, want);
+	refused("[auth]\ntoken = abcd1234 ; a comment\n", 2, want);
+	ck_assert_int_eq(load_text("[auth]\ntoken = abcd1234;efgh5678 \r\n", &c, &err), 0);
+	ck_assert_str_eq(c.token, "abcd1234;efgh5678");
+	ck_assert_int_eq(load_text("[server]\nname = bench 3 ; the one by the door\n", &c, &err), 0);
+	ck_assert_str_eq(c.name, "bench 3");
+}
+END_TEST
+
+/* A memory read is held whole until its client has it: a budget below the
+ * largest read is refused. */
+START_TEST(client_memory_budget)
+{
+	struct dcfg c;
+	struct sf_err err;
+
+	ck_assert_int_eq(load_text("[server]\nmax_client_memory = 1M\n[jobs]\nmax_read_bytes = 4M\n",
+				   &c, &err), SF_E_ARG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "max_client_memory (1048576) must be at least "
+					      "[jobs] max_read_bytes (4194304) + 8192"));
+	ck_assert_int_eq(load_text("[server]\nmax_client_memory = 2M\nrequest_timeout = 5\n"
+				   "[jobs]\nmax_read_bytes = 1M\n", &c, &err), 0);
+	ck_assert_uint_eq(c.max_client_memory, 2u << 20);
+	ck_assert_uint_eq(c.request_timeout, 5);
+}
+END_TEST
+
 /* libinih reads 199 characters of a line and parses the rest as a line of
  * its own: a long value was cut, or its tail ignored when it began with a
  * comment character. */
@@ -373,6 +412,8 @@ int main(void)
 	tcase_add_test(tc, flags_win);
 	tcase_add_test(tc, flags_too_long_or_empty);
 	tcase_add_test(tc, example_loads);
+	tcase_add_test(tc, token_not_cut);
+	tcase_add_test(tc, client_memory_budget);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }

@@ -105,6 +105,7 @@ START_TEST(names_pinned)
 		{ SF_E_MISDIRECTED, "misdirected_request", 1, 421 },
 		{ SF_E_RATELIMITED, "rate_limited", 1, 429 },
 		{ SF_E_DISCONNECTED, "probe_disconnected", 4, 503 },
+		{ SF_E_REQTIMEOUT, "request_timeout", 1, 408 },
 	};
 
 	ck_assert_int_eq(sizeof(want) / sizeof(want[0]), 1 - SF_E_LAST);

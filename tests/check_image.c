@@ -154,6 +154,25 @@ START_TEST(ihex_writer_roundtrip)
 	ck_seg(&img, 0, 0x1FFE0, sizeof(d));
 	ck_assert_mem_eq(img.seg[0].data, d, sizeof(d));
 	img_free(&img);
+
+	/* streamed a piece at a time (the smallest room, then more): the same
+	 * text, of the announced length */
+	ck_assert_uint_eq(img_ihex_size(0x1FFE0, sizeof(d)), tlen);
+	for (size_t cap = IMG_IHEX_RECORD_MAX; cap < 200; cap += 37) {
+		struct img_ihex_writer w;
+		char piece[256], all[1024];
+		size_t got = 0, n;
+
+		ck_assert_int_eq(img_ihex_writer_init(&w, 0x1FFE0, d, sizeof(d)), 0);
+		while ((n = img_ihex_writer_next(&w, piece, cap)) > 0) {
+			ck_assert_uint_le(n, cap);
+			ck_assert_uint_le(got + n, sizeof(all));
+			memcpy(all + got, piece, n);
+			got += n;
+		}
+		ck_assert_uint_eq(got, tlen);
+		ck_assert_mem_eq(all, text, tlen);
+	}
 	free(text);
 
 	f = open_memstream(&text, &tlen);

@@ -43,6 +43,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/swdflash-test.XXXXXX") || { echo "mktemp failed"; exit 1; }
+# where swdflash keeps the bytes outside an image across an erase
+# (daemon/pagekeep.h): per test, so no test restores another's pages
+export SWDFLASH_KEEP_DIR="$T/cli-keep"
 DPID=
 checks=0 fails=0
 

@@ -31,12 +31,7 @@
  * returns 1 with *ret set. */
 static int args_ok(struct web_request *r, const char *const *allowed, enum MHD_Result *ret)
 {
-	char why[320];
-
-	if (!web_req_check_args(r, allowed, why, sizeof(why)))
-		return 0;
-	*ret = web_reply_code(r, SF_E_ARG, "%s", why);
-	return 1;
+	return web_req_args_refused(r, allowed, ret);
 }
 
 static int parse_bool_opt(struct web_request *r, const char *key, int *out)
@@ -523,6 +518,16 @@ static enum MHD_Result h_reset(void *user, struct web_request *r)
 	return target_op(user, r, JOB_RESET, &o);
 }
 
+static size_t stream_read(void *cls, char *out, size_t max)
+{
+	return memdump_read(cls, out, max);
+}
+
+static void stream_free(void *cls)
+{
+	memdump_free(cls);
+}
+
 static enum MHD_Result h_memory(void *user, struct web_request *r)
 {
 	struct web_api *api = user;
@@ -548,14 +553,17 @@ static enum MHD_Result h_memory(void *user, struct web_request *r)
 				      api->max_read_bytes);
 	if ((uint64_t)addr + len > 0x100000000ULL)
 		return web_reply_code(r, SF_E_ARG, "range wraps past 4 GiB");
+	/* the bytes read stay in memory until the client has read the reply
+	 * (its text is made as it goes): reserved before the chip is read */
+	if (web_req_hold(r, (uint64_t)len + MEMDUMP_OVERHEAD, &ret))
+		return ret;
 	if (job_read_memory(api->jobs, addr, len, &buf, &err))
 		return reply_swd(r, &err);
-	uint8_t *out;
-	size_t out_len;
-	if (memdump_render((enum memdump_format)fmtc, addr, buf, len, &out, &out_len, &err))
+	struct memdump *d;
+	if (memdump_open((enum memdump_format)fmtc, addr, buf, len, &d, &err))
 		return reply_swd(r, &err);
-	return web_reply_buffer(r, 200, memdump_content_type((enum memdump_format)fmtc), out,
-				out_len, 1);
+	return web_reply_stream(r, 200, memdump_content_type((enum memdump_format)fmtc),
+				memdump_size(d), stream_read, stream_free, d);
 }
 
 static enum MHD_Result h_images(void *user, struct web_request *r)
@@ -575,7 +583,12 @@ static enum MHD_Result h_images(void *user, struct web_request *r)
 
 static enum MHD_Result h_healthz(void *user, struct web_request *r)
 {
+	static const char *const allowed[] = { NULL };
 	struct web_api *api = user;
+	enum MHD_Result ret;
+
+	if (args_ok(r, allowed, &ret))
+		return ret;
 
 	if (api->stopping)
 		return web_reply_json(r, 503, json_pack("{s:s}", "status", "stopping"));

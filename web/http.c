@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <inttypes.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "../common/clock.h"
@@ -52,7 +55,14 @@ struct web_server {
 	int64_t log_window_ms;  /* libmicrohttpd's messages: the current 10 s */
 	unsigned log_count;     /* lines in it */
 	unsigned log_dropped;
+	uint64_t held;          /* bytes of replies not yet sent (lock) */
+	int64_t held_log_ms;    /* the last "refused: held" line (lock) */
+	unsigned held_refused;  /* refusals since then */
 };
+
+/* Replies up to this size are not counted against max_client_bytes: each
+ * connection holds at most one, and the connections are bounded. */
+#define WEB_HOLD_MIN (64 * 1024)
 
 /* A client can make libmicrohttpd talk (one line per connection over a
  * limit): at most this many of its lines per 10 s reach the log. */
@@ -92,9 +102,14 @@ struct web_request {
 	int fw_last;            /* the last form value seen was firmware's */
 	uint64_t fw_end;        /* offset past the last firmware bytes seen */
 	char mp_error[256];     /* why the form is refused ("" = fine) */
-	char close_delim[80];   /* "\r\n--BOUNDARY--", the end of a multipart body */
-	size_t close_len;
-	size_t close_match;     /* bytes of close_delim matched so far */
+	/* the raw multipart body, read beside libmicrohttpd's parser */
+	char delim[80];         /* "\r\n--BOUNDARY", before every part and the end */
+	size_t delim_len;
+	size_t delim_match;     /* bytes of delim matched so far */
+	int mp_state;           /* MP_SEEK, MP_AFTER, MP_HEADERS */
+	char mp_hdr[1024];      /* the part headers being read */
+	size_t mp_hdr_len;
+	unsigned fw_parts;      /* parts named firmware, empty ones too */
 	int mp_closed;          /* the closing delimiter arrived */
 	struct MHD_PostProcessor *pp;
 	struct web_field fields[WEB_MAX_FIELDS];
@@ -103,6 +118,8 @@ struct web_request {
 	char hdr_name[WEB_MAX_HEADERS][32];
 	char hdr_val[WEB_MAX_HEADERS][128];
 	unsigned nhdr;
+	uint64_t held;          /* bytes reserved for this request's reply */
+	int64_t t0_ms;          /* when the request head was in */
 };
 
 /* ---- server setup ---- */
@@ -188,6 +205,93 @@ static uint64_t get_max_body(struct web_server *s)
 
 	pthread_mutex_lock(&s->lock);
 	v = s->max_body;
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+/* ---- the memory held for clients ---- */
+
+/* Reserve n bytes: 0, or -1 when that would pass max_client_bytes; then
+ * *log_refused says how many refusals to log now (one line per 10 s). */
+static int hold(struct web_server *s, uint64_t n, uint64_t *now_held, unsigned *log_refused)
+{
+	int64_t now = clock_mono_ms();
+	int ok;
+
+	*log_refused = 0;
+	pthread_mutex_lock(&s->lock);
+	ok = s->held + n <= s->cfg.max_client_bytes;
+	if (ok) {
+		s->held += n;
+	} else {
+		s->held_refused++;
+		if (!s->held_log_ms || now - s->held_log_ms >= 10000) {
+			*log_refused = s->held_refused;
+			s->held_refused = 0;
+			s->held_log_ms = now;
+		}
+	}
+	*now_held = s->held;
+	pthread_mutex_unlock(&s->lock);
+	return ok ? 0 : -1;
+}
+
+static void release(struct web_server *s, uint64_t n)
+{
+	int idle;
+
+	if (!n)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->held -= n;
+	idle = s->held == 0;
+	pthread_mutex_unlock(&s->lock);
+#ifdef __GLIBC__
+	/* glibc keeps freed memory in its per-thread arenas, and every client
+	 * thread has one: when no reply is held any more, give it back, so the
+	 * daemon returns to its size after a burst of large replies */
+	if (idle)
+		malloc_trim(0);
+#else
+	(void)idle;
+#endif
+}
+
+/* Reserve n bytes for r's reply; 1 with a 503 queued (ret) when that would
+ * pass max_client_bytes. */
+static int hold_or_refuse(struct web_request *r, uint64_t n, enum MHD_Result *ret)
+{
+	uint64_t now;
+	unsigned nlog;
+
+	if (!hold(r->srv, n, &now, &nlog)) {
+		r->held += n;
+		return 0;
+	}
+	web_req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "2");
+	if (nlog)
+		dlog(DLOG_WARNING, "http: refused %u repl%s (this one %" PRIu64 " bytes): replies not "
+		     "yet read by their clients hold %" PRIu64 " bytes of max_client_memory (%" PRIu64
+		     "); at most one such line per 10 s", nlog, nlog == 1 ? "y" : "ies", n, now,
+		     r->srv->cfg.max_client_bytes);
+	*ret = web_reply_code(r, SF_E_UNAVAILABLE, "the station holds %" PRIu64 " bytes of replies "
+			      "that clients have not read yet, and this one (%" PRIu64 " bytes) would "
+			      "pass [server] max_client_memory (%" PRIu64 "): try again shortly",
+			      now, n, r->srv->cfg.max_client_bytes);
+	return 1;
+}
+
+int web_req_hold(struct web_request *r, uint64_t bytes, enum MHD_Result *ret)
+{
+	return hold_or_refuse(r, bytes, ret);
+}
+
+uint64_t web_server_held(struct web_server *s)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&s->lock);
+	v = s->held;
 	pthread_mutex_unlock(&s->lock);
 	return v;
 }
@@ -299,16 +403,97 @@ enum MHD_Result web_reply_mhd(struct web_request *r, unsigned status, struct MHD
 	return queue(r, status, resp);
 }
 
+/* A reply being sent, with the bytes it holds against max_client_bytes. */
+struct held_reply {
+	struct web_server *srv;
+	uint64_t held;
+	void *buf;                       /* web_reply_buffer's, or NULL */
+	web_stream_read_fn read;         /* web_reply_stream's */
+	web_stream_free_fn free_fn;
+	void *cls;
+};
+
+static void held_free(void *cls)
+{
+	struct held_reply *h = cls;
+
+	free(h->buf);
+	if (h->free_fn)
+		h->free_fn(h->cls);
+	release(h->srv, h->held);
+	free(h);
+}
+
+static ssize_t held_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct held_reply *h = cls;
+	size_t n;
+
+	(void)pos;
+	n = h->read(h->cls, buf, max);
+	return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static struct held_reply *held_new(struct web_request *r)
+{
+	struct held_reply *h = calloc(1, sizeof(*h));
+
+	if (h) {
+		h->srv = r->srv;
+		/* the request's reservation goes with the reply */
+		h->held = r->held;
+		r->held = 0;
+	}
+	return h;
+}
+
 enum MHD_Result web_reply_buffer(struct web_request *r, unsigned status, const char *ctype,
 				 void *buf, size_t len, int must_free)
 {
 	struct MHD_Response *resp;
+	struct held_reply *h;
+	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, buf, must_free ? MHD_RESPMEM_MUST_FREE
-								   : MHD_RESPMEM_MUST_COPY);
-	if (!resp) {
-		if (must_free)
+	if (!must_free) {
+		resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_COPY);
+	} else {
+		if (len > WEB_HOLD_MIN && r->held < len && hold_or_refuse(r, len - r->held, &ret)) {
 			free(buf);
+			return ret;
+		}
+		h = held_new(r);
+		if (!h) {
+			free(buf);
+			return MHD_NO;
+		}
+		h->buf = buf;
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(len, buf, held_free, h);
+		if (!resp)
+			held_free(h);
+	}
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	return queue(r, status, resp);
+}
+
+enum MHD_Result web_reply_stream(struct web_request *r, unsigned status, const char *ctype,
+				 uint64_t size, web_stream_read_fn rd, web_stream_free_fn fr,
+				 void *cls)
+{
+	struct MHD_Response *resp;
+	struct held_reply *h = held_new(r);
+
+	if (!h) {
+		fr(cls);
+		return MHD_NO;
+	}
+	h->read = rd;
+	h->free_fn = fr;
+	h->cls = cls;
+	resp = MHD_create_response_from_callback(size, 16 * 1024, held_read, h, held_free);
+	if (!resp) {
+		held_free(h);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type", ctype);
@@ -464,6 +649,17 @@ int web_req_check_args(struct web_request *r, const char *const *allowed, char *
 			}
 	}
 	return 0;
+}
+
+int web_req_args_refused(struct web_request *r, const char *const *allowed,
+			 enum MHD_Result *ret)
+{
+	char why[320];
+
+	if (!web_req_check_args(r, allowed, why, sizeof(why)))
+		return 0;
+	*ret = web_reply_code(r, SF_E_ARG, "%s", why);
+	return 1;
 }
 
 const char *web_req_header(struct web_request *r, const char *name)
@@ -622,22 +818,81 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
-/* Watch the raw multipart body for its closing delimiter (RFC 2046
- * section 5.1.1: CRLF "--" boundary "--"): a body that ends without it was
- * cut short, whatever the parts seen so far look like. The delimiter cannot
- * occur inside a part, so a plain running match is exact. */
-static void watch_close(struct web_request *r, const char *data, size_t len)
+/* Read the raw multipart body beside libmicrohttpd's parser (RFC 2046
+ * section 5.1.1): every part follows a delimiter CRLF "--" boundary, the
+ * body ends with the delimiter and "--". The delimiter cannot occur inside
+ * a part, so a plain running match is exact. This counts the parts named
+ * firmware whatever their size (the parser reports an empty part the same
+ * way as the start of a part whose data is still to come), and notices a
+ * body cut before its end. */
+enum { MP_SEEK, MP_AFTER, MP_HEADERS };
+
+/* The part headers (up to the blank line) name the form field firmware:
+ * Content-Disposition's name parameter, quoted or not (RFC 7578 section
+ * 4.2). */
+static int headers_name_firmware(const char *h)
+{
+	const char *p = h;
+
+	while ((p = strcasestr(p, "name=")) != NULL) {
+		/* name=, not filename= */
+		int own = p == h || p[-1] == ';' || p[-1] == ' ' || p[-1] == '\t';
+		p += 5;
+		if (!own)
+			continue;
+		if (*p == '"')
+			return !strncmp(p + 1, "firmware\"", 9);
+		return !strncmp(p, "firmware", 8) && strchr(";\r\n \t", p[8]);
+	}
+	return 0;
+}
+
+static void watch_parts(struct web_request *r, const char *data, size_t len)
 {
 	for (size_t i = 0; i < len && !r->mp_closed; i++) {
 		char c = data[i];
-		/* the delimiter holds one CR, at its start (boundary
-		 * characters exclude it), so a mismatch resumes only at a CR */
-		if (r->close_delim[r->close_match] == c)
-			r->close_match++;
-		else
-			r->close_match = c == '\r';
-		if (r->close_match == r->close_len)
-			r->mp_closed = 1;
+
+		switch (r->mp_state) {
+		case MP_SEEK:
+			/* the delimiter holds one CR, at its start (boundary
+			 * characters exclude it), so a mismatch resumes only at
+			 * a CR */
+			if (r->delim[r->delim_match] == c)
+				r->delim_match++;
+			else
+				r->delim_match = c == '\r';
+			if (r->delim_match == r->delim_len) {
+				r->mp_state = MP_AFTER;
+				r->mp_hdr_len = 0;
+			}
+			break;
+		case MP_AFTER:
+		case MP_HEADERS:
+			if (r->mp_hdr_len >= sizeof(r->mp_hdr) - 1) {
+				if (!r->mp_error[0])
+					snprintf(r->mp_error, sizeof(r->mp_error),
+						 "a form part's headers are longer than %zu bytes",
+						 sizeof(r->mp_hdr) - 1);
+				return;
+			}
+			r->mp_hdr[r->mp_hdr_len++] = c;
+			r->mp_hdr[r->mp_hdr_len] = '\0';
+			if (r->mp_state == MP_AFTER && r->mp_hdr_len == 2) {
+				if (!strcmp(r->mp_hdr, "--")) {
+					r->mp_closed = 1;
+					break;
+				}
+				r->mp_state = MP_HEADERS;
+			}
+			if (r->mp_state == MP_HEADERS && r->mp_hdr_len >= 4 &&
+			    !strcmp(r->mp_hdr + r->mp_hdr_len - 4, "\r\n\r\n")) {
+				if (headers_name_firmware(r->mp_hdr))
+					r->fw_parts++;
+				r->mp_state = MP_SEEK;
+				r->delim_match = 0;
+			}
+			break;
+		}
 	}
 }
 
@@ -668,7 +923,7 @@ static void feed(struct web_request *r, const char *data, size_t len)
 		file_write(r, data, len);
 		break;
 	case WEB_UPLOAD_MULTIPART:
-		watch_close(r, data, len);
+		watch_parts(r, data, len);
 		if (MHD_post_process(r->pp, data, len) != MHD_YES && !r->io_error && !r->mp_error[0])
 			r->io_error = 2; /* malformed form */
 		break;
@@ -691,6 +946,7 @@ static void request_free(struct web_request *r)
 		unlink(r->tmp_path);
 	free(r->body);
 	free(r->path);
+	release(r->srv, r->held);
 	free(r);
 }
 
@@ -709,9 +965,9 @@ static int ctype_is(const char *ct, const char *what)
 	return ct && !strncasecmp(ct, what, strlen(what));
 }
 
-/* "\r\n--BOUNDARY--" from Content-Type's boundary parameter (RFC 2046
+/* "\r\n--BOUNDARY" from Content-Type's boundary parameter (RFC 2046
  * section 5.1.1: 1 to 70 characters, possibly quoted). */
-static int set_close_delim(struct web_request *r, const char *ct)
+static int set_delim(struct web_request *r, const char *ct)
 {
 	const char *b = ct ? strcasestr(ct, "boundary=") : NULL;
 	size_t n;
@@ -729,8 +985,9 @@ static int set_close_delim(struct web_request *r, const char *ct)
 	}
 	if (n == 0 || n > 70)
 		return -1;
-	r->close_len = (size_t)snprintf(r->close_delim, sizeof(r->close_delim), "\r\n--%.*s--",
-					(int)n, b);
+	r->delim_len = (size_t)snprintf(r->delim, sizeof(r->delim), "\r\n--%.*s", (int)n, b);
+	/* the first delimiter may open the body: as if a CRLF came before it */
+	r->delim_match = 2;
 	return 0;
 }
 
@@ -1153,7 +1410,7 @@ static int begin(struct web_server *s, struct web_request *r, const char *versio
 		}
 		r->have_file = 1;
 		if (r->kind == WEB_UPLOAD_MULTIPART) {
-			if (set_close_delim(r, ct)) {
+			if (set_delim(r, ct)) {
 				r->discard = 1;
 				*ret = web_reply_code(r, SF_E_ARG,
 						      "multipart/form-data without a usable boundary "
@@ -1190,6 +1447,48 @@ static void lower_thread_priority(void)
 		     strerror(errno));
 }
 
+/* An error reply written to the socket directly, for a request whose body
+ * is still arriving: libmicrohttpd 0.9.75 queues a reply only before the
+ * body or after all of it, and a trickled body may never end. The caller
+ * then returns MHD_NO, which closes the connection; what the client still
+ * sends is drained first so the close is a FIN, not a reset that could
+ * destroy the reply before the client reads it. */
+static void raw_reply_close(struct web_request *r, int code, const char *fmt, ...)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char raw[400], msg[480], head[256], sink[4096];
+	json_t *j;
+	char *body;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	utf8_clean(msg, sizeof(msg), raw, UTF8_ESCAPE, 0);
+	if (!ci)
+		return;
+	j = json_pack("{s:{s:s, s:s}}", "error", "code", sf_err_name(code), "message", msg);
+	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!body)
+		return;
+	int hl = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+			  "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n",
+			  errmap_http_status(code), code == SF_E_REQTIMEOUT ? "Request Timeout" : "Error",
+			  strlen(body) + 1);
+	struct iovec iov[3] = { { head, (size_t)hl }, { body, strlen(body) }, { (void *)"\n", 1 } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
+	/* a few hundred bytes into an empty send buffer: never blocks */
+	if (sendmsg(ci->connect_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		dlog(DLOG_DEBUG, "http: the %d reply could not be sent: %s", errmap_http_status(code),
+		     strerror(errno));
+	free(body);
+	shutdown(ci->connect_fd, SHUT_WR);
+	for (int i = 0; i < 64 && recv(ci->connect_fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -1206,6 +1505,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->srv = s;
 		r->conn = c;
 		r->fd = -1;
+		r->t0_ms = clock_mono_ms();
 		snprintf(r->method, sizeof(r->method), "%s", method);
 		r->path = strdup(url);
 		*con_cls = r;
@@ -1223,6 +1523,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		/* connection_timeout only closes a connection that sends nothing;
+		 * one that trickles its body is stopped here, at the latest one
+		 * connection_timeout after request_timeout */
+		if (s->cfg.request_timeout &&
+		    clock_mono_ms() - r->t0_ms > (int64_t)s->cfg.request_timeout * 1000) {
+			char who[64];
+			client_name(r, who, sizeof(who));
+			dlog(DLOG_WARNING, "http: %s %s from %s: the body took longer than "
+			     "request_timeout (%u s) after %llu bytes: closed", r->method, r->path, who,
+			     s->cfg.request_timeout, (unsigned long long)r->received);
+			raw_reply_close(r, SF_E_REQTIMEOUT, "the request was not received within "
+					"[server] request_timeout (%u s): %llu bytes of the body "
+					"arrived; nothing was stored", s->cfg.request_timeout,
+					(unsigned long long)r->received);
+			return MHD_NO;
+		}
 		feed(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -1253,9 +1569,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return web_reply_code(r, SF_E_ARG,
 					      "multipart body ends before its closing boundary "
 					      "(truncated upload?): nothing stored");
-		if (!r->got_firmware)
+		if (!r->got_firmware || !r->fw_parts)
 			return web_reply_code(r, SF_E_ARG,
 					      "multipart form has no field named 'firmware'");
+		if (r->fw_parts > 1)
+			return web_reply_code(r, SF_E_ARG, "the form has %u 'firmware' parts (send "
+					      "exactly one)", r->fw_parts);
 	}
 	if (r->fd >= 0 && lseek(r->fd, 0, SEEK_SET) < 0)
 		return MHD_NO;

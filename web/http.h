@@ -65,6 +65,8 @@ struct web_config {
 	unsigned max_header_bytes;
 	uint64_t max_body_bytes;
 	unsigned connection_timeout;
+	uint64_t max_client_bytes; /* replies held for clients, in all (503 past it) */
+	unsigned request_timeout;  /* seconds to receive a body after the head (408 past it) */
 	char tmp_dir[600];         /* uploads are streamed here */
 };
 
@@ -96,6 +98,10 @@ const char *web_req_header(struct web_request *r, const char *name);
  * terminated list) and none is given twice: 0, or -1 with why (naming the
  * option and what the endpoint takes). */
 int web_req_check_args(struct web_request *r, const char *const *allowed, char *why, size_t n);
+/* The same, with the 400 naming the option queued (*ret): 1 when refused.
+ * Every handler calls it (or web_req_check_args) before it answers. */
+int web_req_args_refused(struct web_request *r, const char *const *allowed,
+			 enum MHD_Result *ret);
 struct MHD_Connection *web_req_connection(struct web_request *r);
 /* In-memory body (SMALL, or UPLOAD with JSON): data NUL-terminated. */
 const char *web_req_body(struct web_request *r, size_t *len);
@@ -125,5 +131,28 @@ enum MHD_Result web_reply_buffer(struct web_request *r, unsigned status, const c
 /* Any response (e.g. a streaming one from MHD_create_response_from_callback);
  * the extra headers are added, the response is queued and destroyed. */
 enum MHD_Result web_reply_mhd(struct web_request *r, unsigned status, struct MHD_Response *resp);
+
+/* The memory held for clients: a reply waits in the daemon until its client
+ * reads it, and a client that does not read keeps it until the connection
+ * times out. Every reply larger than 64 KiB counts against
+ * cfg->max_client_bytes until it has been sent or dropped; one that would
+ * pass it is a 503 with Retry-After instead.
+ *
+ * web_req_hold reserves bytes for r's reply before the handler builds it
+ * (e.g. before reading chip memory): 0, or 1 with the 503 queued (*ret).
+ * The reservation passes to the reply (web_reply_*), or is released with
+ * the request. */
+int web_req_hold(struct web_request *r, uint64_t bytes, enum MHD_Result *ret);
+/* Bytes held now (tests, metrics). */
+uint64_t web_server_held(struct web_server *s);
+
+/* A reply produced a piece at a time: read(cls, out, max) gives the next
+ * bytes (0: the end; size, if not MHD_SIZE_UNKNOWN, is the total); free(cls)
+ * once the reply is done or dropped (also when web_reply_stream fails). */
+typedef size_t (*web_stream_read_fn)(void *cls, char *out, size_t max);
+typedef void (*web_stream_free_fn)(void *cls);
+enum MHD_Result web_reply_stream(struct web_request *r, unsigned status, const char *ctype,
+				 uint64_t size, web_stream_read_fn read, web_stream_free_fn free,
+				 void *cls);
 
 #endif

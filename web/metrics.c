@@ -350,7 +350,12 @@ char *web_metrics_render(struct web_metrics *m, size_t *len)
 
 static enum MHD_Result on_metrics(void *user, struct web_request *req)
 {
+	static const char *const allowed[] = { NULL };
 	size_t len = 0;
+	enum MHD_Result ret;
+
+	if (web_req_args_refused(req, allowed, &ret))
+		return ret;
 	char *text = web_metrics_render(user, &len);
 
 	if (!text)

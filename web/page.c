@@ -99,9 +99,16 @@ static enum MHD_Result from_disk(struct web_page *p, struct web_request *req, co
 
 static enum MHD_Result on_page(void *user, struct web_request *req)
 {
+	static const char *const allowed[] = { NULL };
 	struct web_page *p = user;
 	const char *path = web_req_path(req);
 	const char *name;
+	enum MHD_Result ret;
+
+	/* the page and its files take no options (a cache-busting ?v= is not
+	 * used, so anything there is a mistake) */
+	if (web_req_args_refused(req, allowed, &ret))
+		return ret;
 
 	if (!strcmp(path, "/") || !strcmp(path, "/index.html"))
 		name = "index.html";
