@@ -448,7 +448,9 @@ START_TEST(test_transfer_economy)
 	uint8_t data[4096];
 	struct nrf52_stats st;
 	struct img img = { 0 };
-	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_AUTO, .verify = 0 };
+	/* the wire path: the compare pass reads (no on-target CRC) */
+	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_AUTO, .verify = 0,
+				      .verify_mode = NRF52_VERIFY_READ };
 	struct fx f;
 	const struct sim_counters *c;
 
