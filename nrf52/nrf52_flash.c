@@ -44,6 +44,7 @@ struct nrf52_unit {
 	uint32_t nwrite;           /* words to write */
 	uint32_t vlo, vhi;         /* word range to verify */
 	int crc_differs;           /* the on-target CRC said the chip differs */
+	int crc_blank;             /* ... and that [lo, hi) is erased */
 };
 
 struct nrf52_plan {
@@ -183,6 +184,17 @@ static int nrf52_read_cur(struct nrf52 *n, struct nrf52_unit *u, uint32_t lo, ui
 	return rc;
 }
 
+/* The CRC-32 of nwords erased words (0xFFFFFFFF). */
+static uint32_t nrf52_crc_erased(uint32_t nwords)
+{
+	uint32_t ff[64], crc = 0;
+
+	memset(ff, 0xFF, sizeof(ff));
+	for (uint32_t i = 0; i < nwords; i += 64)
+		crc = crc32_update(crc, ff, 4 * (nwords - i < 64 ? nwords - i : 64));
+	return crc;
+}
+
 /* The on-target CRC of every page the image covers whole (nothing of the
  * chip's old contents is needed to know what it must hold): a page whose
  * CRC matches the image's is skipped without being read; the others are
@@ -235,6 +247,9 @@ static int nrf52_plan_compare_crc(struct nrf52 *n, struct nrf52_plan *p,
 			memcpy(u->cur + 4 * u->lo, u->want + 4 * u->lo, 4 * (u->hi - u->lo));
 			u->skip = 1;
 			st->pages_skipped++;
+		} else if (got[j] == nrf52_crc_erased(r[j].nwords)) {
+			/* erased (cur already reads 0xFF): nothing to read, no erase */
+			u->crc_blank = 1;
 		} else {
 			u->crc_differs = 1;
 		}
@@ -269,6 +284,12 @@ static int nrf52_plan_compare_pass(struct nrf52 *n, struct nrf52_plan *p,
 		int certain = o->full_write && o->erase == NRF52_ERASE_AUTO && !u->uicr;
 
 		if (u->skip) {
+			done += u->img_bytes;
+			continue;
+		}
+		if (u->crc_blank) {
+			/* cur is 0xFF already and want is the image: programming
+			 * only clears bits, so neither erase nor a read is needed */
 			done += u->img_bytes;
 			continue;
 		}
@@ -340,7 +361,7 @@ static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
 	for (size_t i = 0; i < p->n; i++) {
 		struct nrf52_unit *u = &p->u[i];
 
-		u->skip = u->erase = u->crc_differs = 0;
+		u->skip = u->erase = u->crc_differs = u->crc_blank = 0;
 		memset(u->cur, 0xFF, u->size);
 		for (uint32_t b = 0; b < u->size; b++)
 			if (!u->mask[b])

@@ -384,17 +384,18 @@ int nrf52_tgt_prefer_writer(struct nrf52 *n)
 	return !(n->dap->caps & DAP_CAP_WAIT_PACED) || n->tgt.wire_fast == 1;
 }
 
-static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords, struct sf_err *err)
+static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords, uint32_t *left,
+		      struct sf_err *err)
 {
 	const uint32_t slots = NRF52_WA_WRITER_BUF_SIZE / 4;
 	uint32_t tw = n->part ? n->part->t_write_us : NRF52_T_WRITE_US;
 	uint64_t stall_limit = (uint64_t)tw * NRF52_NVMC_DEADLINE_FACTOR + NRF52_NVMC_DEADLINE_MARGIN_US;
 	uint64_t last_move = nrf52_now_us(n);
-	uint32_t sent = 0, wp = 0, rp = 0, rp_addr, consumed = 0;
+	uint32_t sent = 0, wp = 0, rp = 0, rp_addr, consumed = 0, k;
 	int rc, halted;
 
 	while (sent < nwords) {
-		uint32_t free_slots, k, chunk;
+		uint32_t free_slots, chunk;
 
 		if ((rc = dap_read32(n->dap, NRF52_WA_WRITER_CTL + 4, &rp_addr, err)))
 			return sf_err_prefix(err, "reading the writer's position");
@@ -436,6 +437,13 @@ static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords, st
 		if ((rc = dap_write32(n->dap, NRF52_WA_WRITER_CTL, NRF52_WA_WRITER_BUF + 4 * wp, err)))
 			return sf_err_prefix(err, "advancing the writer's buffer");
 	}
+	/* how much the routine still has to write */
+	if ((rc = dap_read32(n->dap, NRF52_WA_WRITER_CTL + 4, &rp_addr, err)))
+		return sf_err_prefix(err, "reading the writer's position");
+	k = (rp_addr - NRF52_WA_WRITER_BUF) / 4;
+	if (rp_addr >= NRF52_WA_WRITER_BUF && k < slots)
+		consumed += (k - rp + slots) % slots;
+	*left = consumed <= sent ? sent - consumed : 0;
 	return 0;
 }
 
@@ -443,7 +451,7 @@ int nrf52_tgt_write(struct nrf52 *n, uint32_t addr, const uint32_t *data, uint32
 		    struct sf_err *err)
 {
 	uint32_t tw = n->part ? n->part->t_write_us : NRF52_T_WRITE_US;
-	uint32_t regs[5], ctl[2] = { NRF52_WA_WRITER_BUF, NRF52_WA_WRITER_BUF }, r0, r1;
+	uint32_t regs[5], ctl[2] = { NRF52_WA_WRITER_BUF, NRF52_WA_WRITER_BUF }, r0, r1, left = 0;
 	int rc;
 
 	if (!nrf52_tgt_usable(n))
@@ -460,12 +468,11 @@ int nrf52_tgt_write(struct nrf52 *n, uint32_t addr, const uint32_t *data, uint32
 	rc = tgt_start(n, NRF52_WA_WRITER_CODE + NRF52_TARGET_FLASH_WRITER_ENTRY,
 		       NRF52_WA_WRITER_CODE + NRF52_TARGET_FLASH_WRITER_EXIT, regs, 5, err);
 	if (!rc)
-		rc = tgt_stream(n, data, nwords, err);
-	/* what is still in the ring takes up to ring size x t_WRITE */
+		rc = tgt_stream(n, data, nwords, &left, err);
+	/* what was still in the ring at the last look takes t_WRITE a word */
 	if (!rc)
 		rc = tgt_finish(n, NRF52_WA_WRITER_CODE + NRF52_TARGET_FLASH_WRITER_EXIT,
-				(uint64_t)tw * (nwords < NRF52_WA_WRITER_BUF_SIZE / 4 ? nwords :
-						NRF52_WA_WRITER_BUF_SIZE / 4), "flash writer", err);
+				(uint64_t)tw * left, "flash writer", err);
 	if (!rc && !(rc = tgt_reg_read(n, 0, &r0, err)) && !(rc = tgt_reg_read(n, 1, &r1, err)) &&
 	    (r0 != addr + 4 * nwords || r1 != 0))
 		rc = sf_err_set(err, SF_E_PROTOCOL, "the flash writer stopped with r0=0x%08x r1=%u, "
