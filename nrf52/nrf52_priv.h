@@ -173,7 +173,8 @@ const char *nrf52_supported_list(void);
 struct nrf52_tgt {
 	int state;          /* 0 not tried, 1 ran correctly, -1 unusable (wire path) */
 	unsigned loaded;    /* routines in RAM since the last reset: 1 CRC, 2 writer */
-	int owned;          /* nrf52_tgt_begin ran: the core is ours */
+	int owned;          /* nrf52_tgt_begin ran: routines may take the core */
+	int taken;          /* a routine took it (halted, registers kept) */
 	int scratch;        /* the work area and registers need not be kept */
 	int was_running;    /* resume the core in nrf52_tgt_end */
 	uint8_t *ram_save;  /* NRF52_WA_SIZE bytes */
@@ -187,9 +188,9 @@ struct nrf52_crc_range {
 	uint32_t addr, nwords;
 };
 
-/* Own the core for routines: halt it if needed (was_running: resume in
- * end), and with scratch=0 keep the work area and registers for end to
- * restore. Never fails the caller's job: on error the routines are off. */
+/* Routines may run until nrf52_tgt_end. Touches nothing: the first
+ * routine halts the core if it runs (end resumes it) and, with scratch=0,
+ * keeps the work area and registers for end to put back. */
 void nrf52_tgt_begin(struct nrf52 *n, int scratch);
 /* Restore what begin kept (RAM, registers) and resume a core that was
  * running. 0 or the wire error. */

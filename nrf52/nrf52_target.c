@@ -114,37 +114,44 @@ static int tgt_keep_ram(struct nrf52 *n, uint32_t upto, struct sf_err *err)
 void nrf52_tgt_begin(struct nrf52 *n, int scratch)
 {
 	struct nrf52_tgt *t = &n->tgt;
-	struct sf_err err = { 0 };
-	uint32_t v;
 
-	t->owned = 0;
+	t->owned = 1;
+	t->taken = 0;
 	t->scratch = scratch;
 	t->ram_saved = 0;
 	t->regs_saved = 0;
 	t->was_running = 0;
-	if (t->state < 0)
-		return;
+}
+
+/* The first routine of an operation takes the core: halt it if it runs
+ * (and resume it in end), keep its registers unless they are scratch. */
+static int tgt_take(struct nrf52 *n, struct sf_err *err)
+{
+	struct nrf52_tgt *t = &n->tgt;
+	uint32_t v;
+	int rc;
+
+	if (t->taken)
+		return 0;
 	if (!n->halted) {
-		if (dap_read32(n->dap, NRF52_DHCSR, &v, &err) == 0 &&
-		    (v & NRF52_DHCSR_C_DEBUGEN) && (v & NRF52_DHCSR_S_HALT)) {
+		if ((rc = dap_read32(n->dap, NRF52_DHCSR, &v, err)))
+			return rc;
+		if ((v & NRF52_DHCSR_C_DEBUGEN) && (v & NRF52_DHCSR_S_HALT)) {
 			n->halted = 1;   /* halted by someone else: leave it halted */
 		} else {
-			if (nrf52_halt_core(n, &err)) {
-				nrf52_tgt_disable(n, err.msg);
-				return;
-			}
+			if ((rc = nrf52_halt_core(n, err)))
+				return rc;
 			t->was_running = 1;
 		}
 	}
-	if (!scratch) {
+	if (!t->scratch) {
 		for (size_t i = 0; i < sizeof(tgt_saved_regs) / sizeof(tgt_saved_regs[0]); i++)
-			if (tgt_reg_read(n, tgt_saved_regs[i], &t->regs[i], &err)) {
-				nrf52_tgt_disable(n, err.msg);
-				return;
-			}
+			if ((rc = tgt_reg_read(n, tgt_saved_regs[i], &t->regs[i], err)))
+				return rc;
 		t->regs_saved = 1;
 	}
-	t->owned = 1;
+	t->taken = 1;
+	return 0;
 }
 
 int nrf52_tgt_end(struct nrf52 *n, struct sf_err *err)
@@ -170,6 +177,7 @@ int nrf52_tgt_end(struct nrf52 *n, struct sf_err *err)
 		t->regs_saved = 0;
 	}
 	t->owned = 0;
+	t->taken = 0;
 	if (t->was_running) {
 		t->was_running = 0;
 		rc = dap_write32(n->dap, NRF52_DHCSR, NRF52_DHCSR_DBGKEY | NRF52_DHCSR_C_DEBUGEN, err);
@@ -357,6 +365,8 @@ int nrf52_tgt_crc(struct nrf52 *n, const struct nrf52_crc_range *r, size_t nr, u
 
 	if (!nrf52_tgt_usable(n))
 		return sf_err_set(err, SF_E_UNSUPPORTED, "on-target routines are off");
+	if ((rc = tgt_take(n, err)))
+		return rc;
 	if ((rc = tgt_keep_ram(n, NRF52_WA_CRC_LIST + 8 * NRF52_WA_CRC_MAX - NRF52_RAM_BASE, err)))
 		return rc;
 	if ((rc = tgt_load(n, TGT_CRC, err)))
@@ -456,7 +466,7 @@ int nrf52_tgt_write(struct nrf52 *n, uint32_t addr, const uint32_t *data, uint32
 
 	if (!nrf52_tgt_usable(n))
 		return sf_err_set(err, SF_E_UNSUPPORTED, "on-target routines are off");
-	if ((rc = tgt_keep_ram(n, NRF52_WA_SIZE, err)) || (rc = tgt_load(n, TGT_WRITER, err)))
+	if ((rc = tgt_take(n, err)) || (rc = tgt_keep_ram(n, NRF52_WA_SIZE, err)) || (rc = tgt_load(n, TGT_WRITER, err)))
 		return rc;
 	if ((rc = nrf52_write_words(n, NRF52_WA_WRITER_CTL, ctl, 2, err)))
 		return sf_err_prefix(err, "setting up the writer's buffer");
