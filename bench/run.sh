@@ -26,13 +26,12 @@ for name in sorted(os.listdir(sys.argv[1])):
     with open(os.path.join(sys.argv[1], name)) as f:
         merged.update(json.load(f))
 # The gpiomem predictions beside libgpiod's and OpenOCD's for the same S140 job.
-g, o = merged.get("gpiomem"), merged.get("gpiod_vs_openocd", {}).get("s140", {})
+g, o = merged.get("gpiomem"), merged.get("gpiod_vs_openocd_default", {}).get("s140", {})
 if g is not None and o:
     g["beside_s140_pi4_predicted_s"] = {
         "gpiomem": g.get("pi4_predicted_s_s140"),
-        "swdflash_gpiod_v1": o.get("swdflash_v1", {}).get("predicted_pi4_s"),
-        "swdflash_gpiod_v2": o.get("swdflash_v2", {}).get("predicted_pi4_s"),
-        "openocd_linuxgpiod_defaults": o.get("openocd", {}).get("predicted_pi4_s"),
+        "swdflash_gpiod_v1": o.get("swdflash", {}).get("predicted_pi4_s"),
+        "openocd_linuxgpiod_defaults": o.get("openocd_default", {}).get("predicted_pi4_s"),
         "openocd_bcm2835gpio": "not modelled: no published figure found for its speed on this job"}
 with open(sys.argv[2], "w") as f:
     json.dump(merged, f, indent=2, sort_keys=True)

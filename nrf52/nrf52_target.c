@@ -391,7 +391,20 @@ int nrf52_tgt_prefer_writer(struct nrf52 *n)
 {
 	if (!nrf52_tgt_usable(n))
 		return 0;
-	return !(n->dap->caps & DAP_CAP_WAIT_PACED) || n->tgt.wire_fast == 1;
+	if (!(n->dap->caps & DAP_CAP_WAIT_PACED))
+		return 1;
+	if (!n->tgt.wire_fast) {
+		/* no routine loaded yet: time a block read of 16 RAM words */
+		uint32_t w[16];
+		struct sf_err tmp;
+		uint64_t t0 = nrf52_now_us(n);
+		uint32_t tw = n->part ? n->part->t_write_us : NRF52_T_WRITE_US;
+
+		if (nrf52_read_words(n, NRF52_RAM_BASE, w, 16, &tmp))
+			return 0;
+		n->tgt.wire_fast = nrf52_now_us(n) - t0 < (uint64_t)tw * 16 ? 1 : 2;
+	}
+	return n->tgt.wire_fast == 1;
 }
 
 static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords, uint32_t *left,
