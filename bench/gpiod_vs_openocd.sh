@@ -30,6 +30,10 @@ PERIOD=2000
 SW_V1=build/rel/swdflash
 OCD_DEFAULT=$(echo "$OCD_CFG" | sed 's/set WORKAREASIZE 0; //')
 OCD_WA0=$OCD_CFG
+# Seconds one OpenOCD job may take; BENCH_GPIOD_TOOLS picks the rows
+# (default all three).
+OCD_TIMEOUT=${OCD_TIMEOUT:-600}
+TOOLS=${BENCH_GPIOD_TOOLS:-openocd_default swdflash openocd_wa0}
 
 python3 - "$T" <<'EOF'
 import random, sys
@@ -75,8 +79,9 @@ run() { # tool image label [start state]
 	openocd_default|openocd_wa0)
 		base=; case $img in *.bin) base=0x0 ;; esac
 		cfg=$OCD_DEFAULT; [ $tool = openocd_wa0 ] && cfg=$OCD_WA0
-		OCD_CFG=$cfg ocd "part=nrf52840,period_ns=$PERIOD,state=$S,wallclock=1" "$st" "$T/$name.$tool.log" \
-			-c init -c "program $img $base verify" -c shutdown &&
+		emu "part=nrf52840,period_ns=$PERIOD,state=$S,wallclock=1" "$st" \
+			timeout "$OCD_TIMEOUT" openocd -c "$cfg" -c init -c "program $img $base verify" \
+			-c shutdown >"$T/$name.$tool.log" 2>&1 &&
 			grep -q 'Verified OK' "$T/$name.$tool.log" ||
 			{ tail -n 20 "$T/$name.$tool.log"; echo "$tool $name failed"; return 1; }
 		if [ $tool = openocd_default ] && grep -q 'falling back to slow memory writes' "$T/$name.$tool.log"; then
@@ -97,7 +102,7 @@ run() { # tool image label [start state]
 
 status=0
 done_tools=
-for tool in openocd_default swdflash openocd_wa0; do
+for tool in $TOOLS; do
 	ok=1
 	run $tool "$FIX/s140_nrf52_6.1.1_softdevice.hex" s140 || ok=0
 	run $tool "$T/random256k.bin" random256k || ok=0

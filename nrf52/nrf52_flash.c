@@ -513,7 +513,8 @@ static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_wr
 			end++;
 		if (end == w)
 			break;
-		if (nrf52_tgt_prefer_writer(n)) {
+		/* UICR (at most 256 words) stays on the wire */
+		if (!u->uicr && nrf52_tgt_prefer_writer(n)) {
 			struct sf_err terr = { 0 };
 
 			rc = nrf52_tgt_write(n, u->addr + 4 * w, (const uint32_t *)(const void *)
