@@ -162,6 +162,58 @@ START_TEST(test_crc_compare_and_verify)
 }
 END_TEST
 
+/* Without a reset afterwards (flash with reset=0, and verify) the RAM the
+ * routines use and the core registers are put back, and a core found
+ * running runs again. */
+START_TEST(test_ram_and_registers_kept)
+{
+	static uint8_t data[LEN], ram[0x3100], got[0x3100];
+	struct img_segment sg;
+	struct img img;
+	struct nrf52_stats st;
+	struct nrf52_flash_opts o = opts;
+	struct dap *d;
+	struct fx f;
+	uint32_t r0 = 0;
+
+	fx_open(&f, "sim:part=nrf52840", 0);
+	if (!core_runs(&f)) {
+		fx_close(&f);
+		return;
+	}
+	d = swd_probe_dap(f.p);
+	fill_random(data, LEN, 5);
+	fill_random(ram, sizeof(ram), 6);
+	img_one(&img, &sg, BASE, data, LEN);
+	ck_assert_int_eq(nrf52_halt(f.n, &f.err), 0);
+	ck_assert_int_eq(d->ops->mem_write(d->ctx, 0x20000000, ram, sizeof(ram), 4, &f.err), 0);
+	/* r0 = 0x1234abcd through DCRDR/DCRSR */
+	ck_assert_int_eq(d->ops->mem_write(d->ctx, 0xE000EDF8, &(uint32_t){ 0x1234ABCDU }, 4, 4,
+					   &f.err), 0);
+	ck_assert_int_eq(d->ops->mem_write(d->ctx, 0xE000EDF4, &(uint32_t){ 0x10000U }, 4, 4,
+					   &f.err), 0);
+	o.reset = 0;
+	ck_assert_msg(nrf52_flash(f.n, &img, &o, &st, &f.err) == 0, "%s", f.err.msg);
+	ck_assert_uint_eq(st.bytes_crc_verified, LEN);   /* the routines did run */
+	ck_assert_int_eq(sim_peek(fx_sim(&f), 0x20000000, got, sizeof(got)), 0);
+	ck_assert_msg(memcmp(got, ram, sizeof(ram)) == 0, "RAM not put back");
+	ck_assert_int_eq(d->ops->mem_write(d->ctx, 0xE000EDF4, &(uint32_t){ 0 }, 4, 4, &f.err), 0);
+	ck_assert_int_eq(d->ops->mem_read(d->ctx, 0xE000EDF8, &r0, 4, 4, &f.err), 0);
+	ck_assert_uint_eq(r0, 0x1234ABCDU);
+	ck_assert_int_eq(sim_core_halted(fx_sim(&f)), 1);
+	/* verify on a core that the engine did not halt: halted, then resumed */
+	ck_assert_int_eq(nrf52_resume(f.n, &f.err), 0);
+	fx_engine(&f, 0);
+	ck_assert_msg(nrf52_verify(f.n, &img, &f.err) == 0, "%s", f.err.msg);
+	ck_assert_ptr_nonnull(strstr(f.debug, "on-target CRC routine runs"));
+	ck_assert_int_eq(sim_core_halted(fx_sim(&f)), 0);
+	ck_assert_int_eq(nrf52_halt(f.n, &f.err), 0);
+	ck_assert_int_eq(sim_peek(fx_sim(&f), 0x20000000, got, sizeof(got)), 0);
+	ck_assert_msg(memcmp(got, ram, sizeof(ram)) == 0, "RAM not put back after verify");
+	fx_close(&f);
+}
+END_TEST
+
 /* The RAM-buffered writer: on a probe without WAIT-paced writes, and on a
  * wire faster than the NVMC. verify=read reads it all back. */
 START_TEST(test_writer)
@@ -318,6 +370,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_crc_compare_and_verify);
 	tcase_add_test(tc, test_writer);
+	tcase_add_test(tc, test_ram_and_registers_kept);
 	tcase_add_test(tc, test_core_hang_and_fault);
 	tcase_add_loop_test(tc, test_fault_knobs, 0, K_COUNT);
 	suite_add_tcase(s, tc);
