@@ -393,6 +393,10 @@ int nrf52_tgt_prefer_writer(struct nrf52 *n)
 		return 0;
 	if (!(n->dap->caps & DAP_CAP_WAIT_PACED))
 		return 1;
+	/* RAM that must be kept costs its size twice on the wire (read, put
+	 * back): then WAIT-paced writes are cheaper */
+	if (!n->tgt.scratch)
+		return 0;
 	if (!n->tgt.wire_fast) {
 		/* no routine loaded yet: time a block read of 16 RAM words */
 		uint32_t w[16];
