@@ -48,8 +48,8 @@
  * catch on reset (mem.c) and on HardFault (DEMCR.VC_HARDERR, DFSR.VCATCH).
  *
  * Fault knobs: core=hang makes every instruction take forever (the core
- * never retires one: a halt still works), core=fault makes the next
- * instruction a bus fault. */
+ * never retires one: a halt still works), core=fault makes every
+ * instruction a bus fault (HardFault, then lockup). */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -860,8 +860,7 @@ static uint64_t run_slice(struct sim_chip *c, struct sim_core *k, uint64_t budge
 		fault(c, k, CFSR_INVSTATE, pc);
 		return 0;
 	}
-	if (k->fault) {
-		k->fault = 0;
+	if (k->fault) {  /* knob: every instruction bus-faults */
 		fault(c, k, CFSR_PRECISERR, pc);
 		return 0;
 	}
@@ -1220,6 +1219,13 @@ int sim_core_scs_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	if (!k)
 		return 0;
 	uint64_t now = c->cpu_access ? now_cyc(k) : k->cyc;
+	/* firmware changed what is pending or when SysTick fires: end the
+	 * slice after this instruction so the scheduler sees it at once */
+	if (c->cpu_access && k->stop == STOP_NONE &&
+	    ((off >= 0x010 && off <= 0x018) || off == 0xD04 || off == 0xF00 ||
+	     (off >= 0x100 && off < 0x300) || (off >= 0x400 && off < 0x500) ||
+	     (off >= 0xD18 && off <= 0xD20)))
+		k->stop = STOP_FLUSH;
 	switch (off) {
 	case 0x010: {
 		systick_update(c, k, now);
