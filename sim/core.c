@@ -26,7 +26,12 @@
  * own cycle count and is run up to the simulator's time before every
  * debugger access (lazy temporal decoupling), never more than
  * CORE_CATCHUP_MAX_CYC at once: beyond that its clock slips, so a chip
- * left running for an hour costs nothing until someone looks at it. A CPU
+ * left running for an hour costs nothing until someone looks at it. When
+ * the wall clock drives simulated time (wallclock=1, realtime=1), a
+ * catch-up also spends at most as much host time as passed since the
+ * previous one (at most 50 % of a host CPU, and 20 ms at once), slipping
+ * the rest: on a loaded host the simulated core then runs slower than
+ * 64 MHz instead of starving the debugger. A CPU
  * store to flash stalls the core until the NVMC is done (the nRF52832 PS
  * says the CPU halts while the NVMC writes). WFI/WFE sleep until an
  * exception is pending, skipping the cycles.
@@ -55,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unicorn/unicorn.h>
 
 #include "sim_internal.h"
@@ -62,6 +68,8 @@
 #define CORE_NS_NUM 125u   /* 1 cycle = 125/8 ns = 15.625 ns (64 MHz) */
 #define CORE_NS_DEN 8u
 #define CORE_CATCHUP_MAX_CYC (50u * 64000u)   /* 50 ms */
+#define CORE_HOST_MAX_NS 20000000u            /* 20 ms of host time per catch-up */
+#define CORE_HOST_MIN_NS 200000u
 #define CORE_SLICE_MAX 65536u
 #define CORE_NEXC 80u     /* exceptions 0..15 and 64 external lines */
 #define NEVER UINT64_MAX
@@ -155,6 +163,7 @@ struct sim_core {
 	int broken;          /* engine failed: behave as without one */
 	struct mmio_region rg[4];
 	uint64_t cyc;        /* core clock cycles since the chip was made */
+	uint64_t host_end;   /* host time the last catch-up ended (wall clock mode) */
 	uint64_t stall_cyc;  /* stalled (NVMC write) until this cycle */
 	/* the slice in progress */
 	uint64_t budget, ran;
@@ -1032,6 +1041,24 @@ int sim_core_active(struct sim_chip *c)
 	return k->uc != NULL;
 }
 
+static uint64_t host_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The core's clock skips n cycles (it fell too far behind): SysTick and
+ * a stall with it, nothing executes. */
+static void slip(struct sim_core *k, uint64_t n)
+{
+	k->cyc += n;
+	if (k->st_zero != NEVER)
+		k->st_zero += n;
+	if (k->stall_cyc)
+		k->stall_cyc += n;
+}
+
 void sim_core_catch_up(struct sim_chip *c)
 {
 	if (c->cpu_access)
@@ -1052,17 +1079,27 @@ void sim_core_catch_up(struct sim_chip *c)
 		k->cyc = target;
 		return;
 	}
-	if (target - k->cyc > CORE_CATCHUP_MAX_CYC) {
-		/* the core's clock slips: SysTick with it */
-		uint64_t skip = target - CORE_CATCHUP_MAX_CYC - k->cyc;
-		k->cyc += skip;
-		if (k->st_zero != NEVER)
-			k->st_zero += skip;
-		if (k->stall_cyc)
-			k->stall_cyc += skip;
+	if (target - k->cyc > CORE_CATCHUP_MAX_CYC)
+		slip(k, target - CORE_CATCHUP_MAX_CYC - k->cyc);
+	/* With the wall clock driving time, the core may spend at most as much
+	 * host time as passed since its last run (and CORE_HOST_MAX_NS):
+	 * a busy-waiting core on a loaded host must not starve the debugger
+	 * whose waits make it fall behind (it slips instead). */
+	int wall = c->cfg.wallclock || c->cfg.realtime;
+	uint64_t h0 = wall ? host_ns() : 0, hmax = 0;
+	if (wall) {
+		hmax = h0 - k->host_end;
+		if (hmax > CORE_HOST_MAX_NS)
+			hmax = CORE_HOST_MAX_NS;
+		if (hmax < CORE_HOST_MIN_NS)
+			hmax = CORE_HOST_MIN_NS;
 	}
 	unsigned guard = 0;
 	while (k->cyc < target && !c->halted && !c->in_reset && !c->dead) {
+		if (wall && host_ns() - h0 > hmax) {
+			slip(k, target - k->cyc);
+			break;
+		}
 		c->t_ns = ns_of_cyc(k->cyc);
 		uint64_t used = step_core(c, k, target - k->cyc < CORE_SLICE_MAX ?
 					  target - k->cyc : CORE_SLICE_MAX);
@@ -1078,6 +1115,8 @@ void sim_core_catch_up(struct sim_chip *c)
 	if (k->cyc < target)
 		k->cyc = target;
 	c->t_ns = now;
+	if (wall)
+		k->host_end = host_ns();
 }
 
 /* C_STEP: one instruction, or the entry into a pending exception. */
