@@ -164,6 +164,9 @@ struct sim_core {
 	struct mmio_region rg[4];
 	uint64_t cyc;        /* core clock cycles since the chip was made */
 	uint64_t host_end;   /* host time the last catch-up ended (wall clock mode) */
+	uint64_t run_cyc;    /* cycles the core spent not halted (DWT_CYCCNT) */
+	uint64_t cyccnt_at;  /* run_cyc when CYCCNT held cyccnt_val */
+	uint32_t cyccnt_val;
 	uint64_t stall_cyc;  /* stalled (NVMC write) until this cycle */
 	/* the slice in progress */
 	uint64_t budget, ran;
@@ -1110,6 +1113,7 @@ void sim_core_catch_up(struct sim_chip *c)
 			guard = 0;
 		}
 		k->cyc += used;
+		k->run_cyc += used;
 	}
 	systick_update(c, k, target);
 	if (k->cyc < target)
@@ -1135,6 +1139,7 @@ int sim_core_step(struct sim_chip *c)
 		uint64_t ran = run_slice(c, k, 1);
 		retire(c, ran);
 		k->cyc += ran;
+		k->run_cyc += ran;
 		if (k->reset_req) {
 			k->reset_req = 0;
 			sim_system_reset(c, SIM_RST_SYSRESETREQ);
@@ -1312,6 +1317,29 @@ int sim_core_scs_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	if (off >= 0x300 && off < 0x308)
 		return 1;  /* IABR: read-only */
 	return 0;
+}
+
+static int cyccnt_on(struct sim_chip *c)
+{
+	return (c->comp[SIM_DWT].regs[0] & 1u) && (c->demcr & (1u << 24));
+}
+
+uint32_t sim_core_cyccnt(struct sim_chip *c)
+{
+	struct sim_core *k = core_of(c);
+	if (!k)
+		return 0;
+	uint64_t run = k->run_cyc + (c->cpu_access ? k->ran : 0);
+	return k->cyccnt_val + (cyccnt_on(c) ? (uint32_t)(run - k->cyccnt_at) : 0);
+}
+
+void sim_core_cyccnt_set(struct sim_chip *c, uint32_t v)
+{
+	struct sim_core *k = core_of(c);
+	if (!k)
+		return;
+	k->cyccnt_val = v;
+	k->cyccnt_at = k->run_cyc + (c->cpu_access ? k->ran : 0);
 }
 
 void sim_core_free(struct sim_chip *c)
