@@ -1051,15 +1051,14 @@ static uint64_t host_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The core's clock skips n cycles (it fell too far behind): SysTick and
- * a stall with it, nothing executes. */
+/* The core's clock skips n cycles (it fell too far behind): SysTick (the
+ * core's clock) with it, nothing executes. An NVMC stall keeps its end:
+ * the flash is not in the core's clock domain. */
 static void slip(struct sim_core *k, uint64_t n)
 {
 	k->cyc += n;
 	if (k->st_zero != NEVER)
 		k->st_zero += n;
-	if (k->stall_cyc)
-		k->stall_cyc += n;
 }
 
 void sim_core_catch_up(struct sim_chip *c)
