@@ -1073,8 +1073,8 @@ void sim_core_catch_up(struct sim_chip *c)
 	if (k->cyc >= target)
 		return;
 	if (c->halted || c->in_reset || c->dead || k->broken) {
-		systick_update(c, k, target);
-		k->cyc = target;
+		/* SysTick does not count in Debug state (ARMv7-M B3.3) */
+		slip(k, target - k->cyc);
 		return;
 	}
 	if (!k->uc && engine_new(c, k) < 0) {
@@ -1114,9 +1114,8 @@ void sim_core_catch_up(struct sim_chip *c)
 		k->cyc += used;
 		k->run_cyc += used;
 	}
-	systick_update(c, k, target);
 	if (k->cyc < target)
-		k->cyc = target;
+		slip(k, target - k->cyc);  /* halted on the way */
 	c->t_ns = now;
 	if (wall)
 		k->host_end = host_ns();

@@ -306,12 +306,19 @@ START_TEST(t_exceptions_systick)
 	ck_assert_uint_eq(csr & 7u, 7u);
 	ck_assert_uint_eq(mem_rd(c, 0xE000E014u), 639u);
 	ck_assert_uint_le(mem_rd(c, 0xE000E018u), 639u);
-	/* masked steps take no interrupt; an unmasked one enters the handler */
-	uint32_t pc = reg_rd(c, 15);
-	(void)pc;
-	sim_delay_ns(c, 100000);                            /* halted: SysTick pends */
+	/* SysTick does not count in Debug state */
+	uint32_t cvr = mem_rd(c, 0xE000E018u);
+	sim_delay_ns(c, 100000);
+	ck_assert_uint_eq(mem_rd(c, 0xE000E018u), cvr);
+	/* pended by the debugger (ICSR.PENDSTSET): a masked step takes no
+	 * interrupt, an unmasked one enters the handler */
+	mem_wr(c, 0xE000ED04u, 1u << 26);
+	ck_assert(mem_rd(c, 0xE000ED04u) & (1u << 26));
+	mem_wr(c, DHCSR, KEY | C_DEBUGEN | C_STEP | C_MASKINTS);
+	ck_assert_uint_eq(reg_rd(c, 16) & 0x1FFu, 0);
 	mem_wr(c, DHCSR, KEY | C_DEBUGEN | C_STEP);
 	ck_assert_uint_eq(reg_rd(c, 16) & 0x1FFu, 15u);
+	ck_assert_uint_eq(reg_rd(c, 14), 0xFFFFFFF9u);      /* EXC_RETURN */
 	sim_chip_free(c);
 }
 END_TEST

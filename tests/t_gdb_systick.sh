@@ -28,15 +28,16 @@ wait_until 60 lib_listening || { log "$T/ocd.log"; die "OpenOCD's GDB server did
 
 timeout 600 gdb-multiarch -batch -nx \
 	-ex "set pagination off" -ex "set confirm off" -ex "set mem inaccessible-by-default off" \
+	-ex "set language c" \
 	-ex "target extended-remote 127.0.0.1:$PORT" \
 	-ex "monitor reset halt" -ex "load" -ex "monitor reset halt" \
 	-ex "monitor mww 0xE0001000 1" \
-	-ex "break SysTick" -ex "continue" \
-	-ex 'printf "STOP1 pc=0x%x ipsr=%u cyc=%u rvr=%u\n", $pc, $xpsr & 0x1ff, *(unsigned *)0xE0001004, *(unsigned *)0xE000E014' \
+	-ex "break *SysTick" -ex "continue" \
+	-ex 'printf "STOP1 pc=0x%x ipsr=%u cyc=%u rvr=%u\n", $pc, $xPSR & 0x1ff, *(unsigned *)0xE0001004, *(unsigned *)0xE000E014' \
 	-ex "continue" \
 	-ex 'printf "BKPT pc=0x%x insn=0x%x\n", $pc, *(unsigned short *)$pc' \
 	-ex "continue" \
-	-ex 'printf "STOP2 pc=0x%x ipsr=%u cyc=%u\n", $pc, $xpsr & 0x1ff, *(unsigned *)0xE0001004' \
+	-ex 'printf "STOP2 pc=0x%x ipsr=%u cyc=%u\n", $pc, $xPSR & 0x1ff, *(unsigned *)0xE0001004' \
 	-ex "monitor shutdown" "$ELF" >"$T/gdb.out" 2>&1
 grep -q "Start address 0x0*101\|Transfer rate" "$T/gdb.out" || { log "$T/gdb.out"; die "gdb load"; }
 ocd_used_algorithms "$T/ocd.log" || { log "$T/ocd.log"; die "OpenOCD fell back to host-side writes"; }
