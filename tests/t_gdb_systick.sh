@@ -48,14 +48,15 @@ b=$(sed -n 's/^BKPT //p' "$T/gdb.out")
 [ -n "$s1" ] && [ -n "$s2" ] && [ -n "$b" ] || { cp "$T/gdb.out" "$T/ocd.log" /tmp/o1/ 2>/dev/null; log "$T/gdb.out"; log "$T/ocd.log"; die "gdb did not stop three times"; }
 v() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 pc1=$(v "$s1" pc) pc2=$(v "$s2" pc)
-check "first stop at the SysTick handler (0x$sysaddr) in handler mode 15 ($s1)" \
-	[ $((pc1)) -eq $((0x$sysaddr)) ] && [ "$(v "$s1" ipsr)" = 15 ]
-check "second stop at the SysTick handler in handler mode 15 ($s2)" \
-	[ $((pc2)) -eq $((0x$sysaddr)) ] && [ "$(v "$s2" ipsr)" = 15 ]
+i1=$(v "$s1" ipsr) i2=$(v "$s2" ipsr)
+assert "first stop at the SysTick handler (0x$sysaddr) in handler mode 15 ($s1)" \
+	"[ $((pc1)) -eq $((0x$sysaddr)) ] && [ '$i1' = 15 ]"
+assert "second stop at the SysTick handler in handler mode 15 ($s2)" \
+	"[ $((pc2)) -eq $((0x$sysaddr)) ] && [ '$i2' = 15 ]"
 check "between them the handler's own bkpt stopped the core ($b)" \
 	[ $(( $(v "$b" insn) & 0xff00 )) -eq $((0xbe00)) ]
 c1=$(v "$s1" cyc) c2=$(v "$s2" cyc) rvr=$(v "$s1" rvr)
 d=$((c2 - c1))
-check "the cycle counter advanced by one SysTick period between the stops" \
-	"(RVR $rvr + 1 = $((rvr + 1)) cycles; counted $d)" [ "$d" -eq $((rvr + 1)) ]
+check "the cycle counter advanced by one SysTick period between the stops (RVR $rvr + 1 = $((rvr + 1)) cycles; counted $d)" \
+	[ "$d" -eq $((rvr + 1)) ]
 finish
