@@ -75,7 +75,9 @@ BL=$FIX/pca10056_bootloader_s140_6.1.0r0.hex
 S=$T/b.state
 emu "part=nrf52840,state=$S" "$T/b.json" $SWDFLASH --probe gpiod flash "$BL" >"$T/b.out" 2>&1 ||
 	{ cat "$T/b.out"; die "swdflash --probe gpiod flash $BL"; }
-ocd "part=nrf52840,state=$S,wallclock=1" "" "$T/c.log" -c init -c "verify_image $BL" \
+# the bootloader swdflash reset into is running: OpenOCD's CRC algorithm
+# needs a halted core (as on silicon), so halt first
+ocd "part=nrf52840,state=$S,wallclock=1" "" "$T/c.log" -c init -c halt -c "verify_image $BL" \
 	-c "dump_image $T/c.uicr.bin 0x10001000 0x100" -c "dump_image $T/c.mbr.bin 0x0 0x1000" \
 	-c shutdown || { log "$T/c.log"; die "openocd verify_image after swdflash"; }
 grep -q '^verified [0-9]* bytes' "$T/c.log" || { log "$T/c.log"; die "OpenOCD verify_image"; }
@@ -100,7 +102,7 @@ f = open(sys.argv[1], "r+b")
 f.seek(24 + 0x12340)
 f.write(b"\0\0\0\0")
 EOF
-ocd "part=nrf52840,state=$S,wallclock=1" "" "$T/d.log" -c init -c "verify_image $BL" -c shutdown
+ocd "part=nrf52840,state=$S,wallclock=1" "" "$T/d.log" -c init -c halt -c "verify_image $BL" -c shutdown
 grep -q '^verified [0-9]* bytes' "$T/d.log" && { log "$T/d.log"; die "verify_image passed a corrupted word"; }
 grep -q -i 'checksum mismatch\|contents differ\|verify failed' "$T/d.log" ||
 	{ log "$T/d.log"; die "verify_image did not report the corrupted word"; }
