@@ -28,8 +28,8 @@ command -v openocd >/dev/null || { echo "openocd missing"; exit 1; }
 # on hardware.
 PERIOD=2000
 SW_V1=build/rel/swdflash
-OCD_DEFAULT=$(echo "$OCD_CFG" | sed 's/set WORKAREASIZE 0; //')
-OCD_WA0=$OCD_CFG
+OCD_DEFAULT=$OCD_CFG      # tests/lib.sh: unmodified target/nrf52.cfg
+OCD_WA0=$OCD_CFG_NOWA     # ... with set WORKAREASIZE 0
 # Seconds one OpenOCD job may take; BENCH_GPIOD_TOOLS picks the rows
 # (default all three).
 OCD_TIMEOUT=${OCD_TIMEOUT:-600}

@@ -15,6 +15,7 @@ part() { # name command...
 part dap build/rel/bench/dap_bench
 [ -x build/rel/bench/flash_bench ] && part flash build/rel/bench/flash_bench
 [ -x build/rel/bench/gpiomem_bench ] && part gpiomem build/rel/bench/gpiomem_bench
+[ -x build/rel/bench/sim_core_bench ] && part sim_core build/rel/bench/sim_core_bench
 [ -f bench/gpiod_vs_openocd.sh ] && part gpiod sh bench/gpiod_vs_openocd.sh
 [ -f bench/http_bench.sh ] && part http sh bench/http_bench.sh
 [ -f bench/poll_bench.sh ] && part pollers sh bench/poll_bench.sh

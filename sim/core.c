@@ -26,7 +26,12 @@
  * own cycle count and is run up to the simulator's time before every
  * debugger access (lazy temporal decoupling), never more than
  * CORE_CATCHUP_MAX_CYC at once: beyond that its clock slips, so a chip
- * left running for an hour costs nothing until someone looks at it. A CPU
+ * left running for an hour costs nothing until someone looks at it. When
+ * the wall clock drives simulated time (wallclock=1, realtime=1), a
+ * catch-up also spends at most as much host time as passed since the
+ * previous one (at most 50 % of a host CPU, and 20 ms at once), slipping
+ * the rest: on a loaded host the simulated core then runs slower than
+ * 64 MHz instead of starving the debugger. A CPU
  * store to flash stalls the core until the NVMC is done (the nRF52832 PS
  * says the CPU halts while the NVMC writes). WFI/WFE sleep until an
  * exception is pending, skipping the cycles.
@@ -48,13 +53,14 @@
  * catch on reset (mem.c) and on HardFault (DEMCR.VC_HARDERR, DFSR.VCATCH).
  *
  * Fault knobs: core=hang makes every instruction take forever (the core
- * never retires one: a halt still works), core=fault makes the next
- * instruction a bus fault. */
+ * never retires one: a halt still works), core=fault makes every
+ * instruction a bus fault (HardFault, then lockup). */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unicorn/unicorn.h>
 
 #include "sim_internal.h"
@@ -62,6 +68,8 @@
 #define CORE_NS_NUM 125u   /* 1 cycle = 125/8 ns = 15.625 ns (64 MHz) */
 #define CORE_NS_DEN 8u
 #define CORE_CATCHUP_MAX_CYC (50u * 64000u)   /* 50 ms */
+#define CORE_HOST_MAX_NS 20000000u            /* 20 ms of host time per catch-up */
+#define CORE_HOST_MIN_NS 200000u
 #define CORE_SLICE_MAX 65536u
 #define CORE_NEXC 80u     /* exceptions 0..15 and 64 external lines */
 #define NEVER UINT64_MAX
@@ -155,6 +163,10 @@ struct sim_core {
 	int broken;          /* engine failed: behave as without one */
 	struct mmio_region rg[4];
 	uint64_t cyc;        /* core clock cycles since the chip was made */
+	uint64_t host_end;   /* host time the last catch-up ended (wall clock mode) */
+	uint64_t run_cyc;    /* cycles the core spent not halted (DWT_CYCCNT) */
+	uint64_t cyccnt_at;  /* run_cyc when CYCCNT held cyccnt_val */
+	uint32_t cyccnt_val;
 	uint64_t stall_cyc;  /* stalled (NVMC write) until this cycle */
 	/* the slice in progress */
 	uint64_t budget, ran;
@@ -860,8 +872,7 @@ static uint64_t run_slice(struct sim_chip *c, struct sim_core *k, uint64_t budge
 		fault(c, k, CFSR_INVSTATE, pc);
 		return 0;
 	}
-	if (k->fault) {
-		k->fault = 0;
+	if (k->fault) {  /* knob: every instruction bus-faults */
 		fault(c, k, CFSR_PRECISERR, pc);
 		return 0;
 	}
@@ -1033,6 +1044,23 @@ int sim_core_active(struct sim_chip *c)
 	return k->uc != NULL;
 }
 
+static uint64_t host_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The core's clock skips n cycles (it fell too far behind): SysTick (the
+ * core's clock) with it, nothing executes. An NVMC stall keeps its end:
+ * the flash is not in the core's clock domain. */
+static void slip(struct sim_core *k, uint64_t n)
+{
+	k->cyc += n;
+	if (k->st_zero != NEVER)
+		k->st_zero += n;
+}
+
 void sim_core_catch_up(struct sim_chip *c)
 {
 	if (c->cpu_access)
@@ -1045,25 +1073,35 @@ void sim_core_catch_up(struct sim_chip *c)
 	if (k->cyc >= target)
 		return;
 	if (c->halted || c->in_reset || c->dead || k->broken) {
-		systick_update(c, k, target);
-		k->cyc = target;
+		/* SysTick does not count in Debug state (ARMv7-M B3.3) */
+		slip(k, target - k->cyc);
 		return;
 	}
 	if (!k->uc && engine_new(c, k) < 0) {
 		k->cyc = target;
 		return;
 	}
-	if (target - k->cyc > CORE_CATCHUP_MAX_CYC) {
-		/* the core's clock slips: SysTick with it */
-		uint64_t skip = target - CORE_CATCHUP_MAX_CYC - k->cyc;
-		k->cyc += skip;
-		if (k->st_zero != NEVER)
-			k->st_zero += skip;
-		if (k->stall_cyc)
-			k->stall_cyc += skip;
+	if (target - k->cyc > CORE_CATCHUP_MAX_CYC)
+		slip(k, target - CORE_CATCHUP_MAX_CYC - k->cyc);
+	/* With the wall clock driving time, the core may spend at most as much
+	 * host time as passed since its last run (and CORE_HOST_MAX_NS):
+	 * a busy-waiting core on a loaded host must not starve the debugger
+	 * whose waits make it fall behind (it slips instead). */
+	int wall = c->cfg.wallclock || c->cfg.realtime;
+	uint64_t h0 = wall ? host_ns() : 0, hmax = 0;
+	if (wall) {
+		hmax = h0 - k->host_end;
+		if (hmax > CORE_HOST_MAX_NS)
+			hmax = CORE_HOST_MAX_NS;
+		if (hmax < CORE_HOST_MIN_NS)
+			hmax = CORE_HOST_MIN_NS;
 	}
 	unsigned guard = 0;
 	while (k->cyc < target && !c->halted && !c->in_reset && !c->dead) {
+		if (wall && host_ns() - h0 > hmax) {
+			slip(k, target - k->cyc);
+			break;
+		}
 		c->t_ns = ns_of_cyc(k->cyc);
 		uint64_t used = step_core(c, k, target - k->cyc < CORE_SLICE_MAX ?
 					  target - k->cyc : CORE_SLICE_MAX);
@@ -1074,11 +1112,13 @@ void sim_core_catch_up(struct sim_chip *c)
 			guard = 0;
 		}
 		k->cyc += used;
+		k->run_cyc += used;
 	}
-	systick_update(c, k, target);
 	if (k->cyc < target)
-		k->cyc = target;
+		slip(k, target - k->cyc);  /* halted on the way */
 	c->t_ns = now;
+	if (wall)
+		k->host_end = host_ns();
 }
 
 /* C_STEP: one instruction, or the entry into a pending exception. */
@@ -1097,6 +1137,7 @@ int sim_core_step(struct sim_chip *c)
 		uint64_t ran = run_slice(c, k, 1);
 		retire(c, ran);
 		k->cyc += ran;
+		k->run_cyc += ran;
 		if (k->reset_req) {
 			k->reset_req = 0;
 			sim_system_reset(c, SIM_RST_SYSRESETREQ);
@@ -1220,6 +1261,13 @@ int sim_core_scs_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	if (!k)
 		return 0;
 	uint64_t now = c->cpu_access ? now_cyc(k) : k->cyc;
+	/* firmware changed what is pending or when SysTick fires: end the
+	 * slice after this instruction so the scheduler sees it at once */
+	if (c->cpu_access && k->stop == STOP_NONE &&
+	    ((off >= 0x010 && off <= 0x018) || off == 0xD04 || off == 0xF00 ||
+	     (off >= 0x100 && off < 0x300) || (off >= 0x400 && off < 0x500) ||
+	     (off >= 0xD18 && off <= 0xD20)))
+		k->stop = STOP_FLUSH;
 	switch (off) {
 	case 0x010: {
 		systick_update(c, k, now);
@@ -1267,6 +1315,29 @@ int sim_core_scs_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	if (off >= 0x300 && off < 0x308)
 		return 1;  /* IABR: read-only */
 	return 0;
+}
+
+static int cyccnt_on(struct sim_chip *c)
+{
+	return (c->comp[SIM_DWT].regs[0] & 1u) && (c->demcr & (1u << 24));
+}
+
+uint32_t sim_core_cyccnt(struct sim_chip *c)
+{
+	struct sim_core *k = core_of(c);
+	if (!k)
+		return 0;
+	uint64_t run = k->run_cyc + (c->cpu_access ? k->ran : 0);
+	return k->cyccnt_val + (cyccnt_on(c) ? (uint32_t)(run - k->cyccnt_at) : 0);
+}
+
+void sim_core_cyccnt_set(struct sim_chip *c, uint32_t v)
+{
+	struct sim_core *k = core_of(c);
+	if (!k)
+		return;
+	k->cyccnt_val = v;
+	k->cyccnt_at = k->run_cyc + (c->cpu_access ? k->ran : 0);
 }
 
 void sim_core_free(struct sim_chip *c)

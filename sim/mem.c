@@ -704,6 +704,10 @@ static int ppb_read(struct sim_chip *c, uint32_t addr, uint32_t *v, int side_eff
 	uint32_t off = addr & 0xFFCu;
 	if (idx == SIM_SCS)
 		return scs_read(c, off, v, side_effects);
+	if (idx == SIM_DWT && off == 0x004) {
+		*v = sim_core_cyccnt(c);
+		return 0;
+	}
 	*v = k->regs[off / 4];
 	return 0;
 }
@@ -727,7 +731,12 @@ static int ppb_write(struct sim_chip *c, uint32_t addr, uint32_t v)
 		return 0;
 	}
 	if (idx == SIM_DWT && off == 0) {
+		sim_core_cyccnt_set(c, sim_core_cyccnt(c));  /* freeze or start at its value */
 		k->regs[0] = (k->regs[0] & 0xFF000000u) | (v & 0x00FFFFFFu);
+		return 0;
+	}
+	if (idx == SIM_DWT && off == 0x004) {
+		sim_core_cyccnt_set(c, v);
 		return 0;
 	}
 	k->regs[off / 4] = v;

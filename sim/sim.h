@@ -47,7 +47,7 @@ struct sim_config {
 	                              sleep instead (demos: a job takes as long as on
 	                              silicon) */
 	int core_hang;             /* fault knob: the core never retires an instruction */
-	int core_fault;            /* fault knob: the core's first instruction bus-faults */
+	int core_fault;            /* fault knob: every instruction bus-faults */
 };
 
 /* Parses "part=nrf52840,rev=hardened,locked=1,state=PATH,period_ns=250"

@@ -194,6 +194,10 @@ int sim_core_scs_write(struct sim_chip *c, uint32_t off, uint32_t v);
 /* The host changed memory the core may have translated (trap 2). */
 void sim_core_code_changed(struct sim_chip *c, uint32_t addr, uint32_t len);
 void sim_core_free(struct sim_chip *c);
+/* DWT_CYCCNT: core cycles (IPC = 1) while DWT_CTRL.CYCCNTENA and
+ * DEMCR.TRCENA, not while halted. */
+uint32_t sim_core_cyccnt(struct sim_chip *c);
+void sim_core_cyccnt_set(struct sim_chip *c, uint32_t v);
 
 /* mem.c */
 /* 1 if a bus access to addr would stall now (flash busy), else 0. */

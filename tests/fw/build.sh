@@ -1,13 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Assembles the test programs tests/fw/*.S (Debian binutils-arm-none-eabi)
-# into OUT (default tests/fw/fw_all.inc): one byte array per program and
-# the table tests/check_sim_core.c uses. Each source names its load address
-# on a line "@ load: ADDR". The result is committed, so a machine without
-# the toolchain still runs the tests; tests/t_fw_rebuild.sh checks it.
+# Assembles the test programs (the .S files here; Debian
+# binutils-arm-none-eabi) into OUTDIR (default: this directory):
+# fw_all.inc, one byte array per program and the table
+# tests/check_sim_core.c uses, and NAME.hex (Intel HEX) for each program
+# that loads at 0 (a flash image with its vector table, for tools that
+# flash files). Each source names its load address on a line
+# "@ load: ADDR". The results are committed, so a machine without the
+# toolchain still runs the tests; tests/t_fw_rebuild.sh checks them.
 set -eu
 cd "$(dirname "$0")"
-OUT=${1:-fw_all.inc}
+OUTDIR=$(cd "${1:-.}" && pwd)
 AS=${AS:-arm-none-eabi-as}
 LD=${LD:-arm-none-eabi-ld}
 OBJCOPY=${OBJCOPY:-arm-none-eabi-objcopy}
@@ -23,6 +26,10 @@ trap 'rm -rf "$tmp"' EXIT
 		"$AS" -mcpu=cortex-m4 -mthumb -o "$tmp/$n.o" "$s"
 		"$LD" -nostdlib -Ttext="$addr" -e 0 -o "$tmp/$n.elf" "$tmp/$n.o"
 		"$OBJCOPY" -O binary "$tmp/$n.elf" "$tmp/$n.bin"
+		if [ $((addr)) -eq 0 ]; then
+			"$OBJCOPY" -O ihex "$tmp/$n.elf" "$tmp/$n.hex"
+			mv "$tmp/$n.hex" "$OUTDIR/$n.hex"
+		fi
 		echo "static const uint8_t fw_$n[] = {"
 		od -An -v -tx1 "$tmp/$n.bin" | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1, /g; s/^/\t/; s/, $/,/'
 		echo "};"
@@ -33,4 +40,4 @@ trap 'rm -rf "$tmp"' EXIT
 	printf '%s' "$table"
 	echo "};"
 } >"$tmp/out"
-mv "$tmp/out" "$OUT"
+mv "$tmp/out" "$OUTDIR/fw_all.inc"
