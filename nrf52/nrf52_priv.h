@@ -182,7 +182,6 @@ struct nrf52_tgt {
 	uint32_t ram_saved; /* bytes of the work area read so far */
 	uint32_t regs[NRF52_TGT_NSAVE];
 	int regs_saved;
-	int wire_fast;      /* 0 not measured, 1 the wire outruns the NVMC, 2 not */
 };
 
 struct nrf52_crc_range {
@@ -211,9 +210,7 @@ int nrf52_tgt_crc(struct nrf52 *n, const struct nrf52_crc_range *r, size_t nr, u
  * may be partly written. */
 int nrf52_tgt_write(struct nrf52 *n, uint32_t addr, const uint32_t *data, uint32_t nwords,
 		    struct sf_err *err);
-/* Should program use the writer: a probe without WAIT-paced writes, or,
- * when the work area is scratch, a wire that outruns the NVMC (measured
- * while loading a routine, or by a timed read of 16 words). */
+/* Should program use the writer: a probe without WAIT-paced writes. */
 int nrf52_tgt_prefer_writer(struct nrf52 *n);
 
 /* The engine object. */

@@ -196,23 +196,15 @@ static int tgt_load(struct nrf52 *n, unsigned which, struct sf_err *err)
 	size_t len = which == TGT_CRC ? sizeof(nrf52_target_crc32) : sizeof(nrf52_target_flash_writer);
 	uint32_t addr = which == TGT_CRC ? NRF52_WA_CRC_CODE : NRF52_WA_WRITER_CODE;
 	uint32_t words[0x80 / 4];
-	uint64_t t0;
 	int rc;
 
 	if (n->tgt.loaded & which)
 		return 0;
 	memset(words, 0, sizeof(words));
 	memcpy(words, code, len);
-	t0 = nrf52_now_us(n);
 	rc = nrf52_write_words(n, addr, words, (len + 3) / 4, err);
 	if (rc)
 		return sf_err_prefix(err, "loading the on-target routine");
-	if (!n->tgt.wire_fast) {
-		/* time per word on this wire against the NVMC's t_WRITE */
-		uint64_t dt = nrf52_now_us(n) - t0;
-		uint32_t tw = n->part ? n->part->t_write_us : NRF52_T_WRITE_US;
-		n->tgt.wire_fast = dt < (uint64_t)tw * ((len + 3) / 4) ? 1 : 2;
-	}
 	n->tgt.loaded |= which;
 	return 0;
 }
@@ -389,26 +381,9 @@ int nrf52_tgt_crc(struct nrf52 *n, const struct nrf52_crc_range *r, size_t nr, u
 
 int nrf52_tgt_prefer_writer(struct nrf52 *n)
 {
-	if (!nrf52_tgt_usable(n))
-		return 0;
-	if (!(n->dap->caps & DAP_CAP_WAIT_PACED))
-		return 1;
-	/* RAM that must be kept costs its size twice on the wire (read, put
-	 * back): then WAIT-paced writes are cheaper */
-	if (!n->tgt.scratch)
-		return 0;
-	if (!n->tgt.wire_fast) {
-		/* no routine loaded yet: time a block read of 16 RAM words */
-		uint32_t w[16];
-		struct sf_err tmp;
-		uint64_t t0 = nrf52_now_us(n);
-		uint32_t tw = n->part ? n->part->t_write_us : NRF52_T_WRITE_US;
-
-		if (nrf52_read_words(n, NRF52_RAM_BASE, w, 16, &tmp))
-			return 0;
-		n->tgt.wire_fast = nrf52_now_us(n) - t0 < (uint64_t)tw * 16 ? 1 : 2;
-	}
-	return n->tgt.wire_fast == 1;
+	/* WAIT-paced writes already keep the NVMC busy (1.00x its floor at
+	 * 4 MHz, make bench); the writer is for probes without them */
+	return nrf52_tgt_usable(n) && !(n->dap->caps & DAP_CAP_WAIT_PACED);
 }
 
 static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords, uint32_t *left,
