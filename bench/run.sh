@@ -15,6 +15,7 @@ part() { # name command...
 part dap build/rel/bench/dap_bench
 [ -x build/rel/bench/flash_bench ] && part flash build/rel/bench/flash_bench
 [ -x build/rel/bench/gpiomem_bench ] && part gpiomem build/rel/bench/gpiomem_bench
+[ -x build/rel/bench/sim_core_bench ] && part sim_core build/rel/bench/sim_core_bench
 [ -f bench/gpiod_vs_openocd.sh ] && part gpiod sh bench/gpiod_vs_openocd.sh
 [ -f bench/stlink_vs_openocd.sh ] && part stlink sh bench/stlink_vs_openocd.sh
 [ -x build/rel/bench/stlink_phases ] && part stlink_phases build/rel/bench/stlink_phases
@@ -29,13 +30,12 @@ for name in sorted(os.listdir(sys.argv[1])):
     with open(os.path.join(sys.argv[1], name)) as f:
         merged.update(json.load(f))
 # The gpiomem predictions beside libgpiod's and OpenOCD's for the same S140 job.
-g, o = merged.get("gpiomem"), merged.get("gpiod_vs_openocd", {}).get("s140", {})
+g, o = merged.get("gpiomem"), merged.get("gpiod_vs_openocd_default", {}).get("s140", {})
 if g is not None and o:
     g["beside_s140_pi4_predicted_s"] = {
         "gpiomem": g.get("pi4_predicted_s_s140"),
-        "swdflash_gpiod_v1": o.get("swdflash_v1", {}).get("predicted_pi4_s"),
-        "swdflash_gpiod_v2": o.get("swdflash_v2", {}).get("predicted_pi4_s"),
-        "openocd_linuxgpiod_defaults": o.get("openocd", {}).get("predicted_pi4_s"),
+        "swdflash_gpiod_v1": o.get("swdflash", {}).get("predicted_pi4_s"),
+        "openocd_linuxgpiod_defaults": o.get("openocd_default", {}).get("predicted_pi4_s"),
         "openocd_bcm2835gpio": "not modelled: no published figure found for its speed on this job"}
 with open(sys.argv[2], "w") as f:
     json.dump(merged, f, indent=2, sort_keys=True)

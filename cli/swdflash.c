@@ -51,12 +51,12 @@ enum cli_opt_id {
 	CLI_O_PROBE, CLI_O_JSON, CLI_O_HELP, CLI_O_VERSION,
 	CLI_O_FORMAT, CLI_O_BASE, CLI_O_ERASE, CLI_O_NO_VERIFY, CLI_O_NO_RESET, CLI_O_FULL,
 	CLI_O_RECOVER, CLI_O_CHIP, CLI_O_UICR, CLI_O_RANGE, CLI_O_HALT, CLI_O_KIND,
-	CLI_O_OUTPUT,
+	CLI_O_OUTPUT, CLI_O_VERIFY, CLI_O_DEBUG,
 	CLI_O_COUNT
 };
 #define CLI_O(id) (1u << (id))
 #define CLI_O_GLOBAL (CLI_O(CLI_O_PROBE) | CLI_O(CLI_O_JSON) | CLI_O(CLI_O_HELP) | \
-		      CLI_O(CLI_O_VERSION))
+		      CLI_O(CLI_O_VERSION) | CLI_O(CLI_O_DEBUG))
 /* getopt_long returns this plus the id for a long option */
 #define CLI_O_VAL 0x100
 
@@ -89,6 +89,10 @@ static const struct cli_optdef cli_optdefs[CLI_O_COUNT] = {
 	[CLI_O_KIND] = { "kind", 0, "KIND", "sysresetreq (default), ctrlap or pin (needs "
 			 "UICR.PSELRESET)", NULL },
 	[CLI_O_OUTPUT] = { "output", 'o', "FILE", "where to write (- is stdout)", NULL },
+	[CLI_O_VERIFY] = { "verify", 0, "MODE", "auto (CRC-32 on the target when it runs "
+			   "code) or read (read back)", NULL },
+	[CLI_O_DEBUG] = { "debug", 0, NULL, "print the engine's debug lines (which path "
+			  "it took)", NULL },
 };
 
 struct cli_opts {
@@ -102,6 +106,8 @@ struct cli_opts {
 	const char *base;
 	const char *erase;
 	int no_verify, no_reset, full, recover;
+	const char *verify;
+	int debug;
 	/* erase */
 	int chip, uicr;
 	const char *range;
@@ -198,6 +204,30 @@ static void cli_log(void *user, const char *line)
 	}
 }
 
+static void cli_debug(void *user, const char *line)
+{
+	struct cli *c = user;
+
+	if (c->prog)
+		progress_end(c->prog);
+	fprintf(stderr, "swdflash: debug: %s\n", line);
+}
+
+/* --verify MODE, or a usage error. */
+static int cli_verify_mode(struct cli *c, enum nrf52_verify_mode *m)
+{
+	int v;
+
+	*m = NRF52_VERIFY_AUTO;
+	if (!c->o.verify)
+		return 0;
+	v = nrf52_verify_mode_from_name(c->o.verify);
+	if (v < 0)
+		return cli_usage_error(c, "bad --verify '%s' (auto, read)", c->o.verify);
+	*m = (enum nrf52_verify_mode)v;
+	return 0;
+}
+
 static int cli_progress(void *user, enum nrf52_phase phase, uint64_t done, uint64_t total)
 {
 	struct cli *c = user;
@@ -251,6 +281,8 @@ static int cli_open(struct cli *c)
 	if (!c->eng)
 		return cli_fail(c, SF_E_NOMEM, "out of memory");
 	nrf52_set_progress(c->eng, cli_progress, c);
+	if (c->o.debug)
+		nrf52_set_debug(c->eng, cli_debug, c);
 	return 0;
 }
 
@@ -368,7 +400,7 @@ static int cmd_info(struct cli *c)
 
 static json_t *cli_stats_json(const struct nrf52_stats *st)
 {
-	return json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:b, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+	json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:b, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "pages_erased", st->pages_erased, "pages_skipped", st->pages_skipped,
 			 "pages_restored", st->pages_restored,
 			 "pages_written", st->pages_written, "bytes_written",
@@ -378,6 +410,14 @@ static json_t *cli_stats_json(const struct nrf52_stats *st)
 			 (json_int_t)st->us_connect, "compare", (json_int_t)st->us_compare,
 			 "erase", (json_int_t)st->us_erase, "program", (json_int_t)st->us_program,
 			 "verify", (json_int_t)st->us_verify, "reset", (json_int_t)st->us_reset);
+
+	if (o)
+		json_object_set_new(o, "target_code", json_pack("{s:i, s:I, s:I, s:b}",
+				    "pages_crc", st->pages_crc, "bytes_crc_verified",
+				    (json_int_t)st->bytes_crc_verified, "words_ram_writer",
+				    (json_int_t)st->words_ram_writer, "fallback",
+				    st->target_fallback));
+	return o;
 }
 
 /* Where the bytes outside an image are kept across a failed run:
@@ -434,6 +474,8 @@ static int cmd_flash(struct cli *c)
 		fo.erase = (enum nrf52_erase_mode)e;
 	}
 	fo.verify = !c->o.no_verify;
+	if ((rc = cli_verify_mode(c, &fo.verify_mode)))
+		return rc;
 	fo.reset = !c->o.no_reset;
 	fo.full_write = c->o.full;
 	fo.recover = c->o.recover;
@@ -499,14 +541,17 @@ static int cmd_verify(struct cli *c)
 	struct sf_err err = { 0 };
 	struct flashreq rq;
 	struct img img = { 0 };
+	enum nrf52_verify_mode mode;
 	int rc;
 
+	if ((rc = cli_verify_mode(c, &mode)))
+		return rc;
 	if ((rc = cli_load_image(c, &rq, &img)))
 		return rc;
 	if ((rc = cli_open(c)) || (rc = cli_identify(c, &in)) ||
 	    (rc = cli_check_target(c, &rq, &in, &img)))
 		goto out;
-	rc = nrf52_verify(c->eng, &img, &err);
+	rc = nrf52_verify_mode(c->eng, &img, mode, &err);
 	if (c->prog)
 		progress_end(c->prog);
 	if (rc) {
@@ -713,7 +758,7 @@ out:
 
 /* ---- the command table ---- */
 
-#define CLI_O_IMAGE (CLI_O(CLI_O_FORMAT) | CLI_O(CLI_O_BASE))
+#define CLI_O_IMAGE (CLI_O(CLI_O_FORMAT) | CLI_O(CLI_O_BASE) | CLI_O(CLI_O_VERIFY))
 #define CLI_O_ERASE_SCOPE (CLI_O(CLI_O_CHIP) | CLI_O(CLI_O_UICR) | CLI_O(CLI_O_RANGE))
 
 static const struct cli_cmd cli_cmds[] = {
@@ -921,6 +966,8 @@ static void cli_set(struct cli_opts *o, enum cli_opt_id id, const char *val)
 	case CLI_O_HALT: o->halt = 1; break;
 	case CLI_O_KIND: o->kind = val; break;
 	case CLI_O_OUTPUT: o->out = val; break;
+	case CLI_O_VERIFY: o->verify = val; break;
+	case CLI_O_DEBUG: o->debug = 1; break;
 	case CLI_O_HELP: case CLI_O_VERSION: case CLI_O_COUNT: break;
 	}
 }

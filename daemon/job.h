@@ -54,6 +54,7 @@ struct job_options {
 	uint32_t base;            /* bin only */
 	enum nrf52_erase_mode erase;
 	int verify;
+	enum nrf52_verify_mode verify_mode; /* verify=read: read back, no on-target CRC */
 	int reset;
 	int recover;              /* recover a locked chip first */
 	int full_write;           /* write pages even when unchanged */

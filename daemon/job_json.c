@@ -87,6 +87,8 @@ json_t *job_json_locked(const struct job *j)
 		}
 		json_object_set_new(opt, "erase", json_string(nrf52_erase_mode_name(j->opts.erase)));
 		json_object_set_new(opt, "verify", json_boolean(j->opts.verify));
+		json_object_set_new(opt, "verify_mode",
+				    json_string(nrf52_verify_mode_name(j->opts.verify_mode)));
 		json_object_set_new(opt, "reset", json_boolean(j->opts.reset));
 		json_object_set_new(opt, "recover", json_boolean(j->opts.recover));
 		json_object_set_new(opt, "full", json_boolean(j->opts.full_write));
@@ -196,6 +198,9 @@ struct job *job_from_json(json_t *o)
 		int e = nrf52_erase_mode_from_name(json_string_value(json_object_get(opt, "erase")));
 		j->opts.erase = e < 0 ? NRF52_ERASE_AUTO : (enum nrf52_erase_mode)e;
 		j->opts.verify = json_is_true(json_object_get(opt, "verify"));
+		int vm = nrf52_verify_mode_from_name(json_string_value(json_object_get(opt,
+										"verify_mode")));
+		j->opts.verify_mode = vm < 0 ? NRF52_VERIFY_AUTO : (enum nrf52_verify_mode)vm;
 		j->opts.reset = json_is_true(json_object_get(opt, "reset"));
 		j->opts.recover = json_is_true(json_object_get(opt, "recover"));
 		j->opts.full_write = json_is_true(json_object_get(opt, "full"));

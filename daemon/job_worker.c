@@ -21,6 +21,14 @@
 /* A memory-read waiter checks this often whether the worker was abandoned. */
 #define JOB_READ_SLICE_MS 1000U
 
+/* Which path the engine took (on-target routines or the wire): debug
+ * priority, so journalctl -p debug shows it. */
+static void engine_debug(void *user, const char *line)
+{
+	(void)user;
+	dlog(DLOG_DEBUG, "engine: %s", line);
+}
+
 static void engine_log(void *user, const char *line)
 {
 	struct job_mgr *m = user;
@@ -172,6 +180,7 @@ int job_worker_open_probe(struct job_mgr *m, struct sf_err *err)
 	nrf52_set_progress(m->eng, engine_progress, m);
 	if (m->keep)
 		nrf52_set_keeper(m->eng, pagekeep_keeper(m->keep));
+	nrf52_set_debug(m->eng, engine_debug, m);
 	return 0;
 }
 
@@ -308,7 +317,8 @@ static int run_job(struct job_mgr *m, struct job *j, struct sf_err *err)
 	switch (j->kind) {
 	case JOB_FLASH: {
 		struct nrf52_flash_opts fo = {
-			.erase = j->opts.erase, .verify = j->opts.verify, .reset = j->opts.reset,
+			.erase = j->opts.erase, .verify = j->opts.verify,
+			.verify_mode = j->opts.verify_mode, .reset = j->opts.reset,
 			.full_write = j->opts.full_write, .recover = 0,
 		};
 		struct nrf52_stats st;

@@ -48,7 +48,28 @@ struct nrf52 *nrf52_new(struct dap *dap, const struct swd_clock *clock,
 
 void nrf52_free(struct nrf52 *n)
 {
+	if (n)
+		free(n->tgt.ram_save);
 	free(n);
+}
+
+void nrf52_set_debug(struct nrf52 *n, void (*debug)(void *user, const char *line), void *user)
+{
+	n->debug = debug;
+	n->debug_user = user;
+}
+
+void nrf52_debugf(struct nrf52 *n, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!n->debug)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n->debug(n->debug_user, line);
 }
 
 void nrf52_set_progress(struct nrf52 *n, nrf52_progress_fn fn, void *user)
@@ -111,6 +132,7 @@ int nrf52_need_cap(struct nrf52 *n, unsigned cap, const char *what, const char *
 static void nrf52_forget(struct nrf52 *n)
 {
 	n->nvmc_config = ~0U;
+	n->tgt.loaded = 0;  /* RAM may have been cleared or reused */
 	if (n->dap->ops->target_reset)
 		n->dap->ops->target_reset(n->dap->ctx);
 }
@@ -459,7 +481,7 @@ int nrf52_check_image(const struct nrf52_info *info, const struct img *img,
 
 /* ---- core control ---- */
 
-static int nrf52_halt_core(struct nrf52 *n, struct sf_err *err)
+int nrf52_halt_core(struct nrf52 *n, struct sf_err *err)
 {
 	uint64_t deadline;
 	uint32_t v;
@@ -982,6 +1004,23 @@ static const char *const nrf52_erase_mode_names[] = {
 	[NRF52_ERASE_CHIP] = "chip",
 	[NRF52_ERASE_NONE] = "none",
 };
+
+const char *nrf52_verify_mode_name(enum nrf52_verify_mode m)
+{
+	switch (m) {
+	case NRF52_VERIFY_AUTO: return "auto";
+	case NRF52_VERIFY_READ: return "read";
+	}
+	return NULL;
+}
+
+int nrf52_verify_mode_from_name(const char *name)
+{
+	for (int m = 0; nrf52_verify_mode_name((enum nrf52_verify_mode)m); m++)
+		if (name && strcmp(name, nrf52_verify_mode_name((enum nrf52_verify_mode)m)) == 0)
+			return m;
+	return -1;
+}
 
 const char *nrf52_erase_mode_name(enum nrf52_erase_mode m)
 {

@@ -76,9 +76,27 @@ const char *nrf52_erase_mode_name(enum nrf52_erase_mode m);
 /* The inverse (exact, lower case); -1 for an unknown name. */
 int nrf52_erase_mode_from_name(const char *name);
 
+/* How the compare pass and verify check the chip. AUTO: the target
+ * computes a CRC-32 of each page (nrf52/target/crc32.S) when the engine
+ * owns the core and the core runs code, and only pages whose CRC differs
+ * are read; a routine that hangs, faults or answers nonsense is dropped
+ * for the wire path (never a false success). READ: every byte is read
+ * back over the wire. A CRC-32 match of two different pages has odds of
+ * 2^-32 (README). */
+enum nrf52_verify_mode {
+	NRF52_VERIFY_AUTO,
+	NRF52_VERIFY_READ,
+};
+/* "auto", "read"; NULL outside the enum. */
+const char *nrf52_verify_mode_name(enum nrf52_verify_mode m);
+/* The inverse (exact, lower case); -1 for an unknown name. */
+int nrf52_verify_mode_from_name(const char *name);
+
 struct nrf52_flash_opts {
 	enum nrf52_erase_mode erase;
-	int verify;      /* read back every written byte */
+	int verify;      /* check every written byte (verify_mode says how) */
+	enum nrf52_verify_mode verify_mode;
+	int no_target_code; /* never run code on the target: the wire path only */
 	int reset;       /* reset and run afterwards */
 	int full_write;  /* write pages even when they already match */
 	int recover;     /* recover a locked chip first (destroys contents) */
@@ -95,6 +113,12 @@ struct nrf52_stats {
 	/* added: pages whose bytes outside the image an earlier attempt had
 	 * kept, written back (nrf52_preserve.h) */
 	uint32_t pages_restored;
+	/* on-target routines: pages the compare pass settled by CRC, bytes
+	 * verified by CRC, words written through the RAM writer; 1 when a
+	 * routine failed and the wire path took over */
+	uint32_t pages_crc;
+	uint64_t bytes_crc_verified, words_ram_writer;
+	int target_fallback;
 };
 
 enum nrf52_reset_kind {
@@ -113,12 +137,16 @@ struct nrf52;
  * before anything is touched): recover and the ctrlap reset need
  * DAP_CAP_ANY_AP (the CTRL-AP is AP 1); the pin reset needs
  * DAP_CAP_RESET_PIN. Without DAP_CAP_ANY_AP, identify tells a locked chip
- * from the MEM-AP alone. Without DAP_CAP_WAIT_PACED flash is written one
+ * from the MEM-AP alone. Without DAP_CAP_WAIT_PACED flash is written by
+ * the on-target RAM-buffered writer when the core runs code, else one
  * word at a time, each followed by a wait for NVMC READY. */
 struct nrf52 *nrf52_new(struct dap *dap, const struct swd_clock *clock,
 			void (*log)(void *user, const char *line), void *log_user);
 void nrf52_free(struct nrf52 *n);
 void nrf52_set_progress(struct nrf52 *n, nrf52_progress_fn fn, void *user);
+/* Lines for a debug log (NULL: none): which path a job took (on-target
+ * routines or the wire) and why. */
+void nrf52_set_debug(struct nrf52 *n, void (*debug)(void *user, const char *line), void *user);
 
 /* Connect and read everything in struct nrf52_info. On a locked chip it
  * returns 0 with info->locked set and FICR fields unknown. An unsupported
@@ -141,6 +169,11 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 /* Compare the chip with the image; SF_E_VERIFY names the first mismatch
  * (address, expected, actual). */
 int nrf52_verify(struct nrf52 *n, const struct img *img, struct sf_err *err);
+/* The same with a mode: AUTO uses the on-target CRC when the core can run
+ * it (the core is halted for it, RAM and registers put back, and resumed
+ * if it was running); READ reads every byte back. */
+int nrf52_verify_mode(struct nrf52 *n, const struct img *img, enum nrf52_verify_mode mode,
+		      struct sf_err *err);
 
 int nrf52_reset(struct nrf52 *n, enum nrf52_reset_kind kind, int halt, struct sf_err *err);
 int nrf52_halt(struct nrf52 *n, struct sf_err *err);

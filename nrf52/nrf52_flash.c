@@ -28,6 +28,8 @@
 #include "nrf52_preserve.h"
 #include "nrf52_priv.h"
 
+#include "../common/crc32.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,8 @@ struct nrf52_unit {
 	int skip;                  /* contents already equal: nothing to do */
 	uint32_t nwrite;           /* words to write */
 	uint32_t vlo, vhi;         /* word range to verify */
+	int crc_differs;           /* the on-target CRC said the chip differs */
+	int crc_blank;             /* ... and that [lo, hi) is erased */
 };
 
 struct nrf52_plan {
@@ -228,14 +232,96 @@ static int nrf52_read_cur(struct nrf52 *n, struct nrf52_unit *u, uint32_t lo, ui
 	return rc;
 }
 
+/* The CRC-32 of nwords erased words (0xFFFFFFFF). */
+static uint32_t nrf52_crc_erased(uint32_t nwords)
+{
+	uint32_t ff[64], crc = 0;
+
+	memset(ff, 0xFF, sizeof(ff));
+	for (uint32_t i = 0; i < nwords; i += 64)
+		crc = crc32_update(crc, ff, 4 * (nwords - i < 64 ? nwords - i : 64));
+	return crc;
+}
+
+/* The on-target CRC of every page the image covers whole (nothing of the
+ * chip's old contents is needed to know what it must hold): a page whose
+ * CRC matches the image's is skipped without being read; the others are
+ * read as before. UICR is always read (its old contents are merged and
+ * reported). Returns 1 when the CRCs were used, 0 when the wire path must
+ * do everything (the routines are then off, and the reason in the debug
+ * log), or SF_E_NOMEM. */
+static int nrf52_plan_compare_crc(struct nrf52 *n, struct nrf52_plan *p,
+				  const struct nrf52_flash_opts *o, struct nrf52_stats *st,
+				  struct sf_err *err)
+{
+	struct nrf52_crc_range *r;
+	uint32_t *want, *got;
+	size_t *idx, k = 0;
+	struct sf_err terr = { 0 };
+	int rc = 0;
+
+	if (o->full_write || !nrf52_tgt_usable(n))
+		return 0;
+	r = calloc(p->n, sizeof(*r));
+	want = calloc(p->n, sizeof(*want));
+	got = calloc(p->n, sizeof(*got));
+	idx = calloc(p->n, sizeof(*idx));
+	if (!r || !want || !got || !idx) {
+		rc = sf_err_set(err, SF_E_NOMEM, "out of memory planning the flash");
+		goto out;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		struct nrf52_unit *u = &p->u[i];
+
+		if (u->uicr || u->hi <= u->lo || !nrf52_covered(u, u->lo, u->hi))
+			continue;
+		r[k].addr = u->addr + 4 * u->lo;
+		r[k].nwords = u->hi - u->lo;
+		want[k] = crc32_update(0, u->want + 4 * u->lo, 4 * (u->hi - u->lo));
+		idx[k++] = i;
+	}
+	if (!k)
+		goto out;
+	if (nrf52_tgt_crc(n, r, k, got, &terr)) {
+		nrf52_tgt_disable(n, terr.msg);
+		st->target_fallback = 1;
+		goto out;
+	}
+	for (size_t j = 0; j < k; j++) {
+		struct nrf52_unit *u = &p->u[idx[j]];
+
+		st->pages_crc++;
+		if (got[j] == want[j]) {
+			memcpy(u->cur + 4 * u->lo, u->want + 4 * u->lo, 4 * (u->hi - u->lo));
+			u->skip = 1;
+			st->pages_skipped++;
+		} else if (got[j] == nrf52_crc_erased(r[j].nwords)) {
+			/* erased (cur already reads 0xFF): nothing to read, no erase */
+			u->crc_blank = 1;
+		} else {
+			u->crc_differs = 1;
+		}
+	}
+	rc = 1;
+out:
+	free(r);
+	free(want);
+	free(got);
+	free(idx);
+	return rc;
+}
+
 /* erase=auto/none: read what the image covers and decide. A page that
  * must be erased has the rest of it read too, so that bytes outside the
  * image survive; words the image covers completely are not read once the
  * erase is certain (they are erased and rewritten from the image). UICR
  * is always read whole: its old contents are reported when merged. */
-static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
-			      const struct nrf52_flash_opts *o, struct nrf52_stats *st,
-			      struct sf_err *err)
+/* One pass over the units the CRC did not settle: 0, a negative code, or
+ * 1 when a readback contradicted the on-target CRC (start again on the
+ * wire). */
+static int nrf52_plan_compare_pass(struct nrf52 *n, struct nrf52_plan *p,
+				   const struct nrf52_flash_opts *o, struct nrf52_stats *st,
+				   struct sf_err *err)
 {
 	uint64_t done = 0;
 	int rc;
@@ -244,6 +330,17 @@ static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
 		struct nrf52_unit *u = &p->u[i];
 		uint32_t words = u->size / 4;
 		int certain = o->full_write && o->erase == NRF52_ERASE_AUTO && !u->uicr;
+
+		if (u->skip) {
+			done += u->img_bytes;
+			continue;
+		}
+		if (u->crc_blank) {
+			/* cur is 0xFF already and want is the image: programming
+			 * only clears bits, so neither erase nor a read is needed */
+			done += u->img_bytes;
+			continue;
+		}
 		uint32_t run = NRF52_COMPARE_RUN;
 		long bad = -1;
 
@@ -279,12 +376,46 @@ static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
 				return rc;
 		} else if (!o->full_write && memcmp(u->want + 4 * u->lo, u->cur + 4 * u->lo,
 						    4 * (u->hi - u->lo)) == 0) {
+			if (u->crc_differs) {
+				/* the target's CRC said this page differs, the wire says it
+				 * does not: its other answers cannot be trusted either */
+				nrf52_tgt_disable(n, "the on-target CRC disagreed with a readback");
+				st->target_fallback = 1;
+				return 1;
+			}
 			u->skip = 1;
 			st->pages_skipped += !u->uicr;
 		}
 		done += u->img_bytes;
 	}
 	return nrf52_report(n, NRF52_PHASE_ERASE, done, p->img_bytes, err);
+}
+
+static int nrf52_plan_compare(struct nrf52 *n, struct nrf52_plan *p,
+			      const struct nrf52_flash_opts *o, struct nrf52_stats *st,
+			      struct sf_err *err)
+{
+	int rc;
+
+	if (o->verify_mode == NRF52_VERIFY_AUTO &&
+	    (rc = nrf52_plan_compare_crc(n, p, o, st, err)) < 0)
+		return rc;
+	rc = nrf52_plan_compare_pass(n, p, o, st, err);
+	if (rc != 1)
+		return rc;
+	/* forget everything the CRC decided and compare on the wire */
+	st->pages_skipped = 0;
+	st->pages_crc = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		struct nrf52_unit *u = &p->u[i];
+
+		u->skip = u->erase = u->crc_differs = u->crc_blank = 0;
+		memset(u->cur, 0xFF, u->size);
+		for (uint32_t b = 0; b < u->size; b++)
+			if (!u->mask[b])
+				u->want[b] = 0xFF;
+	}
+	return nrf52_plan_compare_pass(n, p, o, st, err);
 }
 
 /* Does word w get written? After an erase every word that is not 0xFF;
@@ -354,11 +485,69 @@ static int nrf52_program_words_ready(struct nrf52 *n, uint32_t addr, const uint8
 	return 0;
 }
 
-static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_write,
-			      struct sf_err *err)
+/* Write words [w, end) of the unit on the wire. */
+static int nrf52_unit_write_wire(struct nrf52 *n, struct nrf52_unit *u, uint32_t w, uint32_t end,
+				 struct sf_err *err)
 {
-	int paced = (n->dap->caps & DAP_CAP_WAIT_PACED) != 0;
+	if (n->dap->caps & DAP_CAP_WAIT_PACED)
+		return nrf52_write_words(n, u->addr + 4 * w, (const uint32_t *)(const void *)
+					 (u->want + 4 * w), end - w, err);
+	return nrf52_program_words_ready(n, u->addr + 4 * w, u->want + 4 * w, end - w, err);
+}
 
+/* The flash writer failed somewhere in this unit: what it wrote is
+ * unknown. Read the unit back; if some word now needs a 0->1 bit (a word
+ * half programmed), erase the unit and write it all on the wire, else
+ * write on the wire only the words that differ (programming ANDs, so a
+ * word that holds more 1s than wanted becomes what is wanted). */
+static int nrf52_unit_rescue(struct nrf52 *n, struct nrf52_unit *u, int full_write,
+			     struct sf_err *err)
+{
+	uint32_t words = u->size / 4;
+	uint8_t *chip = malloc(u->size);
+	int rc, erase = 0;
+
+	if (!chip)
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
+	rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_WEN, err);
+	if (!rc)
+		rc = nrf52_read_words(n, u->addr, (uint32_t *)(void *)chip, words, err);
+	if (rc)
+		goto out;
+	for (uint32_t w = 0; w < words && !erase; w++)
+		erase = nrf52_word_writes(u, w, full_write) &&
+			(nrf52_word(u->want, w) & ~nrf52_word(chip, w)) != 0;
+	if (erase) {
+		nrf52_debugf(n, "0x%08x: the flash writer left a word half written: erasing "
+			     "the %s again", u->addr, u->uicr ? "UICR" : "page");
+		rc = u->uicr ? nrf52_nvmc_erase_uicr(n, err) : nrf52_nvmc_erase_page(n, u->addr, err);
+		if (!rc)
+			rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_WEN, err);
+		memset(chip, 0xFF, u->size);
+		u->erase = 1;
+	}
+	for (uint32_t w = 0; w < words && !rc;) {
+		uint32_t end;
+
+		while (w < words && (!nrf52_word_writes(u, w, full_write) ||
+				     nrf52_word(u->want, w) == nrf52_word(chip, w)))
+			w++;
+		end = w;
+		while (end < words && nrf52_word_writes(u, end, full_write) &&
+		       nrf52_word(u->want, end) != nrf52_word(chip, end))
+			end++;
+		if (end > w)
+			rc = nrf52_unit_write_wire(n, u, w, end, err);
+		w = end;
+	}
+out:
+	free(chip);
+	return rc;
+}
+
+static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_write,
+			      struct nrf52_stats *st, struct sf_err *err)
+{
 	uint32_t words = u->size / 4, w = 0;
 
 	while (w < words) {
@@ -372,12 +561,27 @@ static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_wr
 			end++;
 		if (end == w)
 			break;
-		if (paced)
-			rc = nrf52_write_words(n, u->addr + 4 * w, (const uint32_t *)(const void *)
-					       (u->want + 4 * w), end - w, err);
-		else
-			rc = nrf52_program_words_ready(n, u->addr + 4 * w, u->want + 4 * w,
-						       end - w, err);
+		/* UICR (at most 256 words) stays on the wire */
+		if (!u->uicr && nrf52_tgt_prefer_writer(n)) {
+			struct sf_err terr = { 0 };
+
+			rc = nrf52_tgt_write(n, u->addr + 4 * w, (const uint32_t *)(const void *)
+					     (u->want + 4 * w), end - w, &terr);
+			if (!rc) {
+				st->words_ram_writer += end - w;
+				w = end;
+				continue;
+			}
+			nrf52_tgt_disable(n, terr.msg);
+			st->target_fallback = 1;
+			rc = nrf52_unit_rescue(n, u, full_write, err);
+			if (rc)
+				return sf_err_prefix(err, "programming %s on the wire after the flash "
+						      "writer failed (%s)", u->uicr ? "UICR" : "flash",
+						      terr.msg);
+			return 0;
+		}
+		rc = nrf52_unit_write_wire(n, u, w, end, err);
 		if (rc)
 			return sf_err_prefix(err, "programming %s", u->uicr ? "UICR" : "flash");
 		w = end;
@@ -409,6 +613,58 @@ static int nrf52_unit_verify(struct nrf52 *n, const struct nrf52_unit *u, uint32
 					   a, want[b], got[b], a & ~3U, ew, gw);
 		}
 	}
+	return 0;
+}
+
+/* The on-target CRC of every unit to verify: vcrc[i] = 1 when it matches
+ * the image, 2 when it differs (the caller reads that unit back to name
+ * the address). On a routine failure nothing is marked and the routines
+ * are off: the caller reads everything back. 0 or SF_E_NOMEM. */
+static int nrf52_plan_verify_crc(struct nrf52 *n, struct nrf52_plan *p, int *vcrc,
+				 struct nrf52_stats *st)
+{
+	struct nrf52_crc_range *r;
+	uint32_t *want, *got;
+	size_t *idx, k = 0;
+	struct sf_err terr = { 0 };
+
+	if (!nrf52_tgt_usable(n))
+		return 0;
+	r = calloc(p->n, sizeof(*r));
+	want = calloc(p->n, sizeof(*want));
+	got = calloc(p->n, sizeof(*got));
+	idx = calloc(p->n, sizeof(*idx));
+	if (!r || !want || !got || !idx) {
+		free(r);
+		free(want);
+		free(got);
+		free(idx);
+		return SF_E_NOMEM;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		struct nrf52_unit *u = &p->u[i];
+
+		if (u->skip || u->vhi <= u->vlo)
+			continue;
+		r[k].addr = u->addr + 4 * u->vlo;
+		r[k].nwords = u->vhi - u->vlo;
+		want[k] = crc32_update(0, u->want + 4 * u->vlo, 4 * (u->vhi - u->vlo));
+		idx[k++] = i;
+	}
+	if (k && nrf52_tgt_crc(n, r, k, got, &terr)) {
+		nrf52_tgt_disable(n, terr.msg);
+		st->target_fallback = 1;
+		k = 0;
+	}
+	for (size_t j = 0; j < k; j++) {
+		vcrc[idx[j]] = got[j] == want[j] ? 1 : 2;
+		if (got[j] == want[j])
+			st->bytes_crc_verified += 4ULL * r[j].nwords;
+	}
+	free(r);
+	free(want);
+	free(got);
+	free(idx);
 	return 0;
 }
 
@@ -499,7 +755,7 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 	struct nrf52_stats st = { 0 };
 	uint64_t t = nrf52_now_us(n), done;
 	uint32_t saved = 0xFFFFFFFFU, *vbuf = NULL;
-	int rc;
+	int rc, *vcrc = NULL;
 
 	if (o->erase != NRF52_ERASE_AUTO && o->erase != NRF52_ERASE_CHIP &&
 	    o->erase != NRF52_ERASE_NONE)
@@ -512,6 +768,8 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 		rc = nrf52_prepare(n, err);
 	if (rc)
 		goto out;
+	if (!o->no_target_code)
+		nrf52_tgt_begin(n, o->reset);  /* the reset that follows makes RAM scratch */
 	rc = nrf52_plan_build(n, img, &plan, err);
 	if (!rc)
 		rc = nrf52_keep_begin(n, o->erase == NRF52_ERASE_CHIP, &keep, err);
@@ -604,7 +862,7 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 		if (u->nwrite) {
 			rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_WEN, err);
 			if (!rc)
-				rc = nrf52_unit_program(n, u, o->full_write, err);
+				rc = nrf52_unit_program(n, u, o->full_write, &st, err);
 			if (rc)
 				goto out;
 			st.bytes_written += 4ULL * u->nwrite;
@@ -632,6 +890,15 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 		}
 		for (size_t i = 0; i < plan.n; i++)
 			total += plan.u[i].skip ? 0 : 4ULL * (plan.u[i].vhi - plan.u[i].vlo);
+		vcrc = calloc(plan.n ? plan.n : 1, sizeof(*vcrc));
+		if (!vcrc) {
+			rc = sf_err_set(err, SF_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if (o->verify_mode == NRF52_VERIFY_AUTO &&
+		    (rc = nrf52_plan_verify_crc(n, &plan, vcrc, &st)))
+			goto out;
+again:
 		done = 0;
 		for (size_t i = 0; i < plan.n; i++) {
 			struct nrf52_unit *u = &plan.u[i];
@@ -640,9 +907,23 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 				continue;
 			if ((rc = nrf52_report(n, NRF52_PHASE_VERIFY, done, total, err)))
 				goto out;
+			if (vcrc[i] == 1) {
+				done += 4ULL * (u->vhi - u->vlo);
+				continue;
+			}
+			/* a CRC that differs is read back: it names the address */
 			rc = nrf52_unit_verify(n, u, vbuf, err);
 			if (rc)
 				goto out;
+			if (vcrc[i] == 2) {
+				/* the target's CRC said it differs, the wire says it does
+				 * not: none of its answers count */
+				nrf52_tgt_disable(n, "the on-target CRC disagreed with a readback");
+				st.target_fallback = 1;
+				st.bytes_crc_verified = 0;
+				memset(vcrc, 0, plan.n * sizeof(*vcrc));
+				goto again;
+			}
 			done += 4ULL * (u->vhi - u->vlo);
 		}
 		st.bytes_verified = done;
@@ -651,6 +932,8 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 	}
 	/* everything is written (and verified): the kept copies may go */
 	nrf52_keep_end(n, &keep, o->erase == NRF52_ERASE_CHIP);
+	if (n->tgt.owned && (rc = nrf52_tgt_end(n, err)))
+		goto out;
 
 	if (o->reset) {
 		t = nrf52_now_us(n);
@@ -664,17 +947,100 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 out:
 	if (rc)
 		nrf52_nvmc_cleanup(n, rc);
+	if (n->tgt.owned) {
+		struct sf_err tmp;
+		nrf52_tgt_end(n, &tmp);
+	}
 	free(vbuf);
 	nrf52_keep_run_free(&keep);
+	free(vcrc);
 	nrf52_plan_free(&plan);
 	if (stats)
 		*stats = st;
 	return rc;
 }
 
-int nrf52_verify(struct nrf52 *n, const struct img *img, struct sf_err *err)
+/* Read [addr, addr + len) back and compare with data. */
+static int nrf52_verify_read(struct nrf52 *n, uint64_t addr, const uint8_t *data, uint64_t len,
+			     uint64_t *done, uint64_t total, struct sf_err *err)
 {
 	uint32_t words[1024];
+	uint64_t a = addr, e = addr + len;
+	int rc;
+
+	while (a < e) {
+		uint64_t a0 = a & ~3ULL, stop = a0 + sizeof(words);
+		size_t nw;
+		const uint8_t *got = (const uint8_t *)words;
+
+		if (stop > e)
+			stop = e;
+		nw = (size_t)((stop - a0 + 3) / 4);
+		if ((rc = nrf52_report(n, NRF52_PHASE_VERIFY, *done, total, err)))
+			return rc;
+		rc = nrf52_read_words(n, (uint32_t)a0, words, nw, err);
+		if (rc)
+			return sf_err_prefix(err, "verifying");
+		for (uint64_t b = a; b < stop; b++) {
+			uint8_t want = data[b - addr], have = got[b - a0];
+			if (want != have)
+				return sf_err_set(err, SF_E_VERIFY,
+						   "verify failed at 0x%08llx: expected 0x%02x, "
+						   "read 0x%02x", (unsigned long long)b, want, have);
+		}
+		*done += stop - a;
+		a = stop;
+	}
+	return 0;
+}
+
+/* Cut the image into pieces of at most 4 KiB that stop at 4 KiB
+ * boundaries; a piece of whole words is checked by CRC. */
+struct nrf52_vpiece {
+	uint32_t addr, len;
+	const uint8_t *data;
+	int crc;  /* 0 not checked, 1 matched, 2 differed */
+};
+
+static int nrf52_verify_crc_pieces(struct nrf52 *n, struct nrf52_vpiece *v, size_t nv)
+{
+	struct nrf52_crc_range *r = calloc(nv ? nv : 1, sizeof(*r));
+	uint32_t *got = calloc(nv ? nv : 1, sizeof(*got));
+	size_t *idx = calloc(nv ? nv : 1, sizeof(*idx)), k = 0;
+	struct sf_err terr = { 0 };
+	int rc = 0;
+
+	if (!r || !got || !idx) {
+		rc = SF_E_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nv; i++) {
+		if ((v[i].addr | v[i].len) & 3U)
+			continue;
+		r[k].addr = v[i].addr;
+		r[k].nwords = v[i].len / 4;
+		idx[k++] = i;
+	}
+	if (k && nrf52_tgt_crc(n, r, k, got, &terr)) {
+		nrf52_tgt_disable(n, terr.msg);
+		goto out;
+	}
+	for (size_t j = 0; j < k; j++) {
+		struct nrf52_vpiece *p = &v[idx[j]];
+		p->crc = got[j] == crc32_update(0, p->data, p->len) ? 1 : 2;
+	}
+out:
+	free(r);
+	free(got);
+	free(idx);
+	return rc;
+}
+
+int nrf52_verify_mode(struct nrf52 *n, const struct img *img, enum nrf52_verify_mode mode,
+		      struct sf_err *err)
+{
+	struct nrf52_vpiece *v = NULL;
+	size_t nv = 0, cap = 0;
 	uint64_t done = 0;
 	int rc = nrf52_ensure_open(n, err);
 
@@ -685,29 +1051,60 @@ int nrf52_verify(struct nrf52 *n, const struct img *img, struct sf_err *err)
 		uint64_t a = s->addr, e = a + s->len;
 
 		while (a < e) {
-			uint64_t a0 = a & ~3ULL, stop = a0 + sizeof(words);
-			size_t nw;
-			const uint8_t *got = (const uint8_t *)words;
+			uint64_t stop = (a | 0xFFFULL) + 1;
 
 			if (stop > e)
 				stop = e;
-			nw = (size_t)((stop - a0 + 3) / 4);
-			if ((rc = nrf52_report(n, NRF52_PHASE_VERIFY, done, img->total, err)))
-				return rc;
-			rc = nrf52_read_words(n, (uint32_t)a0, words, nw, err);
-			if (rc)
-				return sf_err_prefix(err, "verifying");
-			for (uint64_t b = a; b < stop; b++) {
-				uint8_t want = s->data[b - s->addr], have = got[b - a0];
-				if (want != have)
-					return sf_err_set(err, SF_E_VERIFY,
-							   "verify failed at 0x%08llx: expected 0x%02x, "
-							   "read 0x%02x", (unsigned long long)b, want, have);
+			if (nv == cap) {
+				size_t nc = cap ? 2 * cap : 64;
+				struct nrf52_vpiece *nvp = realloc(v, nc * sizeof(*nvp));
+				if (!nvp) {
+					free(v);
+					return sf_err_set(err, SF_E_NOMEM, "out of memory");
+				}
+				v = nvp;
+				cap = nc;
 			}
-			done += stop - a;
+			v[nv].addr = (uint32_t)a;
+			v[nv].len = (uint32_t)(stop - a);
+			v[nv].data = s->data + (a - s->addr);
+			v[nv++].crc = 0;
 			a = stop;
 		}
 	}
-	nrf52_report(n, NRF52_PHASE_VERIFY, img->total, img->total, NULL);
-	return 0;
+	if (mode == NRF52_VERIFY_AUTO) {
+		nrf52_tgt_begin(n, 0);  /* RAM and registers put back, resumed if it ran */
+		if (nrf52_tgt_usable(n) && (rc = nrf52_verify_crc_pieces(n, v, nv)))
+			rc = sf_err_set(err, rc, "out of memory");
+	}
+again:
+	done = 0;
+	for (size_t i = 0; i < nv && !rc; i++) {
+		if (v[i].crc == 1) {
+			done += v[i].len;
+			continue;
+		}
+		rc = nrf52_verify_read(n, v[i].addr, v[i].data, v[i].len, &done, img->total, err);
+		if (!rc && v[i].crc == 2) {
+			nrf52_tgt_disable(n, "the on-target CRC disagreed with a readback");
+			for (size_t j = 0; j < nv; j++)
+				v[j].crc = 0;
+			goto again;
+		}
+	}
+	if (n->tgt.owned) {
+		struct sf_err tmp = { 0 };
+		int erc = nrf52_tgt_end(n, rc ? &tmp : err);
+		if (!rc)
+			rc = erc;
+	}
+	free(v);
+	if (!rc)
+		nrf52_report(n, NRF52_PHASE_VERIFY, img->total, img->total, NULL);
+	return rc;
+}
+
+int nrf52_verify(struct nrf52 *n, const struct img *img, struct sf_err *err)
+{
+	return nrf52_verify_mode(n, img, NRF52_VERIFY_AUTO, err);
 }

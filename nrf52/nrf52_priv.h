@@ -131,6 +131,88 @@ const char *nrf52_package_name(uint32_t part, uint32_t package);
 /* "nRF52832, nRF52833, nRF52840" */
 const char *nrf52_supported_list(void);
 
+/* ---- on-target routines (nrf52_target.c, nrf52/target/NAME.S) ----
+ * The work area: the first 12 KiB of RAM (every nRF52 has 64 KiB or more).
+ * In a flash job that resets the core afterwards it is scratch (as
+ * OpenOCD's nrf52.cfg declares its work area, -work-area-backup 0);
+ * otherwise the engine reads it and the core registers first and writes
+ * them back when done. */
+#define NRF52_WA_CRC_CODE (NRF52_RAM_BASE + 0x000U)    /* <= 0x80 bytes */
+#define NRF52_WA_WRITER_CODE (NRF52_RAM_BASE + 0x080U) /* <= 0x80 bytes */
+#define NRF52_WA_STACK_TOP (NRF52_RAM_BASE + 0x400U)   /* routines use none */
+#define NRF52_WA_CRC_TABLE (NRF52_RAM_BASE + 0x400U)   /* 1 KiB */
+#define NRF52_WA_CRC_LIST (NRF52_RAM_BASE + 0x800U)    /* 2 KiB: 256 entries */
+#define NRF52_WA_CRC_MAX 256U
+#define NRF52_WA_WRITER_CTL (NRF52_RAM_BASE + 0x1000U) /* wp, rp */
+#define NRF52_WA_WRITER_BUF (NRF52_RAM_BASE + 0x1010U) /* 8 KiB ring */
+#define NRF52_WA_WRITER_BUF_SIZE 0x2000U
+#define NRF52_WA_SIZE (0x1010U + NRF52_WA_WRITER_BUF_SIZE)
+/* A routine that has not stopped this long after it started is taken as
+ * hung: 500 ms plus 16x the estimate (at 64 MHz, one instruction per
+ * cycle) covers flash wait states, the probe's round trips and a
+ * simulated core that slips behind the wall clock on a loaded host
+ * (OpenOCD allows its CRC 20 s). Halt polls back off from 100 us to 5 ms. */
+#define NRF52_TGT_TIMEOUT_MIN_US 500000U
+#define NRF52_TGT_TIMEOUT_FACTOR 16U
+#define NRF52_TGT_POLL_MIN_US 100U
+#define NRF52_TGT_POLL_MAX_US 5000U
+#define NRF52_CORE_HZ 64000000U
+/* DCRSR/DCRDR (ARMv7-M ARM C1.6.3) */
+#define NRF52_DCRSR 0xE000EDF4U
+#define NRF52_DCRDR 0xE000EDF8U
+#define NRF52_DCRSR_REGWNR (1U << 16)
+#define NRF52_DHCSR_S_REGRDY (1U << 16)
+#define NRF52_REG_SP 13U
+#define NRF52_REG_LR 14U
+#define NRF52_REG_PC 15U
+#define NRF52_REG_XPSR 16U
+#define NRF52_REG_MSP 17U
+#define NRF52_REG_PSP 18U
+#define NRF52_REG_SPECIAL 20U  /* CONTROL, FAULTMASK, BASEPRI, PRIMASK */
+#define NRF52_TGT_NSAVE 21U
+
+struct nrf52_tgt {
+	int state;          /* 0 not tried, 1 ran correctly, -1 unusable (wire path) */
+	unsigned loaded;    /* routines in RAM since the last reset: 1 CRC, 2 writer */
+	int owned;          /* nrf52_tgt_begin ran: routines may take the core */
+	int taken;          /* a routine took it (halted, registers kept) */
+	int scratch;        /* the work area and registers need not be kept */
+	int was_running;    /* resume the core in nrf52_tgt_end */
+	uint8_t *ram_save;  /* NRF52_WA_SIZE bytes */
+	uint32_t ram_saved; /* bytes of the work area read so far */
+	uint32_t regs[NRF52_TGT_NSAVE];
+	int regs_saved;
+};
+
+struct nrf52_crc_range {
+	uint32_t addr, nwords;
+};
+
+/* Routines may run until nrf52_tgt_end. Touches nothing: the first
+ * routine halts the core if it runs (end resumes it) and, with scratch=0,
+ * keeps the work area and registers for end to put back. */
+void nrf52_tgt_begin(struct nrf52 *n, int scratch);
+/* Restore what begin kept (RAM, registers) and resume a core that was
+ * running. 0 or the wire error. */
+int nrf52_tgt_end(struct nrf52 *n, struct sf_err *err);
+/* May routines run now? (owned, not found unusable) */
+int nrf52_tgt_usable(const struct nrf52 *n);
+/* Routines are off for this engine's lifetime; says why at debug level. */
+void nrf52_tgt_disable(struct nrf52 *n, const char *why);
+/* The CRC-32 (common/crc32.h) of each range, computed by the target. 0
+ * with crc[] filled, or a negative code (err says why: hang, fault,
+ * nonsense, wire); the caller then disables the routines and takes the
+ * wire path. SF_E_CANCELLED is never returned from here. */
+int nrf52_tgt_crc(struct nrf52 *n, const struct nrf52_crc_range *r, size_t nr, uint32_t *crc,
+		  struct sf_err *err);
+/* Program nwords at addr (NVMC CONFIG=Wen already) through the RAM ring.
+ * 0 when the routine finished correctly; else negative, and the words
+ * may be partly written. */
+int nrf52_tgt_write(struct nrf52 *n, uint32_t addr, const uint32_t *data, uint32_t nwords,
+		    struct sf_err *err);
+/* Should program use the writer: a probe without WAIT-paced writes. */
+int nrf52_tgt_prefer_writer(struct nrf52 *n);
+
 /* The engine object. */
 struct nrf52 {
 	struct dap *dap;
@@ -145,6 +227,9 @@ struct nrf52 {
 	int halted;               /* we halted the core */
 	uint32_t nvmc_config;     /* last CONFIG we wrote, ~0 unknown */
 	const struct nrf52_keeper *keeper; /* nrf52_preserve.h; NULL: none */
+	void (*debug)(void *user, const char *line);
+	void *debug_user;
+	struct nrf52_tgt tgt;
 };
 
 uint64_t nrf52_now_us(struct nrf52 *n);
@@ -155,6 +240,10 @@ void nrf52_sleep(struct nrf52 *n, uint32_t us);
 int nrf52_need_cap(struct nrf52 *n, unsigned cap, const char *what, const char *why,
 		   struct sf_err *err);
 void nrf52_logf(struct nrf52 *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A line for the debug log (nrf52_set_debug), e.g. which path ran. */
+void nrf52_debugf(struct nrf52 *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Halt the core and wait for S_HALT (sets halted). */
+int nrf52_halt_core(struct nrf52 *n, struct sf_err *err);
 /* Report progress; returns SF_E_CANCELLED (with err set) when the caller
  * asked to stop, else 0. */
 int nrf52_report(struct nrf52 *n, enum nrf52_phase phase, uint64_t done, uint64_t total,

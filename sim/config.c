@@ -145,6 +145,16 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 				cfg->absent = b;
 			else
 				cfg->wallclock = b;
+		} else if (KEY("core")) {
+			if (vlen == 4 && !strncmp(v, "hang", 4)) {
+				cfg->core_hang = 1;
+			} else if (vlen == 5 && !strncmp(v, "fault", 5)) {
+				cfg->core_fault = 1;
+			} else {
+				seterr(err, errlen, "sim: core must be hang or fault, not '%.*s'",
+				       (int)vlen, v);
+				return -1;
+			}
 		} else if (KEY("period_ns")) {
 			uint64_t n;
 			if (parse_u64(v, vlen, &n) || n == 0 || n > 1000000000u) {
@@ -175,7 +185,8 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 			cfg->state_path = strbuf;
 		} else {
 			seterr(err, errlen, "sim: unknown key '%.*s' (part, rev, locked, fw_approtect, "
-			       "state, period_ns, device_id, wallclock, realtime, absent)", (int)klen, p);
+			       "state, period_ns, device_id, wallclock, realtime, absent, core)",
+			       (int)klen, p);
 			return -1;
 		}
 #undef KEY
@@ -433,6 +444,7 @@ void sim_chip_free(struct sim_chip *c)
 {
 	if (!c)
 		return;
+	sim_core_free(c);
 	if (c->state_path)
 		close_state(c);
 	else

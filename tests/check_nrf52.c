@@ -120,6 +120,9 @@ static void assert_chip_equals(struct fx *f, uint32_t addr, const uint8_t *want,
 }
 
 static const struct nrf52_flash_opts opts_auto = { .erase = NRF52_ERASE_AUTO, .verify = 1 };
+/* The wire path only: for the tests that count what crosses the wire. */
+static const struct nrf52_flash_opts opts_wire = { .erase = NRF52_ERASE_AUTO, .verify = 1,
+						   .no_target_code = 1 };
 
 static void flash_ok(struct fx *f, const struct img *img, const struct nrf52_flash_opts *o,
 		     struct nrf52_stats *st)
@@ -448,7 +451,9 @@ START_TEST(test_transfer_economy)
 	uint8_t data[4096];
 	struct nrf52_stats st;
 	struct img img = { 0 };
-	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_AUTO, .verify = 0 };
+	/* the wire path: the compare pass reads (no on-target CRC) */
+	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_AUTO, .verify = 0,
+				      .verify_mode = NRF52_VERIFY_READ };
 	struct fx f;
 	const struct sim_counters *c;
 
@@ -535,12 +540,12 @@ START_TEST(test_compare_stops_early)
 	b[0] = 0xFF; /* the first word needs a 0->1 bit */
 	fx_open(&f, "sim:part=nrf52840");
 	img_add(&ia, 0x5000, a, sizeof(a));
-	flash_ok(&f, &ia, &opts_auto, &st);
+	flash_ok(&f, &ia, &opts_wire, &st);
 
 	img_add(&ib, 0x5000, b, 0x800);
 	img_add(&ib, 0x5900, b + 0x900, 0x700);
 	sim_counters_reset(swd_probe_sim(f.p));
-	flash_ok(&f, &ib, &opts_auto, &st);
+	flash_ok(&f, &ib, &opts_wire, &st);
 	memcpy(want, b, sizeof(want));
 	memcpy(want + 0x800, a + 0x800, 0x100);
 	assert_chip_equals(&f, 0x5000, want, sizeof(want));
@@ -572,9 +577,9 @@ START_TEST(test_flash_survives_a_glitch)
 	img_add(&ia, 0x8000, old, sizeof(old));
 	img_add(&ib, 0x8000, data, sizeof(data));
 	/* measure the job once, then glitch it at 40 points along the way */
-	flash_ok(&f, &ia, &opts_auto, &st);
+	flash_ok(&f, &ia, &opts_wire, &st);
 	uint64_t c0 = fx_cnt(&f)->cycles;
-	flash_ok(&f, &ib, &opts_auto, &st);
+	flash_ok(&f, &ib, &opts_wire, &st);
 	job_cycles = fx_cnt(&f)->cycles - c0;
 	struct dap_stats s0, s1;
 	swd_probe_dap(f.p)->ops->get_stats(swd_probe_dap(f.p)->ctx, &s0);
@@ -582,7 +587,7 @@ START_TEST(test_flash_survives_a_glitch)
 		const struct img *next = k % 2 ? &ib : &ia;
 		fx_new_engine(&f);
 		sim_fault_flip_cycle(swd_probe_sim(f.p), 1 + job_cycles * k / 40 + k);
-		flash_ok(&f, next, &opts_auto, &st);
+		flash_ok(&f, next, &opts_wire, &st);
 		assert_chip_equals(&f, 0x8000, k % 2 ? data : old, sizeof(data));
 	}
 	/* most glitches land on bits the host reads (the job is mostly reads) */
@@ -719,7 +724,9 @@ END_TEST
 START_TEST(test_target_lost_mid_program)
 {
 	uint8_t data[16384];
-	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_CHIP, .verify = 1 };
+	/* the wire path (the routines have their own fault tests) */
+	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_CHIP, .verify = 1,
+				      .no_target_code = 1 };
 	struct img img = { 0 };
 	uint64_t cycles;
 	struct fx f;
@@ -1024,7 +1031,7 @@ START_TEST(test_program_without_wait_paced_writes)
 	img_add(&ib, 0x3000, b, sizeof(b));
 
 	sim_counters_reset(swd_probe_sim(f.p));
-	flash_ok(&f, &ia, &opts_auto, &st);
+	flash_ok(&f, &ia, &opts_wire, &st);
 	assert_chip_equals(&f, 0x3000, a, sizeof(a));
 	ck_assert_uint_eq(fx_cnt(&f)->nvmc_writes, sizeof(a) / 4);
 	ck_assert_uint_eq(s.flash_words, sizeof(a) / 4);
@@ -1044,7 +1051,7 @@ START_TEST(test_program_without_wait_paced_writes)
 	s.flash_words = s.ready_reads = 0;
 	s.max_writes = 0;
 	memset(s.writes, 0, SPY_WORDS);
-	flash_ok(&f, &ib, &opts_auto, &st);
+	flash_ok(&f, &ib, &opts_wire, &st);
 	memcpy(want, b, sizeof(want));
 	assert_chip_equals(&f, 0x3000, want, sizeof(want));
 	ck_assert_uint_eq(st.pages_erased, 1);
@@ -1075,7 +1082,7 @@ START_TEST(test_unpaced_write_failure_not_repeated)
 	fx_open_spy(&f, &s, "sim:part=nrf52840", DAP_CAP_WAIT_PACED);
 	img_add(&img, 0x6000, data, sizeof(data));
 	s.fail_write_at = 100;
-	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts_auto, NULL, &f.err), SF_E_PROTOCOL);
+	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts_wire, NULL, &f.err), SF_E_PROTOCOL);
 	ck_assert_msg(strstr(f.err.msg, "0x0000618c") && strstr(f.err.msg, "not repeated"),
 		      "%s", f.err.msg);
 	ck_assert_uint_eq(s.flash_words, 100);

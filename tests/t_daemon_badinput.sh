@@ -225,7 +225,9 @@ check "SIGTERM: clean exit" dstop
 head -c 262144 /dev/urandom >"$T/v.bin"
 printf '[jobs]\nstop_timeout = 0\n' >"$T/stop.conf"
 dstart v --config "$T/stop.conf" --probe "sim:part=nrf52840,state=$T/v.chip,realtime=1" || { bad "start"; finish; }
-req POST "/api/v1/flash?format=bin&erase=chip" --data-binary @"$T/v.bin"
+# (verify=read: a readback verify lasts long enough to be caught; the
+# on-target CRC takes milliseconds)
+req POST "/api/v1/flash?format=bin&erase=chip&verify=read" --data-binary @"$T/v.bin"
 VID=$(jget "$T/body" 'd["id"]')
 in_verify() { req GET "/api/v1/jobs/$VID"; [ "$(jget "$T/body" 'd["phase"]')" = verify ]; }
 if wait_until 120 in_verify; then

@@ -254,7 +254,9 @@ printf '[jobs]\nstop_timeout = 0\nstop_hard_timeout = 1\n' >"$T/s.conf"
 head -c 8192 /dev/urandom >"$T/two.bin"
 SLOW="sim:part=nrf52840,realtime=1,period_ns=200000,state=$T/s.chip"
 dstart s --config "$T/s.conf" --probe "$SLOW" || { bad start; finish; }
-req POST "/api/v1/flash?format=bin" --data-binary @"$T/two.bin"
+# verify=read: the compare pass reads the page over the wire (the
+# on-target CRC would settle a blank page in milliseconds)
+req POST "/api/v1/flash?format=bin&verify=read" --data-binary @"$T/two.bin"
 SID=$(jget "$T/body" 'd["id"]')
 i=0
 while [ $i -lt 300 ]; do

@@ -101,8 +101,19 @@ static int flash_options(struct web_request *r, struct job_options *o, int *wait
 		}
 		o->erase = (enum nrf52_erase_mode)e;
 	}
-	static const char *const keys[] = { "verify", "reset", "wait", "recover", "full" };
-	int *dst[] = { &o->verify, &o->reset, wait, &o->recover, &o->full_write };
+	/* verify=read: verify by reading back (no on-target CRC); verify=auto:
+	 * the default; else a boolean */
+	v = web_req_query(r, "verify");
+	if (v && (!strcmp(v, "read") || !strcmp(v, "auto"))) {
+		o->verify = 1;
+		o->verify_mode = !strcmp(v, "read") ? NRF52_VERIFY_READ : NRF52_VERIFY_AUTO;
+	} else if (parse_bool_opt(r, "verify", &o->verify)) {
+		*ret = web_reply_code(r, SF_E_ARG, "verify '%.60s': use 1 or 0 (true/false, "
+				      "yes/no), read or auto", v);
+		return 1;
+	}
+	static const char *const keys[] = { "reset", "wait", "recover", "full" };
+	int *dst[] = { &o->reset, wait, &o->recover, &o->full_write };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (parse_bool_opt(r, keys[i], dst[i])) {
 			*ret = bad_bool(r, keys[i]);
