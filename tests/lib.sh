@@ -391,6 +391,8 @@ stlink_ocd() { # SIMSPEC EMUSPEC STATS LOG IFACE COMMANDS...
 	stl "$_ss" "$_se" "$_st" timeout 600 openocd \
 		-c 'gdb_port disabled; tcl_port disabled; telnet_port disabled' \
 		-f "interface/$_if.cfg" -c 'set WORKAREASIZE 0' -f target/nrf52.cfg "$@" >"$_log" 2>&1
+}
+
 ocd_nowa() { # SIMSPEC STATS LOG COMMANDS...: ocd with WORKAREASIZE 0
 	OCD_CONFIG=$OCD_CFG_NOWA ocd "$@"
 }
