@@ -13,12 +13,16 @@
 #include <unistd.h>
 
 #include "../web/api.h"
+#include "../web/bench_api.h"
 #include "../web/events.h"
 #include "../web/http.h"
 #include "../web/metrics.h"
 #include "../web/page.h"
 #include "../daemon/auth.h"
 #include "../daemon/config.h"
+#include "../daemon/devices.h"
+#include "../daemon/recipe.h"
+#include "../daemon/unit.h"
 #include "../common/dlog.h"
 #include "../common/instance.h"
 #include "../daemon/history.h"
@@ -222,6 +226,10 @@ int main(int argc, char **argv)
 	struct job_mgr *jobs = NULL;
 	struct web_server *web = NULL;
 	struct web_api api;
+	struct web_bench bench;
+	struct recipes *recipes = NULL;
+	struct units *units = NULL;
+	struct devices *devices = NULL;
 	json_t *records = NULL;
 	unsigned interrupted = 0, port = 0;
 	int ready_fd = -1, rc = 1, listen_fd = -1, notify_on = 0, abandoned = 0, lock_fd = -1;
@@ -321,6 +329,16 @@ int main(int argc, char **argv)
 	records = NULL;
 	if (!jobs)
 		goto fail;
+	recipes = recipes_open(cfg.state_dir, store, &err);
+	units = recipes ? units_open(cfg.state_dir, &err) : NULL;
+	devices = units ? devices_open(cfg.state_dir, &err) : NULL;
+	if (!devices)
+		goto fail;
+	struct job_bench jb = { .store = store, .recipes = recipes, .units = units,
+				.devices = devices, .station = cfg.name };
+	job_mgr_set_bench(jobs, &jb);
+	bench = (struct web_bench){ .jobs = jobs, .recipes = recipes, .devices = devices,
+				    .units = units };
 
 	struct web_config wc = {
 		.max_connections = cfg.max_connections,
@@ -340,7 +358,7 @@ int main(int argc, char **argv)
 	api.store = store;
 	api.station = cfg.name;
 	api.max_read_bytes = cfg.max_read_bytes;
-	if (web_api_register(web, &api)) {
+	if (web_api_register(web, &api) || web_bench_register(web, &bench)) {
 		sf_err_set(&err, SF_E_ARG, "route table full");
 		goto fail;
 	}
@@ -443,6 +461,9 @@ out:
 	if (notify_on)
 		notify_done(&notify);
 	job_mgr_free(jobs);
+	devices_close(devices);
+	units_close(units);
+	recipes_close(recipes);
 	json_decref(records);
 	history_close(hist);
 	store_close(store);
