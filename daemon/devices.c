@@ -376,8 +376,9 @@ int devices_query(struct devices *d, const struct devices_filter *f, enum device
 	size_t i;
 	json_t *r;
 	if (fmt == DEVICES_JSON) {
-		char *s = json_dumps(json_pack("{s:o}", "devices", all), JSON_COMPACT);
-		/* json_pack stole all: the dump owns nothing else */
+		json_t *w = json_pack("{s:o}", "devices", all);  /* takes all */
+		char *s = json_dumps(w, JSON_COMPACT);
+		json_decref(w);
 		if (!s)
 			return sf_err_set(err, SF_E_NOMEM, "out of memory");
 		*out = s;

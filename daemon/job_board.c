@@ -142,8 +142,9 @@ static int board_fields(struct board_run *b, const struct nrf52_info *info, json
  * locks; on hardened parts 0x00 keeps the firmware's SystemInit from
  * opening it (it copies UICR.APPROTECT into APPROTECT.DISABLE), where
  * 0x5A (HwDisabled) would leave it open (nrfx nrf52840_bitfields.h,
- * system_nrf52_approtect.h). Then a CTRL-AP reset, and CTRL-AP
- * APPROTECTSTATUS must say protected. */
+ * system_nrf52_approtect.h). Then a system reset (SYSRESETREQ: a CTRL-AP
+ * reset keeps the unlock of an ERASEALL, so after a recover it would not
+ * show the lock), and CTRL-AP APPROTECTSTATUS must say protected. */
 static int board_lock(struct board_run *b, struct sf_err *err)
 {
 	uint8_t word[4] = { 0x00, 0xFF, 0xFF, 0xFF };
@@ -153,7 +154,7 @@ static int board_lock(struct board_run *b, struct sf_err *err)
 
 	if (rc)
 		return sf_err_prefix(err, "writing UICR.APPROTECT");
-	rc = nrf52_reset(b->m->eng, NRF52_RESET_CTRLAP, 0, err);
+	rc = nrf52_reset(b->m->eng, NRF52_RESET_SYSRESETREQ, 0, err);
 	if (rc)
 		return sf_err_prefix(err, "resetting after the lock");
 	rc = nrf52_identify(b->m->eng, &after, err);

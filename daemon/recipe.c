@@ -124,7 +124,7 @@ static int parse_field(json_t *f, unsigned idx, struct recipe_field *rf, struct 
 	rf->addr = RECIPE_UICR_CUSTOMER;
 	if ((v = json_object_get(f, "address")) && get_u32(v, where, &rf->addr, err))
 		return SF_E_ARG;
-	static const uint32_t natural[] = { 16, 16, 20, 12 };
+	static const uint32_t natural[] = { 16, 20, 20, 12 };
 	rf->size = natural[k];
 	if ((v = json_object_get(f, "size")) && get_u32(v, where, &rf->size, err))
 		return SF_E_ARG;
@@ -156,11 +156,11 @@ static int parse_field(json_t *f, unsigned idx, struct recipe_field *rf, struct 
 	 * digits than width is checked when it is made) */
 	size_t longest = strlen(rf->prefix) + rf->width;
 	if (longest + (rf->kind == RECIPE_FIELD_SERIAL ? 1 : 0) > rf->size ||
-	    (rf->kind == RECIPE_FIELD_DEVICE_ID && rf->size < 16) ||
+	    (rf->kind == RECIPE_FIELD_DEVICE_ID && rf->size < 20) ||
 	    (rf->kind == RECIPE_FIELD_BLE_ADDR && rf->size < 20) ||
 	    (rf->kind == RECIPE_FIELD_DATE && rf->size < 12))
 		return sf_err_set(err, SF_E_ARG, "%s: %s does not fit in %" PRIu32 " bytes "
-				  "(device_id needs 16, ble_addr 20, date 12, serial prefix + width "
+				  "(device_id needs 20, ble_addr 20, date 12, serial prefix + width "
 				  "+ 1)", where, field_names[k], rf->size);
 	return 0;
 }

@@ -40,7 +40,8 @@ enum recipe_field_kind { RECIPE_FIELD_SERIAL, RECIPE_FIELD_DEVICE_ID, RECIPE_FIE
 const char *recipe_field_kind_name(enum recipe_field_kind k); /* "serial", ... */
 
 /* One per-unit field: ASCII text, NUL padded to size bytes (a multiple of
- * 4 at a word-aligned address: the NVMC writes words). serial: prefix then
+ * 4 at a word-aligned address: the NVMC writes words), with at least one
+ * NUL. serial: prefix then
  * the number in decimal or upper-case hex, zero-padded to width; device_id:
  * 16 hex digits (FICR DEVICEID[1]:[0]); ble_addr: "AA:BB:CC:DD:EE:FF" (FICR
  * DEVICEADDR, top two bits set: a static random address); date:
