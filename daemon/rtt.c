@@ -49,9 +49,12 @@ int rtt_selftest(struct nrf52 *n, const struct swd_clock *clock, const struct re
 
 	line[0] = 0;
 	for (;;) {
-		if (!cb) {
+		/* the whole of RAM between two looks (a block may appear later) */
+		for (uint32_t start = pos; !cb;) {
 			if ((rc = scan(n, &pos, &cb, err)))
 				return sf_err_prefix(err, "self-test: looking for the RTT control block");
+			if (pos < start || pos >= NRF52_RAM_BASE + nrf52_get_info(n)->ram_size)
+				break;
 		}
 		if (cb) {
 			uint8_t d[24 + 16];
@@ -66,7 +69,8 @@ int rtt_selftest(struct nrf52 *n, const struct swd_clock *clock, const struct re
 						  "0x%08" PRIX32 " is not valid (up buffers %" PRIu32
 						  ", size %" PRIu32 ", WrOff %" PRIu32 ", RdOff %" PRIu32 ")",
 						  cb, nup, size, wr, rd);
-			while (rd != wr) {
+			int verdict = 0;  /* 1 PASS, -1 FAIL */
+			while (rd != wr && !verdict) {
 				uint32_t stop = wr > rd ? wr : size;
 				uint8_t chunk[256];
 				uint32_t take = stop - rd > sizeof(chunk) ? (uint32_t)sizeof(chunk) : stop - rd;
@@ -84,14 +88,14 @@ int rtt_selftest(struct nrf52 *n, const struct swd_clock *clock, const struct re
 						continue;  /* an overlong line: its end decides */
 					cur[curlen] = 0;
 					curlen = 0;
-					if (st->fail[0] && strstr(cur, st->fail)) {
+					if (st->fail[0] && strstr(cur, st->fail))
+						verdict = -1;
+					else if (strstr(cur, st->pass))
+						verdict = 1;
+					if (verdict) {
 						snprintf(line, line_len, "%s", cur);
-						return sf_err_set(err, SF_E_VERIFY, "self-test failed: the "
-								  "firmware said \"%.150s\"", cur);
-					}
-					if (strstr(cur, st->pass)) {
-						snprintf(line, line_len, "%s", cur);
-						return 0;
+						take = i + 1;  /* consumed up to this line's end */
+						break;
 					}
 				}
 				rd = (rd + take) % size;
@@ -99,6 +103,11 @@ int rtt_selftest(struct nrf52 *n, const struct swd_clock *clock, const struct re
 				if ((rc = nrf52_write_ram(n, cb + 16 + 8 + 16, &w, 1, err)))
 					return sf_err_prefix(err, "self-test: writing the RTT read offset");
 			}
+			if (verdict < 0)
+				return sf_err_set(err, SF_E_VERIFY, "self-test failed: the firmware said "
+						  "\"%.150s\"", line);
+			if (verdict > 0)
+				return 0;
 		}
 		uint64_t now = clock->ops->now_us(clock->ctx);
 		if (now >= deadline)
