@@ -231,7 +231,9 @@ int job_handsfree_start(struct job_mgr *m, struct sf_err *err);
 void job_handsfree_again(struct job_mgr *m);
 /* {"armed","mode","state","device_id","current_job","last":{...}} */
 json_t *job_handsfree_json(struct job_mgr *m);
-/* Called with every board verdict (from the worker): lamps, buzzer. */
+/* Called when a board job starts (busy) and ends (its verdict), from the
+ * worker with the manager's lock held: it must be quick and must not call
+ * back into the manager. Replacing it waits for a call in progress. */
 typedef void (*job_board_fn)(void *user, int busy, int verdict_pass, int has_verdict);
 void job_mgr_on_board(struct job_mgr *m, job_board_fn fn, void *user);
 

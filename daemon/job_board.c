@@ -442,14 +442,14 @@ json_t *job_handsfree_json(struct job_mgr *m)
 	return o;
 }
 
+/* Under the lock, so that job_mgr_on_board(m, NULL, NULL) returning means
+ * no call is in progress (the listener may be freed then). */
 static void tell_board(struct job_mgr *m, int busy, int pass, int has)
 {
 	pthread_mutex_lock(&m->lock);
-	job_board_fn fn = m->on_board;
-	void *u = m->on_board_user;
+	if (m->on_board)
+		m->on_board(m->on_board_user, busy, pass, has);
 	pthread_mutex_unlock(&m->lock);
-	if (fn)
-		fn(u, busy, pass, has);
 }
 
 static void hf_submit(struct job_mgr *m)
