@@ -485,11 +485,15 @@ void job_board_idle(struct job_mgr *m)
 	int connected = m->target.connected;
 	uint64_t id = m->target.connected && m->target.info.identified ? m->target.info.device_id : 0;
 	int busy = m->running || job_queued_locked(m);
+	/* another board in its place without a look at an empty fixture */
+	int swapped = id && m->hf.device_id && id != m->hf.device_id;
 	m->hf.start_req = 0;
 	pthread_mutex_unlock(&m->lock);
 	if (!armed || busy || st == HF_RUNNING)
 		return;
 	int next = st, run = 0;
+	if (swapped && (st == HF_REMOVE || st == HF_SAME_BOARD || st == HF_READY))
+		st = HF_WAIT_BOARD;
 	if (!connected) {
 		next = HF_WAIT_BOARD;
 	} else if (st == HF_WAIT_BOARD) {
@@ -504,7 +508,10 @@ void job_board_idle(struct job_mgr *m)
 	} else if (st == HF_READY) {
 		run = start;
 	} else if (st == HF_REMOVE || st == HF_SAME_BOARD) {
-		run = again || (start && m->hf.mode == JOB_HF_BUTTON && st == HF_REMOVE);
+		/* START on a board that failed tries it again; one that passed
+		 * needs "again" */
+		run = again || (start && st == HF_REMOVE &&
+				!(id && devices_passed(m->bench.devices, id)));
 	}
 	pthread_mutex_lock(&m->lock);
 	if (run)
