@@ -21,10 +21,10 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Debian packages needed to build, and the extra ones the test suite uses.
-DEB_BUILD := pkg-config gcc make libc6-dev libgpiod-dev libmicrohttpd-dev \
+DEB_BUILD := pkg-config gcc make libc6-dev libgpiod-dev libmicrohttpd-dev libunicorn-dev \
 	libjansson-dev libinih-dev libsystemd-dev
 DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
-	binutils-arm-none-eabi srecord gpiod python3 \
+	binutils-arm-none-eabi srecord gpiod python3 gdb-multiarch \
 	chromium nodejs prometheus python3-prometheus-client \
 	clang libclang-rt-dev
 # Debian ships npm apart from nodejs; a NodeSource nodejs brings its own and

@@ -50,7 +50,7 @@ run() { # tool image label
 	case $tool in
 	openocd)
 		base=; case $img in *.bin) base=0x0 ;; esac
-		ocd "part=nrf52840,period_ns=$PERIOD,state=$S,wallclock=1" "$st" "$T/$name.ocd.log" \
+		ocd_nowa "part=nrf52840,period_ns=$PERIOD,state=$S,wallclock=1" "$st" "$T/$name.ocd.log" \
 			-c init -c "program $img $base verify" -c shutdown &&
 			grep -q 'Verified OK' "$T/$name.ocd.log" ||
 			{ tail -n 20 "$T/$name.ocd.log"; echo "openocd $name failed"; return 1; } ;;

@@ -146,6 +146,16 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 				cfg->absent = b;
 			else
 				cfg->wallclock = b;
+		} else if (KEY("core")) {
+			if (vlen == 4 && !strncmp(v, "hang", 4)) {
+				cfg->core_hang = 1;
+			} else if (vlen == 5 && !strncmp(v, "fault", 5)) {
+				cfg->core_fault = 1;
+			} else {
+				seterr(err, errlen, "sim: core must be hang or fault, not '%.*s'",
+				       (int)vlen, v);
+				return -1;
+			}
 		} else if (KEY("period_ns")) {
 			uint64_t n;
 			if (parse_u64(v, vlen, &n) || n == 0 || n > 1000000000u) {
@@ -188,7 +198,9 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 			used += vlen + 1;
 		} else {
 			seterr(err, errlen, "sim: unknown key '%.*s' (part, rev, locked, fw_approtect, "
-			       "state, period_ns, device_id, wallclock, realtime, absent)", (int)klen, p);
+			       "state, period_ns, device_id, wallclock, realtime, absent, core, bench, "
+			       "power_loss_at_write)",
+			       (int)klen, p);
 			return -1;
 		}
 #undef KEY
@@ -467,6 +479,7 @@ void sim_chip_free(struct sim_chip *c)
 {
 	if (!c)
 		return;
+	sim_core_free(c);
 	if (c->state_path)
 		close_state(c);
 	else if (!c->bench_blank)
@@ -514,6 +527,7 @@ static void bench_read_slot(const char *dir, char *name, size_t len)
 /* Pull the board out: its state file is synced and released. */
 static void bench_pull(struct sim_chip *c)
 {
+	sim_core_free(c);  /* it maps this board's flash and RAM; made again on use */
 	if (c->state_path) {
 		close_state(c);
 		free(c->state_path);
@@ -556,6 +570,7 @@ static int bench_plug(struct sim_chip *c, const char *name)
 		free(sp);
 		return -1;
 	}
+	sim_core_free(c);
 	free(c->ram);
 	c->ram = ram;
 	c->pi = pi;

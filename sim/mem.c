@@ -163,6 +163,7 @@ static void start_write(struct sim_chip *c, uint32_t addr, uint32_t val, uint64_
 		return;
 	}
 	st32(p, old & val);
+	sim_core_code_changed(c, addr, 4);
 	c->nvmc_op = SIM_NVMC_WRITE;
 	c->nvmc_until = t0 + c->pi->t_write_ns;
 }
@@ -205,6 +206,8 @@ void sim_ctrlap_eraseall(struct sim_chip *c)
 	memset(c->flash, 0xFF, c->pi->flash_size);
 	memset(c->uicr, 0xFF, SIM_UICR_SIZE);
 	memset(c->ram, 0, c->pi->ram_size);
+	sim_core_code_changed(c, 0, c->pi->flash_size);
+	sim_core_code_changed(c, SIM_RAM_BASE, c->pi->ram_size);
 	c->cnt.ctrlap_erase_alls++;
 	c->ctrl_erasing = 1;
 	c->ctrl_erase_until = c->t_ns + c->pi->t_eraseall_ns;
@@ -303,6 +306,7 @@ static int nvmc_write(struct sim_chip *c, uint32_t off, uint32_t v)
 	case 0x510: /* ERASEPCR0 (deprecated) */
 		if (een && c->nvmc_op == SIM_NVMC_IDLE && v < c->pi->flash_size) {
 			memset(c->flash + (v & ~(SIM_PAGE_SIZE - 1)), 0xFF, SIM_PAGE_SIZE);
+			sim_core_code_changed(c, v & ~(SIM_PAGE_SIZE - 1), SIM_PAGE_SIZE);
 			c->cnt.nvmc_page_erases++;
 			start_erase(c, c->pi->t_erasepage_ns);
 		}
@@ -311,6 +315,7 @@ static int nvmc_write(struct sim_chip *c, uint32_t off, uint32_t v)
 		if (een && (v & 1u) && c->nvmc_op == SIM_NVMC_IDLE) {
 			memset(c->flash, 0xFF, c->pi->flash_size);
 			memset(c->uicr, 0xFF, SIM_UICR_SIZE);
+			sim_core_code_changed(c, 0, c->pi->flash_size);
 			c->cnt.nvmc_erase_alls++;
 			start_erase(c, c->pi->t_eraseall_ns);
 		}
@@ -341,6 +346,12 @@ void sim_eval_approtect(struct sim_chip *c)
  * hardened parts stay locked unless PALL = HwDisabled (0x5A) and the
  * firmware writes APPROTECT.DISABLE = SwDisabled after reset (MDK
  * system_nrf52_approtect.h copies UICR.APPROTECT into it). */
+static void hardened_eval(struct sim_chip *c)
+{
+	uint32_t pall = ld32(c->uicr + SIM_UICR_APPROTECT) & 0xFFu;
+	c->reset_locked = !(pall == 0x5A && (c->approtect_disable & 0xFFu) == 0x5A);
+}
+
 static void sample_approtect(struct sim_chip *c)
 {
 	uint32_t pall = ld32(c->uicr + SIM_UICR_APPROTECT) & 0xFFu;
@@ -350,7 +361,7 @@ static void sample_approtect(struct sim_chip *c)
 	}
 	if (c->cfg.fw_disables_approtect)
 		c->approtect_disable = ld32(c->uicr + SIM_UICR_APPROTECT);
-	c->reset_locked = !(pall == 0x5A && (c->approtect_disable & 0xFFu) == 0x5A);
+	hardened_eval(c);
 }
 
 static void scs_reset(struct sim_chip *c);
@@ -366,13 +377,19 @@ static void scs_reset(struct sim_chip *c);
 #define DFSR_VCATCH (1u << 3)
 #define DEMCR_VC_CORERESET (1u << 0)
 
+/* ARMv7-M B1.5.5 TakeReset: MSP and PC from the vector table at 0 (an
+ * erased chip gives 0xFFFFFFFC and 0xFFFFFFFE: its first fetch faults,
+ * the HardFault cannot be stacked, and the core locks up, as silicon
+ * does), LR 0xFFFFFFFF, EPSR.T from bit 0 of the vector. */
 static void core_reset(struct sim_chip *c)
 {
+	uint32_t pc = ld32(c->flash + 4);
 	memset(c->regs, 0, sizeof c->regs);
-	c->regs[17] = ld32(c->flash);           /* MSP from the vector table */
-	c->regs[15] = ld32(c->flash + 4) & ~1u; /* PC = reset vector */
+	c->regs[17] = ld32(c->flash) & ~3u;     /* MSP from the vector table */
+	c->regs[15] = pc & ~1u;                 /* PC = reset vector */
 	c->regs[14] = 0xFFFFFFFFu;              /* LR */
-	c->regs[16] = 0x01000000u;              /* xPSR: Thumb */
+	c->regs[16] = (pc & 1u) << 24;          /* xPSR: Thumb from the vector */
+	sim_core_on_reset(c);
 	c->dhcsr |= DHCSR_S_RESET_ST;
 	c->dhcsr &= ~DHCSR_C_STEP;
 	if ((c->demcr & DEMCR_VC_CORERESET) && (c->dhcsr & DHCSR_C_DEBUGEN)) {
@@ -390,6 +407,7 @@ void sim_system_reset(struct sim_chip *c, enum sim_reset_kind kind)
 	c->cnt.resets++;
 	if (kind == SIM_RST_POWER) {
 		memset(c->ram, 0, c->pi->ram_size);
+		sim_core_code_changed(c, SIM_RAM_BASE, c->pi->ram_size);
 		sim_dp_reset(c);
 		sim_ap_reset(c);
 		c->dhcsr = 0;
@@ -410,6 +428,8 @@ void sim_system_reset(struct sim_chip *c, enum sim_reset_kind kind)
 	if (kind != SIM_RST_CTRLAP)
 		c->erase_unlocked = 0;
 	c->nvmc_config = 0;
+	c->clk_hf_run = c->clk_lf_run = c->clk_hf_started = c->clk_lf_started = 0;
+	c->clk_lfsrc = 0;
 	c->force_protect = 0;
 	c->approtect_disable = 0;
 	c->aircr_prigroup = 0;
@@ -547,8 +567,9 @@ static uint32_t dhcsr_read(struct sim_chip *c, int side_effects)
 	v |= DHCSR_S_REGRDY;
 	if (c->halted)
 		v |= DHCSR_S_HALT;
-	else if (!c->in_reset)
-		v |= DHCSR_S_RETIRE_ST;  /* running: instructions retire */
+	else if (!c->in_reset && !sim_core_executes(c))
+		v |= DHCSR_S_RETIRE_ST;  /* no engine: pretend instructions retire */
+	v |= sim_core_dhcsr_bits(c);
 	v |= c->dhcsr & (DHCSR_S_RETIRE_ST | DHCSR_S_RESET_ST);
 	if (c->in_reset)
 		v |= DHCSR_S_RESET_ST;
@@ -572,12 +593,15 @@ static void dhcsr_write(struct sim_chip *c, uint32_t v)
 		if (!c->halted) {
 			c->halted = 1;
 			c->dfsr |= DFSR_HALTED;
+			sim_core_halted_now(c);
 		}
 	} else if (c->halted) {
 		if (cbits & DHCSR_C_STEP) {
-			/* one instruction: pretend a 16-bit one */
-			c->regs[15] += 2;
-			c->dhcsr |= DHCSR_S_RETIRE_ST;
+			if (sim_core_step(c) < 0) {
+				/* no engine: pretend a 16-bit instruction */
+				c->regs[15] += 2;
+				c->dhcsr |= DHCSR_S_RETIRE_ST;
+			}
 			c->dfsr |= DFSR_HALTED;
 		} else {
 			c->halted = 0;
@@ -599,8 +623,8 @@ static void dcrsr_write(struct sim_chip *c, uint32_t v)
 	unsigned sel = v & 0x7Fu;
 	if (!regsel_ok(sel))
 		return;
-	if (sel == 13)
-		sel = 17;
+	if (sel == 13)  /* the SP in use: PSP in thread mode with CONTROL.SPSEL */
+		sel = !(c->regs[16] & 0x1FFu) && (c->regs[20] & (2u << 24)) ? 18 : 17;
 	if (v & (1u << 16))
 		c->regs[sel] = c->dcrdr;
 	else
@@ -614,6 +638,8 @@ static int scs_read(struct sim_chip *c, uint32_t off, uint32_t *v, int side_effe
 		0x00000000, 0x01000000, 0x00000000, 0x01101110, 0x02111000,
 		0x21112231, 0x01111110, 0x01310132,
 	};
+	if (sim_core_scs_read(c, off, v))
+		return 0;
 	switch (off) {
 	case 0xD00: *v = 0x410FC241u; return 0;  /* CPUID: Cortex-M4 r0p1 */
 	case 0xD0C: *v = 0xFA050000u | (c->aircr_prigroup << 8); return 0;
@@ -636,17 +662,26 @@ static int scs_read(struct sim_chip *c, uint32_t off, uint32_t *v, int side_effe
 
 static void scs_write(struct sim_chip *c, uint32_t off, uint32_t v)
 {
+	if (sim_core_scs_write(c, off, v))
+		return;
+	if (c->cpu_access && off >= 0xDF0 && off <= 0xDF8)
+		return;  /* DHCSR, DCRSR, DCRDR: the debugger's */
 	switch (off) {
 	case 0xD00: case 0xD04: case 0xF40: case 0xF44: case 0x004:
-		return;  /* RO / not modelled (ICSR pend bits) */
+		return;  /* RO */
 	case 0xD0C: /* AIRCR */
 		if ((v >> 16) != 0x05FAu)
 			return;
 		c->aircr_prigroup = (v >> 8) & 7u;
-		if (v & (1u << 2))
+		if (c->cpu_access) {
+			/* from firmware: after the instruction that asked */
+			if (v & (1u << 2))
+				sim_core_request_reset(c);
+		} else if (v & (1u << 2)) {
 			sim_system_reset(c, SIM_RST_SYSRESETREQ);
-		else if (v & 1u)  /* VECTRESET: the core only */
+		} else if (v & 1u) {  /* VECTRESET: the core only */
 			core_reset(c);
+		}
 		return;
 	case 0xD30: c->dfsr &= ~(v & 0x1Fu); return;
 	case 0xDF0: dhcsr_write(c, v); return;
@@ -701,14 +736,50 @@ static int ppb_write(struct sim_chip *c, uint32_t addr, uint32_t v)
 
 /* ---------------- bus ---------------- */
 
+/* CLOCK (nRF52 PS, CLOCK chapter): the oscillators start at once, so
+ * start-up code that waits for EVENTS_HFCLKSTARTED/LFCLKSTARTED goes on. */
+#define CLOCK_BASE 0x40000000u
+
+static int clock_read(struct sim_chip *c, uint32_t off, uint32_t *v)
+{
+	switch (off) {
+	case 0x100: *v = c->clk_hf_started; return 1;   /* EVENTS_HFCLKSTARTED */
+	case 0x104: *v = c->clk_lf_started; return 1;   /* EVENTS_LFCLKSTARTED */
+	case 0x408: *v = c->clk_hf_run; return 1;       /* HFCLKRUN */
+	case 0x40C: *v = c->clk_hf_run ? 0x10001u : 0; return 1;  /* HFCLKSTAT: Xtal, running */
+	case 0x414: *v = c->clk_lf_run; return 1;       /* LFCLKRUN */
+	case 0x418: *v = c->clk_lf_run ? 0x10000u | (c->clk_lfsrc & 3u) : 0; return 1;
+	case 0x518: *v = c->clk_lfsrc; return 1;        /* LFCLKSRC */
+	default: return 0;
+	}
+}
+
+static int clock_write(struct sim_chip *c, uint32_t off, uint32_t v)
+{
+	switch (off) {
+	case 0x000: if (v & 1u) { c->clk_hf_run = 1; c->clk_hf_started = 1; } return 1;
+	case 0x004: if (v & 1u) c->clk_hf_run = 0; return 1;
+	case 0x008: if (v & 1u) { c->clk_lf_run = 1; c->clk_lf_started = 1; } return 1;
+	case 0x00C: if (v & 1u) c->clk_lf_run = 0; return 1;
+	case 0x100: c->clk_hf_started = v & 1u; return 1;
+	case 0x104: c->clk_lf_started = v & 1u; return 1;
+	case 0x518: c->clk_lfsrc = v & 0x30003u; return 1;
+	default: return 0;
+	}
+}
+
 static int periph_read(struct sim_chip *c, uint32_t addr, uint32_t *v)
 {
 	if ((addr & ~0xFFFu) == SIM_NVMC_BASE)
 		return nvmc_read(c, addr & 0xFFCu, v);
+	if ((addr & ~0xFFFu) == CLOCK_BASE && clock_read(c, addr & 0xFFCu, v))
+		return 0;
 	if (addr == 0x40000558u && c->cfg.rev == SIM_REV_HARDENED) {
 		*v = c->approtect_disable;
 		return 0;
 	}
+	if (c->cpu_access)
+		c->cnt.periph_unimpl_reads++;
 	*v = 0;
 	return 0;
 }
@@ -717,12 +788,23 @@ static int periph_write(struct sim_chip *c, uint32_t addr, uint32_t v)
 {
 	if ((addr & ~0xFFFu) == SIM_NVMC_BASE)
 		return nvmc_write(c, addr & 0xFFCu, v);
+	if ((addr & ~0xFFFu) == CLOCK_BASE && clock_write(c, addr & 0xFFCu, v))
+		return 0;
+	if (c->cpu_access && !(c->cfg.rev == SIM_REV_HARDENED &&
+			       (addr == 0x40000550u || addr == 0x40000558u))) {
+		c->cnt.periph_unimpl_writes++;
+		c->last_unimpl = addr;
+	}
 	if (c->cfg.rev == SIM_REV_HARDENED) {
 		if (addr == 0x40000550u && (v & 0xFFu) == 0) {  /* FORCEPROTECT = Force */
 			c->force_protect = 1;
 			sim_eval_approtect(c);
 		} else if (addr == 0x40000558u) {               /* DISABLE */
+			/* firmware opens the software half: debug access from now
+			 * until the next reset (MDK system_nrf52_approtect.h) */
 			c->approtect_disable = v;
+			hardened_eval(c);
+			sim_eval_approtect(c);
 		}
 	}
 	return 0;
@@ -777,6 +859,7 @@ int sim_bus_write(struct sim_chip *c, uint32_t addr, uint32_t data, unsigned siz
 	if (wa - SIM_RAM_BASE < c->pi->ram_size) {
 		uint8_t *p = c->ram + (wa - SIM_RAM_BASE);
 		st32(p, (ld32(p) & ~mask) | (data & mask));
+		sim_core_code_changed(c, wa, 4);  /* code the debugger loads (trap 2) */
 		return 0;
 	}
 	int periph = wa - 0x40000000u < 0x40000u;
@@ -822,6 +905,7 @@ void sim_fault_corrupt(struct sim_chip *c, uint32_t addr, uint8_t xor_mask)
 		*p ^= xor_mask;
 	else if (addr - SIM_RAM_BASE < c->pi->ram_size)
 		c->ram[addr - SIM_RAM_BASE] ^= xor_mask;
+	sim_core_code_changed(c, addr & ~3u, 4);
 }
 
 void sim_fault_power_loss_at_write(struct sim_chip *c, uint64_t nth)
@@ -850,4 +934,14 @@ uint32_t sim_flash_size(const struct sim_chip *c)
 int sim_core_halted(const struct sim_chip *c)
 {
 	return c->halted;
+}
+
+int sim_core_can_execute(struct sim_chip *c)
+{
+	return sim_core_active(c);
+}
+
+uint32_t sim_last_unimpl_write(const struct sim_chip *c)
+{
+	return c->last_unimpl;
 }

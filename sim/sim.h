@@ -49,6 +49,8 @@ struct sim_config {
 	const char *bench_dir;     /* a bench of boards that come and go (below) */
 	uint64_t power_loss_at_write; /* power fails during this NVMC word write
 	                              (1-based, counted from power-on); 0 = never */
+	int core_hang;             /* fault knob: the core never retires an instruction */
+	int core_fault;            /* fault knob: every instruction bus-faults */
 };
 
 /* A bench (bench=DIR): boards are plugged in and pulled out while the
@@ -64,7 +66,7 @@ struct sim_config {
 
 /* Parses "part=nrf52840,rev=hardened,locked=1,state=PATH,period_ns=250"
  * (also fw_approtect, device_id, wallclock, realtime, absent, bench,
- * power_loss_at_write)
+ * power_loss_at_write, core=hang|fault)
  * (every key optional, empty string = defaults) into cfg, which it fills
  * with defaults first. state= points into a copy kept in strbuf.
  * Returns 0 or -1 with a message in err. */
@@ -120,6 +122,9 @@ struct sim_counters {
 	uint64_t nvmc_page_erases, nvmc_erase_alls, nvmc_uicr_erases;
 	uint64_t ctrlap_erase_alls;
 	uint64_t resets;          /* system resets of any kind */
+	/* the CPU touched a peripheral register the simulator does not
+	 * model (reads 0, writes ignored) */
+	uint64_t periph_unimpl_reads, periph_unimpl_writes;
 };
 const struct sim_counters *sim_counters(const struct sim_chip *chip);
 void sim_counters_reset(struct sim_chip *chip);
@@ -157,5 +162,10 @@ enum sim_part sim_part(const struct sim_chip *chip);
 uint32_t sim_flash_size(const struct sim_chip *chip);
 /* 1 while the CPU is halted by the debugger. */
 int sim_core_halted(const struct sim_chip *chip);
+/* 1 if the core executes code (Unicorn loaded), 0 if it cannot. Loads
+ * the engine on first call. */
+int sim_core_can_execute(struct sim_chip *chip);
+/* Last unimplemented peripheral register the CPU wrote (0 = none). */
+uint32_t sim_last_unimpl_write(const struct sim_chip *chip);
 
 #endif

@@ -151,8 +151,13 @@ struct sim_chip {
 	int halted, in_reset, nreset_low, retire;
 	uint32_t dhcsr;      /* C_* bits and sticky S_RESET_ST */
 	uint32_t demcr, dfsr, dcrdr, aircr_prigroup;
-	uint32_t regs[128];
+	uint32_t regs[128];  /* DCRSR numbering; the truth while the engine is not running */
 	struct sim_comp comp[SIM_NCOMP];
+	struct sim_core *core; /* core.c: execution (NULL until first needed) */
+	int cpu_access;      /* the bus access in progress comes from the CPU */
+	uint32_t last_unimpl; /* last unimplemented peripheral register the CPU wrote */
+	/* ---- CLOCK ---- */
+	uint32_t clk_hf_run, clk_lf_run, clk_hf_started, clk_lf_started, clk_lfsrc;
 
 	/* ---- config, time, counters ---- */
 	struct sim_config cfg;
@@ -181,6 +186,22 @@ unsigned sim_ap_check(struct sim_chip *c, unsigned apsel, unsigned reg, int rnw)
 uint32_t sim_ap_read(struct sim_chip *c, unsigned apsel, unsigned reg);
 void sim_ap_write(struct sim_chip *c, unsigned apsel, unsigned reg, uint32_t v);
 void sim_ap_reset(struct sim_chip *c);
+
+/* core.c: the Cortex-M4 (see there). */
+struct sim_core;
+void sim_core_catch_up(struct sim_chip *c);       /* run up to c->t_ns */
+int sim_core_active(struct sim_chip *c);          /* 1 if it executes (loads the engine) */
+int sim_core_executes(const struct sim_chip *c);  /* 1 if the engine is loaded */
+int sim_core_step(struct sim_chip *c);            /* C_STEP; -1 without an engine */
+void sim_core_halted_now(struct sim_chip *c);     /* a halt request was taken */
+void sim_core_on_reset(struct sim_chip *c);
+void sim_core_request_reset(struct sim_chip *c);  /* SYSRESETREQ from firmware */
+uint32_t sim_core_dhcsr_bits(struct sim_chip *c); /* S_LOCKUP, S_SLEEP */
+int sim_core_scs_read(struct sim_chip *c, uint32_t off, uint32_t *v);
+int sim_core_scs_write(struct sim_chip *c, uint32_t off, uint32_t v);
+/* The host changed memory the core may have translated (trap 2). */
+void sim_core_code_changed(struct sim_chip *c, uint32_t addr, uint32_t len);
+void sim_core_free(struct sim_chip *c);
 
 /* mem.c */
 /* 1 if a bus access to addr would stall now (flash busy), else 0. */

@@ -257,6 +257,7 @@ static void header_done(struct sim_chip *c)
 	c->req = (uint8_t)h;
 	c->xfers++;
 	sim_now(c);
+	sim_core_catch_up(c);  /* the core runs up to now before the access */
 	unsigned ack = decide_ack(c, apndp, rnw, a);
 	c->ack = (uint8_t)ack;
 	if (ack == SIM_ACK_OK) {
@@ -302,6 +303,7 @@ static void write_done(struct sim_chip *c, unsigned par)
 		return;
 	}
 	sim_now(c);
+	sim_core_catch_up(c);
 	if (!apndp) {
 		dp_write(c, a, v);
 		c->cnt.dp_writes++;

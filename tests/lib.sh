@@ -343,16 +343,32 @@ emu() {
 		LD_PRELOAD="$EMU_SO" "$@"
 }
 
-# The blog post's configuration (linuxgpiod, GPIO25/24, target/nrf52.cfg,
-# no work area).
+# The blog post's configuration (linuxgpiod, GPIO25/24) with unmodified
+# target/nrf52.cfg and its defaults: a 16 KiB work area, so OpenOCD runs its
+# flash loader and its CRC algorithm on the simulated core (sim/core.c).
+OCD_BASE='gdb_port disabled; tcl_port disabled; telnet_port disabled; adapter driver linuxgpiod; adapter gpio swclk 25 -chip 0; adapter gpio swdio 24 -chip 0; transport select swd'
+OCD_CFG="$OCD_BASE; source [find target/nrf52.cfg]"
 # WORKAREASIZE 0: a handicapped OpenOCD (no flash loader, no on-target CRC),
-# because the simulated core does not execute code yet (issue 12); figures
-# measured with it are labelled so in bench/gpiod_vs_openocd.sh.
-OCD_CFG='gdb_port disabled; tcl_port disabled; telnet_port disabled; adapter driver linuxgpiod; adapter gpio swclk 25 -chip 0; adapter gpio swdio 24 -chip 0; transport select swd; set WORKAREASIZE 0; source [find target/nrf52.cfg]'
+# kept only for the labelled extra row of bench/gpiod_vs_openocd.sh.
+OCD_CFG_NOWA="$OCD_BASE; set WORKAREASIZE 0; source [find target/nrf52.cfg]"
 
 ocd() { # SIMSPEC STATS LOG COMMANDS...
 	_spec=$1 _stats=$2 _log=$3
 	shift 3
-	set -- -c "$OCD_CFG" "$@"
+	set -- -c "${OCD_CONFIG:-$OCD_CFG}" "$@"
 	emu "$_spec" "$_stats" timeout 600 openocd "$@" >"$_log" 2>&1
+}
+
+ocd_nowa() { # SIMSPEC STATS LOG COMMANDS...: ocd with WORKAREASIZE 0
+	OCD_CONFIG=$OCD_CFG_NOWA ocd "$@"
+}
+
+# ocd_used_algorithms LOG: OpenOCD wrote through its flash loader and
+# checked with its CRC algorithm: none of the messages it prints when it
+# falls back to host-side writes or reads.
+ocd_used_algorithms() {
+	! grep -q -i -e 'falling back to slow memory writes' -e 'no working area available' \
+		-e 'timed out while waiting for target halted' \
+		-e 'error waiting for target flash write algorithm' \
+		-e 'error executing .*crc algorithm' "$1"
 }
