@@ -307,6 +307,10 @@ int job_board_run(struct job_mgr *m, struct job *j, struct sf_err *err)
 		json_object_set_new(rec, "variant", json_string(info.variant));
 	}
 	pthread_mutex_lock(&m->lock);
+	/* a board that fails after its number was handed out burns it, written
+	 * or not: the number is never used again */
+	if (rc && j->serial[0])
+		snprintf(j->serial_state, sizeof(j->serial_state), "burned");
 	json_object_set_new(rec, "serial", j->serial[0] ? json_string(j->serial) : json_null());
 	json_object_set_new(rec, "serial_state", json_string(j->serial_state));
 	pthread_mutex_unlock(&m->lock);
@@ -485,8 +489,12 @@ void job_board_idle(struct job_mgr *m)
 	int connected = m->target.connected;
 	uint64_t id = m->target.connected && m->target.info.identified ? m->target.info.device_id : 0;
 	int busy = m->running || job_queued_locked(m);
-	/* another board in its place without a look at an empty fixture */
-	int swapped = id && m->hf.device_id && id != m->hf.device_id;
+	int locked = connected && m->target.locked;
+	/* another board in its place without a look at an empty fixture: its
+	 * device ID, or its lock state, differs from the one the job left
+	 * (two locked boards look alike: then only an empty fixture tells) */
+	int swapped = connected && m->hf.seen &&
+		      (id != m->hf.device_id || locked != m->hf.locked) && (id || !locked);
 	m->hf.start_req = 0;
 	pthread_mutex_unlock(&m->lock);
 	if (!armed || busy || st == HF_RUNNING)
@@ -518,6 +526,8 @@ void job_board_idle(struct job_mgr *m)
 		m->hf.again = 0;
 	m->hf.state = next;
 	m->hf.device_id = connected ? id : 0;
+	m->hf.locked = locked;
+	m->hf.seen = connected;
 	pthread_mutex_unlock(&m->lock);
 	if (run)
 		hf_submit(m);
@@ -528,8 +538,14 @@ void job_board_ended(struct job_mgr *m, struct job *j)
 	pthread_mutex_lock(&m->lock);
 	int pass = !strcmp(j->verdict, "PASS");
 	int has = j->verdict[0] != 0;
-	if (m->hf.armed && m->hf.state == HF_RUNNING && m->hf.job == j->id)
+	if (m->hf.armed && m->hf.state == HF_RUNNING && m->hf.job == j->id) {
+		/* the board as the job left it (refreshed just before) */
 		m->hf.state = HF_REMOVE;
+		m->hf.seen = m->target.connected;
+		m->hf.locked = m->target.connected && m->target.locked;
+		m->hf.device_id = m->target.connected && m->target.info.identified
+			? m->target.info.device_id : 0;
+	}
 	pthread_mutex_unlock(&m->lock);
 	tell_board(m, 0, pass, has);
 }

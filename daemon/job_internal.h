@@ -121,6 +121,7 @@ struct job_mgr {
 		int state;             /* enum in job_board.c */
 		int start_req, again;
 		uint64_t device_id;    /* the board on the wire (0: unknown or none) */
+		int locked, seen;      /* ... locked; a board was seen at the last look */
 		uint64_t job;          /* its job */
 		json_t *last;          /* the last board's record */
 	} hf;
