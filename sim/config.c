@@ -498,13 +498,15 @@ const char *sim_bench_board(const struct sim_chip *c)
 	return c->bench_board;
 }
 
-/* The board named in DIR/slot into name ("" for none). */
-static void bench_read_slot(const char *dir, char *name, size_t len)
+/* The board named in DIR/slot into name ("" for none or a bad name);
+ * bad: the slot's text when it is not a board name. */
+static void bench_read_slot(const char *dir, char *name, size_t len, char *bad, size_t badlen)
 {
 	char path[4200], line[128];
 	FILE *f;
 
 	name[0] = 0;
+	bad[0] = 0;
 	snprintf(path, sizeof path, "%s/slot", dir);
 	f = fopen(path, "re");
 	if (!f)
@@ -519,7 +521,7 @@ static void bench_read_slot(const char *dir, char *name, size_t len)
 		if (ok && line[0] != '.')
 			memcpy(name, line, n + 1);
 		else if (n)
-			fprintf(stderr, "sim: bench slot names a bad board '%s'\n", line);
+			snprintf(bad, badlen, "%.63s", line);
 	}
 	fclose(f);
 }
@@ -541,7 +543,7 @@ static void bench_pull(struct sim_chip *c)
 }
 
 /* Plug board name in: its spec, then its state file, then power on. */
-static int bench_plug(struct sim_chip *c, const char *name)
+static int bench_plug(struct sim_chip *c, const char *name, int quiet)
 {
 	char path[4200], line[512], strbuf[8], msg[256];
 	struct sim_config bc;
@@ -550,7 +552,8 @@ static int bench_plug(struct sim_chip *c, const char *name)
 	snprintf(path, sizeof path, "%s/%s.board", c->cfg.bench_dir, name);
 	f = fopen(path, "re");
 	if (!f) {
-		fprintf(stderr, "sim: bench board %s: %s: %s\n", name, path, strerror(errno));
+		if (!quiet)
+			fprintf(stderr, "sim: bench board %s: %s: %s\n", name, path, strerror(errno));
 		return -1;
 	}
 	if (!fgets(line, sizeof line, f))
@@ -558,7 +561,8 @@ static int bench_plug(struct sim_chip *c, const char *name)
 	fclose(f);
 	line[strcspn(line, "\r\n")] = 0;
 	if (sim_config_parse(&bc, line, strbuf, sizeof strbuf, msg, sizeof msg)) {
-		fprintf(stderr, "sim: bench board %s: %s\n", name, msg);
+		if (!quiet)
+			fprintf(stderr, "sim: bench board %s: %s\n", name, msg);
 		return -1;
 	}
 	const struct sim_part_info *pi = sim_part_lookup(bc.part);
@@ -582,7 +586,8 @@ static int bench_plug(struct sim_chip *c, const char *name)
 	c->state_path = sp;
 	c->cfg.state_path = sp;
 	if (open_state(c, msg, sizeof msg) < 0) {
-		fprintf(stderr, "sim: bench board %s: %s\n", name, msg);
+		if (!quiet)
+			fprintf(stderr, "sim: bench board %s: %s\n", name, msg);
 		free(c->state_path);
 		c->state_path = NULL;
 		c->cfg.state_path = NULL;
@@ -604,16 +609,25 @@ static int bench_plug(struct sim_chip *c, const char *name)
 
 void sim_bench_poll(struct sim_chip *c)
 {
-	char name[sizeof c->bench_board];
+	char name[sizeof c->bench_board], bad[sizeof c->bench_bad];
 
 	c->bench_xfers = c->xfers;
-	bench_read_slot(c->cfg.bench_dir, name, sizeof name);
-	if (!strcmp(name, c->bench_board))
+	bench_read_slot(c->cfg.bench_dir, name, sizeof name, bad, sizeof bad);
+	if (bad[0] && strcmp(bad, c->bench_bad))
+		fprintf(stderr, "sim: bench slot names a bad board '%s'\n", bad);
+	if (!strcmp(name, c->bench_board)) {
+		if (!name[0])
+			snprintf(c->bench_bad, sizeof c->bench_bad, "%s", bad);
 		return;
+	}
 	if (c->bench_board[0])
 		bench_pull(c);
-	if (name[0])
-		bench_plug(c, name);
+	/* a board that cannot be plugged in is tried again at every look (its
+	 * files may be fixed) and said once */
+	if (name[0] && bench_plug(c, name, !strcmp(name, c->bench_bad)))
+		snprintf(c->bench_bad, sizeof c->bench_bad, "%s", name);
+	else
+		snprintf(c->bench_bad, sizeof c->bench_bad, "%s", bad);
 }
 
 /* ---- time ---- */

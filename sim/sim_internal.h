@@ -168,6 +168,7 @@ struct sim_chip {
 	int wall_ok;
 	/* ---- bench (cfg.bench_dir) ---- */
 	char bench_board[64];  /* the board on the wire, "" when none */
+	char bench_bad[64];    /* the slot's text last refused (said once) */
 	uint8_t *bench_blank;  /* flash stand-in while no board is in */
 	uint64_t bench_xfers;  /* transfers at the last look at the slot */
 	uint64_t wall0_ns;
