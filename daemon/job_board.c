@@ -522,8 +522,8 @@ void job_board_idle(struct job_mgr *m)
 				!(id && devices_passed(m->bench.devices, id)));
 	}
 	pthread_mutex_lock(&m->lock);
-	if (run)
-		m->hf.again = 0;
+	if (run || !connected)
+		m->hf.again = 0;  /* "again" is for the board on the wire then */
 	m->hf.state = next;
 	m->hf.device_id = connected ? id : 0;
 	m->hf.locked = locked;
