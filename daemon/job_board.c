@@ -9,7 +9,7 @@
  * serial number is handed out here, durably, before a word of it is
  * written: unit.h), selftest (SEGGER RTT), lock (UICR.APPROTECT = 0x00
  * "Enabled", which protects legacy and hardened revisions alike, then a
- * CTRL-AP reset and CTRL-AP APPROTECTSTATUS must say protected), reset.
+ * system reset and CTRL-AP APPROTECTSTATUS must say protected), reset.
  * The board's record goes to devices.jsonl (devices.h) before the job's
  * end is published; a board is never PASS without it. */
 #include "job_internal.h"
