@@ -16,12 +16,17 @@
 #include <unistd.h>
 
 #include "../web/api.h"
+#include "../web/bench_api.h"
 #include "../web/events.h"
 #include "../web/http.h"
 #include "../web/metrics.h"
 #include "../web/page.h"
 #include "../daemon/auth.h"
+#include "../daemon/benchio.h"
 #include "../daemon/config.h"
+#include "../daemon/devices.h"
+#include "../daemon/recipe.h"
+#include "../daemon/unit.h"
 #include "../common/dlog.h"
 #include "../common/instance.h"
 #include "../daemon/history.h"
@@ -229,6 +234,11 @@ int main(int argc, char **argv)
 	struct job_mgr *jobs = NULL;
 	struct web_server *web = NULL;
 	struct web_api api;
+	struct web_bench bench;
+	struct recipes *recipes = NULL;
+	struct units *units = NULL;
+	struct devices *devices = NULL;
+	struct benchio *bio = NULL;
 	json_t *records = NULL;
 	unsigned interrupted = 0, port = 0;
 	int ready_fd = -1, rc = 1, listen_fd = -1, notify_on = 0, abandoned = 0, lock_fd = -1;
@@ -344,6 +354,16 @@ int main(int argc, char **argv)
 	records = NULL;
 	if (!jobs)
 		goto fail;
+	recipes = recipes_open(cfg.state_dir, store, &err);
+	units = recipes ? units_open(cfg.state_dir, &err) : NULL;
+	devices = units ? devices_open(cfg.state_dir, &err) : NULL;
+	if (!devices)
+		goto fail;
+	struct job_bench jb = { .store = store, .recipes = recipes, .units = units,
+				.devices = devices, .station = cfg.name, .poll_ms = cfg.bench_poll_ms };
+	job_mgr_set_bench(jobs, &jb);
+	bench = (struct web_bench){ .jobs = jobs, .recipes = recipes, .devices = devices,
+				    .units = units };
 
 	struct web_config wc = {
 		.max_connections = cfg.max_connections,
@@ -364,7 +384,7 @@ int main(int argc, char **argv)
 	api.store = store;
 	api.station = cfg.name;
 	api.max_read_bytes = cfg.max_read_bytes;
-	if (web_api_register(web, &api)) {
+	if (web_api_register(web, &api) || web_bench_register(web, &bench)) {
 		sf_err_set(&err, SF_E_ARG, "route table full");
 		goto fail;
 	}
@@ -386,6 +406,21 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	/* only now: every listener must see the worker's first target event */
+	if (strcmp(cfg.bench_handsfree, "off") && strcmp(cfg.bench_handsfree, "auto") &&
+	    strcmp(cfg.bench_handsfree, "button")) {
+		sf_err_set(&err, SF_E_ARG, "[bench] handsfree '%s': use off, auto or button",
+			   cfg.bench_handsfree);
+		goto fail;
+	}
+	if (cfg.bench_gpio[0] && !(bio = benchio_open(cfg.bench_gpio, cfg.bench_debounce_ms,
+						       cfg.bench_buzzer_ms, jobs, &err)))
+		goto fail;
+	if (strcmp(cfg.bench_handsfree, "off")) {
+		struct sf_err herr = { 0 };
+		if (job_handsfree_arm(jobs, 1, strcmp(cfg.bench_handsfree, "button") ? JOB_HF_AUTO
+			: JOB_HF_BUTTON, &herr))
+			dlog(DLOG_WARNING, "hands-free not armed at start: %s", herr.msg);
+	}
 	if (job_mgr_start(jobs, &err))
 		goto fail;
 	if (listen_fd >= 0) {
@@ -466,7 +501,11 @@ out:
 	web_page_free(page);
 	if (notify_on)
 		notify_done(&notify);
+	benchio_close(bio);
 	job_mgr_free(jobs);
+	devices_close(devices);
+	units_close(units);
+	recipes_close(recipes);
 	pagekeep_free(keep);
 	json_decref(records);
 	history_close(hist);

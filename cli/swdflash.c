@@ -29,6 +29,7 @@
 #include "../common/parse.h"
 #include "../common/version.h"
 #include "progress.h"
+#include "station.h"
 #include "../daemon/flashreq.h"
 #include "../daemon/pagekeep.h"
 #include "../daemon/target_json.h"
@@ -929,6 +930,7 @@ static void cli_usage(FILE *f)
 		"            5 target locked, 6 verify mismatch, 7 SWD failure,\n"
 		"            8 unsupported part, 9 precondition failed (erase=none needs an erase)\n",
 		CLI_DEFAULT_PROBE);
+	cli_station_usage(f);
 }
 
 static void cli_cmd_usage(FILE *f, const struct cli_cmd *cmd)
@@ -1153,6 +1155,16 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int rc;
 
+	/* recipe, bench, devices: a running daemon, through its API */
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '-') {
+			if (cli_station_is_cmd(argv[i]))
+				return cli_station_main(argc - 1, argv + 1);
+			break;
+		}
+		if (!strcmp(argv[i], "--station") || !strcmp(argv[i], "--token-file"))
+			return cli_station_main(argc - 1, argv + 1);
+	}
 	memset(&c, 0, sizeof(c));
 	c.result = json_object();
 	c.notes = json_array();

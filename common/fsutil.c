@@ -55,3 +55,29 @@ int fsutil_commit(int fd, const char *tmp, const char *dst, struct sf_err *err)
 	}
 	return fsutil_fsync_dir(dst, err);
 }
+
+int fsutil_write_file(const char *path, const void *data, size_t len, struct sf_err *err)
+{
+	char tmp[1100];
+	const char *p = data;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return sf_err_set(err, sf_err_io_code(errno), "creating %s: %s", tmp, strerror(errno));
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = n < 0 ? errno : ENOSPC;
+			close(fd);
+			unlink(tmp);
+			return sf_err_set(err, sf_err_io_code(e), "writing %s: %s", tmp, strerror(e));
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return fsutil_commit(fd, tmp, path, err);
+}

@@ -32,6 +32,10 @@ void dcfg_defaults(struct dcfg *c)
 	c->stop_hard_timeout = 20;  /* longer than the engine's longest step (ERASEALL, 15 s) */
 	c->max_read_bytes = 4 * 1024 * 1024;
 	c->protect_memory = 1;  /* chip flash holds firmware and keys */
+	c->bench_debounce_ms = 30;
+	c->bench_buzzer_ms = 500;
+	c->bench_poll_ms = 300;
+	snprintf(c->bench_handsfree, sizeof(c->bench_handsfree), "off");
 }
 
 
@@ -74,6 +78,11 @@ static const struct key_def {
 	STR("auth", token, KEY_STR),
 	NUM("auth", protect_reads, KEY_BOOL, 0, 1),
 	NUM("auth", protect_memory, KEY_BOOL, 0, 1),
+	{ "bench", "gpio", KEY_STR, offsetof(struct dcfg, bench_gpio), sizeof(((struct dcfg *)0)->bench_gpio), 0, 0 },
+	{ "bench", "debounce_ms", KEY_UINT, offsetof(struct dcfg, bench_debounce_ms), 0, 1, 2000 },
+	{ "bench", "buzzer_ms", KEY_UINT, offsetof(struct dcfg, bench_buzzer_ms), 0, 1, 10000 },
+	{ "bench", "poll_ms", KEY_UINT, offsetof(struct dcfg, bench_poll_ms), 0, 50, 10000 },
+	{ "bench", "handsfree", KEY_NONEMPTY, offsetof(struct dcfg, bench_handsfree), sizeof(((struct dcfg *)0)->bench_handsfree), 0, 0 },
 #undef STR
 #undef NUM
 };

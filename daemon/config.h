@@ -48,6 +48,9 @@ struct dcfg {
 	char token[256];
 	int protect_reads;         /* GET needs the token too */
 	int protect_memory;        /* GET /api/v1/target/memory needs it (default 1) */
+	char bench_gpio[256];      /* [bench] gpio: START, lamps, buzzer ("" = none) */
+	unsigned bench_debounce_ms, bench_buzzer_ms, bench_poll_ms;
+	char bench_handsfree[8];   /* arm at start: "off", "auto", "button" */
 };
 
 /* Which fields the command line set (they win over the file). */

@@ -36,6 +36,7 @@ const char *job_kind_name(enum job_kind k)
 	case JOB_RECOVER: return "recover";
 	case JOB_ERASE: return "erase";
 	case JOB_RESET: return "reset";
+	case JOB_BOARD: return "board";
 	}
 	return "unknown";
 }
@@ -74,6 +75,7 @@ void job_unref(struct job *j)
 	for (unsigned i = 0; i < j->nmsgs; i++)
 		free(j->msgs[i]);
 	json_decref(j->ended_json);
+	free(j->recipe);
 	free(j);
 }
 
@@ -330,17 +332,33 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 	}
 	if (kind == JOB_FLASH && img)
 		j->bytes_total = img->total;
+	if (kind == JOB_BOARD) {
+		if (!opts->recipe || !(j->recipe = malloc(sizeof(*j->recipe)))) {
+			free(j);
+			return sf_err_set(err, opts->recipe ? SF_E_NOMEM : SF_E_ARG,
+					  opts->recipe ? "out of memory" : "a board job needs a recipe");
+		}
+		*j->recipe = *opts->recipe;
+		j->opts.recipe = NULL;
+		j->has_recipe = 1;
+		snprintf(j->recipe_name, sizeof(j->recipe_name), "%s", opts->recipe->name);
+		j->recipe_version = opts->recipe->version;
+		j->handsfree = opts->handsfree;
+		snprintf(j->serial_state, sizeof(j->serial_state), "none");
+	}
 
 	pthread_mutex_lock(&m->lock);
 	if (m->stopping) {
 		pthread_mutex_unlock(&m->lock);
+		free(j->recipe);
 		free(j);
 		return sf_err_set(err, SF_E_NOTARGET, "the daemon is shutting down");
 	}
 	q = job_queued_locked(m) + m->reserved;
-	if (kind != JOB_FLASH && (q || m->running)) {
+	if (kind != JOB_FLASH && kind != JOB_BOARD && (q || m->running)) {
 		uint64_t rid = m->running ? m->running->id : 0;
 		pthread_mutex_unlock(&m->lock);
+		free(j->recipe);
 		free(j);
 		if (rid)
 			return sf_err_set(err, SF_E_BUSY, "probe busy: job %" PRIu64 " is running", rid);
@@ -348,6 +366,7 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 	}
 	if (q >= m->queue_length) {
 		pthread_mutex_unlock(&m->lock);
+		free(j->recipe);
 		free(j);
 		if (retry_after)
 			*retry_after = 5;
@@ -365,6 +384,7 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 		pthread_mutex_lock(&m->lock);
 		m->reserved--;
 		pthread_mutex_unlock(&m->lock);
+		free(j->recipe);
 		free(j);
 		return err ? err->code : SF_E_IO;
 	}
@@ -373,6 +393,7 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 	if (job_append_locked(m, j)) {
 		pthread_mutex_unlock(&m->lock);
 		json_decref(ev.snapshot);
+		free(j->recipe);
 		free(j);
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	}
@@ -528,6 +549,7 @@ void job_mgr_free(struct job_mgr *m)
 		job_unref(m->jobs[i]);
 	free(m->jobs);
 	free(m->lst);
+	json_decref(m->hf.last);
 	pthread_cond_destroy(&m->work);
 	pthread_cond_destroy(&m->ended);
 	pthread_cond_destroy(&m->read_done);

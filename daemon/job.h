@@ -33,6 +33,7 @@
 #include "../common/err.h"
 #include "../swd/probe.h"
 #include "history.h"
+#include "recipe.h"
 
 #define JOB_PROGRESS_INTERVAL_MS 200
 /* job_mgr_stop: how long after the grace period the worker may take to
@@ -40,7 +41,8 @@
  * is given 15 s (NRF52_ERASEALL_TIMEOUT_US). */
 #define JOB_STOP_HARD_MS_DEFAULT 20000U
 
-enum job_kind { JOB_FLASH, JOB_RECOVER, JOB_ERASE, JOB_RESET };
+/* JOB_BOARD: a production board through a recipe (job_board.c) */
+enum job_kind { JOB_FLASH, JOB_RECOVER, JOB_ERASE, JOB_RESET, JOB_BOARD };
 enum job_state {
 	JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED, JOB_INTERRUPTED,
 };
@@ -60,6 +62,8 @@ struct job_options {
 	int full_write;           /* write pages even when unchanged */
 	int erase_uicr;           /* JOB_ERASE: 1 = UICR, 0 = chip */
 	int halt;                 /* JOB_RESET: stay halted */
+	const struct recipe *recipe; /* JOB_BOARD: copied at submission */
+	int handsfree;            /* JOB_BOARD: started by hands-free mode */
 };
 void job_options_default(struct job_options *o);
 
@@ -201,5 +205,42 @@ void job_mgr_counts(struct job_mgr *m, unsigned *queued, uint64_t *running_id);
  * cumulative since job_mgr_new over every probe the worker opened. The
  * worker samples them; callers never touch SWD. */
 void job_mgr_probe_stats(struct job_mgr *m, struct swd_probe_stats *out);
+
+/* ---- the production bench (job_board.c) ---- */
+
+struct units;
+struct devices;
+struct recipes;
+
+/* What board jobs use; set once before job_mgr_start (borrowed). */
+struct job_bench {
+	struct store *store;
+	struct recipes *recipes;
+	struct units *units;
+	struct devices *devices;
+	const char *station;
+	unsigned poll_ms;          /* hands-free: how often an idle armed station looks */
+};
+void job_mgr_set_bench(struct job_mgr *m, const struct job_bench *b);
+
+/* Hands-free mode. Armed and idle, the worker looks for a board every
+ * poll_ms; "auto": a board that appears gets the active recipe; "button":
+ * it waits for job_handsfree_start() (the START button or the API). After
+ * a board's job it waits for the board to be removed. A board whose device
+ * ID already has a PASS record is not programmed again unless
+ * job_handsfree_again() is called while it is on the wire. */
+enum job_hf_mode { JOB_HF_AUTO, JOB_HF_BUTTON };
+int job_handsfree_arm(struct job_mgr *m, int armed, enum job_hf_mode mode, struct sf_err *err);
+/* START: run the active recipe on the board there now (button mode, or
+ * the board waiting to be removed / already programmed when again). */
+int job_handsfree_start(struct job_mgr *m, struct sf_err *err);
+void job_handsfree_again(struct job_mgr *m);
+/* {"armed","mode","state","device_id","current_job","last":{...}} */
+json_t *job_handsfree_json(struct job_mgr *m);
+/* Called when a board job starts (busy) and ends (its verdict), from the
+ * worker with the manager's lock held: it must be quick and must not call
+ * back into the manager. Replacing it waits for a call in progress. */
+typedef void (*job_board_fn)(void *user, int busy, int verdict_pass, int has_verdict);
+void job_mgr_on_board(struct job_mgr *m, job_board_fn fn, void *user);
 
 #endif

@@ -48,6 +48,16 @@ struct job {
 	enum img_format img_format; /* as detected at submission */
 	int cancel;
 	int64_t last_event_ms;
+	/* JOB_BOARD */
+	struct recipe *recipe;     /* while queued or running */
+	int has_recipe;
+	char recipe_name[RECIPE_NAME_MAX + 1];
+	unsigned recipe_version;
+	int handsfree;
+	char serial[48];           /* "" when none was handed out */
+	char serial_state[8];      /* "none", "written", "burned" */
+	char verdict[8];           /* "PASS", "FAIL", "" before the end */
+	char step[16];             /* the recipe step running */
 	/* An ended job no longer changes: its snapshot is built once and
 	 * shared (jansson's reference counts are atomic, and a value nobody
 	 * modifies may be dumped by several threads), so that listing jobs
@@ -105,6 +115,20 @@ struct job_mgr {
 	size_t nlst;
 
 	int hotplug;               /* a probe came or went: refresh now (under lock) */
+	/* the bench (job_board.c); hf under lock */
+	struct job_bench bench;
+	struct {
+		int armed;
+		enum job_hf_mode mode;
+		int state;             /* enum in job_board.c */
+		int start_req, again;
+		uint64_t device_id;    /* the board on the wire (0: unknown or none) */
+		int locked, seen;      /* ... locked; a board was seen at the last look */
+		uint64_t job;          /* its job */
+		json_t *last;          /* the last board's record */
+	} hf;
+	job_board_fn on_board;
+	void *on_board_user;
 
 	/* SWD counters: dap_total under lock; dap_last is the worker's own */
 	struct swd_probe_stats dap_total, dap_last;
@@ -138,6 +162,18 @@ void job_trace(const struct job *j, char *buf, size_t len);
 
 /* ---- job_worker.c ---- */
 int job_worker_open_probe(struct job_mgr *m, struct sf_err *err);
+void job_worker_add_target(struct job_mgr *m, struct job *j, const struct nrf52_info *info);
+/* The engine's progress hook (phase changes and the cancel flag). */
+int job_worker_progress(void *user, enum nrf52_phase phase, uint64_t done, uint64_t total);
+
+/* ---- job_board.c ---- */
+int job_board_run(struct job_mgr *m, struct job *j, struct sf_err *err);
+/* Worker, idle, no lock: hands-free decisions after a target refresh. */
+void job_board_idle(struct job_mgr *m);
+/* Worker, no lock: a board job ended. */
+void job_board_ended(struct job_mgr *m, struct job *j);
+/* How long the idle worker waits before it looks again (ms). */
+unsigned job_board_poll_ms(struct job_mgr *m, unsigned refresh_ms);
 void job_worker_close_probe(struct job_mgr *m);
 
 #endif

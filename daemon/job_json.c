@@ -20,7 +20,7 @@ void job_trace(const struct job *j, char *buf, size_t len)
 	int n = 0;
 
 	buf[0] = '\0';
-	if (!j->has_target && !j->has_image)
+	if (!j->has_target && !j->has_image && !j->has_recipe)
 		return;
 	n = snprintf(buf, len, " [");
 	if (j->has_target && n >= 0 && (size_t)n < len)
@@ -29,6 +29,9 @@ void job_trace(const struct job *j, char *buf, size_t len)
 	if (j->has_image && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "image %.12s %.60s", j->image.sha256,
 			      j->image.name);
+	if (j->has_recipe && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", recipe %s v%u, serial %s", j->recipe_name,
+			      j->recipe_version, j->serial[0] ? j->serial : "none");
 	if (n >= 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "]");
 }
@@ -101,8 +104,20 @@ json_t *job_json_locked(const struct job *j)
 		break;
 	case JOB_RECOVER:
 		break;
+	case JOB_BOARD:
+		json_object_set_new(opt, "handsfree", json_boolean(j->handsfree));
+		break;
 	}
 	json_object_set_new(o, "options", opt);
+	if (j->has_recipe) {
+		json_object_set_new(o, "recipe", json_pack("{s:s, s:i}", "name", j->recipe_name,
+							   "version", (int)j->recipe_version));
+		json_object_set_new(o, "serial", j->serial[0] ? json_string(j->serial) : json_null());
+		json_object_set_new(o, "serial_state", json_string(j->serial_state[0] ? j->serial_state
+										       : "none"));
+		json_object_set_new(o, "verdict", j->verdict[0] ? json_string(j->verdict) : json_null());
+		json_object_set_new(o, "step", j->step[0] ? json_string(j->step) : json_null());
+	}
 	if (j->has_target) {
 		snprintf(dev, sizeof(dev), "%016" PRIX64, j->device_id);
 		json_object_set_new(o, "target", json_pack("{s:s, s:s}", "part", j->part,
@@ -167,7 +182,7 @@ struct job *job_from_json(json_t *o)
 	j->refs = 1;
 	j->id = (uint64_t)json_integer_value(json_object_get(o, "id"));
 	const char *kind = json_string_value(json_object_get(o, "kind"));
-	for (int k = JOB_FLASH; k <= JOB_RESET; k++)
+	for (int k = JOB_FLASH; k <= JOB_BOARD; k++)
 		if (kind && !strcmp(kind, job_kind_name((enum job_kind)k)))
 			j->kind = (enum job_kind)k;
 	j->state = state_from_name(json_string_value(json_object_get(o, "state")));
@@ -185,6 +200,15 @@ struct job *job_from_json(json_t *o)
 		copy_s(j->image.sha256, sizeof(j->image.sha256), json_object_get(v, "sha256"));
 		copy_s(j->image.name, sizeof(j->image.name), json_object_get(v, "name"));
 		copy_s(j->image.format, sizeof(j->image.format), json_object_get(v, "format"));
+	}
+	v = json_object_get(o, "recipe");
+	if (json_is_object(v)) {
+		j->has_recipe = 1;
+		copy_s(j->recipe_name, sizeof(j->recipe_name), json_object_get(v, "name"));
+		j->recipe_version = (unsigned)json_integer_value(json_object_get(v, "version"));
+		copy_s(j->serial, sizeof(j->serial), json_object_get(o, "serial"));
+		copy_s(j->serial_state, sizeof(j->serial_state), json_object_get(o, "serial_state"));
+		copy_s(j->verdict, sizeof(j->verdict), json_object_get(o, "verdict"));
 	}
 	job_options_default(&j->opts);
 	opt = json_object_get(o, "options");
@@ -204,6 +228,7 @@ struct job *job_from_json(json_t *o)
 		j->opts.reset = json_is_true(json_object_get(opt, "reset"));
 		j->opts.recover = json_is_true(json_object_get(opt, "recover"));
 		j->opts.full_write = json_is_true(json_object_get(opt, "full"));
+		j->handsfree = json_is_true(json_object_get(opt, "handsfree"));
 		const char *sc = json_string_value(json_object_get(opt, "scope"));
 		j->opts.erase_uicr = sc && !strcmp(sc, "uicr");
 		j->opts.halt = json_is_true(json_object_get(opt, "halt"));

@@ -120,7 +120,7 @@ static const char *job_cancel_state(const struct job *j)
 }
 
 /* The engine's safe point: progress, and whether to stop here. */
-static int engine_progress(void *user, enum nrf52_phase phase, uint64_t done, uint64_t total)
+int job_worker_progress(void *user, enum nrf52_phase phase, uint64_t done, uint64_t total)
 {
 	struct job_mgr *m = user;
 	struct job *j = m->cur;
@@ -177,7 +177,7 @@ int job_worker_open_probe(struct job_mgr *m, struct sf_err *err)
 		job_worker_close_probe(m);
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	}
-	nrf52_set_progress(m->eng, engine_progress, m);
+	nrf52_set_progress(m->eng, job_worker_progress, m);
 	if (m->keep)
 		nrf52_set_keeper(m->eng, pagekeep_keeper(m->keep));
 	nrf52_set_debug(m->eng, engine_debug, m);
@@ -266,7 +266,7 @@ static int refresh_target(struct job_mgr *m, struct nrf52_info *info_out)
 	return rc;
 }
 
-static void add_target(struct job_mgr *m, struct job *j, const struct nrf52_info *info)
+void job_worker_add_target(struct job_mgr *m, struct job *j, const struct nrf52_info *info)
 {
 	pthread_mutex_lock(&m->lock);
 	if (info->identified) {
@@ -283,7 +283,7 @@ static int job_connect(struct job_mgr *m, struct job *j, struct nrf52_info *info
 {
 	int rc;
 
-	engine_progress(m, NRF52_PHASE_CONNECT, 0, 1);
+	job_worker_progress(m, NRF52_PHASE_CONNECT, 0, 1);
 	rc = job_worker_open_probe(m, err);
 	if (rc)
 		return rc;
@@ -295,7 +295,7 @@ static int job_connect(struct job_mgr *m, struct job *j, struct nrf52_info *info
 			return sf_err_set(err, SF_E_LOCKED,
 				"target is locked (APPROTECT); flash with recover=1 or POST "
 				"/api/v1/target/recover to erase and unlock it (destroys its contents)");
-		engine_progress(m, NRF52_PHASE_RECOVER, 0, 1);
+		job_worker_progress(m, NRF52_PHASE_RECOVER, 0, 1);
 		rc = nrf52_recover(m->eng, err);
 		if (rc)
 			return rc;
@@ -305,7 +305,7 @@ static int job_connect(struct job_mgr *m, struct job *j, struct nrf52_info *info
 		if (info->locked)
 			return sf_err_set(err, SF_E_LOCKED, "target still locked after recover");
 	}
-	add_target(m, j, info);
+	job_worker_add_target(m, j, info);
 	return 0;
 }
 
@@ -351,10 +351,10 @@ static int run_job(struct job_mgr *m, struct job *j, struct sf_err *err)
 		rc = job_worker_open_probe(m, err);
 		if (rc)
 			return rc;
-		engine_progress(m, NRF52_PHASE_RECOVER, 0, 1);
+		job_worker_progress(m, NRF52_PHASE_RECOVER, 0, 1);
 		rc = nrf52_recover(m->eng, err);
 		if (!rc && !nrf52_identify(m->eng, &info, NULL)) {
-			add_target(m, j, &info);
+			job_worker_add_target(m, j, &info);
 			forget_kept(m, info.device_id);
 		}
 		return rc;
@@ -362,7 +362,7 @@ static int run_job(struct job_mgr *m, struct job *j, struct sf_err *err)
 		rc = job_connect(m, j, &info, 1, err);
 		if (rc)
 			return rc;
-		engine_progress(m, NRF52_PHASE_ERASE, 0, 1);
+		job_worker_progress(m, NRF52_PHASE_ERASE, 0, 1);
 		rc = j->opts.erase_uicr ? nrf52_erase_uicr(m->eng, err) : nrf52_erase_chip(m->eng, err);
 		if (!rc)
 			forget_kept(m, info.device_id);
@@ -371,8 +371,10 @@ static int run_job(struct job_mgr *m, struct job *j, struct sf_err *err)
 		rc = job_connect(m, j, &info, 0, err);
 		if (rc)
 			return rc;
-		engine_progress(m, NRF52_PHASE_RESET, 0, 1);
+		job_worker_progress(m, NRF52_PHASE_RESET, 0, 1);
 		return nrf52_reset(m->eng, NRF52_RESET_SYSRESETREQ, j->opts.halt, err);
+	case JOB_BOARD:
+		return job_board_run(m, j, err);
 	}
 	return sf_err_set(err, SF_E_ARG, "unknown job kind");
 }
@@ -571,6 +573,8 @@ static void worker_run(struct job_mgr *m, struct job *j)
 		     j->err_msg, trace);
 	if (!m->exit)
 		refresh_target(m, NULL);
+	if (j->kind == JOB_BOARD)
+		job_board_ended(m, j);
 	pthread_mutex_lock(&m->lock);
 	m->running = NULL;
 	job_trim_locked(m);
@@ -619,12 +623,17 @@ static void *worker(void *arg)
 		if (m->exit)
 			break;
 		int64_t now = clock_mono_ms();
+		if (m->hf.start_req || m->hf.again)
+			next_refresh = now;
 		if (now >= next_refresh || m->hotplug) {
+			unsigned period = job_board_poll_ms(m, m->refresh_ms);
+
 			m->hotplug = 0;
 			pthread_mutex_unlock(&m->lock);
 			refresh_target(m, NULL);
+			job_board_idle(m);
 			pthread_mutex_lock(&m->lock);
-			next_refresh = clock_mono_ms() + m->refresh_ms;
+			next_refresh = clock_mono_ms() + period;
 			continue;
 		}
 		struct timespec dl;

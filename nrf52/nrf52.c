@@ -1038,3 +1038,18 @@ int nrf52_erase_mode_from_name(const char *name)
 			return (int)i;
 	return -1;
 }
+
+int nrf52_write_ram(struct nrf52 *n, uint32_t addr, const uint32_t *words, size_t nwords,
+		    struct sf_err *err)
+{
+	uint64_t end = (uint64_t)addr + (uint64_t)nwords * 4;
+	int rc = nrf52_ensure_open(n, err);
+
+	if (rc)
+		return rc;
+	if (addr % 4 || addr < NRF52_RAM_BASE || !n->info.ram_size ||
+	    end > (uint64_t)NRF52_RAM_BASE + n->info.ram_size)
+		return sf_err_set(err, SF_E_RANGE, "RAM write at 0x%08X (%zu words) is not inside "
+				  "RAM or not word-aligned", (unsigned)addr, nwords);
+	return nrf52_write_words(n, addr, words, nwords, err);
+}

@@ -180,6 +180,10 @@ int nrf52_halt(struct nrf52 *n, struct sf_err *err);
 int nrf52_resume(struct nrf52 *n, struct sf_err *err);
 
 int nrf52_read(struct nrf52 *n, uint32_t addr, void *buf, size_t len, struct sf_err *err);
+/* Write whole words into RAM (a debugger talking to running firmware:
+ * SEGGER RTT's read offset). SF_E_RANGE outside RAM or unaligned. */
+int nrf52_write_ram(struct nrf52 *n, uint32_t addr, const uint32_t *words, size_t nwords,
+		    struct sf_err *err);
 
 /* added: what the last identify (or recover/reset) learned; valid for the
  * engine's lifetime. */

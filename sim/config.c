@@ -85,6 +85,7 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 	cfg->swclk_period_ns = 1000;
 	if (!spec)
 		return 0;
+	size_t used = 0;  /* of strbuf: state= and bench= paths */
 	const char *p = spec;
 	while (*p) {
 		const char *end = strchr(p, ',');
@@ -171,21 +172,34 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 				return -1;
 			}
 			cfg->device_id = n;
-		} else if (KEY("state")) {
+		} else if (KEY("power_loss_at_write")) {
+			uint64_t n;
+			if (parse_u64(v, vlen, &n)) {
+				seterr(err, errlen, "sim: power_loss_at_write must be a number, not '%.*s'",
+				       (int)vlen, v);
+				return -1;
+			}
+			cfg->power_loss_at_write = n;
+		} else if (KEY("state") || KEY("bench")) {
 			if (vlen == 0) {
-				seterr(err, errlen, "sim: state= needs a path");
+				seterr(err, errlen, "sim: %.*s= needs a path", (int)klen, p);
 				return -1;
 			}
-			if (!strbuf || vlen + 1 > strbuf_len) {
-				seterr(err, errlen, "sim: state path too long");
+			if (!strbuf || used + vlen + 1 > strbuf_len) {
+				seterr(err, errlen, "sim: %.*s path too long", (int)klen, p);
 				return -1;
 			}
-			memcpy(strbuf, v, vlen);
-			strbuf[vlen] = 0;
-			cfg->state_path = strbuf;
+			memcpy(strbuf + used, v, vlen);
+			strbuf[used + vlen] = 0;
+			if (KEY("state"))
+				cfg->state_path = strbuf + used;
+			else
+				cfg->bench_dir = strbuf + used;
+			used += vlen + 1;
 		} else {
 			seterr(err, errlen, "sim: unknown key '%.*s' (part, rev, locked, fw_approtect, "
-			       "state, period_ns, device_id, wallclock, realtime, absent, core)",
+			       "state, period_ns, device_id, wallclock, realtime, absent, core, bench, "
+			       "power_loss_at_write)",
 			       (int)klen, p);
 			return -1;
 		}
@@ -193,6 +207,11 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 		if (!end)
 			break;
 		p = end + 1;
+	}
+	if (cfg->bench_dir && cfg->state_path) {
+		seterr(err, errlen, "sim: bench= and state= exclude each other (each board of a "
+		       "bench has its own state file)");
+		return -1;
 	}
 	return 0;
 }
@@ -400,13 +419,23 @@ struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t er
 	c->ram = calloc(1, pi->ram_size);
 	if (cfg->state_path)
 		c->state_path = strdup(cfg->state_path);
-	else
+	else if (!cfg->bench_dir)
 		c->flash = malloc(pi->flash_size);
-	if ((!c->flash && !c->state_path) || !c->ram || (cfg->state_path && !c->state_path)) {
+	if ((!c->flash && !c->state_path && !cfg->bench_dir) || !c->ram || (cfg->state_path && !c->state_path)) {
 		seterr(err, errlen, "sim: out of memory");
 		goto fail;
 	}
 	c->cfg.state_path = c->state_path;
+	if (cfg->bench_dir) {
+		c->cfg.bench_dir = strdup(cfg->bench_dir);
+		c->bench_blank = malloc(SIM_BENCH_FLASH_MAX);
+		c->flash = c->bench_blank;
+		if (!c->cfg.bench_dir || !c->bench_blank) {
+			seterr(err, errlen, "sim: out of memory");
+			goto fail;
+		}
+		memset(c->bench_blank, 0xFF, SIM_BENCH_FLASH_MAX);
+	}
 	c->period_ns = cfg->swclk_period_ns ? cfg->swclk_period_ns : 1000;
 	c->cfg.swclk_period_ns = c->period_ns;
 	c->wall0_ns = mono_ns();
@@ -426,13 +455,19 @@ struct sim_chip *sim_chip_new(const struct sim_config *cfg, char *err, size_t er
 	c->rng = c->ficr[0x060 / 4] ^ 0x5DEECE66Dull;
 	sim_system_reset(c, SIM_RST_POWER);
 	memset(&c->cnt, 0, sizeof c->cnt);
-	if (cfg->absent)
+	if (cfg->absent || cfg->bench_dir)
 		sim_fault_absent(c, 1);
+	if (cfg->power_loss_at_write)
+		sim_fault_power_loss_at_write(c, cfg->power_loss_at_write);
+	if (cfg->bench_dir)
+		sim_bench_poll(c);
 	return c;
 fail:;
 	int e = errno;  /* EBUSY: the state file is in use */
-	if (!c->state_path)
+	if (!c->state_path && !c->bench_blank)
 		free(c->flash);
+	free(c->bench_blank);
+	free((char *)c->cfg.bench_dir);
 	free(c->ram);
 	free(c->state_path);
 	free(c);
@@ -447,11 +482,152 @@ void sim_chip_free(struct sim_chip *c)
 	sim_core_free(c);
 	if (c->state_path)
 		close_state(c);
-	else
+	else if (!c->bench_blank)
 		free(c->flash);
+	free(c->bench_blank);
+	free((char *)c->cfg.bench_dir);
 	free(c->ram);
 	free(c->state_path);
 	free(c);
+}
+
+/* ---- bench ---- */
+
+const char *sim_bench_board(const struct sim_chip *c)
+{
+	return c->bench_board;
+}
+
+/* The board named in DIR/slot into name ("" for none or a bad name);
+ * bad: the slot's text when it is not a board name. */
+static void bench_read_slot(const char *dir, char *name, size_t len, char *bad, size_t badlen)
+{
+	char path[4200], line[128];
+	FILE *f;
+
+	name[0] = 0;
+	bad[0] = 0;
+	snprintf(path, sizeof path, "%s/slot", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, " \t\r\n");
+		line[n] = 0;
+		int ok = n > 0 && n < len;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = (line[i] >= 'a' && line[i] <= 'z') || (line[i] >= 'A' && line[i] <= 'Z') ||
+			     (line[i] >= '0' && line[i] <= '9') || strchr("_.-", line[i]);
+		if (ok && line[0] != '.')
+			memcpy(name, line, n + 1);
+		else if (n)
+			snprintf(bad, badlen, "%.63s", line);
+	}
+	fclose(f);
+}
+
+/* Pull the board out: its state file is synced and released. */
+static void bench_pull(struct sim_chip *c)
+{
+	sim_core_free(c);  /* it maps this board's flash and RAM; made again on use */
+	if (c->state_path) {
+		close_state(c);
+		free(c->state_path);
+		c->state_path = NULL;
+		c->cfg.state_path = NULL;
+	}
+	c->flash = c->bench_blank;
+	c->uicr = c->uicr_mem;
+	c->bench_board[0] = 0;
+	sim_fault_absent(c, 1);
+}
+
+/* Plug board name in: its spec, then its state file, then power on. */
+static int bench_plug(struct sim_chip *c, const char *name, int quiet)
+{
+	char path[4200], line[512], strbuf[8], msg[256];
+	struct sim_config bc;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s.board", c->cfg.bench_dir, name);
+	f = fopen(path, "re");
+	if (!f) {
+		if (!quiet)
+			fprintf(stderr, "sim: bench board %s: %s: %s\n", name, path, strerror(errno));
+		return -1;
+	}
+	if (!fgets(line, sizeof line, f))
+		line[0] = 0;
+	fclose(f);
+	line[strcspn(line, "\r\n")] = 0;
+	if (sim_config_parse(&bc, line, strbuf, sizeof strbuf, msg, sizeof msg)) {
+		if (!quiet)
+			fprintf(stderr, "sim: bench board %s: %s\n", name, msg);
+		return -1;
+	}
+	const struct sim_part_info *pi = sim_part_lookup(bc.part);
+	uint8_t *ram = calloc(1, pi->ram_size);
+	snprintf(path, sizeof path, "%s/%s.chip", c->cfg.bench_dir, name);
+	char *sp = strdup(path);
+	if (!ram || !sp) {
+		free(ram);
+		free(sp);
+		return -1;
+	}
+	sim_core_free(c);
+	free(c->ram);
+	c->ram = ram;
+	c->pi = pi;
+	c->cfg.part = bc.part;
+	c->cfg.rev = bc.rev;
+	c->cfg.locked = bc.locked;
+	c->cfg.fw_disables_approtect = bc.fw_disables_approtect;
+	c->cfg.device_id = bc.device_id;
+	c->state_path = sp;
+	c->cfg.state_path = sp;
+	if (open_state(c, msg, sizeof msg) < 0) {
+		if (!quiet)
+			fprintf(stderr, "sim: bench board %s: %s\n", name, msg);
+		free(c->state_path);
+		c->state_path = NULL;
+		c->cfg.state_path = NULL;
+		c->flash = c->bench_blank;
+		c->uicr = c->uicr_mem;
+		return -1;
+	}
+	snprintf(c->bench_board, sizeof c->bench_board, "%s", name);
+	sim_ficr_init(c);
+	c->lost = 0;
+	c->lose_at = 0;
+	sim_fault_absent(c, 0);
+	sim_system_reset(c, SIM_RST_POWER);
+	c->power_loss_at_write = 0;
+	if (bc.power_loss_at_write)
+		sim_fault_power_loss_at_write(c, bc.power_loss_at_write);
+	return 0;
+}
+
+void sim_bench_poll(struct sim_chip *c)
+{
+	char name[sizeof c->bench_board], bad[sizeof c->bench_bad];
+
+	c->bench_xfers = c->xfers;
+	bench_read_slot(c->cfg.bench_dir, name, sizeof name, bad, sizeof bad);
+	if (bad[0] && strcmp(bad, c->bench_bad))
+		fprintf(stderr, "sim: bench slot names a bad board '%s'\n", bad);
+	if (!strcmp(name, c->bench_board)) {
+		if (!name[0])
+			snprintf(c->bench_bad, sizeof c->bench_bad, "%s", bad);
+		return;
+	}
+	if (c->bench_board[0])
+		bench_pull(c);
+	/* a board that cannot be plugged in is tried again at every look (its
+	 * files may be fixed) and said once */
+	if (name[0] && bench_plug(c, name, !strcmp(name, c->bench_bad)))
+		snprintf(c->bench_bad, sizeof c->bench_bad, "%s", name);
+	else
+		snprintf(c->bench_bad, sizeof c->bench_bad, "%s", bad);
 }
 
 /* ---- time ---- */

@@ -46,12 +46,27 @@ struct sim_config {
 	int realtime;              /* wallclock, and never run ahead of the wall clock:
 	                              sleep instead (demos: a job takes as long as on
 	                              silicon) */
+	const char *bench_dir;     /* a bench of boards that come and go (below) */
+	uint64_t power_loss_at_write; /* power fails during this NVMC word write
+	                              (1-based, counted from power-on); 0 = never */
 	int core_hang;             /* fault knob: the core never retires an instruction */
 	int core_fault;            /* fault knob: every instruction bus-faults */
 };
 
+/* A bench (bench=DIR): boards are plugged in and pulled out while the
+ * chip's holder runs. DIR/slot names the board on the wire (one line; a
+ * missing or empty file: none); DIR/NAME.board holds that board's spec
+ * (part, rev, locked, fw_approtect, device_id, power_loss_at_write; one
+ * line) and DIR/NAME.chip its state file (created blank on first
+ * insertion). The slot is read at every line reset and every 4096
+ * transfers: a board that appears is powered on from its state file, one
+ * that is pulled out stops answering at once (mid-job too) and its state
+ * file is synced and released. A test writes the slot file (rename over
+ * it) to plug and pull boards. */
+
 /* Parses "part=nrf52840,rev=hardened,locked=1,state=PATH,period_ns=250"
- * (also fw_approtect, device_id, wallclock, realtime, absent, core=hang|fault)
+ * (also fw_approtect, device_id, wallclock, realtime, absent, bench,
+ * power_loss_at_write, core=hang|fault)
  * (every key optional, empty string = defaults) into cfg, which it fills
  * with defaults first. state= points into a copy kept in strbuf.
  * Returns 0 or -1 with a message in err. */
@@ -141,6 +156,8 @@ void sim_power_cycle(struct sim_chip *chip);
  * RAM). Returns 0, or -1 if any byte is unmapped. */
 int sim_peek(const struct sim_chip *chip, uint32_t addr, void *buf, size_t len);
 int sim_is_locked(const struct sim_chip *chip);  /* AHB-AP blocked now */
+/* bench=DIR: the board on the wire now ("" when none). */
+const char *sim_bench_board(const struct sim_chip *chip);
 enum sim_part sim_part(const struct sim_chip *chip);
 uint32_t sim_flash_size(const struct sim_chip *chip);
 /* 1 while the CPU is halted by the debugger. */

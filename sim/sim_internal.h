@@ -46,6 +46,7 @@
 #define SIM_RAM_BASE 0x20000000u
 #define SIM_PAGE_SIZE 4096u
 #define SIM_NVMC_BASE 0x4001E000u
+#define SIM_BENCH_FLASH_MAX (1024u * 1024u)  /* the largest part's flash */
 
 /* Per-part facts (a table, not if chains). */
 struct sim_part_info {
@@ -165,9 +166,17 @@ struct sim_chip {
 	uint8_t *state_map;  /* the whole state file, mapped shared */
 	size_t state_len;
 	int wall_ok;
+	/* ---- bench (cfg.bench_dir) ---- */
+	char bench_board[64];  /* the board on the wire, "" when none */
+	char bench_bad[64];    /* the slot's text last refused (said once) */
+	uint8_t *bench_blank;  /* flash stand-in while no board is in */
+	uint64_t bench_xfers;  /* transfers at the last look at the slot */
 	uint64_t wall0_ns;
 	struct sim_counters cnt;
 };
+
+/* config.c: bench=DIR, look at the slot and swap boards */
+void sim_bench_poll(struct sim_chip *c);
 
 /* swdp.c */
 void sim_dp_reset(struct sim_chip *c);

@@ -133,6 +133,8 @@ static void line_reset(struct sim_chip *c)
 	c->postw = 0;
 	c->need_idr = 1;
 	c->jts_bits = JTS_OFF;
+	if (c->cfg.bench_dir)
+		sim_bench_poll(c);
 }
 
 static uint32_t dp_read(struct sim_chip *c, unsigned a)
@@ -246,6 +248,8 @@ static void header_done(struct sim_chip *c)
 		return;
 	}
 	c->postw = 0;
+	if (c->cfg.bench_dir && c->xfers - c->bench_xfers >= 4096u)
+		sim_bench_poll(c);
 	if (c->absent || c->lost || c->dead) {
 		c->st = ST_IDLE;
 		return;

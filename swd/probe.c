@@ -103,9 +103,10 @@ static int open_sim(struct swd_probe *p, const char *args, struct sf_err *err)
 	p->sim = sim_chip_new(&cfg, msg, sizeof(msg));
 	if (!p->sim)  /* EBUSY: another process holds the state file */
 		return sf_err_set(err, errno == EBUSY ? SF_E_BUSY : SF_E_IO, "probe sim: %s", msg);
-	snprintf(p->desc, sizeof(p->desc), "SIMULATED %s (%s APPROTECT)%s%s",
+	snprintf(p->desc, sizeof(p->desc), cfg.bench_dir ? "SIMULATED bench%.0s%.0s%s%s" : "SIMULATED %s (%s APPROTECT)%s%s",
 		 parts[cfg.part], cfg.rev == SIM_REV_HARDENED ? "hardened" : "legacy",
-		 cfg.state_path ? ", state " : ", volatile", cfg.state_path ? cfg.state_path : "");
+		 cfg.bench_dir ? ", bench " : cfg.state_path ? ", state " : ", volatile",
+		 cfg.bench_dir ? cfg.bench_dir : cfg.state_path ? cfg.state_path : "");
 	void *ctx = swd_pins_sim_new(p->sim);
 	if (!ctx)
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");

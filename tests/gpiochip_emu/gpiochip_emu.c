@@ -34,6 +34,12 @@
  *   GPIOCHIP_EMU_TAKEN   lines held by another consumer: "24=other,18=foo"
  *   GPIOCHIP_EMU_CHIP    device name (default gpiochip0; Pi 5 tests: gpiochip4)
  *   GPIOCHIP_EMU_LABEL   chip label (default pinctrl-bcm2711)
+ *   GPIOCHIP_EMU_PINS    PATH: bench buttons and lamps. An input line that is
+ *                        not an SWD line reads its level from the lines
+ *                        "OFFSET=LEVEL" of PATH (a test presses a button by
+ *                        rewriting it); after every change of an output
+ *                        that is not an SWD line the levels of those outputs
+ *                        are written to PATH.out the same way (renamed over)
  *   GPIOCHIP_EMU_FAIL    "N[:ERRNO]": after N ioctls on line handles/requests,
  *                        fail every later one with ERRNO (default EIO), as
  *                        when the chip goes away (gpiochip_emu_fail())
@@ -380,10 +386,49 @@ static void emu_wire_locked(void)
 	}
 }
 
+/* GPIOCHIP_EMU_PINS: the level the test set for input line off, or -1. */
+static int emu_pin_file_level(unsigned off)
+{
+	const char *path = getenv("GPIOCHIP_EMU_PINS");
+	char line[64];
+	unsigned o;
+	int v, found = -1;
+	FILE *f;
+
+	if (!path || !(f = fopen(path, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u=%d", &o, &v) == 2 && o == off)
+			found = v != 0;
+	fclose(f);
+	return found;
+}
+
+/* GPIOCHIP_EMU_PINS: the outputs that are not SWD lines, to PATH.out. */
+static void emu_pin_file_outputs_locked(void)
+{
+	const char *path = getenv("GPIOCHIP_EMU_PINS");
+	char tmp[4200], dst[4200];
+	FILE *f;
+
+	if (!path)
+		return;
+	snprintf(dst, sizeof(dst), "%s.out", path);
+	snprintf(tmp, sizeof(tmp), "%s.out.tmp", path);
+	if (!(f = fopen(tmp, "we")))
+		return;
+	for (unsigned i = 0; i < EMU_NLINES; i++)
+		if (emu.lines[i].is_out && i != emu.clk && i != emu.dio && i != emu.rst)
+			fprintf(f, "%u=%d\n", i, emu.lines[i].level);
+	fclose(f);
+	rename(tmp, dst);
+}
+
 /* Physical level of a line as a get-values call reads it. */
 static int emu_read_locked(unsigned off)
 {
 	const struct emu_line *l = &emu.lines[off];
+	int v;
 
 	if (l->is_out)
 		return l->level;
@@ -393,6 +438,8 @@ static int emu_read_locked(unsigned off)
 		return emu.w_rst;
 	if (off == emu.clk)
 		return emu.w_clk;
+	if ((v = emu_pin_file_level(off)) >= 0)
+		return v;
 	return (l->flags & F_PU) ? 1 : 0;
 }
 
@@ -800,6 +847,8 @@ static void emu_apply_locked(unsigned off, uint64_t f, int value)
 	} else if (f & F_IN) {
 		l->is_out = 0;
 	}
+	if (off != emu.clk && off != emu.dio && off != emu.rst)
+		emu_pin_file_outputs_locked();
 }
 
 static int emu_logical_locked(unsigned off)
@@ -1024,6 +1073,7 @@ static int emu_ioctl_handle_locked(struct emu_fd *e, unsigned long req, void *ar
 			l->level = (!!hd->values[i]) ^ !!(l->flags & F_ALOW);
 		}
 		emu_wire_locked();
+		emu_pin_file_outputs_locked();
 		return 0;
 	}
 	case GPIOHANDLE_SET_CONFIG_IOCTL: {
