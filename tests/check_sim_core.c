@@ -358,6 +358,19 @@ START_TEST(t_fault_handler_lockup)
 	ck_assert_uint_eq(reg_rd(c, 16) & 0x1FFu, 3u);
 	ck_assert(mem_rd(c, 0xE000ED28u) & (1u << 9));      /* CFSR.PRECISERR */
 	ck_assert(mem_rd(c, 0xE000ED2Cu) & (1u << 30));     /* HFSR.FORCED */
+	/* DEMCR.VC_HARDERR: the core halts on HardFault entry (DFSR.VCATCH),
+	 * the frame stacked, PC at the handler (vector 3 of the RAM table) */
+	setup_ram(c, f, f->addr + 16);
+	reg_wr(c, 5, 0);
+	mem_wr(c, DFSR, 0x1F);
+	mem_wr(c, DEMCR, 1u << 10);
+	resume(c);
+	d = wait_halt(c, 10000000u);
+	ck_assert(mem_rd(c, DFSR) & 8u);
+	ck_assert_uint_eq(reg_rd(c, 15), peek32(c, f->addr + 12) & ~1u);
+	ck_assert_uint_eq(reg_rd(c, 16) & 0x1FFu, 3u);
+	ck_assert_uint_eq(peek32(c, reg_rd(c, 17) + 24), 0x2000001Cu);  /* stacked PC */
+	mem_wr(c, DEMCR, 0);
 	/* a fault inside the HardFault handler locks up */
 	setup_ram(c, f, f->addr + 16);
 	reg_wr(c, 5, 1);
