@@ -12,17 +12,34 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
-# systemd units, udev rules and the example config (status page: see web/).
-# PREFIX=/usr puts units and rules where Debian packages put theirs.
-SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
-UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/udev/rules.d,$(PREFIX)/lib/udev/rules.d)
-SYSCONFDIR ?= /etc
 CC ?= cc
 PKG_CONFIG ?= pkg-config
+# systemd units and udev rules: with PREFIX=/usr where this system's systemd
+# and udev want them (pkg-config: /lib/... on Debian 12, /usr/lib/... on 13),
+# otherwise under PREFIX.
+pc_dir = $(or $(shell $(PKG_CONFIG) --variable=$(2) $(1) 2>/dev/null),$(3))
+# Without udev.pc (Debian 12 ships it in udev, not in systemd): next to the
+# systemd units (/lib/udev when they are in /lib/systemd).
+SYS_UNITDIR := $(call pc_dir,systemd,systemdsystemunitdir,/usr/lib/systemd/system)
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(SYS_UNITDIR),$(PREFIX)/lib/systemd/system)
+UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),$(call pc_dir,udev,udevdir,$(SYS_UNITDIR:%/systemd/system=%/udev))/rules.d,$(PREFIX)/lib/udev/rules.d)
+# The daemon looks for SYSCONFDIR/swdflashd/swdflashd.conf (compiled in).
+SYSCONFDIR ?= /etc
+DOCDIR ?= $(PREFIX)/share/doc/swdflashd
+MANDIR ?= $(PREFIX)/share/man
+
+# Distribution flags (dpkg-buildflags, ...) go into the optimised build, the
+# one that is run and installed: CPPFLAGS and CFLAGS on every compile,
+# LDFLAGS on every link.
+CFLAGS ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS ?=
 
 # Debian packages needed to build, and the extra ones the test suite uses.
 DEB_BUILD := pkg-config gcc make libc6-dev libgpiod-dev libmicrohttpd-dev \
 	libjansson-dev libinih-dev libsystemd-dev
+# ... and what `make run` needs to show itself (its printed examples use curl).
+DEB_RUN := curl
 DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
 	binutils-arm-none-eabi srecord gpiod python3 \
 	chromium nodejs prometheus python3-prometheus-client \
@@ -52,10 +69,11 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unu
 ifdef WERROR
 WARN += -Werror
 endif
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -I. -pthread
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -I. -pthread \
+	-DSWDFLASHD_SYSCONFDIR='"$(SYSCONFDIR)"'
 
 # Two flavours: rel (optimised: run, bench, install) and check (sanitizers).
-REL_CFLAGS := $(BASE_CFLAGS) -O2 -g
+REL_CFLAGS := $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 CHK_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 CHK_LDFLAGS := -fsanitize=address,undefined
@@ -103,11 +121,14 @@ build/$(1)/swdflashd: build/$(1)/app/swdflashd.o $$($(1)_APP) $$($(1)_LIB)
 	$$(CC) $$($(3)) -pthread -o $$@ $$^ $$(PKG_LIBS) -lm
 endef
 
-REL_LD :=
+REL_LD := $(LDFLAGS)
 $(eval $(call flavour,rel,REL_CFLAGS,REL_LD,$(GPIOD_PKG_CONFIG_PATH)))
 $(eval $(call flavour,check,CHK_CFLAGS,CHK_LDFLAGS,$(GPIOD_PKG_CONFIG_PATH)))
 
 CHECK_TESTS := $(TEST_SRCS:tests/%.c=build/check/tests/%)
+# Objects reached only through the pattern rules below are intermediate: make
+# would delete them, and the next run (which reads their .d files) rebuild them.
+.SECONDARY: $(CHECK_TESTS:%=%.o) $(BENCH_SRCS:bench/%.c=build/rel/bench/%.o)
 build/check/tests/%: build/check/tests/%.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -lm
 # The GPIO register model (tests/gm_model.c) behind the gpiomem driver's
@@ -117,9 +138,9 @@ build/check/tests/check_gpiomem: build/check/tests/check_gpiomem.o build/check/t
 
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=build/rel/bench/%)
 build/rel/bench/gpiomem_bench: build/rel/bench/gpiomem_bench.o build/rel/tests/gm_model.o $(rel_APP) $(rel_LIB)
-	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(REL_LD) -pthread -o $@ $^ $(PKG_LIBS) -lm
 build/rel/bench/%: build/rel/bench/%.o $(rel_APP) $(rel_LIB)
-	$(CC) -pthread -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(REL_LD) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
 # The status page, embedded as a generated constant.
 build/web_assets.c: $(WEB_ASSETS) web/embed.sh
@@ -156,18 +177,29 @@ fuzz: deps-check fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/t_fuzz.sh
 
 .PHONY: all deps deps-check deps-bench build-config check run bench install uninstall clean
-all: deps $(rel_LIB) $(BINS:%=build/rel/%)
+# Building never installs anything (fakeroot, chroots, package builds):
+# provisioning is `make deps`, which `make run` and `make check` call.
+all: $(rel_LIB) $(BINS:%=build/rel/%)
 
 # Tell the user what is missing; install it when we are root.
 deps:
-	@sh tools/deps.sh $(DEB_BUILD)
+	@sh tools/deps.sh $(DEB_BUILD) $(DEB_RUN)
 deps-check:
 	@sh tools/deps.sh $(DEB_BUILD) $(DEB_CHECK)
 deps-bench:
 	@sh tools/deps.sh $(DEB_BUILD) $(DEB_CHECK) $(DEB_BENCH)
 
+# Every library is required: a missing one stops the build here, by name,
+# not a program at run time (pkg-config module, then its Debian package).
+PKG_DEB := libmicrohttpd:libmicrohttpd-dev jansson:libjansson-dev inih:libinih-dev \
+	libsystemd:libsystemd-dev libgpiod:libgpiod-dev
 build-config:
-	@$(PKG_CONFIG) --exists $(PKGS) || { echo "missing build packages: run 'make deps'" >&2; exit 1; }
+	@command -v $(PKG_CONFIG) >/dev/null 2>&1 || { echo "swdflashd: $(PKG_CONFIG) not found (Debian: pkg-config); run 'make deps'" >&2; exit 1; }
+	@miss=; for m in $(PKGS); do $(PKG_CONFIG) --exists $$m || miss="$$miss $$m"; done; \
+	$(GPIOD_PC) --exists libgpiod || miss="$$miss libgpiod"; \
+	[ -z "$$miss" ] || { for m in $$miss; do deb=; for e in $(PKG_DEB); do [ "$${e%%:*}" = $$m ] && deb=$${e#*:}; done; \
+		echo "swdflashd: library $$m not found by pkg-config (Debian package: $${deb:-?})" >&2; done; \
+		echo "swdflashd: run 'make deps' (as root) or install them, then make again" >&2; exit 1; }
 
 check: deps-check
 	$(MAKE) --no-print-directory check-build
@@ -207,30 +239,47 @@ build/gpiodv2/%: GPIOD_PKG_CONFIG_PATH = $(GPIODV2_PC)
 build/gpiodv2/tests/check_gpiod: build/gpiodv2/tests/check_gpiod.o $(gpiodv2_APP) $(gpiodv2_LIB)
 	$(CC) -pthread -o $@ $^ $$($(PKG_CONFIG) --libs check) $(PKG_LIBS) -ldl -lm
 
-run: all
+run: deps
+	$(MAKE) --no-print-directory all
 	sh tools/run.sh
 
 bench: deps-bench $(rel_LIB) $(BINS:%=build/rel/%) $(BENCH_BINS)
 	@mkdir -p bench
 	sh bench/run.sh
 
+# Installed files, by kind: every systemd/*.rules and man/*.N is picked up, so
+# a new one needs no change here (nor in debian/).
+UDEV_RULES := $(sort $(wildcard systemd/*.rules))
+MAN_PAGES := $(sort $(wildcard man/*.[1-8]))
+UNITS := swdflashd.service swdflashd.socket
+# The units name the installed binary, configuration directory and example.
+UNIT_SED := -e 's|/usr/local/bin/swdflashd|$(BINDIR)/swdflashd|g' \
+	-e 's|file:/etc/swdflashd/swdflashd.conf.example|file:$(DOCDIR)/examples/swdflashd.conf.example|g' \
+	-e 's|/etc/swdflashd/|$(SYSCONFDIR)/swdflashd/|g'
+INSTALLED := $(BINS:%=$(BINDIR)/%) $(UNITS:%=$(SYSTEMDUNITDIR)/%) \
+	$(UDEV_RULES:systemd/%=$(UDEVRULESDIR)/%) $(DOCDIR)/examples/swdflashd.conf.example \
+	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+
+.PHONY: print-install-dirs
+print-install-dirs:
+	@echo BINDIR=$(BINDIR) SYSTEMDUNITDIR=$(SYSTEMDUNITDIR) UDEVRULESDIR=$(UDEVRULESDIR) \
+		SYSCONFDIR=$(SYSCONFDIR) DOCDIR=$(DOCDIR) MANDIR=$(MANDIR)
+
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVRULESDIR) \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/swdflashd
 	install -m 0755 $(BINS:%=build/rel/%) $(DESTDIR)$(BINDIR)/
-	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSCONFDIR)/swdflashd
-	sed 's|/usr/local/bin/swdflashd|$(BINDIR)/swdflashd|g' systemd/swdflashd.service \
-		> $(DESTDIR)$(SYSTEMDUNITDIR)/swdflashd.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/swdflashd.service
-	install -m 0644 systemd/swdflashd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
-	install -m 0644 systemd/60-swdflashd-stlink.rules $(DESTDIR)$(UDEVRULESDIR)/
-	install -m 0644 systemd/swdflashd.conf.example $(DESTDIR)$(SYSCONFDIR)/swdflashd/
+	for u in $(UNITS); do sed $(UNIT_SED) systemd/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; done
+	$(if $(UDEV_RULES),install -m 0644 $(UDEV_RULES) $(DESTDIR)$(UDEVRULESDIR)/)
+	install -m 0644 systemd/swdflashd.conf.example $(DESTDIR)$(DOCDIR)/examples/
+	for m in $(MAN_PAGES); do s=$${m##*.}; d=$(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
+		install -d $${d%/*} && sed -e 's|/usr/share/doc/swdflashd|$(DOCDIR)|g' \
+		-e 's|/etc/swdflashd/|$(SYSCONFDIR)/swdflashd/|g' $$m >$$d && chmod 0644 $$d || exit 1; done
 
 uninstall:
-	rm -f $(BINS:%=$(DESTDIR)$(BINDIR)/%)
-	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/swdflashd.service $(DESTDIR)$(SYSTEMDUNITDIR)/swdflashd.socket
-	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-swdflashd-stlink.rules
-	rm -f $(DESTDIR)$(SYSCONFDIR)/swdflashd/swdflashd.conf.example
-	-rmdir $(DESTDIR)$(SYSCONFDIR)/swdflashd 2>/dev/null
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/swdflashd 2>/dev/null
 
 clean:
 	rm -rf build
