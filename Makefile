@@ -283,3 +283,21 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# The demo firmware (demo/*.S, ours): `make demo` assembles it with
+# binutils-arm-none-eabi into build/demo/; demo/*.hex are the committed
+# copies (make run's examples flash them), checked by tests/t_demo.sh.
+# `make demo-update` replaces them after a change of the source.
+ARM_PREFIX ?= arm-none-eabi-
+DEMO_SRCS := $(sort $(wildcard demo/*.S))
+DEMO_HEX := $(DEMO_SRCS:demo/%.S=build/demo/%.hex)
+build/demo/%.elf: demo/%.S demo/demo.ld
+	@mkdir -p $(dir $@)
+	$(ARM_PREFIX)as -o $(@:.elf=.o) $<
+	$(ARM_PREFIX)ld -T demo/demo.ld -o $@ $(@:.elf=.o)
+build/demo/%.hex: build/demo/%.elf
+	$(ARM_PREFIX)objcopy -O ihex $< $@
+.PHONY: demo demo-update
+demo: $(DEMO_HEX)
+demo-update: demo
+	cp $(DEMO_HEX) demo/

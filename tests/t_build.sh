@@ -21,6 +21,17 @@ for t in run check; do
 done
 check "make run's provisioning includes curl (its examples use it)" grep -q 'deps.sh.* curl' "$T/run.n"
 
+# ---- a normal user is told the exact apt-get line ----
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
+	as=
+	[ "$(id -u)" = 0 ] && as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	$as sh tools/deps.sh swdflashd-no-such-package >"$T/deps.out" 2>&1
+	check "tools/deps.sh as a normal user stops when a package is missing" [ $? -ne 0 ]
+	check "... printing apt-get install with --no-install-recommends" \
+		grep -q '^run:  sudo apt-get install -y --no-install-recommends swdflashd-no-such-package$' "$T/deps.out"
+	cat "$T/deps.out"
+fi
+
 # ---- distribution flags ----
 if command -v dpkg-buildflags >/dev/null 2>&1; then
 	export DEB_BUILD_MAINT_OPTIONS=hardening=+all

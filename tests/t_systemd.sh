@@ -6,7 +6,6 @@
 # owns (tests/web/notify.py); socket activation with systemd-socket-activate.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-need_fixtures
 need_daemon
 
 for tool in systemd-analyze; do
@@ -72,8 +71,24 @@ check "make uninstall removes every installed file ($left left)" [ "$left" -eq 0
 
 # ---- sd_notify ----
 if [ -x /usr/bin/python3 ]; then
-	/usr/bin/python3 tests/web/notify.py "$SWDFLASHD" "$T/notify" "$FIX/mbr_nrf52_2.4.1_mbr.hex"
+	/usr/bin/python3 tests/web/notify.py "$SWDFLASHD" "$T/notify" demo/blinky.hex
 	check "sd_notify: READY after listening, WATCHDOG, STATUS, STOPPING" [ $? -eq 0 ]
+	# the helper crashing half way (no such image) leaves no daemon behind
+	/usr/bin/python3 tests/web/notify.py "$SWDFLASHD" "$T/crash" "$T/no-such.hex" >"$T/crash.log" 2>&1
+	check "notify.py with a missing image fails" [ $? -ne 0 ]
+	left() { ps -eo pid=,args= | grep -F -- "--state-dir $T/crash/st" | grep -v grep; }
+	wait_until 30 '[ -z "$(left)" ]'
+	check "... and leaves no daemon running" [ -z "$(left)" ]
+	left
+	# killed outright (tests/run.sh's timeout): the daemon goes with it
+	/usr/bin/python3 tests/web/notify.py "$SWDFLASHD" "$T/kill" demo/blinky.hex >"$T/kill.log" 2>&1 &
+	NPID=$!
+	wait_until 60 "grep -qs 'READY=1 arrives' '$T/kill.log'"
+	kill -9 "$NPID"
+	wait "$NPID" 2>/dev/null
+	left() { ps -eo pid=,args= | grep -F -- "--state-dir $T/kill/st" | grep -v grep; }
+	wait_until 30 '[ -z "$(left)" ]'
+	check "notify.py killed: no daemon left running" [ -z "$(left)" ]
 else
 	bad "no /usr/bin/python3 for the NOTIFY_SOCKET test"
 fi
