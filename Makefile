@@ -260,6 +260,11 @@ INSTALLED := $(BINS:%=$(BINDIR)/%) $(UNITS:%=$(SYSTEMDUNITDIR)/%) \
 	$(UDEV_RULES:systemd/%=$(UDEVRULESDIR)/%) $(DOCDIR)/examples/swdflashd.conf.example \
 	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 
+# For tests/t_build.sh: debian/control must build-depend on these.
+.PHONY: print-deb-build
+print-deb-build:
+	@echo $(filter-out gcc make libc6-dev,$(DEB_BUILD))
+
 .PHONY: print-install-dirs
 print-install-dirs:
 	@echo BINDIR=$(BINDIR) SYSTEMDUNITDIR=$(SYSTEMDUNITDIR) UDEVRULESDIR=$(UDEVRULESDIR) \

@@ -104,6 +104,13 @@ if [ -x build/rel/swdflashd ]; then
 	find "$D" -type f
 fi
 
+# ---- debian/control follows the Makefile's build packages ----
+missing=
+for p in $($MK -s print-deb-build); do
+	sed -n '/^Build-Depends:/,/^[A-Z]/p' debian/control | grep -q "[ ,|]$p\([ ,(]\|\$\)" || missing="$missing $p"
+done
+check "debian/control Build-Depends names every package of DEB_BUILD${missing:+ (missing:$missing)}" [ -z "$missing" ]
+
 # ---- man pages: every option and command --help lists ----
 opts() { grep -o -- '\(^\|[ [|]\)-\{1,2\}[a-z][a-z-]*' | sed 's/^[ [|]//' | sort -u; }
 man_has() { # PAGE WORD: WORD in the page's source, groff escapes dropped
