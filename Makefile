@@ -69,7 +69,10 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unu
 ifdef WERROR
 WARN += -Werror
 endif
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -I. -pthread \
+# 64-bit off_t and time_t on 32-bit systems too (armhf; no-ops on 64-bit):
+# otherwise stat/readdir fail with EOVERFLOW on large inode numbers and dates
+# after 2038 wrap (no library we use has off_t or time_t in its API).
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 $(WARN) -I. -pthread \
 	-DSWDFLASHD_SYSCONFDIR='"$(SYSCONFDIR)"'
 
 # Two flavours: rel (optimised: run, bench, install) and check (sanitizers).
