@@ -20,6 +20,10 @@ for t in run check; do
 	check "make $t provisions first (tools/deps.sh)" grep -q 'tools/deps.sh' "$T/$t.n"
 done
 check "make run's provisioning includes curl (its examples use it)" grep -q 'deps.sh.* curl' "$T/run.n"
+check "make check never changes the dpkg architectures (check-cross does)" \
+	sh -c "! grep -q 'cross-deps\|add-architecture' '$T/check.n'"
+$MK -n check-cross >"$T/cross.n" 2>&1
+check "make check-cross provisions them first (tools/cross-deps.sh)" grep -q 'tools/cross-deps.sh' "$T/cross.n"
 
 # ---- a normal user is told the exact apt-get line ----
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
