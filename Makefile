@@ -6,6 +6,9 @@
 #                (in parallel: TEST_JOBS=N at a time, TEST_TIMEOUT=S each; see tests/run.sh)
 #   make bench   optimised build, print the figures, write bench/results.json
 #   make fuzz    libFuzzer harnesses (clang, ASan+UBSan), FUZZ_SECONDS each
+#   make         build only (never installs packages: that is make deps)
+#   make install PREFIX=/usr DESTDIR=...   (dpkg-buildpackage -b uses it)
+#   make check-cross   arm64/armhf cross-build + unit suites under qemu-user
 
 .DEFAULT_GOAL := all
 
