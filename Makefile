@@ -230,7 +230,10 @@ EMU_SRCS := tests/gpiochip_emu/gpiochip_emu.c $(sort $(wildcard sim/*.c))
 tests-extra: build/gpiochip_emu.so
 build/gpiochip_emu.so: $(EMU_SRCS) $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(EMU_SRCS) -ldl -lpthread -lm
+	$(CC) $(EMU_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(EMU_SRCS) -ldl -lpthread -lm
+# It defines open and open64 (and the like) itself: without the 64-bit
+# off_t/time_t switches, which make glibc 2.41 (Debian 13) rename open to open64.
+EMU_CFLAGS = $(filter-out -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64,$(REL_CFLAGS))
 tests-extra: build/check/tests/gpiod_trace build/check/tests/gpiomem_flash
 build/check/tests/gpiomem_flash: build/check/tests/gpiomem_flash.o build/check/tests/gm_model.o $(check_APP) $(check_LIB)
 	$(CC) $(CHK_LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.." || exit 1
 export DEBIAN_FRONTEND=noninteractive
 
 apt-get update -q >"$T/apt.log" 2>&1
-apt-get install -y -q --no-install-recommends "$SWDFLASHD_DEB" curl binutils >>"$T/apt.log" 2>&1
+apt-get install -y -q --no-install-recommends "$SWDFLASHD_DEB" curl binutils procps >>"$T/apt.log" 2>&1
 rc=$?
 check "apt-get install $(basename "$SWDFLASHD_DEB")" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || { tail -n 30 "$T/apt.log"; finish; }
