@@ -64,10 +64,11 @@ root-run)
 	[ "$frc" = 0 ] && grep -q '"state":"succeeded"' /fresh/log/flash.json && [ "$rrc" = 0 ]
 	;;
 root-check)
-	as_root 'make check'
+	# the logs are kept: the deb step's package build runs make clean
+	as_root 'make check; rc=$?; cp -r build/test-logs /fresh/log/root-check-logs; exit $rc'
 	;;
 user-check)
-	as_user 'make check'
+	as_user 'make check; rc=$?; cp -r build/test-logs /fresh/log/user-check-logs; exit $rc'
 	;;
 deb)
 	as_root 'apt-get install -y -q --no-install-recommends dpkg-dev debhelper lintian fakeroot &&
