@@ -92,7 +92,7 @@ new_root() {
 			git -C "$1/$home/swdflashd" checkout -q --detach "$COMMIT" || exit 1
 	done
 	chroot "$1" chown -R tester:tester /home/tester/swdflashd
-	mkdir -p "$1/fresh/log"
+	mkdir -p "$1/fresh/log" && chmod 1777 "$1/fresh/log"
 	cp "$REPO/tools/fresh-steps.sh" "$1/fresh/steps.sh"
 }
 
