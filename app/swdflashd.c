@@ -276,9 +276,9 @@ int main(int argc, char **argv)
 	if (!token[0] && !web_listen_is_loopback(cfg.listen)) {
 		dlog(DLOG_ERR, "refusing to listen on %s without a token: anyone on the network "
 		     "could flash or erase the target. Make one with\n"
-		     "  head -c 32 /dev/urandom | base64 > /etc/swdflashd/token && "
-		     "chmod 600 /etc/swdflashd/token\n"
-		     "and start with --token-file /etc/swdflashd/token (or [auth] token_file, "
+		     "  head -c 32 /dev/urandom | base64 > " SWDFLASHD_SYSCONFDIR "/swdflashd/token && "
+		     "chmod 600 " SWDFLASHD_SYSCONFDIR "/swdflashd/token\n"
+		     "and start with --token-file " SWDFLASHD_SYSCONFDIR "/swdflashd/token (or [auth] token_file, "
 		     "or systemd LoadCredential=token:...), or listen on 127.0.0.1", cfg.listen);
 		return 1;
 	}

@@ -23,7 +23,11 @@
 
 #include "../common/err.h"
 
-#define DCFG_DEFAULT_PATH "/etc/swdflashd/swdflashd.conf"
+/* The Makefile passes SYSCONFDIR (make SYSCONFDIR=/usr/local/etc ...). */
+#ifndef SWDFLASHD_SYSCONFDIR
+#define SWDFLASHD_SYSCONFDIR "/etc"
+#endif
+#define DCFG_DEFAULT_PATH SWDFLASHD_SYSCONFDIR "/swdflashd/swdflashd.conf"
 
 struct dcfg {
 	char listen[128];          /* "127.0.0.1:8080" */

@@ -321,6 +321,14 @@ START_TEST(iso_time)
 	store_iso_time(1764547200123LL, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "2025-12-01T00:00:00.123Z");
 	ck_assert_int_gt(store_now_ms(), 1700000000000LL);
+	/* after 2038-01-19: a 32-bit time_t (armhf without _TIME_BITS=64)
+	 * wraps this to 1901 */
+	store_iso_time(2200000000000LL, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2039-09-18T23:06:40.000Z");
+	/* and files are measured in 64 bits (armhf without _FILE_OFFSET_BITS=64:
+	 * stat and readdir fail with EOVERFLOW on 64-bit inode numbers) */
+	ck_assert_uint_ge(sizeof(off_t), 8);
+	ck_assert_uint_ge(sizeof(time_t), 8);
 }
 END_TEST
 

@@ -6,7 +6,6 @@
 # when one appears (a restart with a chip that answers).
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-need_fixtures
 need_daemon
 
 # dlaunch, not dstart: dstart waits for a connected target
@@ -24,7 +23,7 @@ check "GET /target: the error says nothing answers" grep -q 'no response from th
 req GET /healthz
 check "healthz still 200" [ "$ST" = 200 ]
 
-req POST "/api/v1/flash?wait=1" --data-binary "@$FIX/mbr_nrf52_2.4.1_mbr.hex"
+req POST "/api/v1/flash?wait=1" --data-binary @demo/blinky.hex
 check "POST /flash without a target: 503" [ "$ST" = 503 ]
 check "error code no_target" [ "$(jget "$T/body" 'd["error"]["code"]')" = no_target ]
 req GET /api/v1/jobs

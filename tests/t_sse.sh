@@ -4,7 +4,6 @@
 # locked simulated nRF52840: see tests/web/sse.py for what is checked.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-need_fixtures
 need_daemon
 
 cat >"$T/conf" <<EOF
@@ -15,7 +14,7 @@ head -c 1048576 /dev/urandom >"$T/big.bin"
 PROBE="sim:part=nrf52840,locked=1,state=$T/chip.bin"
 
 dstart s --probe "$PROBE" --config "$T/conf" || { bad "daemon start"; finish; }
-/usr/bin/python3 tests/web/sse.py "$URL" "" "$T/big.bin" "$FIX/mbr_nrf52_2.4.1_mbr.hex" first "$T/sse.json"
+/usr/bin/python3 tests/web/sse.py "$URL" "" "$T/big.bin" demo/blinky.hex first "$T/sse.json"
 check "events: hello, ids, target, progress, resume, many and stuck clients" [ $? -eq 0 ]
 curl -s --max-time 60 "$URL/metrics" | grep '^swdflashd_event' | sed 's/^/     /'
 curl -s -N --max-time 2 -D "$T/sse.hdr" -o /dev/null "$URL/api/v1/events"
@@ -25,7 +24,7 @@ dstop || bad "daemon stopped cleanly"
 
 # the same chip, now in real time so that a job lasts as long as on silicon
 dstart s --probe "$PROBE,realtime=1" --config "$T/conf" --listen "127.0.0.1:$PORT" || { bad "daemon restart"; finish; }
-/usr/bin/python3 tests/web/sse.py "$URL" "" "$T/big.bin" "$FIX/mbr_nrf52_2.4.1_mbr.hex" second "$T/sse.json"
+/usr/bin/python3 tests/web/sse.py "$URL" "" "$T/big.bin" demo/blinky.hex second "$T/sse.json"
 check "events after a restart" [ $? -eq 0 ]
 dstop || bad "daemon stopped cleanly"
 finish

@@ -6,7 +6,6 @@
 # owns (tests/web/notify.py); socket activation with systemd-socket-activate.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-need_fixtures
 need_daemon
 
 for tool in systemd-analyze; do
@@ -15,13 +14,15 @@ done
 
 # ---- make install DESTDIR=... ----
 D=$T/root
+# where this system's systemd and udev want the files (pkg-config)
+make --no-print-directory -s print-install-dirs PREFIX=/usr >"$T/dirs" && . "$T/dirs"
 make --no-print-directory -s install DESTDIR="$D" PREFIX=/usr >"$T/install.log" 2>&1
 check "make install DESTDIR=... PREFIX=/usr" [ $? -eq 0 ]
-UNIT=$D/lib/systemd/system/swdflashd.service
-for f in usr/bin/swdflashd usr/bin/swdflash lib/systemd/system/swdflashd.service \
-	lib/systemd/system/swdflashd.socket lib/udev/rules.d/60-swdflashd-stlink.rules \
-	etc/swdflashd/swdflashd.conf.example; do
-	check "installed $f" [ -f "$D/$f" ]
+UNIT=$D$SYSTEMDUNITDIR/swdflashd.service
+EXAMPLE=$DOCDIR/examples/swdflashd.conf.example
+for f in "$BINDIR/swdflashd" "$BINDIR/swdflash" "$SYSTEMDUNITDIR/swdflashd.service" \
+	"$SYSTEMDUNITDIR/swdflashd.socket" "$UDEVRULESDIR/60-swdflashd-stlink.rules" "$EXAMPLE"; do
+	check "installed $f" [ -f "$D$f" ]
 done
 EXEC=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$UNIT")
 check "ExecStart= ($EXEC) is the installed binary" [ -x "$D$EXEC" ]
@@ -31,10 +32,10 @@ check "with a watchdog" grep -q '^WatchdogSec=' "$UNIT"
 # StateDirectory=swdflashd is /var/lib/swdflashd: the daemon's default state dir
 check "StateDirectory= matches the daemon's default state dir" \
 	sh -c "grep -q '^StateDirectory=swdflashd\$' '$UNIT' && '$D$EXEC' --help | grep -q 'default /var/lib/swdflashd'"
-# ConfigurationDirectory=swdflashd is where install put the example and where
-# the daemon looks for its config and LoadCredential= for the token
-check "ConfigurationDirectory= holds the example config" \
-	sh -c "grep -q '^ConfigurationDirectory=swdflashd\$' '$UNIT' && [ -f '$D/etc/swdflashd/swdflashd.conf.example' ]"
+# ConfigurationDirectory=swdflashd is where the daemon looks for its config
+# and LoadCredential= for the token; the unit names the installed example
+check "ConfigurationDirectory=swdflashd" grep -q '^ConfigurationDirectory=swdflashd$' "$UNIT"
+check "Documentation= names the installed example config" grep -q "^Documentation=file:$EXAMPLE\$" "$UNIT"
 check "the daemon's default config is in that directory" \
 	sh -c "'$D$EXEC' --help | grep -q '/etc/swdflashd/swdflashd.conf'"
 check "LoadCredential=token: from the configuration directory" grep -q '^LoadCredential=token:/etc/swdflashd/' "$UNIT"
@@ -44,13 +45,13 @@ for k in ProtectSystem=strict ProtectHome= PrivateTmp= NoNewPrivileges= DevicePo
 	check "unit sets $k" grep -q "^$k" "$UNIT"
 done
 check "udev rules name every ST-Link product id" sh -c \
-	"for id in 3748 374b 374a 3752 374e 374f 3753 3754; do grep -q \"idProduct}==\\\"\$id\\\".*GROUP=\\\"plugdev\\\"\" '$D/lib/udev/rules.d/60-swdflashd-stlink.rules' || exit 1; done"
+	"for id in 3748 374b 374a 3752 374e 374f 3753 3754; do grep -q \"idProduct}==\\\"\$id\\\".*GROUP=\\\"plugdev\\\"\" '$D$UDEVRULESDIR/60-swdflashd-stlink.rules' || exit 1; done"
 
 # ---- systemd-analyze verify (ExecStart pointed at the DESTDIR binary) ----
 V=$T/verify
 mkdir -p "$V"
 sed "s|^ExecStart=$EXEC|ExecStart=$D$EXEC|" "$UNIT" >"$V/swdflashd.service"
-cp "$D/lib/systemd/system/swdflashd.socket" "$V/"
+cp "$D$SYSTEMDUNITDIR/swdflashd.socket" "$V/"
 SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "$V/swdflashd.service" "$V/swdflashd.socket" >"$T/verify.log" 2>&1
 rc=$?
 check "systemd-analyze verify: no error" [ $rc -eq 0 ]
@@ -70,8 +71,24 @@ check "make uninstall removes every installed file ($left left)" [ "$left" -eq 0
 
 # ---- sd_notify ----
 if [ -x /usr/bin/python3 ]; then
-	/usr/bin/python3 tests/web/notify.py "$SWDFLASHD" "$T/notify" "$FIX/mbr_nrf52_2.4.1_mbr.hex"
+	/usr/bin/python3 tests/web/notify.py "$SWDFLASHD" "$T/notify" demo/blinky.hex
 	check "sd_notify: READY after listening, WATCHDOG, STATUS, STOPPING" [ $? -eq 0 ]
+	# the helper crashing half way (no such image) leaves no daemon behind
+	/usr/bin/python3 tests/web/notify.py "$SWDFLASHD" "$T/crash" "$T/no-such.hex" >"$T/crash.log" 2>&1
+	check "notify.py with a missing image fails" [ $? -ne 0 ]
+	left() { ps -eo pid=,args= | grep -F -- "--state-dir $T/crash/st" | grep -v grep; }
+	wait_until 30 '[ -z "$(left)" ]'
+	check "... and leaves no daemon running" [ -z "$(left)" ]
+	left
+	# killed outright (tests/run.sh's timeout): the daemon goes with it
+	/usr/bin/python3 tests/web/notify.py "$SWDFLASHD" "$T/kill" demo/blinky.hex >"$T/kill.log" 2>&1 &
+	NPID=$!
+	wait_until 60 "grep -qs 'READY=1 arrives' '$T/kill.log'"
+	kill -9 "$NPID"
+	wait "$NPID" 2>/dev/null
+	left() { ps -eo pid=,args= | grep -F -- "--state-dir $T/kill/st" | grep -v grep; }
+	wait_until 30 '[ -z "$(left)" ]'
+	check "notify.py killed: no daemon left running" [ -z "$(left)" ]
 else
 	bad "no /usr/bin/python3 for the NOTIFY_SOCKET test"
 fi

@@ -13,7 +13,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 if [ "$(id -u)" != 0 ]; then
 	echo "swdflashd: missing packages:$missing" >&2
-	echo "run:  sudo apt-get install -y$missing" >&2
+	echo "run:  sudo apt-get install -y --no-install-recommends$missing" >&2
 	exit 1
 fi
 echo "swdflashd: installing$missing"

@@ -48,15 +48,49 @@ if [ ! -s "$STATE/token" ]; then
 fi
 TOKEN=$(cat "$STATE/token")
 PORT=${LISTEN##*:}
-cat <<MSG
-run.sh: state directory $STATE, listening on http://$LISTEN/
+case $LISTEN in
+'*:'* | 0.0.0.0:* | '[::]:'*) HOST=127.0.0.1 ;;
+*) HOST=${LISTEN%:*} ;;
+esac
+DEMO=$PWD/demo/blinky.hex
+examples() {
+	cat <<MSG
+run.sh: state directory $STATE
 run.sh: token (in $STATE/token): $TOKEN
-run.sh: try:
-  curl -s http://127.0.0.1:$PORT/api/v1/target
-  curl -sf -H "Authorization: Bearer $TOKEN" --data-binary @../shared/fixtures/s140_nrf52_6.1.1_softdevice.hex \\
-       'http://127.0.0.1:$PORT/api/v1/flash?wait=1'
-  curl -s http://127.0.0.1:$PORT/api/v1/jobs
-run.sh: Ctrl-C stops the daemon.
+run.sh: try (demo/blinky.hex is the demo firmware; it blinks LED1 of an nRF52 DK):
+  curl -s http://$HOST:$PORT/api/v1/target
+  curl -sf -H "Authorization: Bearer $TOKEN" --data-binary @$DEMO \\
+       'http://$HOST:$PORT/api/v1/flash?wait=1'
+  curl -s http://$HOST:$PORT/api/v1/jobs
+run.sh: and open http://$HOST:$PORT/ in a browser. Ctrl-C stops the daemon.
 MSG
-exec "$BIN" --foreground --listen "$LISTEN" --probe "$PROBE" --state-dir "$STATE" \
-	--token-file "$STATE/token" ${SWDFLASHD_CONFIG:+--config "$SWDFLASHD_CONFIG"}
+}
+
+# The examples come after the daemon's own "listening on" line, never
+# before a failure to listen (a busy port: SWDFLASHD_LISTEN picks another).
+# Ctrl-C (SIGINT to the whole group) stops only the daemon: the shells wait
+# for it (trap :, so the daemon keeps the default action) and the filter
+# ignores it, so the daemon's clean stop is still shown.
+RC=$STATE/.run-rc
+rm -f "$RC"
+trap : INT
+{
+	trap : INT
+	"$BIN" --foreground --listen "$LISTEN" --probe "$PROBE" --state-dir "$STATE" \
+		--token-file "$STATE/token" ${SWDFLASHD_CONFIG:+--config "$SWDFLASHD_CONFIG"} 2>&1
+	echo $? >"$RC"
+} | {
+	trap '' INT
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in *" listening on http://"*) examples ;; esac
+	done
+}
+rc=$(cat "$RC" 2>/dev/null)
+rm -f "$RC"
+case $rc in
+0) exit 0 ;;
+'') exit 1 ;;
+esac
+echo "run.sh: swdflashd exited with status $rc" >&2
+exit "$rc"

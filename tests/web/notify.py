@@ -9,6 +9,7 @@ Checks: READY=1 arrives, and only once the HTTP port accepts connections;
 WATCHDOG=1 keeps arriving at about half of WATCHDOG_USEC; STATUS= names the
 running job and then the result; STOPPING=1 after SIGTERM; exit status 0.
 """
+import atexit
 import os
 import signal
 import socket
@@ -59,8 +60,28 @@ cmd = ["sh", "-c", 'WATCHDOG_PID=$$ exec "$0" "$@"', swdflashd, "--foreground",
        "--listen", f"127.0.0.1:{port}", "--probe", f"sim:state={state}/chip.bin",
        "--state-dir", state + "/st"]
 log = open(os.path.join(state, "daemon.log"), "w")
+
+
+def die_with_parent():
+    """The daemon gets SIGKILL when this script ends, however it ends (even
+    by SIGKILL): it is not left behind, reparented out of the test's reach."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 t0 = time.monotonic()
-proc = subprocess.Popen(cmd, env=env, stderr=log)
+proc = subprocess.Popen(cmd, env=env, stderr=log, preexec_fn=die_with_parent)
+
+
+def stop_daemon():
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+# A failing step (an uncaught exception) still stops the daemon.
+atexit.register(stop_daemon)
 
 msgs = []           # (time, text)
 ready_at = None
