@@ -362,7 +362,8 @@ CROSS_TRIPLET_arm64 := aarch64-linux-gnu
 CROSS_TRIPLET_armhf := arm-linux-gnueabihf
 CROSS_QEMU_arm64 := qemu-aarch64-static
 CROSS_QEMU_armhf := qemu-arm-static
-CROSS_DEV := libgpiod-dev libmicrohttpd-dev libjansson-dev libinih-dev libsystemd-dev check
+CROSS_DEV := libgpiod-dev libmicrohttpd-dev libjansson-dev libinih-dev libsystemd-dev libusb-1.0-0-dev \
+	libunicorn-dev check
 CROSS_CFLAGS := $(BASE_CFLAGS) -O2 -g -Werror
 CROSS_LD :=
 # Suites that stay native: check_gpiod re-executes itself with the host's
