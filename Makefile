@@ -238,7 +238,7 @@ tests-extra: build/gpiochip_emu.so
 build/gpiochip_emu.so: $(EMU_SRCS) $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(EMU_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(EMU_SRCS) -ldl -lpthread -lm
-# It defines open and open64 (and the like) itself: without the 64-bit
+# It (and build/stlink_emu.so) defines open and open64 (and the like) itself: without the 64-bit
 # off_t/time_t switches, which make glibc 2.41 (Debian 13) rename open to open64.
 EMU_CFLAGS = $(filter-out -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64,$(REL_CFLAGS))
 tests-extra: build/check/tests/gpiod_trace build/check/tests/gpiomem_flash
@@ -257,7 +257,7 @@ tests-extra: build/stlink_emu.so build/check/tests/check_stlink_emu
 build/check/tests/check_stlink_emu: PKG_LIBS += -lusb-1.0 -ldl
 build/stlink_emu.so: $(STLINK_SHIM_SRCS) tests/stlink_emu/stlink_emu.h $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(STLINK_SHIM_SRCS) -ldl -lpthread -lm
+	$(CC) $(EMU_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(STLINK_SHIM_SRCS) -ldl -lpthread -lm
 # The same dongle behind stlink-server's TCP protocol (OpenOCD's tcp backend).
 tests-extra: build/stlink_server
 build/stlink_server: tests/stlink_emu/stlink_server.c $(STLINK_EMU_SRCS) tests/stlink_emu/stlink_emu.h \

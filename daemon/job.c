@@ -355,8 +355,8 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 		return sf_err_set(err, SF_E_NOTARGET, "the daemon is shutting down");
 	}
 	q = job_queued_locked(m) + m->reserved;
-	if (kind != JOB_FLASH && kind != JOB_BOARD && (q || m->running)) {
-		uint64_t rid = m->running ? m->running->id : 0;
+	if (kind != JOB_FLASH && kind != JOB_BOARD && (q || job_busy_locked(m))) {
+		uint64_t rid = job_busy_locked(m) ? m->running->id : 0;
 		pthread_mutex_unlock(&m->lock);
 		free(j->recipe);
 		free(j);

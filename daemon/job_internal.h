@@ -139,6 +139,14 @@ void job_unref(struct job *j);
 int job_is_active(const struct job *j);
 void job_set_error(struct job *j, int code, const char *msg);
 unsigned job_queued_locked(struct job_mgr *m);
+/* A job holds the probe and has not published its end. A job that has (its
+ * state is final) still holds the probe for its tail (the target refresh),
+ * but a client already told it ended must not be refused as "busy": its
+ * next request waits for the tail instead. */
+static inline int job_busy_locked(const struct job_mgr *m)
+{
+	return m->running && m->running->state == JOB_RUNNING;
+}
 struct job *job_next_queued_locked(struct job_mgr *m);
 void job_trim_locked(struct job_mgr *m);
 int job_append_locked(struct job_mgr *m, struct job *j);

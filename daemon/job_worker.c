@@ -432,6 +432,12 @@ int job_read_memory(struct job_mgr *m, uint32_t addr, uint32_t len, uint8_t **bu
 			pthread_mutex_unlock(&m->lock);
 			return sf_err_set(err, SF_E_NOTARGET, "the daemon is shutting down");
 		}
+		if (!job_busy_locked(m) && m->running && !job_queued_locked(m) && !m->reserved) {
+			/* the job ended for every reader; the worker finishes its tail */
+			clock_deadline_after_ms(&dl, JOB_READ_SLICE_MS);
+			pthread_cond_timedwait(&m->ended, &m->lock, &dl);
+			continue;
+		}
 		if (m->running || job_queued_locked(m) || m->reserved) {
 			uint64_t rid = m->running ? m->running->id : 0;
 			req_unref_locked(r);
