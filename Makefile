@@ -257,7 +257,7 @@ tests-extra: build/stlink_emu.so build/check/tests/check_stlink_emu
 build/check/tests/check_stlink_emu: PKG_LIBS += -lusb-1.0 -ldl
 build/stlink_emu.so: $(STLINK_SHIM_SRCS) tests/stlink_emu/stlink_emu.h $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(STLINK_SHIM_SRCS) -ldl -lpthread -lm
+	$(CC) $(EMU_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $(STLINK_SHIM_SRCS) -ldl -lpthread -lm
 # The same dongle behind stlink-server's TCP protocol (OpenOCD's tcp backend).
 tests-extra: build/stlink_server
 build/stlink_server: tests/stlink_emu/stlink_server.c $(STLINK_EMU_SRCS) tests/stlink_emu/stlink_emu.h \
