@@ -400,12 +400,6 @@ lib_stlink_ocd() { # PRE SIMSPEC EMUSPEC STATS LOG IFACE COMMANDS...
 stlink_ocd() { lib_stlink_ocd '' "$@"; }
 stlink_ocd_nowa() { lib_stlink_ocd 'set WORKAREASIZE 0' "$@"; }
 
-ocd_nowa() { lib_stlink_ocd 'set WORKAREASIZE 0' "$@"; }
-
-ocd_nowa() { # as stlink_ocd, with WORKAREASIZE 0
-	STLINK_OCD_PRE='set WORKAREASIZE 0' stlink_ocd "$@"
-}
-
 ocd_nowa() { # SIMSPEC STATS LOG COMMANDS...: ocd with WORKAREASIZE 0
 	OCD_CONFIG=$OCD_CFG_NOWA ocd "$@"
 }
