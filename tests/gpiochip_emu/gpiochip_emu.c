@@ -1454,13 +1454,19 @@ static int emu_ioctl_handle_locked(struct emu_fd *e, unsigned long req, void *ar
 		for (unsigned i = 0; i < e->n; i++)
 			if ((lv->mask >> i & 1) && !emu.lines[e->off[i]].is_out)
 				return -EPERM;
+		int bench = 0; /* a line that is not SWD's: PATH.out */
+
 		for (unsigned i = 0; i < e->n; i++) {
 			struct emu_line *l = &emu.lines[e->off[i]];
 
-			if (lv->mask >> i & 1)
+			if (lv->mask >> i & 1) {
 				l->level = (int)(lv->bits >> i & 1) ^ !!(l->flags & F_ALOW);
+				bench |= !emu_is_swd(e->off[i]);
+			}
 		}
 		emu_wire_locked();
+		if (bench)
+			emu_pin_file_outputs_locked();
 		return 0;
 	}
 	case GPIO_V2_LINE_SET_CONFIG_IOCTL: {
