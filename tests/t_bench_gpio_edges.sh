@@ -9,8 +9,9 @@
 # With debounce_ms = 40 that is exactly two presses and five bounces that
 # are not; the emulator's counters show the daemon asked for edge events
 # and got every edge. Not armed, so a press is the daemon's "START button:
-# hands-free mode is not armed". SWDFLASHD may name another build (the
-# libgpiod v2 one: tests/t_gpiod_v2.sh).
+# hands-free mode is not armed". Then a button to 3.3 V (start_active=high)
+# and a bad start_active. SWDFLASHD may name another build (the libgpiod v2
+# one: tests/t_gpiod_v2.sh).
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 need_daemon
@@ -42,4 +43,25 @@ dstop || fail "daemon stop"
 # 13 edges of the waveform and the release.
 check "the emulator sent 14 edge events" [ "$(json "$T/stats.json" edge_events)" = 14 ]
 check "... and dropped none" [ "$(json "$T/stats.json" edge_events_dropped)" = 0 ]
+
+# A button to 3.3 V: start_active=high, a pull-down, pressed is high.
+pins "17=0"
+sed -i 's/^gpio = .*/gpio = chip=gpiochip0,start=17,start_active=high/' "$T/conf"
+LD_PRELOAD="$EMU_SO" GPIOCHIP_EMU_SIM=none dstart h --config "$T/conf" --probe "sim:part=nrf52840" ||
+	die "daemon start (active high)"
+check "active high is taken" grep -q 'start 17 (active high, edge events' "$DLOG"
+pins "17=1/3,0/3,1"
+check "active high: the held press is seen" wait_until 20 'presses 1'
+check "... once" [ "$(grep -c 'START button' "$DLOG")" = 1 ]
+check "... after a 3 ms bounce that is not a press" grep -q 'START: 3.0 ms pressed, under' "$DLOG"
+dstop || fail "daemon stop (active high)"
+
+# Bad input: a specific message and a non-zero status.
+sed -i 's/^gpio = .*/gpio = start=17,start_active=sideways/' "$T/conf"
+timeout 60 "$SWDFLASHD" --foreground --listen 127.0.0.1:0 --state-dir "$T/bad" --config "$T/conf" \
+	--probe sim >"$T/bad.log" 2>&1
+rc=$?
+cat "$T/bad.log"
+check "start_active=sideways: refused at start (status $rc)" [ $rc -ne 0 ]
+check "... and says why" grep -q 'start_active=sideways (low or high)' "$T/bad.log"
 finish
