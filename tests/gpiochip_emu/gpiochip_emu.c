@@ -186,6 +186,7 @@ static struct {
 	uint64_t edge_events, edge_dropped;
 	int pins_known;      /* GPIOCHIP_EMU_PINS as last parsed: */
 	struct stat pins_st;
+	char pins_text[8192];
 	int watcher;         /* the edge watcher thread runs */
 	uint64_t fail_after; /* gpiochip_emu_fail(): line ioctls still to succeed */
 	int fail_errno;      /* then fail with this (0 = never) */
@@ -520,18 +521,16 @@ static void emu_edge_locked(unsigned off, int level, int64_t t)
 		emu.edge_dropped++;
 }
 
-/* Parse GPIOCHIP_EMU_PINS into per-line waveforms (n[off] 0: not named);
- * a later line for the same offset wins, a malformed line is ignored. */
-static void emu_pins_parse(const char *path, unsigned *n, uint8_t (*lv)[EMU_PIN_STEPS],
+/* Parse GPIOCHIP_EMU_PINS's text into per-line waveforms (n[off] 0: not
+ * named); a later line for the same offset wins, a malformed line is
+ * ignored. */
+static void emu_pins_parse(char *text, unsigned *n, uint8_t (*lv)[EMU_PIN_STEPS],
 			   uint32_t (*ms)[EMU_PIN_STEPS])
 {
-	char line[512];
-	FILE *f = fopen(path, "re");
+	char *save = NULL;
 
 	memset(n, 0, sizeof(*n) * EMU_NLINES);
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *p = line, *end;
 		unsigned long off = strtoul(p, &end, 10);
 		uint8_t tl[EMU_PIN_STEPS];
@@ -556,13 +555,12 @@ static void emu_pins_parse(const char *path, unsigned *n, uint8_t (*lv)[EMU_PIN_
 			if (*end != ',')
 				break;
 		}
-		if (bad || (*end && *end != '\n'))
+		if (bad || end[strspn(end, " \t\r")])
 			continue;
 		n[off] = k;
 		memcpy(lv[off], tl, k);
 		memcpy(ms[off], tm, sizeof(tm[0]) * k);
 	}
-	fclose(f);
 }
 
 /* Bring the inputs up to time now: the steps of the running waveforms
@@ -575,7 +573,10 @@ static void emu_pins_refresh_locked(int64_t now)
 	static unsigned n[EMU_NLINES];
 	static uint8_t lv[EMU_NLINES][EMU_PIN_STEPS];
 	static uint32_t ms[EMU_NLINES][EMU_PIN_STEPS];
+	static char text[sizeof(emu.pins_text)];
 	struct stat st;
+	size_t len = 0;
+	FILE *f;
 
 	if (!path)
 		return;
@@ -594,9 +595,16 @@ static void emu_pins_refresh_locked(int64_t now)
 		}
 	}
 	done = now;
+	/* Changed: other bytes, or the same ones written again (a new file
+	 * renamed over, or a new time stamp). */
 	if (get_stat()(path, &st))
 		memset(&st, 0, sizeof(st));
-	if (emu.pins_known && st.st_ino == emu.pins_st.st_ino && st.st_size == emu.pins_st.st_size &&
+	if ((f = fopen(path, "re"))) {
+		len = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+	}
+	text[len] = '\0';
+	if (emu.pins_known && !strcmp(text, emu.pins_text) && st.st_ino == emu.pins_st.st_ino &&
 	    st.st_mtim.tv_sec == emu.pins_st.st_mtim.tv_sec &&
 	    st.st_mtim.tv_nsec == emu.pins_st.st_mtim.tv_nsec &&
 	    st.st_ctim.tv_sec == emu.pins_st.st_ctim.tv_sec &&
@@ -604,7 +612,8 @@ static void emu_pins_refresh_locked(int64_t now)
 		return;
 	emu.pins_known = 1;
 	emu.pins_st = st;
-	emu_pins_parse(path, n, lv, ms);
+	memcpy(emu.pins_text, text, len + 1);
+	emu_pins_parse(text, n, lv, ms);
 	for (unsigned off = 0; off < EMU_NLINES; off++) {
 		struct emu_line *l = &emu.lines[off];
 
