@@ -37,8 +37,9 @@
  *                        state=PATH,..."), plus "wallclock=1" (simulated time
  *                        follows the wall clock, for programs that sleep);
  *                        "none" = nothing attached (SWDIO floats high)
- *   GPIOCHIP_EMU_STATS   write ioctl counts by kind and the simulator's
- *                        counters as JSON to this file at exit
+ *   GPIOCHIP_EMU_STATS   write ioctl counts by kind, edge events sent and
+ *                        dropped, and the simulator's counters as JSON to
+ *                        this file at exit
  *   GPIOCHIP_EMU_VCD     record SWCLK/SWDIO/nRESET as VCD, simulated time
  *   GPIOCHIP_EMU_TAKEN   lines held by another consumer: "24=other,18=foo"
  *   GPIOCHIP_EMU_CHIP    device name (default gpiochip0; Pi 5 tests: gpiochip4)
