@@ -23,7 +23,7 @@ ev = [(m.group(1), int(m.group(2)) * 10**9 + int(m.group(3)))
       for m in re.finditer(r"(RISING|FALLING) EDGE offset: 17 timestamp: \[ *(\d+)\.(\d+)\]", open(sys.argv[1]).read())]
 print(" ".join([ev[0][0]] + ["%g,%s" % ((b[1] - a[1]) / 1e6, b[0]) for a, b in zip(ev, ev[1:])]))' "$T/mon")
 	echo "gpiomon $*: $_got"
-	[ "$_got" = "$_want" ]
+	[ "$_got" = "$_want" ] || { cat "$T/mon"; return 1; }
 }
 check "both edges, in order, 5 and 7 ms apart" \
 	mon "FALLING 5,RISING 7,FALLING" "1/200,0/5,1/7,0" -B pull-up -n 3

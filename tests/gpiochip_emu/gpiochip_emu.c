@@ -188,6 +188,7 @@ static struct {
 	int pins_known;      /* GPIOCHIP_EMU_PINS as last parsed: */
 	struct stat pins_st;
 	char pins_text[8192];
+	int64_t pins_done;   /* waveform steps up to here are handled */
 	int watcher;         /* the edge watcher thread runs */
 	uint64_t fail_after; /* gpiochip_emu_fail(): line ioctls still to succeed */
 	int fail_errno;      /* then fail with this (0 = never) */
@@ -569,7 +570,6 @@ static void emu_pins_parse(char *text, unsigned *n, uint8_t (*lv)[EMU_PIN_STEPS]
  * line's waveform starts now). */
 static void emu_pins_refresh_locked(int64_t now)
 {
-	static int64_t done; /* steps up to here are handled */
 	const char *path = getenv("GPIOCHIP_EMU_PINS");
 	static unsigned n[EMU_NLINES];
 	static uint8_t lv[EMU_NLINES][EMU_PIN_STEPS];
@@ -581,8 +581,8 @@ static void emu_pins_refresh_locked(int64_t now)
 
 	if (!path)
 		return;
-	if (now < done)
-		now = done; /* another thread took the lock with a later time */
+	if (now < emu.pins_done)
+		now = emu.pins_done; /* another thread took the lock with a later time */
 	for (unsigned off = 0; off < EMU_NLINES; off++) {
 		struct emu_line *l = &emu.lines[off];
 		int64_t b = l->pin_t0;
@@ -591,11 +591,11 @@ static void emu_pins_refresh_locked(int64_t now)
 			b += (int64_t)l->pin_ms[i] * 1000000;
 			if (b > now)
 				break;
-			if (b > done)
+			if (b > emu.pins_done)
 				emu_edge_locked(off, l->pin_lv[i + 1], b);
 		}
 	}
-	done = now;
+	emu.pins_done = now;
 	/* Changed: other bytes, or the same ones written again (a new file
 	 * renamed over, or a new time stamp). */
 	if (get_stat()(path, &st))
@@ -702,13 +702,13 @@ static void *emu_watch_thread(void *arg)
  * changed the flags) and the watcher. */
 static void emu_edges_start_locked(const struct emu_fd *e)
 {
-	int64_t now = emu_now_ns();
 	int any = 0;
 
 	for (unsigned i = 0; i < e->n; i++) {
 		struct emu_line *l = &emu.lines[e->off[i]];
 
-		l->pin_cur = emu_pin_level_at(l, now);
+		/* As of the last refresh: later steps are events. */
+		l->pin_cur = emu_pin_level_at(l, emu.pins_done);
 		any |= !!(l->flags & F_EDGES);
 	}
 	if (any && !emu.watcher && getenv("GPIOCHIP_EMU_PINS")) {
