@@ -119,9 +119,11 @@ static void start_pressed(struct benchio *b)
 }
 
 /* START by edge events, debounced by their time stamps: an edge to the
- * pressed level is a press once no release followed it for debounce_ms
- * (and the line still reads pressed then, should the release's event be
- * late); a press held down counts once, until it is released. */
+ * pressed level is a press if the next release edge is debounce_ms or more
+ * after it, or none came by then and the line still reads pressed (if it
+ * reads released, the release's event is on its way and decides: a busy
+ * machine delays a press, it does not lose it); a press held down counts
+ * once, until it is released. */
 static void *io_thread(void *arg)
 {
 	struct benchio *b = arg;
@@ -130,6 +132,7 @@ static void *io_thread(void *arg)
 	int64_t cand = -1;   /* the unconfirmed press's time stamp, -1: none */
 	int held = 0;        /* this press was counted */
 	int clk_known = 0, failing = 0, warned = 0;
+	int stale = 0;       /* deadline checks that read released with no event */
 	clockid_t clk = CLOCK_MONOTONIC;
 
 	for (;;) {
@@ -160,19 +163,27 @@ static void *io_thread(void *arg)
 
 		if (cand >= 0 && !held) {
 			int64_t left = cand + deb - clock_ns(clk);
-			if (left <= 0) {
+			if (left <= 0 && benchio_be_wait(b->be, 0) == 0) {
 				int lv = benchio_be_pressed(b->be);
 				if (lv == 1) {
 					held = 1;
+					stale = 0;
 					start_pressed(b);
-				} else if (lv == 0) {
-					cand = -1; /* released: its event is on its way */
+					continue;
 				}
-				failing = lv < 0;
-				continue;
-			}
-			if (left < wait)
+				if (lv < 0) {
+					failing = 1;
+					continue;
+				}
+				if (++stale > 2) {
+					/* A release whose event was lost (full queue). */
+					dlog(DLOG_DEBUG, "START: released, its edge event lost");
+					cand = -1;
+					stale = 0;
+				}
+			} else if (left > 0 && left < wait) {
 				wait = left;
+			}
 		}
 		int rc = benchio_be_wait(b->be, wait);
 		if (rc == 0 && held && benchio_be_pressed(b->be) == 0)
@@ -198,12 +209,15 @@ static void *io_thread(void *arg)
 				if (!held)
 					cand = ev[i].ts_ns;
 			} else {
-				if (cand >= 0 && !held)
+				if (cand >= 0 && !held && ev[i].ts_ns - cand >= deb)
+					start_pressed(b); /* long enough, seen late */
+				else if (cand >= 0 && !held)
 					dlog(DLOG_DEBUG, "START: %.1f ms pressed, under debounce_ms %u: "
 					     "not a press", (double)(ev[i].ts_ns - cand) / 1e6, b->debounce_ms);
 				cand = -1;
 				held = 0;
 			}
+			stale = 0;
 		}
 	}
 	return NULL;
