@@ -16,6 +16,10 @@
 /* The longest wait for START's events: how late close() and the end of
  * the buzzer are seen. */
 #define BENCHIO_TICK_MS 50U
+/* How long a press whose line reads released waits for its release event
+ * before it is taken as lost (the kernel's queue was full): far above the
+ * lag of an event on a busy machine. */
+#define BENCHIO_LOST_NS 1000000000LL
 
 static const char *const io_names[IO_N] = { "start", "pass", "fail", "busy", "buzzer" };
 
@@ -132,7 +136,7 @@ static void *io_thread(void *arg)
 	int64_t cand = -1;   /* the unconfirmed press's time stamp, -1: none */
 	int held = 0;        /* this press was counted */
 	int clk_known = 0, failing = 0, warned = 0;
-	int stale = 0;       /* deadline checks that read released with no event */
+	int64_t stale = -1;  /* since when the line reads released, no event yet */
 	clockid_t clk = CLOCK_MONOTONIC;
 
 	for (;;) {
@@ -167,7 +171,7 @@ static void *io_thread(void *arg)
 				int lv = benchio_be_pressed(b->be);
 				if (lv == 1) {
 					held = 1;
-					stale = 0;
+					stale = -1;
 					start_pressed(b);
 					continue;
 				}
@@ -175,11 +179,13 @@ static void *io_thread(void *arg)
 					failing = 1;
 					continue;
 				}
-				if (++stale > 2) {
-					/* A release whose event was lost (full queue). */
+				int64_t now = clock_ns(CLOCK_MONOTONIC);
+				if (stale < 0) {
+					stale = now;
+				} else if (now - stale >= BENCHIO_LOST_NS) {
 					dlog(DLOG_DEBUG, "START: released, its edge event lost");
 					cand = -1;
-					stale = 0;
+					stale = -1;
 				}
 			} else if (left > 0 && left < wait) {
 				wait = left;
@@ -217,7 +223,7 @@ static void *io_thread(void *arg)
 				cand = -1;
 				held = 0;
 			}
-			stale = 0;
+			stale = -1;
 		}
 	}
 	return NULL;

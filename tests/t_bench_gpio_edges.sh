@@ -9,8 +9,9 @@
 # With debounce_ms = 40 that is exactly two presses and five bounces that
 # are not; the emulator's counters show the daemon asked for edge events
 # and got every edge. Not armed, so a press is the daemon's "START button:
-# hands-free mode is not armed". Then a button to 3.3 V (start_active=high)
-# and a bad start_active. SWDFLASHD may name another build (the libgpiod v2
+# hands-free mode is not armed". Then a button to 3.3 V (start_active=high),
+# events that come late (GPIOCHIP_EMU_EVENT_DELAY_MS) and a bad
+# start_active. SWDFLASHD may name another build (the libgpiod v2
 # one: tests/t_gpiod_v2.sh).
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
@@ -55,6 +56,20 @@ check "active high: the held press is seen" wait_until 20 'presses 1'
 check "... once" [ "$(grep -c 'START button' "$DLOG")" = 1 ]
 check "... after a 3 ms bounce that is not a press" grep -q 'START: 3.0 ms pressed, under' "$DLOG"
 dstop || fail "daemon stop (active high)"
+
+# A busy machine: the events come 300 ms after their time stamps (the
+# levels change at once). A 100 ms press is still a press (its release's
+# time stamp says so), a 5 ms bounce still is not.
+pins "17=1"
+sed -i 's/^gpio = .*/gpio = chip=gpiochip0,start=17/' "$T/conf"
+LD_PRELOAD="$EMU_SO" GPIOCHIP_EMU_SIM=none GPIOCHIP_EMU_EVENT_DELAY_MS=300 \
+	dstart l --config "$T/conf" --probe "sim:part=nrf52840" || die "daemon start (late events)"
+pins "17=0/100,1/100,0/5,1"
+check "late events: the bounce after the press is seen" wait_until 20 \
+	'grep -q "START: 5.0 ms pressed, under" "$DLOG"'
+check "... the 100 ms press was one press" [ "$(grep -c 'START button' "$DLOG")" = 1 ]
+check "... and not taken for a bounce" [ "$(grep -c 'not a press' "$DLOG")" = 1 ]
+dstop || fail "daemon stop (late events)"
 
 # Bad input: a specific message and a non-zero status.
 sed -i 's/^gpio = .*/gpio = start=17,start_active=sideways/' "$T/conf"

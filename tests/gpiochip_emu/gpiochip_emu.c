@@ -58,6 +58,9 @@
  *                        loaded machine delays them but does not change
  *                        them; a watcher thread (inotify on PATH's folder)
  *                        produces them while an edge request exists
+ *   GPIOCHIP_EMU_EVENT_DELAY_MS  N: edge events reach the program N ms after
+ *                        their time stamps (while reads show the new level
+ *                        at once), as on a busy machine
  *   GPIOCHIP_EMU_FAIL    "N[:ERRNO]": after N ioctls on line handles/requests,
  *                        fail every later one with ERRNO (default EIO), as
  *                        when the chip goes away (gpiochip_emu_fail())
@@ -144,11 +147,23 @@ struct emu_line {
 
 enum emu_fd_kind { EMU_FD_CHIP = 1, EMU_FD_HANDLE_V1, EMU_FD_REQ_V2, EMU_FD_EVENT_V1 };
 
+#define EMU_QMAX 256
+
+struct emu_queued {
+	int fd;
+	uint64_t id;
+	int64_t due;
+	size_t len;
+	unsigned char ev[sizeof(struct gpio_v2_line_event)];
+};
+
 struct emu_fd {
 	enum emu_fd_kind kind;
 	unsigned n;
 	unsigned off[GPIO_V2_LINES_MAX];
 	int wfd;             /* events and v2 requests: the pipe's write end, else -1 */
+	uint64_t id;         /* unique per request: a delayed event finds its own */
+	int fd;              /* requests: the fd the program holds */
 	uint32_t seqno, line_seqno[GPIO_V2_LINES_MAX];
 };
 
@@ -189,6 +204,10 @@ static struct {
 	struct stat pins_st;
 	char pins_text[8192];
 	int64_t pins_done;   /* waveform steps up to here are handled */
+	int64_t ev_delay_ns; /* GPIOCHIP_EMU_EVENT_DELAY_MS */
+	struct emu_queued q[EMU_QMAX];
+	unsigned nq;
+	uint64_t next_id;
 	int watcher;         /* the edge watcher thread runs */
 	uint64_t fail_after; /* gpiochip_emu_fail(): line ioctls still to succeed */
 	int fail_errno;      /* then fail with this (0 = never) */
@@ -281,6 +300,9 @@ static void emu_init_locked(void)
 			emu_take((unsigned)strtoul(t, NULL, 10), eq ? eq : "someone-else");
 		}
 	}
+	v = getenv("GPIOCHIP_EMU_EVENT_DELAY_MS");
+	if (v && *v)
+		emu.ev_delay_ns = (int64_t)strtoul(v, NULL, 10) * 1000000;
 	v = getenv("GPIOCHIP_EMU_FAIL");
 	if (v && *v) {
 		char *end;
@@ -477,6 +499,56 @@ static int emu_pin_level_at(const struct emu_line *l, int64_t t)
 	return l->pin_lv[l->pin_n - 1];
 }
 
+static void emu_event_write_locked(const struct emu_fd *e, const void *ev, size_t len)
+{
+	if (write(e->wfd, ev, len) == (ssize_t)len)
+		emu.edge_events++;
+	else
+		emu.edge_dropped++; /* a full pipe, as the kernel's full kfifo */
+}
+
+/* GPIOCHIP_EMU_EVENT_DELAY_MS: hand the due events to their requests
+ * (those still open: the same fd and request id). */
+static void emu_event_flush_locked(int64_t now)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < emu.nq; i++) {
+		struct emu_queued *q = &emu.q[i];
+		const struct emu_fd *e = emu.fds[q->fd];
+
+		if (q->due > now) {
+			emu.q[k++] = *q;
+			continue;
+		}
+		if (e && e->id == q->id)
+			emu_event_write_locked(e, q->ev, q->len);
+	}
+	emu.nq = k;
+}
+
+/* An event at time t: now, or GPIOCHIP_EMU_EVENT_DELAY_MS later (a busy
+ * machine: the level has changed, its event comes late). */
+static void emu_event_send_locked(const struct emu_fd *e, const void *ev, size_t len, int64_t t)
+{
+	struct emu_queued *q;
+
+	if (!emu.ev_delay_ns) {
+		emu_event_write_locked(e, ev, len);
+		return;
+	}
+	if (emu.nq == EMU_QMAX) {
+		emu.edge_dropped++;
+		return;
+	}
+	q = &emu.q[emu.nq++];
+	q->fd = e->fd;
+	q->id = e->id;
+	q->due = t + emu.ev_delay_ns;
+	q->len = len;
+	memcpy(q->ev, ev, len);
+}
+
 /* Input off is now at physical level `level` since time t: one edge event
  * to its request if that asks for this edge (logical: gpiolib-cdev.c
  * swaps the edges of an active-low line). */
@@ -485,7 +557,6 @@ static void emu_edge_locked(unsigned off, int level, int64_t t)
 	struct emu_line *l = &emu.lines[off];
 	struct emu_fd *e;
 	unsigned i;
-	ssize_t n;
 	int up;
 
 	if (level == l->pin_cur)
@@ -504,7 +575,7 @@ static void emu_edge_locked(unsigned off, int level, int64_t t)
 		memset(&ev, 0, sizeof(ev));
 		ev.timestamp = (uint64_t)t;
 		ev.id = up ? GPIOEVENT_EVENT_RISING_EDGE : GPIOEVENT_EVENT_FALLING_EDGE;
-		n = write(e->wfd, &ev, sizeof(ev)) == (ssize_t)sizeof(ev);
+		emu_event_send_locked(e, &ev, sizeof(ev), t);
 	} else {
 		struct gpio_v2_line_event ev;
 
@@ -515,12 +586,8 @@ static void emu_edge_locked(unsigned off, int level, int64_t t)
 		/* Counted also when dropped, so a reader sees the gap. */
 		ev.seqno = ++e->seqno;
 		ev.line_seqno = ++e->line_seqno[i];
-		n = write(e->wfd, &ev, sizeof(ev)) == (ssize_t)sizeof(ev);
+		emu_event_send_locked(e, &ev, sizeof(ev), t);
 	}
-	if (n)
-		emu.edge_events++;
-	else
-		emu.edge_dropped++;
 }
 
 /* Parse GPIOCHIP_EMU_PINS's text into per-line waveforms (n[off] 0: not
@@ -581,6 +648,7 @@ static void emu_pins_refresh_locked(int64_t now)
 
 	if (!path)
 		return;
+	emu_event_flush_locked(now);
 	if (now < emu.pins_done)
 		now = emu.pins_done; /* another thread took the lock with a later time */
 	for (unsigned off = 0; off < EMU_NLINES; off++) {
@@ -596,6 +664,7 @@ static void emu_pins_refresh_locked(int64_t now)
 		}
 	}
 	emu.pins_done = now;
+	emu_event_flush_locked(now); /* with no delay: nothing queued */
 	/* Changed: other bytes, or the same ones written again (a new file
 	 * renamed over, or a new time stamp). */
 	if (get_stat()(path, &st))
@@ -634,6 +703,9 @@ static int64_t emu_pins_next_locked(int64_t now)
 {
 	int64_t next = -1;
 
+	for (unsigned i = 0; i < emu.nq; i++)
+		if (next < 0 || emu.q[i].due < next)
+			next = emu.q[i].due;
 	for (unsigned off = 0; off < EMU_NLINES; off++) {
 		const struct emu_line *l = &emu.lines[off];
 		int64_t b = l->pin_t0;
@@ -1225,6 +1297,8 @@ static int emu_new_request_locked(enum emu_fd_kind kind, const uint32_t *offs, u
 	}
 	e->kind = kind;
 	e->wfd = wfd;
+	e->id = ++emu.next_id;
+	e->fd = fd;
 	e->n = n;
 	for (unsigned i = 0; i < n; i++) {
 		struct emu_line *l = &emu.lines[offs[i]];
