@@ -68,12 +68,21 @@ try {
   check('not shown disconnected', !/DISCONNECTED/.test(t.probe), t.probe);
   await page.screenshot({ path: path.join(env('SHOTS'), 'stlink-connected.png'), fullPage: true });
 
+  // Every text the probe line shows from now on, in order.
+  await page.evaluate(() => {
+    const el = document.getElementById('t-probe');
+    window.probeTexts = [el.textContent];
+    new MutationObserver(() => {
+      if (window.probeTexts[window.probeTexts.length - 1] !== el.textContent)
+        window.probeTexts.push(el.textContent);
+    }).observe(el, { childList: true, characterData: true, subtree: true });
+  });
   // A flash the dongle does not survive (unplug_after): the page says so.
   const job = fetch(URL + '/api/v1/flash?name=unplugged&wait=1', {
     method: 'POST', body: fs.readFileSync(env('IMAGE')),
   }).then((r) => r.json()).catch((e) => ({ error: String(e) }));
   const gone = await waitFor(page, () =>
-    /DISCONNECTED/.test(document.getElementById('t-probe').textContent), undefined, 120000);
+    window.probeTexts.some((x) => /DISCONNECTED/.test(x)), undefined, 120000);
   t = await probeText(page);
   console.log(`     after the unplug: probe "${t.probe}", state ${t.state}`);
   check('unplugged: the page shows the probe disconnected', gone, t.probe);
@@ -93,6 +102,17 @@ try {
   t = await probeText(page);
   console.log(`     after the replug: probe "${t.probe}", state ${t.state}`);
   check('replugged: connected again with the serial shown', back, t.probe);
+  // Between the unplug and the replug the line says DISCONNECTED all along:
+  // the next line it shows is the dongle again (not a bare kind, as if no
+  // ST-Link had ever been there, which the daemon said once a refresh
+  // found nothing attached).
+  const seen = await page.evaluate(() => window.probeTexts);
+  console.log(`     the probe line showed: ${JSON.stringify(seen)}`);
+  const first = seen.findIndex((x) => /DISCONNECTED/.test(x));
+  const last = seen.findIndex((x, i) => i > first && !/DISCONNECTED/.test(x));
+  const after = last < 0 ? '' : seen[last];
+  check('while unplugged: DISCONNECTED until the dongle is back',
+        first >= 0 && after.includes('serial ' + env('SERIAL')), JSON.stringify(seen));
   check('no page errors', pageErrors.length === 0, pageErrors.join('; '));
 } catch (e) {
   check('browser run', false, e.stack || String(e));
