@@ -8,6 +8,7 @@
 #    flashed and the first dongle's chip is untouched (both chips read back
 #    through the sim probe and through their own dongle);
 #  - an unknown serial is refused (exit 4) listing those attached;
+#  - OpenOCD's `adapter serial` picks each dongle (and its own chip);
 #  - stlink-tools' `st-info --probe` finds them all.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
@@ -90,7 +91,21 @@ check "unknown serial: named" grep -q 'no ST-Link with serial FFFF0000' "$T/ws.o
 check "unknown serial: lists the first" grep -q "attached: .*serial $S1" "$T/ws.out"
 check "unknown serial: lists the second" grep -q "attached: .*serial $S2" "$T/ws.out"
 
-# 5. stlink-tools sees every dongle.
+# 5. OpenOCD picks a dongle by serial (`adapter serial`), each with its
+#    own chip: FICR INFO.PART says which.
+if command -v openocd >/dev/null 2>&1; then
+	for p in "$S1:00052840" "$S2:00052832"; do
+		sn=${p%:*} part=${p#*:}
+		stlink_ocd "$SIM2" "$EMU2" "" "$T/ocd.log" stlink -c "adapter serial $sn" -c init \
+			-c "mdw 0x10000100" -c shutdown
+		got=$(sed -n 's/^0x10000100: \([0-9a-f]*\).*/\1/p' "$T/ocd.log")
+		check "OpenOCD adapter serial $sn: INFO.PART $got" [ "$got" = "$part" ]
+	done
+else
+	echo "openocd not installed: step 5 skipped"
+fi
+
+# 6. stlink-tools sees every dongle.
 if command -v st-info >/dev/null 2>&1; then
 	stl "$SIM2" "$EMU2" "" timeout 60 st-info --probe >"$T/st.out" 2>&1
 	cat "$T/st.out"
@@ -98,6 +113,6 @@ if command -v st-info >/dev/null 2>&1; then
 	check "st-info: the first serial" grep -q "serial: *$S1" "$T/st.out"
 	check "st-info: the second serial" grep -q "serial: *$S2" "$T/st.out"
 else
-	echo "st-info (stlink-tools) not installed: step 5 skipped"
+	echo "st-info (stlink-tools) not installed: step 6 skipped"
 fi
 finish
