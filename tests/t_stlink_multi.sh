@@ -9,7 +9,9 @@
 #    through the sim probe and through their own dongle);
 #  - an unknown serial is refused (exit 4) listing those attached;
 #  - OpenOCD's `adapter serial` picks each dongle (and its own chip);
-#  - stlink-tools' `st-info --probe` finds them all.
+#  - stlink-tools' `st-info --probe` finds them all;
+#  - the daemon on `stlink:serial=<second>` survives the second being
+#    unplugged and replugged while the first stays, and never takes the first.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 [ -x "$SWDFLASH" ] || die "$SWDFLASH missing"
@@ -114,5 +116,53 @@ if command -v st-info >/dev/null 2>&1; then
 	check "st-info: the second serial" grep -q "serial: *$S2" "$T/st.out"
 else
 	echo "st-info (stlink-tools) not installed: step 6 skipped"
+fi
+# 7. The daemon on the second dongle (by serial) while the first stays
+#    attached: the second is unplugged mid-flash, the job fails; once it is
+#    back (a new device number, announced to libusb's hot-plug: the refresh
+#    interval is an hour) the daemon picks up the second again, not the
+#    first, and flashes its chip; the first chip is untouched.
+if [ -x "$SWDFLASHD" ] && command -v curl >/dev/null 2>&1; then
+	REAL=$SWDFLASHD
+	cat >"$T/d.sh" <<EOS
+#!/bin/sh
+export STLINK_EMU="model=v2,fw=J34,serial=$S1;model=v2,fw=J34,serial=$S2,unplug_after=400"
+export STLINK_EMU_REPLUG_MS=1500
+export STLINK_EMU_SIM="part=nrf52840,wallclock=1,state=$A;part=nrf52832,wallclock=1,state=$B"
+export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0"
+export LD_PRELOAD="$STLINK_SO"
+exec "$TOP/$REAL" "\$@"
+EOS
+	chmod +x "$T/d.sh"
+	printf '[probe]\nspec = stlink:serial=%s\nrefresh_ms = 3600000\n' "$S2" >"$T/d.conf"
+	SWDFLASHD=$T/d.sh
+	if dstart s --config "$T/d.conf"; then
+		req GET /api/v1/target
+		check "daemon: on the second dongle ($(jget "$T/body" 'd["probe"]["serial"]'))" \
+			[ "$(jget "$T/body" 'd["probe"]["serial"]')" = "$S2" ]
+		check "daemon: its chip ($(jget "$T/body" 'd.get("part")'))" \
+			[ "$(jget "$T/body" 'd["part"]')" = nRF52832 ]
+		python3 -c "import os,sys; sys.stdout.buffer.write(os.urandom(262144))" >"$T/c.bin"
+		objcopy -I binary -O ihex --change-addresses 0x10000 "$T/c.bin" "$T/c.hex"
+		req POST "/api/v1/flash?wait=1" --data-binary "@$T/c.hex"
+		check "daemon: the second unplugged mid-flash: probe_disconnected ($(jget "$T/body" 'd["error"]["code"]'))" \
+			[ "$(jget "$T/body" 'd["error"]["code"]')" = probe_disconnected ]
+		rm -f "$T/tgt.json"
+		check "daemon: picked the second up again after the replug" wait_until 60 lib_connected
+		check "daemon: still the second ($(jget "$T/tgt.json" 'd["probe"]["serial"]'))" \
+			[ "$(jget "$T/tgt.json" 'd["probe"]["serial"]')" = "$S2" ]
+		req POST "/api/v1/flash?wait=1" --data-binary "@$T/c.hex"
+		check "daemon: flash after the replug ($(jget "$T/body" 'd.get("state")'))" \
+			[ "$(jget "$T/body" 'd["state"]')" = succeeded ]
+		check "daemon: SIGTERM, clean exit" dstop
+		$SWDFLASH --probe "sim:part=nrf52832,state=$B" verify "$T/c.hex" >/dev/null 2>&1
+		check "chip 2 holds the daemon's image" [ $? -eq 0 ]
+		$SWDFLASH --probe "sim:part=nrf52840,state=$A" verify "$T/a.hex" >/dev/null 2>&1
+		check "chip 1 still holds image a" [ $? -eq 0 ]
+	else
+		bad "daemon did not start"
+	fi
+else
+	echo "swdflashd or curl missing: step 7 skipped"
 fi
 finish
