@@ -4,17 +4,10 @@
  *
  * The v1 uAPI applies GPIOHANDLE_SET_CONFIG_IOCTL to every line of a
  * handle, so SWCLK (always an output) and SWDIO (direction switched by
- * GPIOHANDLE_SET_CONFIG_IOCTL) are two handles: a host bit is SWCLK low, SWDIO
+ * gpiod_line_set_config) are two handles: a host bit is SWCLK low, SWDIO
  * only when it changes, SWCLK high (2 or 3 calls); a target bit is SWCLK
  * low, one get-value, SWCLK high. nRESET is a third, open-drain handle
- * (the nRF52 pin has a pull-up).
- *
- * SWDIO's handle is requested and driven through the kernel's v1 uAPI
- * (linux/gpio.h, the calls libgpiod 1.6 makes) rather than through
- * libgpiod: its gpiod_line_set_config follows every GPIOHANDLE_SET_CONFIG
- * with a GPIO_GET_LINEINFO to refresh its cached line info, which nothing
- * here reads, and a transfer changes SWDIO's direction twice (1.7% of a
- * flash job's ioctls, make bench: gpiod_vs_openocd). */
+ * (the nRF52 pin has a pull-up). */
 #include "pins_gpiod_be.h"
 
 #if SWD_GPIOD_VERSION_MAJOR != 1
@@ -22,19 +15,14 @@
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <gpiod.h>
-#include <linux/gpio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 struct swd_gpiod_be {
 	struct gpiod_chip *chip;
-	struct gpiod_line *lclk, *lrst;
-	int dio_chip_fd, dio_fd; /* the chip opened again, SWDIO's handle; -1: none */
+	struct gpiod_line *lclk, *ldio, *lrst;
 };
 
 const char *swd_gpiod_be_lib_version(void)
@@ -49,7 +37,6 @@ struct swd_gpiod_be *swd_gpiod_be_open(const char *path, char *name, size_t nlen
 
 	if (!b)
 		return NULL;
-	b->dio_chip_fd = b->dio_fd = -1;
 	b->chip = gpiod_chip_open(path);
 	if (!b->chip) {
 		int e = errno;
@@ -68,10 +55,6 @@ void swd_gpiod_be_close(struct swd_gpiod_be *b)
 {
 	if (!b)
 		return;
-	if (b->dio_fd >= 0)
-		close(b->dio_fd);
-	if (b->dio_chip_fd >= 0)
-		close(b->dio_chip_fd);
 	/* gpiod_chip_close releases every line requested through the chip. */
 	if (b->chip)
 		gpiod_chip_close(b->chip);
@@ -101,25 +84,16 @@ int swd_gpiod_be_request(struct swd_gpiod *p, struct sf_err *err)
 {
 	struct swd_gpiod_be *b = p->be;
 
-	struct gpiohandle_request req;
-
 	b->lclk = gpiod_chip_get_line(b->chip, p->o.clk);
-	if (!b->lclk)
-		return sf_err_set(err, SF_E_IO, "probe gpiod: line %u of %s: %s", p->o.clk,
-				   p->path, strerror(errno));
-	memset(&req, 0, sizeof(req));
-	req.lineoffsets[0] = p->o.dio;
-	req.lines = 1;
-	req.flags = GPIOHANDLE_REQUEST_OUTPUT;
-	req.default_values[0] = 1;
-	snprintf(req.consumer_label, sizeof(req.consumer_label), "%s", SWD_GPIOD_CONSUMER);
+	b->ldio = gpiod_chip_get_line(b->chip, p->o.dio);
+	if (!b->lclk || !b->ldio)
+		return sf_err_set(err, SF_E_IO, "probe gpiod: lines %u/%u of %s: %s", p->o.clk,
+				   p->o.dio, p->path, strerror(errno));
 	if (gpiod_line_request_output(b->lclk, SWD_GPIOD_CONSUMER, 0) < 0 ||
-	    (b->dio_chip_fd = open(p->path, O_RDWR | O_CLOEXEC)) < 0 ||
-	    ioctl(b->dio_chip_fd, GPIO_GET_LINEHANDLE_IOCTL, &req) < 0)
+	    gpiod_line_request_output(b->ldio, SWD_GPIOD_CONSUMER, 1) < 0)
 		return sf_err_set(err, errno == EBUSY ? SF_E_BUSY : SF_E_IO,
 				   "probe gpiod: requesting lines %u (SWCLK) and %u (SWDIO) of %s: %s",
 				   p->o.clk, p->o.dio, p->path, strerror(errno));
-	b->dio_fd = req.fd;
 	p->swclk = 0;
 	p->swdio = 1;
 	p->out = 1;
@@ -151,39 +125,32 @@ void swd_gpiod_be_put2(struct swd_gpiod *p, int clk, int dio)
 {
 	if (clk != p->swclk)
 		swd_gpiod_be_put_clk(p, clk);
-	if (dio != p->swdio) {
-		struct gpiohandle_data d;
-
-		memset(&d, 0, sizeof(d));
-		d.values[0] = (uint8_t)dio;
-		if (ioctl(p->be->dio_fd, GPIOHANDLE_SET_LINE_VALUES_IOCTL, &d) < 0)
-			swd_gpiod_fail(p, "GPIOHANDLE_SET_LINE_VALUES_IOCTL",
-				       "setting SWDIO (line %u)", p->o.dio);
-	}
+	if (dio != p->swdio && gpiod_line_set_value(p->be->ldio, dio) < 0)
+		swd_gpiod_fail(p, "GPIOHANDLE_SET_LINE_VALUES_IOCTL", "setting SWDIO (line %u)",
+			       p->o.dio);
 	p->swdio = dio;
 }
 
 int swd_gpiod_be_get_dio(struct swd_gpiod *p)
 {
-	struct gpiohandle_data d;
+	int v = gpiod_line_get_value(p->be->ldio);
 
-	memset(&d, 0, sizeof(d));
-	if (ioctl(p->be->dio_fd, GPIOHANDLE_GET_LINE_VALUES_IOCTL, &d) < 0) {
+	if (v < 0) {
 		swd_gpiod_fail(p, "GPIOHANDLE_GET_LINE_VALUES_IOCTL", "reading SWDIO (line %u)",
 			       p->o.dio);
 		return 1;
 	}
-	return d.values[0] != 0;
+	return v;
 }
 
 void swd_gpiod_be_set_dir(struct swd_gpiod *p, int output)
 {
-	struct gpiohandle_config c;
+	struct gpiod_line *l = p->be->ldio;
+	int rc = output ? gpiod_line_set_config(l, GPIOD_LINE_REQUEST_DIRECTION_OUTPUT, 0,
+						p->swdio)
+			: gpiod_line_set_config(l, GPIOD_LINE_REQUEST_DIRECTION_INPUT, 0, 0);
 
-	memset(&c, 0, sizeof(c));
-	c.flags = output ? GPIOHANDLE_REQUEST_OUTPUT : GPIOHANDLE_REQUEST_INPUT;
-	c.default_values[0] = (uint8_t)(output ? p->swdio : 0);
-	if (ioctl(p->be->dio_fd, GPIOHANDLE_SET_CONFIG_IOCTL, &c) < 0)
+	if (rc < 0)
 		swd_gpiod_fail(p, "GPIOHANDLE_SET_CONFIG_IOCTL", "making SWDIO (line %u) an %s",
 			       p->o.dio, output ? "output" : "input");
 }
