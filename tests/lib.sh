@@ -379,11 +379,14 @@ ocd() { # SIMSPEC STATS LOG COMMANDS...
 #   stlink_ocd SIMSPEC EMUSPEC STATS LOG IFACE CMDS...
 #                                       OpenOCD 0.12 with -f interface/IFACE.cfg
 #                                       (stlink = HLA, stlink-dap = dapdirect)
-#                                       -f target/nrf52.cfg, WORKAREASIZE 0
-# Every check that ran OpenOCD with WORKAREASIZE 0 says $OCD_WA0 in its
-# description, so the issue note can list them (issue 12 lifts it).
+#                                       -f target/nrf52.cfg and its defaults
+#                                       (16 KiB work area: the flash loader
+#                                       and the CRC algorithm run on the
+#                                       simulated core; ocd_used_algorithms)
+#   stlink_ocd_nowa ...                 the same with `set WORKAREASIZE 0`
+#                                       (the detector's negative control and
+#                                       the labelled extra bench row only)
 STLINK_SO=${STLINK_EMU_SO:-$TOP/build/stlink_emu.so}
-OCD_WA0='[WORKAREASIZE 0: the simulated core does not run code yet]'
 
 need_stlink_emu() {
 	[ -f "$STLINK_SO" ] || die "$STLINK_SO missing (make tests-extra)"
@@ -395,13 +398,17 @@ stl() { # SIMSPEC EMUSPEC STATS CMD...
 	STLINK_EMU_SO=$STLINK_SO STLINK_EMU_STATS=$_st "$TOP/tests/with-stlink" "$_ss" "$_se" -- "$@"
 }
 
-stlink_ocd() { # SIMSPEC EMUSPEC STATS LOG IFACE COMMANDS...
-	_ss=$1 _se=$2 _st=$3 _log=$4 _if=$5
-	shift 5
+lib_stlink_ocd() { # PRE SIMSPEC EMUSPEC STATS LOG IFACE COMMANDS...
+	_pre=$1 _ss=$2 _se=$3 _st=$4 _log=$5 _if=$6
+	shift 6
+	set -- -f target/nrf52.cfg "$@"
+	if [ -n "$_pre" ]; then set -- -c "$_pre" "$@"; fi
 	stl "$_ss" "$_se" "$_st" timeout 600 openocd \
 		-c 'gdb_port disabled; tcl_port disabled; telnet_port disabled' \
-		-f "interface/$_if.cfg" -c 'set WORKAREASIZE 0' -f target/nrf52.cfg "$@" >"$_log" 2>&1
+		-f "interface/$_if.cfg" "$@" >"$_log" 2>&1
 }
+stlink_ocd() { lib_stlink_ocd '' "$@"; }
+stlink_ocd_nowa() { lib_stlink_ocd 'set WORKAREASIZE 0' "$@"; }
 
 ocd_nowa() { # SIMSPEC STATS LOG COMMANDS...: ocd with WORKAREASIZE 0
 	OCD_CONFIG=$OCD_CFG_NOWA ocd "$@"

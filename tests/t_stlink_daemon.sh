@@ -16,8 +16,10 @@ STL_SO=${STLINK_EMU_SO:-$TOP/build/stlink_emu.so}
 [ -f "$STL_SO" ] || die "$STL_SO missing (make tests-extra)"
 
 # The daemon with the dongle attached; it is unplugged after 400 commands
-# (the first identify and a few refreshes take fewer than 200, a 64 KiB
-# flash about 800) and plugged back in 1.5 s later.
+# (the first identify and a few refreshes take fewer than 200; a 256 KiB
+# flash of random data takes over 1000, also through the engine's on-target
+# writer, which needs far fewer commands than the wire path) and plugged
+# back in 1.5 s later.
 REAL=$SWDFLASHD
 cat >"$T/d.sh" <<EOS
 #!/bin/sh
@@ -46,7 +48,7 @@ check "metrics: USB retries published" grep -q '^swdflashd_probe_retries_total '
 check "metrics: no wire counters the dongle cannot know" sh -c "! grep -q '^swdflashd_swd_transfers_total\|^swdflashd_swd_waits_total' '$T/body'"
 check "metrics: target voltage" grep -q '^swdflashd_probe_target_voltage_volts 3\.' "$T/body"
 
-python3 -c "import os,sys; sys.stdout.buffer.write(os.urandom(65536))" >"$T/img.bin"
+python3 -c "import os,sys; sys.stdout.buffer.write(os.urandom(262144))" >"$T/img.bin"
 objcopy -I binary -O ihex --change-addresses 0x10000 "$T/img.bin" "$T/img.hex"
 req POST "/api/v1/flash?wait=1" --data-binary "@$T/img.hex"
 check "flash while the dongle is unplugged: the job failed ($(jget "$T/body" 'd.get("state")'))" \

@@ -5,10 +5,12 @@
 # with no USB emulation at all.
 #  - HLA, `hla_stlink_backend tcp PORT`: "stlink-server API v2", the
 #    version line, the Cortex-M4, then `program IMG 0x0 verify` of an image
-#    made here, read back equal by swdflash from the server's chip;
+#    made here through OpenOCD's flash loader and CRC algorithm (no
+#    fallback: ocd_used_algorithms), read back equal by swdflash from the
+#    server's chip;
 #  - dapdirect, `st-link backend tcp PORT`, V2J32: `nrf52_recover` unlocks
 #    and erases a locked chip.
-# Every OpenOCD run here uses WORKAREASIZE 0 ($OCD_WA0).
+# OpenOCD runs with target/nrf52.cfg's defaults (a 16 KiB work area).
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 command -v openocd >/dev/null || skip "openocd missing (Debian package openocd)"
@@ -33,13 +35,13 @@ python3 -c 'import random,sys; r=random.Random(5); sys.stdout.buffer.write(bytes
 S=$T/hla.state
 server "part=nrf52840,state=$S" "" hla || { cat "$T/hla.srv"; die "stlink_server did not start"; }
 timeout 600 openocd -c "$OCD_BASE" -f interface/stlink.cfg -c "hla_stlink_backend tcp $SPORT" \
-	-c 'set WORKAREASIZE 0' -f target/nrf52.cfg -c init -c "program $T/img.bin 0x0 verify" \
+	-f target/nrf52.cfg -c init -c "program $T/img.bin 0x0 verify" \
 	-c shutdown >"$T/hla.log" 2>&1 || log "$T/hla.log"
 term_wait $SPID 30 || fail "stlink_server exit status"
 $SWDFLASH --probe "sim:part=nrf52840,state=$S" read 0 8192 -o "$T/hla.sw" >/dev/null 2>&1 ||
 	die "swdflash read"
-assert "OpenOCD HLA over stlink-server TCP: API v2, V2J37S7, Cortex-M4, program+verify, swdflash reads the image back ($(json "$T/hla.json" stlink.commands) commands) $OCD_WA0" \
-	'grep -q "stlink-server API v2, version 2.1.0" "$T/hla.log" &&
+assert "OpenOCD HLA over stlink-server TCP: API v2, V2J37S7, Cortex-M4, program+verify through the loader and CRC, swdflash reads the image back ($(json "$T/hla.json" stlink.commands) commands)" \
+	'grep -q "stlink-server API v2, version 2.1.0" "$T/hla.log" && ocd_used_algorithms "$T/hla.log" &&
 	 grep -q "STLINK V2J37S7 (API v2) VID:PID 0483:3748" "$T/hla.log" &&
 	 grep -q "Cortex-M4 r0p1 processor detected" "$T/hla.log" &&
 	 grep -q "\*\* Verified OK \*\*" "$T/hla.log" && cmp -s "$T/img.bin" "$T/hla.sw"'
@@ -73,11 +75,11 @@ S=$T/dap.state
 server "part=nrf52840,locked=1,state=$S,wallclock=1" "fw=J32" dap ||
 	{ cat "$T/dap.srv"; die "stlink_server did not start"; }
 timeout 600 openocd -c "$OCD_BASE" -f interface/stlink-dap.cfg -c "st-link backend tcp $SPORT" \
-	-c 'set WORKAREASIZE 0' -f target/nrf52.cfg -c init -c nrf52_recover -c "mdw 0x10001208 1" \
+	-f target/nrf52.cfg -c init -c nrf52_recover -c "mdw 0x10001208 1" \
 	-c shutdown >"$T/dap.log" 2>&1 || log "$T/dap.log"
 term_wait $SPID 30 || fail "stlink_server exit status"
 $SWDFLASH --json --probe "sim:part=nrf52840,state=$S" info >"$T/dap.info" || die "swdflash info"
-assert "OpenOCD dapdirect over stlink-server TCP (V2J32): nrf52_recover unlocked and erased the chip $OCD_WA0" \
+assert "OpenOCD dapdirect over stlink-server TCP (V2J32): nrf52_recover unlocked and erased the chip" \
 	'grep -q "successfully erased and unlocked" "$T/dap.log" &&
 	 grep -q "0x10001208: ffffffff" "$T/dap.log" &&
 	 [ "$(json "$T/dap.json" sim.ctrlap_erase_alls)" = 1 ] &&

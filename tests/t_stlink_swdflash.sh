@@ -157,32 +157,38 @@ check "unplug mid-flash: code probe_disconnected" grep -q '"probe_disconnected"'
 check "unplug mid-flash: not ok" [ "$(json "$T/up.json" ok 2>/dev/null)" != True ]
 
 # 10. OpenOCD (HLA: -f interface/stlink.cfg -f target/nrf52.cfg) flashes
-#     through the same emulated dongle; swdflash verifies. And the reverse.
-#     WORKAREASIZE 0 (stlink_ocd in lib.sh) until the simulated core runs
-#     OpenOCD's loader (issue 12); those checks say so.
+#     through the same emulated dongle with target/nrf52.cfg's defaults
+#     (its flash loader and CRC algorithm on the simulated core, no
+#     fallback); swdflash verifies. And the reverse.
 if command -v openocd >/dev/null 2>&1; then
 	X=$T/ocd.state
 	python3 -c "import os,sys; sys.stdout.buffer.write(os.urandom(8192))" >"$T/o.bin"
 	objcopy -I binary -O ihex --change-addresses 0x8000 "$T/o.bin" "$T/o.hex"
 	stlink_ocd "part=nrf52840,wallclock=1,state=$X" "model=v2,fw=J37" "" "$T/ocd.log" stlink \
 		-c "init; program $T/o.hex verify; shutdown"
-	check "OpenOCD HLA programs through the emulated ST-Link $OCD_WA0" grep -q 'Verified OK' "$T/ocd.log"
+	check "OpenOCD HLA programs through the emulated ST-Link" grep -q 'Verified OK' "$T/ocd.log"
+	check "OpenOCD HLA used its flash loader and CRC algorithm (no fallback)" \
+		ocd_used_algorithms "$T/ocd.log"
 	stl "part=nrf52840,wallclock=1,state=$X" "$V2" "" $SWDFLASH --probe stlink verify "$T/o.hex" \
 		>"$T/ov.out" 2>&1
 	check "swdflash verifies what OpenOCD wrote" [ $? -eq 0 ]
 	Y=$T/rev.state
 	stl "part=nrf52840,wallclock=1,state=$Y" "$V2" "" $SWDFLASH --probe stlink flash "$T/o.hex" \
 		>/dev/null 2>&1
+	# swdflash left the core running: halt it for OpenOCD's CRC algorithm
 	stlink_ocd "part=nrf52840,wallclock=1,state=$Y" "model=v2,fw=J37" "" "$T/ocd2.log" stlink \
-		-c "init; dump_image $T/od.bin 0x8000 8192; shutdown"
-	check "OpenOCD reads back what swdflash wrote (dump_image equals the bytes) $OCD_WA0" \
+		-c init -c halt \
+		-c "verify_image $T/o.hex" -c "dump_image $T/od.bin 0x8000 8192" -c shutdown
+	check "OpenOCD reads back what swdflash wrote (dump_image equals the bytes)" \
 		cmp -s "$T/od.bin" "$T/o.bin"
+	assert "OpenOCD verify_image of what swdflash wrote, by its CRC algorithm (no fallback)" \
+		'grep -q "^verified 8192 bytes" "$T/ocd2.log" && ocd_used_algorithms "$T/ocd2.log"'
 	# dapdirect (-f interface/stlink-dap.cfg) recovers a locked chip; then
 	# swdflash flashes and verifies it through the same dongle.
 	Z=$T/dap.state
 	stlink_ocd "part=nrf52840,locked=1,wallclock=1,state=$Z" "model=v2,fw=J34" "" "$T/ocd3.log" \
 		stlink-dap -c "init; nrf52_recover; shutdown"
-	check "OpenOCD dapdirect: nrf52_recover unlocks $OCD_WA0" grep -q 'successfully erased and unlocked' "$T/ocd3.log"
+	check "OpenOCD dapdirect: nrf52_recover unlocks" grep -q 'successfully erased and unlocked' "$T/ocd3.log"
 	stl "part=nrf52840,wallclock=1,state=$Z" "$V2" "" $SWDFLASH --probe stlink flash "$T/o.hex" \
 		>"$T/dz.out" 2>&1
 	check "then swdflash flashes and verifies it ($(grep -o 'verified [0-9]* bytes' "$T/dz.out"))" \

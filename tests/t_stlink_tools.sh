@@ -48,12 +48,12 @@ check "raw serial: st-info --serial prints it as 24 hex digits" \
 stlink_ocd "" "serial_form=raw,serial=0123456789ABCDEF01234567" "" "$T/raw.ocd" stlink \
 	-c "adapter serial 0123456789ABCDEF01234567" -c init -c "mdw 0x10000100 1" -c shutdown
 rc=$?
-assert "raw serial: OpenOCD HLA matches 'adapter serial' in the hex form $OCD_WA0" \
+assert "raw serial: OpenOCD HLA matches 'adapter serial' in the hex form" \
 	'[ $rc = 0 ] && grep -q "0x10000100: 00052840" "$T/raw.ocd"'
 stlink_ocd "" "serial_form=raw,serial=0123456789ABCDEF01234567" "" "$T/raw2.ocd" stlink \
 	-c "adapter serial 0123456789ABCDEF0123FFFF" -c init -c shutdown
 rc=$?
-assert "raw serial: OpenOCD refuses a different serial $OCD_WA0" \
+assert "raw serial: OpenOCD refuses a different serial" \
 	'[ $rc != 0 ] && ! grep -q "processor detected" "$T/raw2.ocd"'
 
 # 3. st-flash on an nRF52: no STM32 chip id, nothing written.
@@ -83,6 +83,6 @@ assert "stalled IN endpoint: st-info reports LIBUSB_ERROR_PIPE, no version line"
 	'grep -q "LIBUSB_ERROR_PIPE" "$T/stall.out" && ! grep -q "version: *V2J37" "$T/stall.out"'
 stlink_ocd "" "unplug_after=40" "" "$T/unplug.ocd" stlink -c init -c "mdw 0x10000100 1" -c shutdown
 rc=$?
-assert "unplugged during OpenOCD's examine: it fails, never prints the memory $OCD_WA0" \
+assert "unplugged during OpenOCD's examine: it fails, never prints the memory" \
 	'[ $rc != 0 ] && ! grep -q "0x10000100: 00052840" "$T/unplug.ocd"'
 finish
