@@ -22,9 +22,11 @@ struct benchio {
 	unsigned debounce_ms, buzzer_ms;
 	char chip_name[64];
 	int off[IO_N];             /* -1: not wired */
-#if SWD_GPIOD_VERSION_MAJOR < 2
 	struct gpiod_chip *chip;
+#if SWD_GPIOD_VERSION_MAJOR < 2
 	struct gpiod_line *line[IO_N];
+#else
+	struct gpiod_line_request *req[IO_N]; /* one request per wired line */
 #endif
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -117,16 +119,72 @@ static void io_set(struct benchio *b, int i, int v)
 		dlog(DLOG_WARNING, "bench gpio: setting %s: %s", io_names[i], strerror(errno));
 }
 #else
-/* libgpiod 2: not wired yet in this build */
+/* libgpiod 2 (Debian 13): a line is requested with its settings; the chip
+ * by its path ("gpiochip0" is /dev/gpiochip0) */
 static int io_open(struct benchio *b, struct sf_err *err)
 {
-	(void)b;
-	return sf_err_set(err, SF_E_UNSUPPORTED, "bench gpio: needs libgpiod 1.x in this build");
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s%s", strchr(b->chip_name, '/') ? "" : "/dev/",
+		 b->chip_name);
+	b->chip = gpiod_chip_open(path);
+	if (!b->chip)
+		return sf_err_set(err, SF_E_IO, "bench gpio: cannot open %s: %s", path,
+				  strerror(errno));
+	for (int i = 0; i < IO_N; i++) {
+		if (b->off[i] < 0)
+			continue;
+		unsigned off = (unsigned)b->off[i];
+		struct gpiod_line_settings *ls = gpiod_line_settings_new();
+		struct gpiod_line_config *lc = gpiod_line_config_new();
+		struct gpiod_request_config *rc = gpiod_request_config_new();
+		int ok = ls && lc && rc;
+		if (ok && i == IO_START)
+			ok = !gpiod_line_settings_set_direction(ls, GPIOD_LINE_DIRECTION_INPUT) &&
+			     !gpiod_line_settings_set_bias(ls, GPIOD_LINE_BIAS_PULL_UP);
+		else if (ok)
+			ok = !gpiod_line_settings_set_direction(ls, GPIOD_LINE_DIRECTION_OUTPUT) &&
+			     !gpiod_line_settings_set_output_value(ls, GPIOD_LINE_VALUE_INACTIVE);
+		if (ok) {
+			gpiod_request_config_set_consumer(rc, "swdflashd-bench");
+			ok = !gpiod_line_config_add_line_settings(lc, &off, 1, ls) &&
+			     (b->req[i] = gpiod_chip_request_lines(b->chip, rc, lc)) != NULL;
+		}
+		int e = errno;
+		gpiod_request_config_free(rc);
+		gpiod_line_config_free(lc);
+		gpiod_line_settings_free(ls);
+		if (!ok)
+			return sf_err_set(err, e == EBUSY ? SF_E_BUSY : SF_E_IO, "bench gpio: %s line %d "
+					  "of %s: %s", io_names[i], b->off[i], path, strerror(e));
+	}
+	return 0;
 }
 
-static void io_close(struct benchio *b) { (void)b; }
-static int io_get(struct benchio *b, int i) { (void)b; (void)i; return -1; }
-static void io_set(struct benchio *b, int i, int v) { (void)b; (void)i; (void)v; }
+static void io_close(struct benchio *b)
+{
+	for (int i = 0; i < IO_N; i++)
+		if (b->req[i])
+			gpiod_line_request_release(b->req[i]);
+	if (b->chip)
+		gpiod_chip_close(b->chip);
+}
+
+static int io_get(struct benchio *b, int i)
+{
+	if (!b->req[i])
+		return -1;
+	enum gpiod_line_value v = gpiod_line_request_get_value(b->req[i], (unsigned)b->off[i]);
+	return v == GPIOD_LINE_VALUE_ERROR ? -1 : v == GPIOD_LINE_VALUE_ACTIVE;
+}
+
+static void io_set(struct benchio *b, int i, int v)
+{
+	if (b->req[i] && gpiod_line_request_set_value(b->req[i], (unsigned)b->off[i],
+						      v ? GPIOD_LINE_VALUE_ACTIVE
+							: GPIOD_LINE_VALUE_INACTIVE))
+		dlog(DLOG_WARNING, "bench gpio: setting %s: %s", io_names[i], strerror(errno));
+}
 #endif
 
 static void on_board(void *user, int busy, int pass, int has)

@@ -1124,6 +1124,7 @@ static int emu_ioctl_handle_locked(struct emu_fd *e, unsigned long req, void *ar
 				l->level = (int)(lv->bits >> i & 1) ^ !!(l->flags & F_ALOW);
 		}
 		emu_wire_locked();
+		emu_pin_file_outputs_locked(); /* as for v1: the bench lamps */
 		return 0;
 	}
 	case GPIO_V2_LINE_SET_CONFIG_IOCTL: {
