@@ -3,18 +3,24 @@
 #include "benchio.h"
 
 #include <errno.h>
-#include <gpiod.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/clock.h"
 #include "../common/dlog.h"
+#include "benchio_be.h"
 
-#define BENCHIO_SAMPLE_MS 5U
+/* The longest wait for START's events: how late close() and the end of
+ * the buzzer are seen. */
+#define BENCHIO_TICK_MS 50U
+/* How long a press whose line reads released waits for its release event
+ * before it is taken as lost (the kernel's queue was full): far above the
+ * lag of an event on a busy machine. */
+#define BENCHIO_LOST_NS 1000000000LL
 
-enum { IO_START, IO_PASS, IO_FAIL, IO_BUSY, IO_BUZZER, IO_N };
 static const char *const io_names[IO_N] = { "start", "pass", "fail", "busy", "buzzer" };
 
 struct benchio {
@@ -22,12 +28,8 @@ struct benchio {
 	unsigned debounce_ms, buzzer_ms;
 	char chip_name[64];
 	int off[IO_N];             /* -1: not wired */
-	struct gpiod_chip *chip;
-#if SWD_GPIOD_VERSION_MAJOR < 2
-	struct gpiod_line *line[IO_N];
-#else
-	struct gpiod_line_request *req[IO_N]; /* one request per wired line */
-#endif
+	int start_high;            /* START active high (pull-down) */
+	struct benchio_be *be;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_t thread;
@@ -55,14 +57,20 @@ static int parse_spec(struct benchio *b, const char *spec, struct sf_err *err)
 			snprintf(b->chip_name, sizeof(b->chip_name), "%s", v);
 			continue;
 		}
+		if (!strcmp(kv, "start_active")) {
+			if (strcmp(v, "low") && strcmp(v, "high"))
+				return sf_err_set(err, SF_E_ARG, "bench gpio: start_active=%s (low or high)", v);
+			b->start_high = !strcmp(v, "high");
+			continue;
+		}
 		int k;
 		for (k = 0; k < IO_N && strcmp(kv, io_names[k]); k++)
 			;
 		char *end;
 		long n = strtol(v, &end, 10);
 		if (k == IO_N)
-			return sf_err_set(err, SF_E_ARG, "bench gpio: unknown key '%s' (chip, start, pass, "
-					  "fail, busy, buzzer)", kv);
+			return sf_err_set(err, SF_E_ARG, "bench gpio: unknown key '%s' (chip, start, "
+					  "start_active, pass, fail, busy, buzzer)", kv);
 		if (!*v || *end || n < 0 || n > 511)
 			return sf_err_set(err, SF_E_ARG, "bench gpio: %s=%s is not a line number", kv, v);
 		for (int o = 0; o < IO_N; o++)
@@ -74,118 +82,11 @@ static int parse_spec(struct benchio *b, const char *spec, struct sf_err *err)
 	return 0;
 }
 
-#if SWD_GPIOD_VERSION_MAJOR < 2
-static int io_open(struct benchio *b, struct sf_err *err)
-{
-	b->chip = gpiod_chip_open_lookup(b->chip_name);
-	if (!b->chip)
-		return sf_err_set(err, SF_E_IO, "bench gpio: cannot open %s: %s", b->chip_name,
-				  strerror(errno));
-	for (int i = 0; i < IO_N; i++) {
-		if (b->off[i] < 0)
-			continue;
-		b->line[i] = gpiod_chip_get_line(b->chip, (unsigned)b->off[i]);
-		int rc = !b->line[i] ? -1
-			: i == IO_START ? gpiod_line_request_input_flags(b->line[i], "swdflashd-bench",
-				GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP)
-			: gpiod_line_request_output(b->line[i], "swdflashd-bench", 0);
-		if (rc) {
-			int e = errno;
-			b->line[i] = NULL;
-			return sf_err_set(err, e == EBUSY ? SF_E_BUSY : SF_E_IO, "bench gpio: %s line %d "
-					  "of %s: %s", io_names[i], b->off[i], b->chip_name, strerror(e));
-		}
-	}
-	return 0;
-}
-
-static void io_close(struct benchio *b)
-{
-	for (int i = 0; i < IO_N; i++)
-		if (b->line[i])
-			gpiod_line_release(b->line[i]);
-	if (b->chip)
-		gpiod_chip_close(b->chip);
-}
-
-static int io_get(struct benchio *b, int i)
-{
-	return b->line[i] ? gpiod_line_get_value(b->line[i]) : -1;
-}
-
 static void io_set(struct benchio *b, int i, int v)
 {
-	if (b->line[i] && gpiod_line_set_value(b->line[i], v))
+	if (b->off[i] >= 0 && benchio_be_set(b->be, i, v))
 		dlog(DLOG_WARNING, "bench gpio: setting %s: %s", io_names[i], strerror(errno));
 }
-#else
-/* libgpiod 2 (Debian 13): a line is requested with its settings; the chip
- * by its path ("gpiochip0" is /dev/gpiochip0) */
-static int io_open(struct benchio *b, struct sf_err *err)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), "%s%s", strchr(b->chip_name, '/') ? "" : "/dev/",
-		 b->chip_name);
-	b->chip = gpiod_chip_open(path);
-	if (!b->chip)
-		return sf_err_set(err, SF_E_IO, "bench gpio: cannot open %s: %s", path,
-				  strerror(errno));
-	for (int i = 0; i < IO_N; i++) {
-		if (b->off[i] < 0)
-			continue;
-		unsigned off = (unsigned)b->off[i];
-		struct gpiod_line_settings *ls = gpiod_line_settings_new();
-		struct gpiod_line_config *lc = gpiod_line_config_new();
-		struct gpiod_request_config *rc = gpiod_request_config_new();
-		int ok = ls && lc && rc;
-		if (ok && i == IO_START)
-			ok = !gpiod_line_settings_set_direction(ls, GPIOD_LINE_DIRECTION_INPUT) &&
-			     !gpiod_line_settings_set_bias(ls, GPIOD_LINE_BIAS_PULL_UP);
-		else if (ok)
-			ok = !gpiod_line_settings_set_direction(ls, GPIOD_LINE_DIRECTION_OUTPUT) &&
-			     !gpiod_line_settings_set_output_value(ls, GPIOD_LINE_VALUE_INACTIVE);
-		if (ok) {
-			gpiod_request_config_set_consumer(rc, "swdflashd-bench");
-			ok = !gpiod_line_config_add_line_settings(lc, &off, 1, ls) &&
-			     (b->req[i] = gpiod_chip_request_lines(b->chip, rc, lc)) != NULL;
-		}
-		int e = errno;
-		gpiod_request_config_free(rc);
-		gpiod_line_config_free(lc);
-		gpiod_line_settings_free(ls);
-		if (!ok)
-			return sf_err_set(err, e == EBUSY ? SF_E_BUSY : SF_E_IO, "bench gpio: %s line %d "
-					  "of %s: %s", io_names[i], b->off[i], path, strerror(e));
-	}
-	return 0;
-}
-
-static void io_close(struct benchio *b)
-{
-	for (int i = 0; i < IO_N; i++)
-		if (b->req[i])
-			gpiod_line_request_release(b->req[i]);
-	if (b->chip)
-		gpiod_chip_close(b->chip);
-}
-
-static int io_get(struct benchio *b, int i)
-{
-	if (!b->req[i])
-		return -1;
-	enum gpiod_line_value v = gpiod_line_request_get_value(b->req[i], (unsigned)b->off[i]);
-	return v == GPIOD_LINE_VALUE_ERROR ? -1 : v == GPIOD_LINE_VALUE_ACTIVE;
-}
-
-static void io_set(struct benchio *b, int i, int v)
-{
-	if (b->req[i] && gpiod_line_request_set_value(b->req[i], (unsigned)b->off[i],
-						      v ? GPIOD_LINE_VALUE_ACTIVE
-							: GPIOD_LINE_VALUE_INACTIVE))
-		dlog(DLOG_WARNING, "bench gpio: setting %s: %s", io_names[i], strerror(errno));
-}
-#endif
 
 static void on_board(void *user, int busy, int pass, int has)
 {
@@ -203,42 +104,128 @@ static void on_board(void *user, int busy, int pass, int has)
 	pthread_mutex_unlock(&b->lock);
 }
 
+static int64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void start_pressed(struct benchio *b)
+{
+	struct sf_err err = { 0 };
+
+	if (job_handsfree_start(b->jobs, &err))
+		dlog(DLOG_WARNING, "START button: %s", err.msg);
+	else
+		dlog(DLOG_INFO, "START button pressed");
+}
+
+/* START by edge events, debounced by their time stamps: an edge to the
+ * pressed level is a press if the next release edge is debounce_ms or more
+ * after it, or none came by then and the line still reads pressed (if it
+ * reads released, the release's event is on its way and decides: a busy
+ * machine delays a press, it does not lose it); a press held down counts
+ * once, until it is released. */
 static void *io_thread(void *arg)
 {
 	struct benchio *b = arg;
-	int64_t low_since = 0;
-	int pressed = 0;
+	const int64_t deb = (int64_t)b->debounce_ms * 1000000;
+	struct benchio_edge ev[16];
+	int64_t cand = -1;   /* the unconfirmed press's time stamp, -1: none */
+	int held = 0;        /* this press was counted */
+	int clk_known = 0, failing = 0, warned = 0;
+	int64_t stale = -1;  /* since when the line reads released, no event yet */
+	clockid_t clk = CLOCK_MONOTONIC;
 
-	pthread_mutex_lock(&b->lock);
-	while (!b->stop) {
-		int64_t now = clock_mono_ms();
-		if (b->buzz_until && now >= b->buzz_until) {
+	for (;;) {
+		int64_t wait = (int64_t)BENCHIO_TICK_MS * 1000000;
+
+		pthread_mutex_lock(&b->lock);
+		int64_t now_ms = clock_mono_ms();
+		if (b->buzz_until && now_ms >= b->buzz_until) {
 			io_set(b, IO_BUZZER, 0);
 			b->buzz_until = 0;
 		}
-		int v = io_get(b, IO_START);
-		if (v == 0) {
-			if (!low_since)
-				low_since = now;
-			if (!pressed && now - low_since >= (int64_t)b->debounce_ms) {
-				struct sf_err err = { 0 };
-				pressed = 1;
-				pthread_mutex_unlock(&b->lock);
-				if (job_handsfree_start(b->jobs, &err))
-					dlog(DLOG_WARNING, "START button: %s", err.msg);
-				else
-					dlog(DLOG_INFO, "START button pressed");
-				pthread_mutex_lock(&b->lock);
-			}
-		} else {
-			low_since = 0;
-			pressed = 0;  /* released: the next press counts */
+		if (b->buzz_until && (b->buzz_until - now_ms) * 1000000 < wait)
+			wait = (b->buzz_until - now_ms) * 1000000;
+		if (b->stop) {
+			pthread_mutex_unlock(&b->lock);
+			break;
 		}
-		struct timespec dl;
-		clock_deadline_after_ms(&dl, BENCHIO_SAMPLE_MS);
-		pthread_cond_timedwait(&b->cond, &b->lock, &dl);
+		if (b->off[IO_START] < 0 || failing) {
+			/* Only the buzzer to time, or START failed: no busy loop. */
+			struct timespec dl;
+			clock_deadline_after_ms(&dl, (unsigned)(wait / 1000000) + 1);
+			pthread_cond_timedwait(&b->cond, &b->lock, &dl);
+			failing = 0;
+			pthread_mutex_unlock(&b->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&b->lock);
+
+		if (cand >= 0 && !held) {
+			int64_t left = cand + deb - clock_ns(clk);
+			if (left <= 0 && benchio_be_wait(b->be, 0) == 0) {
+				int lv = benchio_be_pressed(b->be);
+				if (lv == 1) {
+					held = 1;
+					stale = -1;
+					start_pressed(b);
+					continue;
+				}
+				if (lv < 0) {
+					failing = 1;
+					continue;
+				}
+				int64_t now = clock_ns(CLOCK_MONOTONIC);
+				if (stale < 0) {
+					stale = now;
+				} else if (now - stale >= BENCHIO_LOST_NS) {
+					dlog(DLOG_DEBUG, "START: released, its edge event lost");
+					cand = -1;
+					stale = -1;
+				}
+			} else if (left > 0 && left < wait) {
+				wait = left;
+			}
+		}
+		int rc = benchio_be_wait(b->be, wait);
+		if (rc == 0 && held && benchio_be_pressed(b->be) == 0)
+			held = 0; /* a release whose event was lost (full queue) */
+		if (rc > 0)
+			rc = benchio_be_read(b->be, ev, 16);
+		if (rc < 0) {
+			if (!warned++)
+				dlog(DLOG_WARNING, "bench gpio: START events: %s", strerror(errno));
+			failing = 1;
+			continue;
+		}
+		warned = 0;
+		for (int i = 0; i < rc; i++) {
+			if (!clk_known) {
+				/* Kernels before 5.7 stamp v1 events with CLOCK_REALTIME. */
+				int64_t m = ev[i].ts_ns - clock_ns(CLOCK_MONOTONIC);
+				int64_t r = ev[i].ts_ns - clock_ns(CLOCK_REALTIME);
+				clk = llabs(r) < llabs(m) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+				clk_known = 1;
+			}
+			if (ev[i].pressed) {
+				if (!held)
+					cand = ev[i].ts_ns;
+			} else {
+				if (cand >= 0 && !held && ev[i].ts_ns - cand >= deb)
+					start_pressed(b); /* long enough, seen late */
+				else if (cand >= 0 && !held)
+					dlog(DLOG_DEBUG, "START: %.1f ms pressed, under debounce_ms %u: "
+					     "not a press", (double)(ev[i].ts_ns - cand) / 1e6, b->debounce_ms);
+				cand = -1;
+				held = 0;
+			}
+			stale = -1;
+		}
 	}
-	pthread_mutex_unlock(&b->lock);
 	return NULL;
 }
 
@@ -260,7 +247,8 @@ struct benchio *benchio_open(const char *spec, unsigned debounce_ms, unsigned bu
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&b->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if (parse_spec(b, spec, err) || io_open(b, err)) {
+	if (parse_spec(b, spec, err) ||
+	    benchio_be_open(&b->be, b->chip_name, b->off, b->start_high, err)) {
 		benchio_close(b);
 		return NULL;
 	}
@@ -273,9 +261,10 @@ struct benchio *benchio_open(const char *spec, unsigned debounce_ms, unsigned bu
 		}
 		b->started = 1;
 	}
-	dlog(DLOG_INFO, "bench gpio on %s: start %d, pass %d, fail %d, busy %d, buzzer %d (-1: none)",
-	     b->chip_name, b->off[IO_START], b->off[IO_PASS], b->off[IO_FAIL], b->off[IO_BUSY],
-	     b->off[IO_BUZZER]);
+	dlog(DLOG_INFO, "bench gpio on %s (%s): start %d (active %s, edge events, debounce %u ms), "
+	     "pass %d, fail %d, busy %d, buzzer %d (-1: none)", b->chip_name, benchio_be_version(),
+	     b->off[IO_START], b->start_high ? "high" : "low", b->debounce_ms, b->off[IO_PASS],
+	     b->off[IO_FAIL], b->off[IO_BUSY], b->off[IO_BUZZER]);
 	return b;
 }
 
@@ -291,7 +280,7 @@ void benchio_close(struct benchio *b)
 	pthread_mutex_unlock(&b->lock);
 	if (b->started)
 		pthread_join(b->thread, NULL);
-	io_close(b);
+	benchio_be_close(b->be);
 	pthread_cond_destroy(&b->cond);
 	pthread_mutex_destroy(&b->lock);
 	free(b);

@@ -2,16 +2,17 @@
 /* benchio: the bench's buttons and lamps on GPIO lines (libgpiod).
  *
  * Spec ([bench] gpio): "chip=gpiochip0,start=17,pass=22,fail=23,busy=27,
- * buzzer=5", every line optional (BCM numbers, offsets of the chip). START
- * is an input with a pull-up, active low (a button to ground); pressed
- * once its level stayed low for debounce_ms (sampled every 5 ms), which
- * is job_handsfree_start() (with the board put back and already
- * programmed, press it twice: START then again is the API's). PASS, FAIL
- * and BUSY are outputs, active high: BUSY while a board job runs, then
- * PASS or FAIL until the next board; the buzzer sounds buzzer_ms on FAIL.
+ * buzzer=5,start_active=low", every line optional (BCM numbers, offsets
+ * of the chip). START is an input with edge events: active low with a
+ * pull-up (a button to ground, the default) or start_active=high with a
+ * pull-down. Debounced by the events' time stamps: pressed once it stayed
+ * at the pressed level for debounce_ms, which is job_handsfree_start()
+ * (with the board put back and already programmed, press it twice: START
+ * then again is the API's); held down it counts once. PASS, FAIL and BUSY
+ * are outputs, active high: BUSY while a board job runs, then PASS or
+ * FAIL until the next board; the buzzer sounds buzzer_ms on FAIL.
  *
- * The button is sampled, not taken from edge events, so the same code
- * works on every libgpiod and on the emulated chip. */
+ * libgpiod 1.x and 2.x: daemon/benchio_be.h, one back end each. */
 #ifndef DAEMON_BENCHIO_H
 #define DAEMON_BENCHIO_H
 

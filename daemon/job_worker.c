@@ -228,6 +228,15 @@ static int refresh_target(struct job_mgr *m, struct nrf52_info *info_out)
 		snprintf(t.probe_kind, sizeof(t.probe_kind), "%.*s", (int)strcspn(m->spec, ":"),
 			 m->spec);
 		snprintf(t.probe_desc, sizeof(t.probe_desc), "%.190s", m->spec);
+		/* still unplugged: it stays "disconnected" (with what it was)
+		 * until it opens again, not a probe that was never there */
+		pthread_mutex_lock(&m->lock);
+		if (m->target.probe_gone) {
+			t.probe_gone = 1;
+			t.usb = m->target.usb;
+			t.usb.voltage_mv = -1; /* nothing measures it now */
+		}
+		pthread_mutex_unlock(&m->lock);
 	}
 	if (rc)
 		snprintf(t.error, sizeof(t.error), "%s", err.msg);

@@ -128,7 +128,7 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 				seterr(err, errlen, "sim: unknown rev '%.*s' (legacy, hardened)", (int)vlen, v);
 				return -1;
 			}
-		} else if (KEY("locked") || KEY("fw_approtect") || KEY("wallclock") ||
+		} else if (KEY("locked") || KEY("wallclock") ||
 			   KEY("realtime") || KEY("absent")) {
 			int b;
 			if (parse_bool(v, vlen, &b)) {
@@ -138,8 +138,6 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 			}
 			if (KEY("locked"))
 				cfg->locked = b;
-			else if (KEY("fw_approtect"))
-				cfg->fw_disables_approtect = b;
 			else if (KEY("realtime"))
 				cfg->realtime = b;
 			else if (KEY("absent"))
@@ -197,7 +195,7 @@ int sim_config_parse(struct sim_config *cfg, const char *spec,
 				cfg->bench_dir = strbuf + used;
 			used += vlen + 1;
 		} else {
-			seterr(err, errlen, "sim: unknown key '%.*s' (part, rev, locked, fw_approtect, "
+			seterr(err, errlen, "sim: unknown key '%.*s' (part, rev, locked, "
 			       "state, period_ns, device_id, wallclock, realtime, absent, core, bench, "
 			       "power_loss_at_write)",
 			       (int)klen, p);
@@ -581,7 +579,6 @@ static int bench_plug(struct sim_chip *c, const char *name, int quiet)
 	c->cfg.part = bc.part;
 	c->cfg.rev = bc.rev;
 	c->cfg.locked = bc.locked;
-	c->cfg.fw_disables_approtect = bc.fw_disables_approtect;
 	c->cfg.device_id = bc.device_id;
 	c->state_path = sp;
 	c->cfg.state_path = sp;

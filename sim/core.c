@@ -130,8 +130,10 @@ static void api_load(void)
 {
 	void *h = dlopen("libunicorn.so.2", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
+		const char *why = dlerror();
+
 		fprintf(stderr, "sim: %s: the simulated Cortex-M4 does not execute code "
-			"(install Debian's libunicorn2)\n", dlerror());
+			"(install Debian's libunicorn2)\n", why ? why : "libunicorn.so.2 not loaded");
 		return;
 	}
 #define SYM(f, n) (*(void **)&api.f = dlsym(h, n)) == NULL

@@ -359,8 +359,6 @@ static void sample_approtect(struct sim_chip *c)
 		c->reset_locked = pall != 0xFF;
 		return;
 	}
-	if (c->cfg.fw_disables_approtect)
-		c->approtect_disable = ld32(c->uicr + SIM_UICR_APPROTECT);
 	hardened_eval(c);
 }
 

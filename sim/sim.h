@@ -37,7 +37,6 @@ struct sim_config {
 	enum sim_rev rev;
 	int locked;                /* a new chip starts with UICR.APPROTECT = 0x00 (else 0xFF);
 	                              a chip loaded from state_path keeps its UICR */
-	int fw_disables_approtect; /* firmware writes APPROTECT.DISABLE after reset */
 	uint32_t swclk_period_ns;  /* simulated time per SWCLK cycle; 0 = 1000 (1 MHz) */
 	const char *state_path;    /* load/save flash+UICR here; NULL = volatile */
 	uint64_t device_id;        /* FICR DEVICEID; 0 = derived from state_path/part */
@@ -56,7 +55,7 @@ struct sim_config {
 /* A bench (bench=DIR): boards are plugged in and pulled out while the
  * chip's holder runs. DIR/slot names the board on the wire (one line; a
  * missing or empty file: none); DIR/NAME.board holds that board's spec
- * (part, rev, locked, fw_approtect, device_id, power_loss_at_write; one
+ * (part, rev, locked, device_id, power_loss_at_write; one
  * line) and DIR/NAME.chip its state file (created blank on first
  * insertion). The slot is read at every line reset and every 4096
  * transfers: a board that appears is powered on from its state file, one
@@ -65,7 +64,7 @@ struct sim_config {
  * it) to plug and pull boards. */
 
 /* Parses "part=nrf52840,rev=hardened,locked=1,state=PATH,period_ns=250"
- * (also fw_approtect, device_id, wallclock, realtime, absent, bench,
+ * (also device_id, wallclock, realtime, absent, bench,
  * power_loss_at_write, core=hang|fault)
  * (every key optional, empty string = defaults) into cfg, which it fills
  * with defaults first. state= points into a copy kept in strbuf.

@@ -332,6 +332,27 @@ static inline void gp_pace(struct swd_gpiod *p)
 	p->next_edge_ns = now + p->half_ns;
 }
 
+/* SWCLK, then SWDIO (an output). A pending switch to output is made
+ * here, driving the first level at once: the v1 back end sets a line's
+ * direction and its level in one call, so the level costs no second call
+ * (one ioctl fewer per turnaround, ~0.4% of a flash job, make bench). The
+ * line starts being driven after SWCLK went low, where a host changes
+ * SWDIO anyway; the target samples it at the rising edge. */
+static void gp_put2(struct swd_gpiod *p, int clk, int dio)
+{
+	if (!p->out_pending) {
+		swd_gpiod_be_put2(p, clk, dio);
+		return;
+	}
+	if (clk != p->swclk)
+		swd_gpiod_be_put_clk(p, clk);
+	if (p->err)
+		return;
+	p->swdio = dio;
+	swd_gpiod_be_set_dir(p, 1);
+	p->out_pending = 0;
+}
+
 static void gp_set(void *ctx, int swclk, int swdio)
 {
 	struct swd_gpiod *p = ctx;
@@ -342,8 +363,8 @@ static void gp_set(void *ctx, int swclk, int swdio)
 		return;
 	gp_pace(p);
 	if (p->out) {
-		if (swclk != p->swclk || swdio != p->swdio)
-			swd_gpiod_be_put2(p, swclk, swdio);
+		if (p->out_pending || swclk != p->swclk || swdio != p->swdio)
+			gp_put2(p, swclk, swdio);
 	} else if (swclk != p->swclk) {
 		swd_gpiod_be_put_clk(p, swclk);
 	}
@@ -363,8 +384,14 @@ static void gp_dir(void *ctx, int output)
 	output = !!output;
 	if (p->err || output == p->out)
 		return;
-	swd_gpiod_be_set_dir(p, output);
 	p->out = output;
+	if (output) {
+		p->out_pending = 1;  /* made by the first level driven (gp_put2) */
+	} else if (p->out_pending) {
+		p->out_pending = 0;  /* it never stopped being an input */
+	} else {
+		swd_gpiod_be_set_dir(p, 0);
+	}
 }
 
 static int gp_nreset(void *ctx, int level)
@@ -409,11 +436,11 @@ static void gp_seq_out(void *ctx, uint32_t bits, unsigned n)
 			int b = bits & 1;
 
 			gp_pace(p);
-			swd_gpiod_be_put2(p, 0, b);
+			gp_put2(p, 0, b);
 			gp_pace(p);
 			/* Same data: one call in v2; in v1 (two handles) only
 			 * SWCLK moves. */
-			swd_gpiod_be_put2(p, 1, b);
+			gp_put2(p, 1, b);
 		}
 	}
 	p->cycles += n;

@@ -39,6 +39,8 @@ struct swd_gpiod {
 	char rst_note[160];
 
 	int swclk, swdio, out; /* levels last driven, SWDIO direction */
+	int out_pending;       /* out, but SWDIO is still an input: the direction
+	                          call waits for the first level to drive */
 	uint64_t half_ns;      /* pacing: minimum time between edges, 0 = off */
 	uint64_t next_edge_ns;
 	uint64_t cycles, busy_ns; /* bulk-op cycles and the time they took */

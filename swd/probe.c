@@ -133,6 +133,25 @@ static int open_gpiomem(struct swd_probe *p, const char *args, struct sf_err *er
 	return open_bitbang(p, pins.ops, pins.ctx, err);
 }
 
+static int stlink_list_line(char *out, size_t outsz, int where);
+
+/* Which ST-Links are attached, for a refusal: "MODEL FIRMWARE serial S"
+ * each, so the user can pick one by serial. */
+static void list_refusal(const char *serial, int rc, struct sf_err *err)
+{
+	char list[sizeof(err->msg)];
+	int n = stlink_list_line(list, sizeof(list), 0);
+
+	if (n <= 0)
+		return; /* keep stlink_usb_open's message */
+	if (rc == SF_E_ARG)
+		sf_err_set(err, rc, "%d ST-Links are attached (%s): choose one with "
+			   "stlink:serial=SERIAL", n, list);
+	else
+		sf_err_set(err, rc, "no ST-Link with serial %s is attached; attached: %s", serial,
+			   list);
+}
+
 /* stlink[:serial=HEX,speed_khz=N] */
 static int open_stlink(struct swd_probe *p, const char *args, struct sf_err *err)
 {
@@ -172,6 +191,8 @@ static int open_stlink(struct swd_probe *p, const char *args, struct sf_err *err
 		}
 	}
 	rc = stlink_usb_open(serial, &xp, &f, err);
+	if (rc == SF_E_ARG || (rc == SF_E_NOTARGET && serial[0]))
+		list_refusal(serial, rc, err);
 	if (rc)
 		return sf_err_prefix(err, "probe stlink");
 	rc = stlink_open(&xp, f.model, f.serial, f.serial_raw, (unsigned)khz, &p->dap, &in, err);
@@ -307,21 +328,28 @@ void swd_probe_list(struct swd_probe_avail out[SWD_PROBE_KINDS])
  * version needs the device opened for a moment; nothing is reset). */
 void swd_probe_list_stlinks(char *out, size_t outsz, int *available)
 {
+	int n = stlink_list_line(out, outsz, 1);
+
+	*available = n > 0;
+	if (n == 0)
+		snprintf(out, outsz, "no ST-Link attached (USB 0483:3748, 374b, 3752, 374e, 374f, "
+			 "3753, 3754)");
+}
+
+/* The attached ST-Links as one line ("; " between them), with the bus
+ * address when where; returns how many (negative: libusb failed, the
+ * message in out). The firmware needs each device opened for a moment. */
+static int stlink_list_line(char *out, size_t outsz, int where)
+{
 	struct stlink_found f[8];
 	struct sf_err err = { 0 };
 	int n = stlink_usb_list(f, 8, &err);
 	size_t l = 0;
 
-	*available = n > 0;
 	out[0] = '\0';
 	if (n < 0) {
 		snprintf(out, outsz, "%s", err.msg);
-		return;
-	}
-	if (n == 0) {
-		snprintf(out, outsz, "no ST-Link attached (USB 0483:3748, 374b, 3752, 374e, 374f, "
-			 "3753, 3754)");
-		return;
+		return n;
 	}
 	for (int i = 0; i < n && l + 1 < outsz; i++) {
 		struct stlink_info in;
@@ -335,16 +363,22 @@ void swd_probe_list_stlinks(char *out, size_t outsz, int *available)
 			snprintf(fw, sizeof(fw), "%s", in.firmware);
 		else if (f[i].open_ok)
 			snprintf(fw, sizeof(fw), "firmware unknown: %.30s", err.msg);
-		int w = snprintf(out + l, outsz - l, "%s%s %s serial %s (bus %03u device %03u)%s%s",
+		char at[40] = "";
+		if (where)
+			snprintf(at, sizeof(at), " (bus %03u device %03u)", f[i].bus, f[i].addr);
+		int w = snprintf(out + l, outsz - l, "%s%s %s serial %s%s%s%s",
 				 i ? "; " : "", f[i].model->name, fw,
-				 f[i].open_ok ? f[i].serial : "?", f[i].bus, f[i].addr,
+				 f[i].open_ok ? f[i].serial : "?", at,
 				 f[i].open_ok ? "" : ": ", f[i].open_ok ? "" : f[i].why);
-		if (w < 0)
+		if (w < 0 || (size_t)w >= outsz - l) {
+			l = outsz;
 			break;
+		}
 		l += (size_t)w;
 	}
 	if (l >= outsz)
 		out[outsz - 1] = '\0';
+	return n;
 }
 
 struct swd_probe_watch {

@@ -248,10 +248,13 @@ START_TEST(gpio_calls_per_cycle)
 	i3 = emu_count("total");
 	ck_assert_int_eq(drv, 0);
 	for (int k = 0; k < 50; k++) {
+		/* output only takes effect with a level driven */
 		swd_pins_dir(&p, 1);
+		swd_pins_seq_out(&p, (uint32_t)k & 1U, 1);
 		swd_pins_dir(&p, 0);
 	}
-	turn = (double)(emu_count("total") - i3) / 100.0;
+	/* less the two SWCLK edges of each driven cycle */
+	turn = (double)(emu_count("total") - i3 - 100) / 100.0;
 	req1 = emu_count("linehandle_v1") + emu_count("line_request_v2");
 	ck_assert_uint_eq(e1 - e0, words * 32);
 	ck_assert_uint_eq(e2 - e1, words * 32);
@@ -264,6 +267,46 @@ START_TEST(gpio_calls_per_cycle)
 	ck_assert_msg(target <= 3.0, "target %.3f", target);
 	ck_assert_msg(turn <= 2.0, "direction change %.1f", turn);
 	ck_assert_uint_eq(req1, req0);
+	close_pins(&p);
+}
+END_TEST
+
+/* Back to driving SWDIO after the target drove it (the turnaround before
+ * a write's data): the first bit's level is driven by the direction call
+ * itself, so a first bit that differs from the level SWDIO last had costs
+ * no extra call: SWCLK low, output with the level, SWCLK high (v1: 4
+ * ioctls, libgpiod 1.6 reads the line's info back after its set-config;
+ * the old order, output with the old level then the new level, took 5;
+ * v2: 3 either way). A switch that drives nothing costs nothing and
+ * leaves SWDIO an input. */
+START_TEST(output_switch_drives_the_first_level)
+{
+	struct swd_pins p;
+	struct sf_err err;
+	char desc[512];
+	uint64_t i0, e0, e1;
+	int c, d, drv, r;
+
+	hooks();
+	ck_assert_int_eq(open_pins("", &p, desc, sizeof(desc), &err), 0);
+	swd_pins_dir(&p, 1);
+	swd_pins_seq_out(&p, 1, 1);  /* the park bit: 1 */
+	swd_pins_dir(&p, 0);
+	(void)swd_pins_seq_in(&p, 1);
+	i0 = emu_count("total");
+	swd_pins_dir(&p, 1);
+	swd_pins_dir(&p, 0);
+	ck_assert_uint_eq(emu_count("total"), i0);
+	emu_wire(&c, &d, &drv, &r, &e0);
+	ck_assert_int_eq(drv, 0);
+	swd_pins_dir(&p, 1);
+	swd_pins_seq_out(&p, 0, 1);
+	emu_wire(&c, &d, &drv, &r, &e1);
+	ck_assert_uint_eq(emu_count("total") - i0, SWD_GPIOD_VERSION_MAJOR == 2 ? 3 : 4);
+	ck_assert_uint_eq(e1 - e0, 1);
+	ck_assert_int_eq(drv, 1);
+	ck_assert_int_eq(d, 0);
+	ck_assert_int_eq(c, 1);
 	close_pins(&p);
 }
 END_TEST
@@ -466,6 +509,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, nreset_is_optional);
 	tcase_add_test(tc, nreset_drives_the_pin);
 	tcase_add_test(tc, gpio_calls_per_cycle);
+	tcase_add_test(tc, output_switch_drives_the_first_level);
 	tcase_add_test(tc, swd_to_the_simulated_chip);
 	tcase_add_test(tc, gpio_failure_names_the_ioctl);
 	tcase_add_test(tc, max_hz_paces_the_clock);

@@ -106,13 +106,15 @@ START_TEST(t_config_parse)
 	ck_assert_int_eq(cfg.locked, 1);
 	ck_assert_str_eq(cfg.state_path, "/x/y");
 	ck_assert_uint_eq(cfg.swclk_period_ns, 250);
-	ck_assert_int_eq(sim_config_parse(&cfg, "device_id=0x1234,wallclock=1,fw_approtect=1",
+	ck_assert_int_eq(sim_config_parse(&cfg, "device_id=0x1234,wallclock=1",
 					  sb, sizeof sb, err, sizeof err), 0);
 	ck_assert_uint_eq(cfg.device_id, 0x1234);
 	ck_assert_int_eq(cfg.wallclock, 1);
-	ck_assert_int_eq(cfg.fw_disables_approtect, 1);
 	static const struct { const char *spec, *msg; } bad[] = {
 		{ "colour=red", "unknown key 'colour'" },
+		/* gone: only firmware that writes APPROTECT.DISABLE opens a
+		 * hardened chip after reset */
+		{ "fw_approtect=1", "unknown key 'fw_approtect'" },
 		{ "part=nrf51822", "unknown part 'nrf51822'" },
 		{ "rev=new", "unknown rev 'new'" },
 		{ "locked=yes", "locked must be 0 or 1" },

@@ -5,9 +5,21 @@
  * hardened parts, the Cortex-M4 debug registers, the ROM table, system and
  * pin reset, power loss in the middle of a write and corrupted cells. */
 #include <check.h>
+#include <string.h>
 
 #include "ck_run.h"
 #include "tests/sim_host.h"
+
+/* The test programs of tests/fw/ (tests/fw/build.sh): approtect is a
+ * flash image that writes APPROTECT.DISABLE = UICR.APPROTECT at boot. */
+struct fw {
+	const char *name;
+	uint32_t addr;
+	const uint8_t *bytes;
+	size_t len;
+};
+
+#include "fw/fw_all.inc"
 
 START_TEST(t_ram_rw)
 {
@@ -274,8 +286,11 @@ START_TEST(t_approtect_hardened)
 	ck_assert_uint_eq(ahb_idr(c), 0);
 	sim_chip_free(c);
 
-	/* with firmware that writes APPROTECT.DISABLE */
-	c = mk("part=nrf52833,rev=hardened,fw_approtect=1");
+	/* with firmware that writes APPROTECT.DISABLE (tests/fw/approtect.S,
+	 * flashed at 0 and run by the simulated core after each reset) */
+	c = mk("part=nrf52833,rev=hardened");
+	ck_assert_msg(sim_core_can_execute(c), "the simulated core cannot execute: "
+		      "libunicorn.so.2 missing (Debian libunicorn2)");
 	ck_assert(sim_is_locked(c));
 	connect(c);
 	ctrl_wr(c, 0x004, 1);
@@ -284,19 +299,32 @@ START_TEST(t_approtect_hardened)
 	ck_assert_uint_eq(mem_rd(c, 0x10000130u), 0x0D);
 	mem_wr(c, NVMC_CONFIG, 1);
 	mem_wr(c, UICR_APPROTECT, 0x5A);
-	sim_delay_ns(c, 100000);
+	nvmc_wait(c);
+	for (size_t i = 0; i < sizeof fw_approtect; i += 4) {
+		uint32_t w = 0xFFFFFFFFu;
+		memcpy(&w, fw_approtect + i, sizeof fw_approtect - i < 4 ? sizeof fw_approtect - i : 4);
+		mem_wr(c, (uint32_t)i, w);
+		nvmc_wait(c);
+	}
 	mem_wr(c, NVMC_CONFIG, 0);
 	sysresetreq(c);
+	/* the core boots and runs up to the next debugger access */
+	sim_delay_ns(c, 100000);
+	connect(c);
 	ck_assert(!sim_is_locked(c));
+	ck_assert_uint_eq(mem_rd(c, 0x40000558u), 0x5A);
 	sim_power_cycle(c);
+	sim_delay_ns(c, 100000);
+	connect(c);
 	ck_assert(!sim_is_locked(c));
 	/* FORCEPROTECT locks until the next reset */
-	connect(c);
 	mem_wr(c, 0x40000550u, 0);
 	ck_assert(sim_is_locked(c));
 	ck_assert_uint_eq(ahb_idr(c), 0);
 	ctrl_wr(c, 0x000, 1);
 	ctrl_wr(c, 0x000, 0);
+	sim_delay_ns(c, 100000);
+	connect(c);
 	ck_assert(!sim_is_locked(c));
 	sim_chip_free(c);
 

@@ -77,5 +77,7 @@ rc=$?
 # run in parallel load it.)
 targets="build/gpiodv2/libswdflash.a build/gpiodv2/tests/check_gpiod"
 [ -f cli/swdflash.c ] && targets="$targets build/gpiodv2/swdflash"
+# The daemon too: its bench I/O (daemon/benchio_gpiod_v2.c).
+[ -f app/swdflashd.c ] && targets="$targets build/gpiodv2/swdflashd"
 make --no-print-directory $targets || exit 1
 exit 0

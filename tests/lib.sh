@@ -369,7 +369,7 @@ ocd() { # SIMSPEC STATS LOG COMMANDS...
 	_spec=$1 _stats=$2 _log=$3
 	shift 3
 	set -- -c "${OCD_CONFIG:-$OCD_CFG}" "$@"
-	emu "$_spec" "$_stats" timeout 600 openocd "$@" >"$_log" 2>&1
+	emu "$_spec" "$_stats" timeout -k 10 600 openocd "$@" >"$_log" 2>&1
 }
 
 # ---- unmodified programs on the emulated ST-Link (tests/stlink_emu/) ----
@@ -403,7 +403,7 @@ lib_stlink_ocd() { # PRE SIMSPEC EMUSPEC STATS LOG IFACE COMMANDS...
 	shift 6
 	set -- -f target/nrf52.cfg "$@"
 	if [ -n "$_pre" ]; then set -- -c "$_pre" "$@"; fi
-	stl "$_ss" "$_se" "$_st" timeout 600 openocd \
+	stl "$_ss" "$_se" "$_st" timeout -k 10 600 openocd \
 		-c 'gdb_port disabled; tcl_port disabled; telnet_port disabled' \
 		-f "interface/$_if.cfg" "$@" >"$_log" 2>&1
 }

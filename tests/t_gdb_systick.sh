@@ -22,7 +22,7 @@ log() { echo "--- $1"; tail -n 40 "$1"; }
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 : >"$T/ocd.log"
 CFG=$(echo "$OCD_CFG" | sed "s/gdb_port disabled/gdb_port $PORT/")
-emu "part=nrf52833,state=$T/g.state,wallclock=1" "" timeout 600 openocd -c "$CFG" -c init \
+emu "part=nrf52833,state=$T/g.state,wallclock=1" "" timeout -k 10 600 openocd -c "$CFG" -c init \
 	>"$T/ocd.log" 2>&1 &
 lib_listening() { grep -q "Listening on port $PORT for gdb" "$T/ocd.log"; }
 wait_until 60 lib_listening || { log "$T/ocd.log"; die "OpenOCD's GDB server did not start"; }

@@ -8,6 +8,9 @@
 #    target cycle, direction by reconfigure, SWD to the simulated chip);
 #  - the v2-built swdflash: info, flash, verify on the simulated chip, and
 #    the in-process simulator reads the same bytes.
+#  - edge events through the v2 uAPI (the v2 gpiomon), and the v2-built
+#    daemon's bench I/O: tests/t_bench_gpio.sh and t_bench_gpio_edges.sh
+#    run with SWDFLASHD=build/gpiodv2/swdflashd.
 # Skips (77) only when bookworm-backports cannot be reached.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
@@ -34,6 +37,18 @@ emu none "" "$BIN/gpioinfo" >"$T/info" 2>&1 || die "v2 gpioinfo: $(cat "$T/info"
 grep -q 'line  42:[[:space:]]*"STATUS_LED_G_CLK"[[:space:]]*output consumer="ACT"' "$T/info" ||
 	die "v2 gpioinfo: line 42"
 echo "v2 tools: $out"
+
+# Edge events through the v2 uAPI: a waveform seen first at the request
+# (tests/t_gpiochip_events.sh does the same with the v1 gpiomon).
+echo "17=1/200,0/5,1/7,0" >"$T/pins"
+GPIOCHIP_EMU_PINS=$T/pins emu none "" timeout 30 "$BIN/gpiomon" -c gpiochip0 -b pull-up -l -n 3 17 \
+	>"$T/mon" 2>&1 || die "v2 gpiomon: $(cat "$T/mon")"
+ev=$(python3 -c 'import re,sys
+ev = [(m.group(2), int(m.group(1).replace(".", ""))) for m in
+      re.finditer(r"^(\d+\.\d{9})\s+(rising|falling)\s+gpiochip0 17\b", open(sys.argv[1]).read(), re.M)]
+print(" ".join([ev[0][0]] + ["%g,%s" % ((b[1] - a[1]) / 1e6, b[0]) for a, b in zip(ev, ev[1:])]))' "$T/mon")
+[ "$ev" = "rising 5,falling 7,rising" ] || { cat "$T/mon"; die "v2 gpiomon events: $ev"; }
+ok "v2 edge events (active low): $ev ms apart"
 
 # The driver's Check suite, built against v2.
 build/gpiodv2/tests/check_gpiod >"$T/check.log" 2>&1
@@ -68,4 +83,14 @@ i=$(json "$T/flash.json" ioctls_total)
 c=$(json "$T/flash.json" sim.cycles)
 ok "v2 swdflash flashed $(basename "$SD"): $i GPIO ioctls, $c SWCLK cycles" \
 	"($(python3 -c "print(round($i/$c, 3))") per cycle); verify and read agree with the simulator"
+
+# The v2-built daemon's bench I/O (START by v2 edge events, the lamps).
+D=build/gpiodv2/swdflashd
+[ -x "$D" ] || die "$D was not built"
+for t in t_bench_gpio t_bench_gpio_edges; do
+	SWDFLASHD=$D sh tests/$t.sh >"$T/$t.log" 2>&1
+	rc=$?
+	cat "$T/$t.log"
+	check "$t with the libgpiod v2 daemon" [ $rc = 0 ]
+done
 finish

@@ -17,7 +17,7 @@ log() { echo "--- $1"; tail -n 40 "$1"; }
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 : >"$T/ocd.log"
-emu "part=nrf52840,state=$T/r.state,wallclock=1" "" timeout 600 openocd -c "$OCD_CFG" -c init \
+emu "part=nrf52840,state=$T/r.state,wallclock=1" "" timeout -k 10 600 openocd -c "$OCD_CFG" -c init \
 	-c "program $HEX verify reset" \
 	-c 'rtt setup 0x20000000 0x1000 "SEGGER RTT"' -c "rtt start" -c "rtt server start $PORT 0" \
 	>"$T/ocd.log" 2>&1 &

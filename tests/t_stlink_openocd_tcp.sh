@@ -34,7 +34,7 @@ server() {
 python3 -c 'import random,sys; r=random.Random(5); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(8192)))' >"$T/img.bin"
 S=$T/hla.state
 server "part=nrf52840,state=$S" "" hla || { cat "$T/hla.srv"; die "stlink_server did not start"; }
-timeout 600 openocd -c "$OCD_BASE" -f interface/stlink.cfg -c "hla_stlink_backend tcp $SPORT" \
+timeout -k 10 600 openocd -c "$OCD_BASE" -f interface/stlink.cfg -c "hla_stlink_backend tcp $SPORT" \
 	-f target/nrf52.cfg -c init -c "program $T/img.bin 0x0 verify" \
 	-c shutdown >"$T/hla.log" 2>&1 || log "$T/hla.log"
 term_wait $SPID 30 || fail "stlink_server exit status"
@@ -74,7 +74,7 @@ assert "stlink_server drops a client sending an unknown request, serves the next
 S=$T/dap.state
 server "part=nrf52840,locked=1,state=$S,wallclock=1" "fw=J32" dap ||
 	{ cat "$T/dap.srv"; die "stlink_server did not start"; }
-timeout 600 openocd -c "$OCD_BASE" -f interface/stlink-dap.cfg -c "st-link backend tcp $SPORT" \
+timeout -k 10 600 openocd -c "$OCD_BASE" -f interface/stlink-dap.cfg -c "st-link backend tcp $SPORT" \
 	-f target/nrf52.cfg -c init -c nrf52_recover -c "mdw 0x10001208 1" \
 	-c shutdown >"$T/dap.log" 2>&1 || log "$T/dap.log"
 term_wait $SPID 30 || fail "stlink_server exit status"

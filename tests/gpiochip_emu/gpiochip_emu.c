@@ -16,7 +16,16 @@
  *     get/set values, set config) and v2 ioctls (line info, line requests,
  *     get/set values, set config). A line request returns a new fd; closing
  *     it releases the lines, as in the kernel.
- * Edge events and line-info watches are not emulated (EOPNOTSUPP).
+ *   - edge events: v1 event requests (GPIO_GET_LINEEVENT_IOCTL, struct
+ *     gpioevent_data) and v2 requests with edge flags (struct
+ *     gpio_v2_line_event, seqno and line_seqno) on the lines that
+ *     GPIOCHIP_EMU_PINS feeds. The request fd is a pipe: poll() and read()
+ *     work unchanged, an event is one atomic write. Edges follow the
+ *     logical level (active-low swaps rising and falling, as in
+ *     gpiolib-cdev.c), time-stamped with CLOCK_MONOTONIC (the kernel's
+ *     default); a full pipe drops events, as the kernel's kfifo does.
+ * Line-info watches and the v2 debounce attribute are not emulated
+ * (EOPNOTSUPP).
  *
  * The SWCLK, SWDIO and nRESET offsets (GPIOCHIP_EMU_SWCLK/_SWDIO/_NRESET,
  * default 25/24/18) drive a sim_chip through sim_wire()/sim_nreset(); an
@@ -28,8 +37,9 @@
  *                        state=PATH,..."), plus "wallclock=1" (simulated time
  *                        follows the wall clock, for programs that sleep);
  *                        "none" = nothing attached (SWDIO floats high)
- *   GPIOCHIP_EMU_STATS   write ioctl counts by kind and the simulator's
- *                        counters as JSON to this file at exit
+ *   GPIOCHIP_EMU_STATS   write ioctl counts by kind, edge events sent and
+ *                        dropped, and the simulator's counters as JSON to
+ *                        this file at exit
  *   GPIOCHIP_EMU_VCD     record SWCLK/SWDIO/nRESET as VCD, simulated time
  *   GPIOCHIP_EMU_TAKEN   lines held by another consumer: "24=other,18=foo"
  *   GPIOCHIP_EMU_CHIP    device name (default gpiochip0; Pi 5 tests: gpiochip4)
@@ -39,7 +49,18 @@
  *                        "OFFSET=LEVEL" of PATH (a test presses a button by
  *                        rewriting it); after every change of an output
  *                        that is not an SWD line the levels of those outputs
- *                        are written to PATH.out the same way (renamed over)
+ *                        are written to PATH.out the same way (renamed over).
+ *                        A level may be a waveform, "OFFSET=L/MS,L/MS,...,L":
+ *                        each level for MS milliseconds from when the file
+ *                        is seen to change, the last one from then on (a
+ *                        bouncing button: "17=0/3,1/2,0/4,1"). Edge events
+ *                        carry the times of the waveform's steps, so a
+ *                        loaded machine delays them but does not change
+ *                        them; a watcher thread (inotify on PATH's folder)
+ *                        produces them while an edge request exists
+ *   GPIOCHIP_EMU_EVENT_DELAY_MS  N: edge events reach the program N ms after
+ *                        their time stamps (while reads show the new level
+ *                        at once), as on a busy machine
  *   GPIOCHIP_EMU_FAIL    "N[:ERRNO]": after N ioctls on line handles/requests,
  *                        fail every later one with ERRNO (default EIO), as
  *                        when the chip goes away (gpiochip_emu_fail())
@@ -53,6 +74,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/gpio.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -60,9 +82,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../sim/sim.h"
@@ -76,6 +100,7 @@
 #define EMU_MAJOR 254
 #define EMU_MINOR 0
 #define EMU_MAXFD 4096
+#define EMU_PIN_STEPS 32
 
 /* The Pi 4 header controller's line names (bcm2711-rpi-4-b.dts). */
 static const char *const emu_names[EMU_NLINES] = {
@@ -110,14 +135,36 @@ struct emu_line {
 	uint64_t flags;      /* as requested: active-low, drive, bias */
 	int is_out;          /* hardware direction (kept after release) */
 	int level;           /* physical output level */
+
+	/* GPIOCHIP_EMU_PINS: the input's waveform (pin_n 0: not in the file),
+	 * from pin_t0 (CLOCK_MONOTONIC ns); pin_cur: the level last seen. */
+	unsigned pin_n;
+	uint8_t pin_lv[EMU_PIN_STEPS];
+	uint32_t pin_ms[EMU_PIN_STEPS];
+	int64_t pin_t0;
+	int pin_cur;
 };
 
-enum emu_fd_kind { EMU_FD_CHIP = 1, EMU_FD_HANDLE_V1, EMU_FD_REQ_V2 };
+enum emu_fd_kind { EMU_FD_CHIP = 1, EMU_FD_HANDLE_V1, EMU_FD_REQ_V2, EMU_FD_EVENT_V1 };
+
+#define EMU_QMAX 256
+
+struct emu_queued {
+	int fd;
+	uint64_t id;
+	int64_t due;
+	size_t len;
+	unsigned char ev[sizeof(struct gpio_v2_line_event)];
+};
 
 struct emu_fd {
 	enum emu_fd_kind kind;
 	unsigned n;
 	unsigned off[GPIO_V2_LINES_MAX];
+	int wfd;             /* events and v2 requests: the pipe's write end, else -1 */
+	uint64_t id;         /* unique per request: a delayed event finds its own */
+	int fd;              /* requests: the fd the program holds */
+	uint32_t seqno, line_seqno[GPIO_V2_LINES_MAX];
 };
 
 enum emu_kind {
@@ -152,6 +199,16 @@ static struct {
 	int v_clk, v_dio, v_rst;
 
 	uint64_t counts[K_NKINDS];
+	uint64_t edge_events, edge_dropped;
+	int pins_known;      /* GPIOCHIP_EMU_PINS as last parsed: */
+	struct stat pins_st;
+	char pins_text[8192];
+	int64_t pins_done;   /* waveform steps up to here are handled */
+	int64_t ev_delay_ns; /* GPIOCHIP_EMU_EVENT_DELAY_MS */
+	struct emu_queued q[EMU_QMAX];
+	unsigned nq;
+	uint64_t next_id;
+	int watcher;         /* the edge watcher thread runs */
 	uint64_t fail_after; /* gpiochip_emu_fail(): line ioctls still to succeed */
 	int fail_errno;      /* then fail with this (0 = never) */
 } emu = { .mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP };
@@ -243,6 +300,9 @@ static void emu_init_locked(void)
 			emu_take((unsigned)strtoul(t, NULL, 10), eq ? eq : "someone-else");
 		}
 	}
+	v = getenv("GPIOCHIP_EMU_EVENT_DELAY_MS");
+	if (v && *v)
+		emu.ev_delay_ns = (int64_t)strtoul(v, NULL, 10) * 1000000;
 	v = getenv("GPIOCHIP_EMU_FAIL");
 	if (v && *v) {
 		char *end;
@@ -386,24 +446,6 @@ static void emu_wire_locked(void)
 	}
 }
 
-/* GPIOCHIP_EMU_PINS: the level the test set for input line off, or -1. */
-static int emu_pin_file_level(unsigned off)
-{
-	const char *path = getenv("GPIOCHIP_EMU_PINS");
-	char line[64];
-	unsigned o;
-	int v, found = -1;
-	FILE *f;
-
-	if (!path || !(f = fopen(path, "re")))
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%u=%d", &o, &v) == 2 && o == off)
-			found = v != 0;
-	fclose(f);
-	return found;
-}
-
 /* GPIOCHIP_EMU_PINS: the outputs that are not SWD lines, to PATH.out. */
 static void emu_pin_file_outputs_locked(void)
 {
@@ -424,11 +466,339 @@ static void emu_pin_file_outputs_locked(void)
 	rename(tmp, dst);
 }
 
+/* ---- GPIOCHIP_EMU_PINS inputs and their edge events ---- */
+
+static int64_t emu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int emu_is_swd(unsigned off)
+{
+	return off == emu.clk || off == emu.dio || off == emu.rst;
+}
+
+/* An input's physical level at time t: its waveform, else its bias (a
+ * floating BCM2711 input reads 0). */
+static int emu_pin_level_at(const struct emu_line *l, int64_t t)
+{
+	int64_t el = t - l->pin_t0;
+
+	if (!l->pin_n)
+		return (l->flags & F_PU) ? 1 : 0;
+	for (unsigned i = 0; i + 1 < l->pin_n; i++) {
+		int64_t d = (int64_t)l->pin_ms[i] * 1000000;
+
+		if (el < d)
+			return l->pin_lv[i];
+		el -= d;
+	}
+	return l->pin_lv[l->pin_n - 1];
+}
+
+static void emu_event_write_locked(const struct emu_fd *e, const void *ev, size_t len)
+{
+	if (write(e->wfd, ev, len) == (ssize_t)len)
+		emu.edge_events++;
+	else
+		emu.edge_dropped++; /* a full pipe, as the kernel's full kfifo */
+}
+
+/* GPIOCHIP_EMU_EVENT_DELAY_MS: hand the due events to their requests
+ * (those still open: the same fd and request id). */
+static void emu_event_flush_locked(int64_t now)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < emu.nq; i++) {
+		struct emu_queued *q = &emu.q[i];
+		const struct emu_fd *e = emu.fds[q->fd];
+
+		if (q->due > now) {
+			emu.q[k++] = *q;
+			continue;
+		}
+		if (e && e->id == q->id)
+			emu_event_write_locked(e, q->ev, q->len);
+	}
+	emu.nq = k;
+}
+
+/* An event at time t: now, or GPIOCHIP_EMU_EVENT_DELAY_MS later (a busy
+ * machine: the level has changed, its event comes late). */
+static void emu_event_send_locked(const struct emu_fd *e, const void *ev, size_t len, int64_t t)
+{
+	struct emu_queued *q;
+
+	if (!emu.ev_delay_ns) {
+		emu_event_write_locked(e, ev, len);
+		return;
+	}
+	if (emu.nq == EMU_QMAX) {
+		emu.edge_dropped++;
+		return;
+	}
+	q = &emu.q[emu.nq++];
+	q->fd = e->fd;
+	q->id = e->id;
+	q->due = t + emu.ev_delay_ns;
+	q->len = len;
+	memcpy(q->ev, ev, len);
+}
+
+/* Input off is now at physical level `level` since time t: one edge event
+ * to its request if that asks for this edge (logical: gpiolib-cdev.c
+ * swaps the edges of an active-low line). */
+static void emu_edge_locked(unsigned off, int level, int64_t t)
+{
+	struct emu_line *l = &emu.lines[off];
+	struct emu_fd *e;
+	unsigned i;
+	int up;
+
+	if (level == l->pin_cur)
+		return;
+	l->pin_cur = level;
+	if (l->is_out || l->req_fd < 0 || !(e = emu.fds[l->req_fd]) || e->wfd < 0)
+		return;
+	up = level ^ !!(l->flags & F_ALOW);
+	if (!(l->flags & (up ? GPIO_V2_LINE_FLAG_EDGE_RISING : GPIO_V2_LINE_FLAG_EDGE_FALLING)))
+		return;
+	for (i = 0; i < e->n && e->off[i] != off; i++)
+		;
+	if (e->kind == EMU_FD_EVENT_V1) {
+		struct gpioevent_data ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.timestamp = (uint64_t)t;
+		ev.id = up ? GPIOEVENT_EVENT_RISING_EDGE : GPIOEVENT_EVENT_FALLING_EDGE;
+		emu_event_send_locked(e, &ev, sizeof(ev), t);
+	} else {
+		struct gpio_v2_line_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.timestamp_ns = (uint64_t)t;
+		ev.id = up ? GPIO_V2_LINE_EVENT_RISING_EDGE : GPIO_V2_LINE_EVENT_FALLING_EDGE;
+		ev.offset = off;
+		/* Counted also when dropped, so a reader sees the gap. */
+		ev.seqno = ++e->seqno;
+		ev.line_seqno = ++e->line_seqno[i];
+		emu_event_send_locked(e, &ev, sizeof(ev), t);
+	}
+}
+
+/* Parse GPIOCHIP_EMU_PINS's text into per-line waveforms (n[off] 0: not
+ * named); a later line for the same offset wins, a malformed line is
+ * ignored. */
+static void emu_pins_parse(char *text, unsigned *n, uint8_t (*lv)[EMU_PIN_STEPS],
+			   uint32_t (*ms)[EMU_PIN_STEPS])
+{
+	char *save = NULL;
+
+	memset(n, 0, sizeof(*n) * EMU_NLINES);
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *end;
+		unsigned long off = strtoul(p, &end, 10);
+		uint8_t tl[EMU_PIN_STEPS];
+		uint32_t tm[EMU_PIN_STEPS];
+		unsigned k = 0;
+		int bad = end == p || *end != '=' || off >= EMU_NLINES;
+
+		for (p = end + 1; !bad; p = end + 1) {
+			unsigned long v = strtoul(p, &end, 10), d = 0;
+
+			if (end == p || k == EMU_PIN_STEPS) {
+				bad = 1;
+				break;
+			}
+			tl[k] = v != 0;
+			if (*end == '/') {
+				p = end + 1;
+				d = strtoul(p, &end, 10);
+				bad = end == p || d > 3600000;
+			}
+			tm[k++] = (uint32_t)d;
+			if (*end != ',')
+				break;
+		}
+		if (bad || end[strspn(end, " \t\r")])
+			continue;
+		n[off] = k;
+		memcpy(lv[off], tl, k);
+		memcpy(ms[off], tm, sizeof(tm[0]) * k);
+	}
+}
+
+/* Bring the inputs up to time now: the steps of the running waveforms
+ * (events at their own times), then the file if it changed (a changed
+ * line's waveform starts now). */
+static void emu_pins_refresh_locked(int64_t now)
+{
+	const char *path = getenv("GPIOCHIP_EMU_PINS");
+	static unsigned n[EMU_NLINES];
+	static uint8_t lv[EMU_NLINES][EMU_PIN_STEPS];
+	static uint32_t ms[EMU_NLINES][EMU_PIN_STEPS];
+	static char text[sizeof(emu.pins_text)];
+	struct stat st;
+	size_t len = 0;
+	FILE *f;
+
+	if (!path)
+		return;
+	emu_event_flush_locked(now);
+	if (now < emu.pins_done)
+		now = emu.pins_done; /* another thread took the lock with a later time */
+	for (unsigned off = 0; off < EMU_NLINES; off++) {
+		struct emu_line *l = &emu.lines[off];
+		int64_t b = l->pin_t0;
+
+		for (unsigned i = 0; i + 1 < l->pin_n; i++) {
+			b += (int64_t)l->pin_ms[i] * 1000000;
+			if (b > now)
+				break;
+			if (b > emu.pins_done)
+				emu_edge_locked(off, l->pin_lv[i + 1], b);
+		}
+	}
+	emu.pins_done = now;
+	emu_event_flush_locked(now); /* with no delay: nothing queued */
+	/* Changed: other bytes, or the same ones written again (a new file
+	 * renamed over, or a new time stamp). */
+	if (get_stat()(path, &st))
+		memset(&st, 0, sizeof(st));
+	if ((f = fopen(path, "re"))) {
+		len = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+	}
+	text[len] = '\0';
+	if (emu.pins_known && !strcmp(text, emu.pins_text) && st.st_ino == emu.pins_st.st_ino &&
+	    st.st_mtim.tv_sec == emu.pins_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == emu.pins_st.st_mtim.tv_nsec &&
+	    st.st_ctim.tv_sec == emu.pins_st.st_ctim.tv_sec &&
+	    st.st_ctim.tv_nsec == emu.pins_st.st_ctim.tv_nsec)
+		return;
+	emu.pins_known = 1;
+	emu.pins_st = st;
+	memcpy(emu.pins_text, text, len + 1);
+	emu_pins_parse(text, n, lv, ms);
+	for (unsigned off = 0; off < EMU_NLINES; off++) {
+		struct emu_line *l = &emu.lines[off];
+
+		if (emu_is_swd(off) || (n[off] == l->pin_n && !memcmp(lv[off], l->pin_lv, n[off]) &&
+					!memcmp(ms[off], l->pin_ms, sizeof(ms[0][0]) * n[off])))
+			continue;
+		l->pin_n = n[off];
+		memcpy(l->pin_lv, lv[off], n[off]);
+		memcpy(l->pin_ms, ms[off], sizeof(ms[0][0]) * n[off]);
+		l->pin_t0 = now;
+		emu_edge_locked(off, emu_pin_level_at(l, now), now);
+	}
+}
+
+/* The next waveform step after now on a line that reports edges, or -1. */
+static int64_t emu_pins_next_locked(int64_t now)
+{
+	int64_t next = -1;
+
+	for (unsigned i = 0; i < emu.nq; i++)
+		if (next < 0 || emu.q[i].due < next)
+			next = emu.q[i].due;
+	for (unsigned off = 0; off < EMU_NLINES; off++) {
+		const struct emu_line *l = &emu.lines[off];
+		int64_t b = l->pin_t0;
+
+		if (!(l->flags & F_EDGES) || l->req_fd < 0)
+			continue;
+		for (unsigned i = 0; i + 1 < l->pin_n; i++) {
+			b += (int64_t)l->pin_ms[i] * 1000000;
+			if (b > now) {
+				if (next < 0 || b < next)
+					next = b;
+				break;
+			}
+		}
+	}
+	return next;
+}
+
+/* Produces the events of changes nobody reads the line for: wakes on the
+ * pins file's folder changing and on the next waveform step. */
+static void *emu_watch_thread(void *arg)
+{
+	const char *path = getenv("GPIOCHIP_EMU_PINS");
+	char dir[4096];
+	char *slash;
+	int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+
+	(void)arg;
+	snprintf(dir, sizeof(dir), "%s", path ? path : ".");
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (ifd >= 0 && inotify_add_watch(ifd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE |
+					  IN_DELETE | IN_MOVED_FROM) < 0) {
+		get_close()(ifd);
+		ifd = -1;
+	}
+	for (;;) {
+		int64_t now = emu_now_ns(), next;
+		/* Without inotify, look at the file every 2 ms. */
+		int timeout = ifd < 0 ? 2 : 200;
+		struct pollfd pfd = { .fd = ifd, .events = POLLIN };
+
+		pthread_mutex_lock(&emu.mu);
+		emu_pins_refresh_locked(now);
+		next = emu_pins_next_locked(now);
+		pthread_mutex_unlock(&emu.mu);
+		if (next >= 0 && (next - now + 999999) / 1000000 < timeout)
+			timeout = (int)((next - now + 999999) / 1000000);
+		if (poll(ifd < 0 ? NULL : &pfd, ifd < 0 ? 0 : 1, timeout) > 0) {
+			char buf[4096];
+
+			while (read(ifd, buf, sizeof(buf)) > 0)
+				;
+		}
+	}
+	return NULL;
+}
+
+/* A request may now report edges: the level it starts from (no event for
+ * it, as in the kernel; the caller brought the inputs up to date before it
+ * changed the flags) and the watcher. */
+static void emu_edges_start_locked(const struct emu_fd *e)
+{
+	int any = 0;
+
+	for (unsigned i = 0; i < e->n; i++) {
+		struct emu_line *l = &emu.lines[e->off[i]];
+
+		/* As of the last refresh: later steps are events. */
+		l->pin_cur = emu_pin_level_at(l, emu.pins_done);
+		any |= !!(l->flags & F_EDGES);
+	}
+	if (any && !emu.watcher && getenv("GPIOCHIP_EMU_PINS")) {
+		pthread_attr_t a;
+		pthread_t t;
+
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		emu.watcher = !pthread_create(&t, &a, emu_watch_thread, NULL);
+		pthread_attr_destroy(&a);
+	}
+}
+
 /* Physical level of a line as a get-values call reads it. */
 static int emu_read_locked(unsigned off)
 {
 	const struct emu_line *l = &emu.lines[off];
-	int v;
+	int64_t now;
 
 	if (l->is_out)
 		return l->level;
@@ -438,9 +808,9 @@ static int emu_read_locked(unsigned off)
 		return emu.w_rst;
 	if (off == emu.clk)
 		return emu.w_clk;
-	if ((v = emu_pin_file_level(off)) >= 0)
-		return v;
-	return (l->flags & F_PU) ? 1 : 0;
+	now = emu_now_ns();
+	emu_pins_refresh_locked(now);
+	return emu_pin_level_at(l, now);
 }
 
 /* ---- stats at exit ---- */
@@ -466,6 +836,8 @@ __attribute__((destructor)) static void emu_fini(void)
 			fprintf(f, "%s\"%s\": %llu", k ? ", " : "", emu_kind_names[k],
 				(unsigned long long)emu.counts[k]);
 		fprintf(f, "},\n  \"swclk_rising_edges\": %llu", (unsigned long long)emu.rising_edges);
+		fprintf(f, ",\n  \"edge_events\": %llu, \"edge_events_dropped\": %llu",
+			(unsigned long long)emu.edge_events, (unsigned long long)emu.edge_dropped);
 		if (emu.sim) {
 			const struct sim_counters *sc = sim_counters(emu.sim);
 
@@ -540,6 +912,7 @@ static int emu_open_common(const char *path, int flags, int *handled)
 			return -1;
 		}
 		e->kind = EMU_FD_CHIP;
+		e->wfd = -1;
 		emu.fds[fd] = e;
 		emu.touched = 1;
 		emu_unlock();
@@ -629,7 +1002,7 @@ EMU_API int openat(int dirfd, const char *path, int flags, ...)
 
 static void emu_release_locked(int fd, struct emu_fd *e)
 {
-	if (e->kind == EMU_FD_HANDLE_V1 || e->kind == EMU_FD_REQ_V2) {
+	if (e->kind != EMU_FD_CHIP) {
 		for (unsigned i = 0; i < e->n; i++) {
 			struct emu_line *l = &emu.lines[e->off[i]];
 
@@ -643,6 +1016,8 @@ static void emu_release_locked(int fd, struct emu_fd *e)
 		}
 		emu_wire_locked();
 	}
+	if (e->wfd >= 0)
+		get_close()(e->wfd);
 	free(e);
 	emu.fds[fd] = NULL;
 }
@@ -883,10 +1258,11 @@ static int emu_new_request_locked(enum emu_fd_kind kind, const uint32_t *offs, u
 				  const char *consumer, int cloexec, struct emu_fd **out)
 {
 	struct emu_fd *e;
-	int fd;
+	int fd, wfd;
 
 	if (n == 0 || n > GPIO_V2_LINES_MAX)
 		return -EINVAL;
+	emu_pins_refresh_locked(emu_now_ns()); /* changes before the request: no events */
 	for (unsigned i = 0; i < n; i++) {
 		if (offs[i] >= EMU_NLINES)
 			return -EINVAL;
@@ -896,14 +1272,33 @@ static int emu_new_request_locked(enum emu_fd_kind kind, const uint32_t *offs, u
 		if (emu.lines[offs[i]].used)
 			return -EBUSY;
 	}
-	fd = emu_memfd("gpio-line", cloexec);
+	/* A handle is a memfd; what may carry events is a pipe (events are
+	 * written to its other end, poll and read need no interposing). */
+	if (kind == EMU_FD_HANDLE_V1) {
+		fd = emu_memfd("gpio-line", cloexec);
+		wfd = -1;
+	} else {
+		int p[2];
+
+		if (pipe2(p, cloexec ? O_CLOEXEC : 0))
+			return -errno;
+		fd = p[0];
+		wfd = p[1];
+		fcntl(wfd, F_SETFL, O_NONBLOCK);
+		fcntl(wfd, F_SETFD, FD_CLOEXEC);
+	}
 	if (fd < 0)
 		return -errno;
 	if (fd >= EMU_MAXFD || !(e = calloc(1, sizeof(*e)))) {
 		get_close()(fd);
+		if (wfd >= 0)
+			get_close()(wfd);
 		return -EMFILE;
 	}
 	e->kind = kind;
+	e->wfd = wfd;
+	e->id = ++emu.next_id;
+	e->fd = fd;
 	e->n = n;
 	for (unsigned i = 0; i < n; i++) {
 		struct emu_line *l = &emu.lines[offs[i]];
@@ -958,7 +1353,7 @@ static int emu_ioctl_chip_locked(unsigned long req, void *arg)
 		li->offset = off;
 		snprintf(li->name, sizeof(li->name), "%s", emu_names[off]);
 		snprintf(li->consumer, sizeof(li->consumer), "%s", l->consumer);
-		li->flags = (l->flags & (F_ALOW | F_OD | F_OS | F_BIAS)) |
+		li->flags = (l->flags & (F_ALOW | F_OD | F_OS | F_BIAS | F_EDGES)) |
 			    (l->is_out ? F_OUT : F_IN) | (l->used ? F_USED : 0);
 		return 0;
 	}
@@ -969,9 +1364,33 @@ static int emu_ioctl_chip_locked(unsigned long req, void *arg)
 	case GPIO_GET_LINEINFO_UNWATCH_IOCTL:
 		emu.counts[K_UNWATCH]++;
 		return -EOPNOTSUPP;
-	case GPIO_GET_LINEEVENT_IOCTL:
+	case GPIO_GET_LINEEVENT_IOCTL: {
+		struct gpioevent_request *er = arg;
+		const uint32_t bad = GPIOHANDLE_REQUEST_OUTPUT | GPIOHANDLE_REQUEST_OPEN_DRAIN |
+				     GPIOHANDLE_REQUEST_OPEN_SOURCE;
+		uint64_t f;
+		struct emu_fd *e;
+		int fd;
+
 		emu.counts[K_LINEEVENT_V1]++;
-		return -EOPNOTSUPP;
+		/* lineevent_create(): an input, no drive flags, known edges. */
+		if ((er->handleflags & bad) || (er->eventflags & ~GPIOEVENT_REQUEST_BOTH_EDGES))
+			return -EINVAL;
+		f = emu_flags_v1_to_v2(er->handleflags) | F_IN |
+		    ((er->eventflags & GPIOEVENT_REQUEST_RISING_EDGE) ? GPIO_V2_LINE_FLAG_EDGE_RISING : 0) |
+		    ((er->eventflags & GPIOEVENT_REQUEST_FALLING_EDGE) ? GPIO_V2_LINE_FLAG_EDGE_FALLING : 0);
+		if (!emu_flags_valid(f))
+			return -EINVAL;
+		fd = emu_new_request_locked(EMU_FD_EVENT_V1, &er->lineoffset, 1,
+					    er->consumer_label, 1, &e);
+		if (fd < 0)
+			return fd;
+		emu_apply_locked(e->off[0], f, 0);
+		emu_wire_locked();
+		emu_edges_start_locked(e);
+		er->fd = fd;
+		return 0;
+	}
 	case GPIO_GET_LINEHANDLE_IOCTL: {
 		struct gpiohandle_request *hr = arg;
 		uint64_t f = emu_flags_v1_to_v2(hr->flags);
@@ -1009,9 +1428,10 @@ static int emu_ioctl_chip_locked(unsigned long req, void *arg)
 					f = lc->attrs[a].attr.flags;
 			if (!emu_flags_valid(f))
 				return -EINVAL;
-			if (f & F_EDGES)
-				return -EOPNOTSUPP;
 		}
+		for (unsigned a = 0; a < lc->num_attrs; a++)
+			if (lc->attrs[a].attr.id == GPIO_V2_LINE_ATTR_ID_DEBOUNCE)
+				return -EOPNOTSUPP; /* not emulated */
 		fd = emu_new_request_locked(EMU_FD_REQ_V2, lr->offsets, lr->num_lines,
 					    lr->consumer, 1, &e);
 		if (fd < 0)
@@ -1033,6 +1453,7 @@ static int emu_ioctl_chip_locked(unsigned long req, void *arg)
 			emu_apply_locked(e->off[i], f, val);
 		}
 		emu_wire_locked();
+		emu_edges_start_locked(e);
 		lr->fd = fd;
 		return 0;
 	}
@@ -1051,7 +1472,7 @@ static int emu_ioctl_handle_locked(struct emu_fd *e, unsigned long req, void *ar
 		struct gpiohandle_data *hd = arg;
 
 		emu.counts[K_GET_V1]++;
-		if (e->kind != EMU_FD_HANDLE_V1)
+		if (e->kind != EMU_FD_HANDLE_V1 && e->kind != EMU_FD_EVENT_V1)
 			return -ENOTTY;
 		memset(hd, 0, sizeof(*hd));
 		for (unsigned i = 0; i < e->n; i++)
@@ -1117,14 +1538,19 @@ static int emu_ioctl_handle_locked(struct emu_fd *e, unsigned long req, void *ar
 		for (unsigned i = 0; i < e->n; i++)
 			if ((lv->mask >> i & 1) && !emu.lines[e->off[i]].is_out)
 				return -EPERM;
+		int bench = 0; /* a line that is not SWD's: PATH.out */
+
 		for (unsigned i = 0; i < e->n; i++) {
 			struct emu_line *l = &emu.lines[e->off[i]];
 
-			if (lv->mask >> i & 1)
+			if (lv->mask >> i & 1) {
 				l->level = (int)(lv->bits >> i & 1) ^ !!(l->flags & F_ALOW);
+				bench |= !emu_is_swd(e->off[i]);
+			}
 		}
 		emu_wire_locked();
-		emu_pin_file_outputs_locked(); /* as for v1: the bench lamps */
+		if (bench)
+			emu_pin_file_outputs_locked();
 		return 0;
 	}
 	case GPIO_V2_LINE_SET_CONFIG_IOCTL: {
@@ -1135,6 +1561,10 @@ static int emu_ioctl_handle_locked(struct emu_fd *e, unsigned long req, void *ar
 			return -ENOTTY;
 		if (lc->num_attrs > GPIO_V2_LINE_NUM_ATTRS_MAX)
 			return -EINVAL;
+		for (unsigned a = 0; a < lc->num_attrs; a++)
+			if (lc->attrs[a].attr.id == GPIO_V2_LINE_ATTR_ID_DEBOUNCE)
+				return -EOPNOTSUPP; /* not emulated */
+		emu_pins_refresh_locked(emu_now_ns());
 		for (int pass = 0; pass < 2; pass++) {
 			for (unsigned i = 0; i < e->n; i++) {
 				uint64_t f = lc->flags;
@@ -1152,13 +1582,12 @@ static int emu_ioctl_handle_locked(struct emu_fd *e, unsigned long req, void *ar
 				}
 				if (pass == 0 && !emu_flags_valid(f))
 					return -EINVAL;
-				if (pass == 0 && (f & F_EDGES))
-					return -EOPNOTSUPP;
 				if (pass == 1)
 					emu_apply_locked(e->off[i], f, val);
 			}
 		}
 		emu_wire_locked();
+		emu_edges_start_locked(e);
 		return 0;
 	}
 	default:
