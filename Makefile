@@ -46,7 +46,7 @@ DEB_BUILD += libusb-1.0-0-dev
 # ... and what `make run` needs to show itself (its printed examples use curl).
 DEB_RUN := curl
 DEB_CHECK := check curl sigrok-cli libsigrokdecode4 openocd \
-	binutils-arm-none-eabi srecord gpiod python3 gdb-multiarch \
+	binutils-arm-none-eabi srecord gpiod python3 gdb-multiarch stlink-tools \
 	chromium nodejs prometheus python3-prometheus-client \
 	clang libclang-rt-dev
 # Debian ships npm apart from nodejs; a NodeSource nodejs brings its own and

@@ -104,7 +104,7 @@ struct load_ctx {
 	struct dcfg *c;
 	FILE *f;
 	unsigned lineno;    /* physical lines handed to libinih */
-	unsigned long_line; /* first line longer than INI_MAX_LINE - 1, 0: none */
+	unsigned long_line; /* first line longer than MAX_LINE_CHARS, 0: none */
 	unsigned char seen[NKEYS];
 	unsigned msg_line;  /* the line msg is about */
 	char msg[200];
@@ -220,7 +220,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 /* fgets for libinih that notices lines it would split: libinih reads at
  * most INI_MAX_LINE - 1 bytes and parses the rest of a longer line as a line
- * of its own, so a long value would be cut (or its tail taken for a key). */
+ * of its own (up to r55, Debian 12), so a long value would be cut (or its
+ * tail taken for a key). From r56 on (r59 in Debian 13) it instead skips
+ * the rest of any line that filled its buffer before a newline, taking the
+ * next line with it when the newline was all that was left, and reports a
+ * syntax error: so a line of INI_MAX_LINE - 1 characters before its newline
+ * is refused too, and the limit is the same with both. */
+#define MAX_LINE_CHARS (INI_MAX_LINE - 2)
 static char *reader(char *str, int num, void *user)
 {
 	struct load_ctx *lc = user;
@@ -232,9 +238,10 @@ static char *reader(char *str, int num, void *user)
 	n = strlen(str);
 	memcpy(lc->raw, str, n + 1 <= sizeof(lc->raw) ? n + 1 : sizeof(lc->raw));
 	lc->raw[sizeof(lc->raw) - 1] = '\0';
+	/* a full buffer without its newline: fine only at the end of the file */
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(lc->f)) {
 		int ch = fgetc(lc->f);
-		if (ch != EOF && ch != '\n') {
+		if (ch != EOF) {
 			lc->long_line = lc->lineno;
 			return NULL;
 		}
@@ -268,7 +275,7 @@ int dcfg_load(struct dcfg *c, const char *path, int must_exist, struct sf_err *e
 		return sf_err_set(err, SF_E_NOMEM, "config %s: out of memory", path);
 	if (lc.long_line)
 		return sf_err_set(err, SF_E_ARG, "config %s line %u: longer than %d characters", path,
-				  lc.long_line, INI_MAX_LINE - 1);
+				  lc.long_line, MAX_LINE_CHARS);
 	/* a memory read is held whole until its client has it */
 	if (c->max_client_memory < c->max_read_bytes + MEMDUMP_OVERHEAD)
 		return sf_err_set(err, SF_E_ARG, "config %s: [server] max_client_memory (%" PRIu64

@@ -157,11 +157,15 @@ unsigned job_queued_locked(struct job_mgr *m)
 	return q;
 }
 
+/* The first queued job, once its "queued" event is out: started before,
+ * its "running" event could reach listeners first (the submitting thread
+ * runs at a lower priority than the worker). NULL until then: the queue's
+ * order holds. */
 struct job *job_next_queued_locked(struct job_mgr *m)
 {
 	for (size_t i = 0; i < m->n; i++)
 		if (m->jobs[i]->state == JOB_QUEUED)
-			return m->jobs[i];
+			return m->jobs[i]->announced ? m->jobs[i] : NULL;
 	return NULL;
 }
 
@@ -400,11 +404,17 @@ int job_submit(struct job_mgr *m, enum job_kind kind, const struct job_options *
 	if (kind == JOB_FLASH && img)
 		j->img_format = img->format;
 	*id = j->id;
-	pthread_cond_broadcast(&m->work);
 	pthread_mutex_unlock(&m->lock);
 	dlog(DLOG_INFO, "job %" PRIu64 ": %s queued%s%s", *id, job_kind_name(kind),
 	     image ? " image " : "", image ? image->name : "");
 	job_emit(m, &ev);
+	/* by id: a cancel may have ended it (and the history let it go) since */
+	pthread_mutex_lock(&m->lock);
+	j = find_locked(m, *id);
+	if (j)
+		j->announced = 1;
+	pthread_cond_broadcast(&m->work);
+	pthread_mutex_unlock(&m->lock);
 	if (snapshot)
 		*snapshot = ev.snapshot;
 	else

@@ -47,6 +47,7 @@ struct job {
 	struct img img;            /* flash jobs while they run */
 	enum img_format img_format; /* as detected at submission */
 	int cancel;
+	int announced;             /* its "queued" event is out (the worker waits for it) */
 	int64_t last_event_ms;
 	/* JOB_BOARD */
 	struct recipe *recipe;     /* while queued or running */

@@ -355,6 +355,16 @@ OCD_CFG="$OCD_BASE; source [find target/nrf52.cfg]"
 # kept only for the labelled extra row of bench/gpiod_vs_openocd.sh.
 OCD_CFG_NOWA="$OCD_BASE; set WORKAREASIZE 0; source [find target/nrf52.cfg]"
 
+# need_openocd_driver NAME: skip unless OpenOCD is installed and has the
+# adapter driver NAME (Debian 13's openocd 0.12.0-3 has no linuxgpiod: its
+# libgpiod is v2, which OpenOCD 0.12's driver predates)
+need_openocd_driver() {
+	command -v openocd >/dev/null || skip "openocd missing (Debian package openocd)"
+	timeout 60 openocd -c 'echo [adapter list]; shutdown' >"$T/ocd-drivers" 2>&1
+	grep -q "^[0-9]*: $1\$" "$T/ocd-drivers" ||
+		skip "this OpenOCD ($(head -n 1 "$T/ocd-drivers")) has no '$1' adapter driver (openocd -c 'echo [adapter list]' lists those it has; Debian 13's is built without linuxgpiod)"
+}
+
 ocd() { # SIMSPEC STATS LOG COMMANDS...
 	_spec=$1 _stats=$2 _log=$3
 	shift 3

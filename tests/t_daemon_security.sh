@@ -180,8 +180,17 @@ PY
 raw() { python3 "$T/raw.py" "$PORT" "$1" >"$T/raw.out" 2>&1; head -n 1 "$T/raw.out"; }
 N0=$(njobs)
 A="Authorization: Bearer $TOKEN\\r\\n"
-check "HTTP/1.1 without Host: 400" [ "$(raw "GET /healthz HTTP/1.1\\r\\nConnection: close\\r\\n\\r\\n")" = "HTTP/1.1 400 Bad Request" ]
-check "... with a JSON body naming Host" grep -q '"bad_argument".*Host header' "$T/raw.out"
+# a request that would start a job: "the refused heads started no job"
+# below shows it reached no handler
+check "HTTP/1.1 without Host: 400" [ "$(raw "POST /api/v1/target/reset?wait=1 HTTP/1.1\\r\\n${A}Content-Length: 2\\r\\nConnection: close\\r\\n\\r\\n{}")" = "HTTP/1.1 400 Bad Request" ]
+# libmicrohttpd 1.0 (Debian 13) refuses it itself, with its own page,
+# before any handler runs; 0.9.75 (Debian 12) leaves it to ours
+if grep -q '^{' "$T/raw.out"; then
+	check "... with a JSON body naming Host" grep -q '"bad_argument".*Host header' "$T/raw.out"
+else
+	check "... refused by libmicrohttpd itself, its page naming Host ($(sed -n 2p "$T/raw.out" | head -c 120))" \
+		grep -q 'Host:' "$T/raw.out"
+fi
 check "HTTP/1.0 without Host is fine" [ "$(raw "GET /healthz HTTP/1.0\\r\\n\\r\\n")" = "HTTP/1.1 200 OK" ]
 check "two Host headers: 400" [ "$(raw "GET /healthz HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nHost: evil.example\\r\\nConnection: close\\r\\n\\r\\n")" = "HTTP/1.1 400 Bad Request" ]
 check "two different Content-Length headers: 400" [ "$(raw "POST /api/v1/target/reset HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n${A}Content-Length: 2\\r\\nContent-Length: 40\\r\\n\\r\\n{}POST /api/v1/target/erase HTTP/1.1\\r\\n\\r\\n")" = "HTTP/1.1 400 Bad Request" ]

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 need_fixtures
 need_emu
-command -v openocd >/dev/null || skip "openocd missing (Debian package openocd)"
+need_openocd_driver linuxgpiod
 command -v gdb-multiarch >/dev/null || skip "gdb-multiarch missing (Debian package gdb-multiarch)"
 ELF=$FIX/nRF52833_xxAA_systick.elf
 [ -f "$ELF" ] || skip "$ELF missing"

@@ -9,7 +9,7 @@
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 need_emu
-command -v openocd >/dev/null || skip "openocd missing (Debian package openocd)"
+need_openocd_driver linuxgpiod
 [ -x "$SWDFLASH" ] || die "$SWDFLASH missing"
 log() { echo "--- $1"; cat "$1"; }
 

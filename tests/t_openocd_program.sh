@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 need_fixtures
 need_emu
-command -v openocd >/dev/null || skip "openocd missing (Debian package openocd)"
+need_openocd_driver linuxgpiod
 command -v srec_cat >/dev/null || skip "srec_cat missing (Debian package srecord)"
 [ -x "$SWDFLASH" ] || die "$SWDFLASH missing"
 log() { echo "--- $1"; tail -n 30 "$1"; }

@@ -10,7 +10,7 @@
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 need_emu
-command -v openocd >/dev/null || skip "openocd missing (Debian package openocd)"
+need_openocd_driver linuxgpiod
 need python3 "make deps-check"
 HEX=tests/fw/rtt_selftest.hex
 log() { echo "--- $1"; tail -n 40 "$1"; }

@@ -1431,18 +1431,31 @@ static int begin(struct web_server *s, struct web_request *r, const char *versio
 
 /* Clients must not take the CPU the flash worker needs (bit-banged and
  * simulated SWD are CPU-bound, and 50 pollers of the job list can keep
- * every core busy): each thread that serves HTTP drops to this nice value
- * the first time it serves (Linux: the priority of a thread, by its id). */
+ * every core busy): each thread that serves HTTP drops this many nice
+ * steps below the daemon's own (at most to 19, the lowest) the first time
+ * it serves (Linux: the priority of a thread, by its id), so the gap holds
+ * also when the daemon itself is started under nice. */
 #define WEB_THREAD_NICE 10
+#define WEB_NICE_MAX 19 /* setpriority(2): nice values run from -20 to 19 */
 
 static void lower_thread_priority(void)
 {
 	static _Thread_local int done;
+	id_t tid = (id_t)syscall(SYS_gettid);
+	int cur;
 
 	if (done)
 		return;
 	done = 1;
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WEB_THREAD_NICE))
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, tid); /* -1 is a valid value: errno says */
+	if (cur == -1 && errno) {
+		dlog(DLOG_DEBUG, "http: cannot read the priority of a client thread: %s",
+		     strerror(errno));
+		return;
+	}
+	cur = cur + WEB_THREAD_NICE > WEB_NICE_MAX ? WEB_NICE_MAX : cur + WEB_THREAD_NICE;
+	if (setpriority(PRIO_PROCESS, tid, cur))
 		dlog(DLOG_DEBUG, "http: cannot lower the priority of a client thread: %s",
 		     strerror(errno));
 }

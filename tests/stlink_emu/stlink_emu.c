@@ -1006,7 +1006,8 @@ static void mem_cmd(struct stlink_emu *e, const uint8_t *c, const uint8_t *data)
 	size_t len = le16(c + 6);
 	unsigned apsel = HAS_CSW(e) ? c[8] : 0;
 
-	mem_op(c[1], &write, &w, &inc);
+	if (!mem_op(c[1], &write, &w, &inc))
+		return; /* exec_cmd calls this for memory commands only */
 	chk = mem_check(e, c[1], w, addr, len);
 	if (chk > 0) {
 		e->lrw_status = (uint16_t)chk;
