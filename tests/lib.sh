@@ -423,3 +423,32 @@ ocd_used_algorithms() {
 		-e 'error waiting for target flash write algorithm' \
 		-e 'error executing .*crc algorithm' "$1"
 }
+
+# ---- the browser tests: Debian's chromium driven by playwright-core ----
+# need_playwright: skips without chromium, node or (for the first install)
+# npm; sets CHROMIUM and NODEDIR (build/node, shared by every browser test).
+# Pinned: the newest playwright-core whose engines field accepts Debian 12's
+# nodejs 18 (1.62 and later need Node 20); tested with nodejs 18.19 (Debian
+# 12), 20 and 22 (Debian 13) and Debian's chromium. playwright-core brings
+# no browser of its own: it drives /usr/bin/chromium. The install holds a
+# lock, so browser tests run in parallel never install into one folder at
+# once.
+PLAYWRIGHT=1.61.1
+need_playwright() {
+	CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+	[ -x "$CHROMIUM" ] || skip "chromium not installed (make deps-check)"
+	need node "make deps-check"
+	NODEDIR=$TOP/build/node
+	mkdir -p "$NODEDIR"
+	exec 8>"$NODEDIR/.install.lock"
+	flock -w 300 8 || skip "another test held $NODEDIR/.install.lock for 300 s"
+	_have=$(node -p "require('$NODEDIR/node_modules/playwright-core/package.json').version" 2>/dev/null)
+	if [ "$_have" != "$PLAYWRIGHT" ]; then
+		command -v npm >/dev/null 2>&1 || skip "npm not installed: cannot fetch playwright-core"
+		[ -f "$NODEDIR/package.json" ] || echo '{"private": true}' >"$NODEDIR/package.json"
+		echo "installing playwright-core $PLAYWRIGHT into $NODEDIR"
+		(cd "$NODEDIR" && npm install --no-audit --no-fund --loglevel=error "playwright-core@$PLAYWRIGHT") ||
+			skip "npm install playwright-core failed (no registry?)"
+	fi
+	exec 8>&-
+}

@@ -10,17 +10,7 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 need_daemon
 
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || skip "chromium not installed (make deps-check)"
-need node "make deps-check"
-NODEDIR=$(pwd)/build/node
-if [ ! -f "$NODEDIR/node_modules/playwright-core/package.json" ]; then
-	command -v npm >/dev/null 2>&1 || skip "npm not installed: cannot fetch playwright-core"
-	mkdir -p "$NODEDIR"
-	[ -f "$NODEDIR/package.json" ] || echo '{"private": true}' >"$NODEDIR/package.json"
-	(cd "$NODEDIR" && npm install --no-audit --no-fund --loglevel=error playwright-core@1.65.1) ||
-		skip "npm install playwright-core failed (no registry?)"
-fi
+need_playwright
 SHOTS=$(pwd)/build/screenshots
 mkdir -p "$SHOTS"
 rm -f "$SHOTS"/bench-*.png

@@ -10,28 +10,11 @@ cd "$(dirname "$0")/.." || exit 1
 need_fixtures
 need_daemon
 
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || skip "chromium not installed (make deps-check)"
-need node "make deps-check"
-NODEDIR=$(pwd)/build/node
-# Pinned: the newest playwright-core whose engines field accepts Debian 12's
-# nodejs 18 (1.62 and later need Node 20); tested with nodejs 18.19 (Debian
-# 12), 20 and 22 (Debian 13) and Debian's chromium.
-PLAYWRIGHT=1.61.1
-have=$(node -p "require('$NODEDIR/node_modules/playwright-core/package.json').version" 2>/dev/null)
-if [ "$have" != "$PLAYWRIGHT" ]; then
-	command -v npm >/dev/null 2>&1 || skip "npm not installed: cannot fetch playwright-core"
-	mkdir -p "$NODEDIR"
-	[ -f "$NODEDIR/package.json" ] || echo '{"private": true}' >"$NODEDIR/package.json"
-	echo "installing playwright-core into $NODEDIR"
-	# playwright-core brings no browser of its own: it drives /usr/bin/chromium
-	(cd "$NODEDIR" && npm install --no-audit --no-fund --loglevel=error "playwright-core@$PLAYWRIGHT") ||
-		skip "npm install playwright-core failed (no registry?)"
-fi
+need_playwright
 
 SHOTS=$(pwd)/build/screenshots
 mkdir -p "$SHOTS"
-rm -f "$SHOTS"/*.png
+rm -f "$SHOTS"/0[0-9]-*.png  # its own; the other browser tests keep theirs
 
 STATION="Bench 3 (test)"
 TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')

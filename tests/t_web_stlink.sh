@@ -15,21 +15,7 @@ need_daemon
 need objcopy "binutils"
 STL_SO=${STLINK_EMU_SO:-$TOP/build/stlink_emu.so}
 [ -f "$STL_SO" ] || die "$STL_SO missing (make tests-extra)"
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || skip "chromium not installed (make deps-check)"
-need node "make deps-check"
-NODEDIR=$(pwd)/build/node
-# The same pinned playwright-core as tests/t_web_browser.sh (see there).
-PLAYWRIGHT=1.61.1
-have=$(node -p "require('$NODEDIR/node_modules/playwright-core/package.json').version" 2>/dev/null)
-if [ "$have" != "$PLAYWRIGHT" ]; then
-	command -v npm >/dev/null 2>&1 || skip "npm not installed: cannot fetch playwright-core"
-	mkdir -p "$NODEDIR"
-	[ -f "$NODEDIR/package.json" ] || echo '{"private": true}' >"$NODEDIR/package.json"
-	echo "installing playwright-core into $NODEDIR"
-	(cd "$NODEDIR" && npm install --no-audit --no-fund --loglevel=error "playwright-core@$PLAYWRIGHT") ||
-		skip "npm install playwright-core failed (no registry?)"
-fi
+need_playwright
 SHOTS=$(pwd)/build/screenshots
 mkdir -p "$SHOTS"
 rm -f "$SHOTS"/stlink-*.png
