@@ -608,12 +608,7 @@ static enum MHD_Result h_healthz(void *user, struct web_request *r)
 
 int web_api_register(struct web_server *s, struct web_api *api)
 {
-	static const struct {
-		const char *method, *pattern;
-		enum web_access access;
-		enum web_body body;
-		web_handler_fn fn;
-	} routes[] = {
+	static const struct web_route_spec routes[] = {
 		{ "GET", "/healthz", WEB_OPEN, WEB_BODY_NONE, h_healthz },
 		{ "POST", "/api/v1/flash", WEB_WRITE, WEB_BODY_UPLOAD, h_flash },
 		{ "GET", "/api/v1/jobs", WEB_READ, WEB_BODY_NONE, h_jobs },
@@ -627,11 +622,5 @@ int web_api_register(struct web_server *s, struct web_api *api)
 		{ "GET", "/api/v1/images", WEB_READ, WEB_BODY_NONE, h_images },
 	};
 
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		int rc = web_route_add(s, routes[i].method, routes[i].pattern, routes[i].access,
-				       routes[i].body, routes[i].fn, api);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return web_routes_add(s, routes, sizeof(routes) / sizeof(routes[0]), api);
 }

@@ -253,12 +253,7 @@ static enum MHD_Result h_devices(void *user, struct web_request *r)
 
 int web_bench_register(struct web_server *s, struct web_bench *b)
 {
-	static const struct {
-		const char *method, *pattern;
-		enum web_access access;
-		enum web_body body;
-		web_handler_fn fn;
-	} routes[] = {
+	static const struct web_route_spec routes[] = {
 		{ "GET", "/api/v1/recipes", WEB_READ, WEB_BODY_NONE, h_recipes },
 		{ "POST", "/api/v1/recipes", WEB_WRITE, WEB_BODY_SMALL, h_recipe_save },
 		{ "GET", "/api/v1/recipes/{}", WEB_READ, WEB_BODY_NONE, h_recipe },
@@ -272,11 +267,5 @@ int web_bench_register(struct web_server *s, struct web_bench *b)
 		{ "GET", "/api/v1/devices", WEB_READ, WEB_BODY_NONE, h_devices },
 	};
 
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		int rc = web_route_add(s, routes[i].method, routes[i].pattern, routes[i].access,
-				       routes[i].body, routes[i].fn, b);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return web_routes_add(s, routes, sizeof(routes) / sizeof(routes[0]), b);
 }

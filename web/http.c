@@ -192,6 +192,18 @@ int web_route_add(struct web_server *s, const char *method, const char *pattern,
 	return 0;
 }
 
+int web_routes_add(struct web_server *s, const struct web_route_spec *spec, size_t n,
+		   void *user)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = web_route_add(s, spec[i].method, spec[i].pattern, spec[i].access,
+				       spec[i].body, spec[i].fn, user);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 void web_server_set_max_body(struct web_server *s, uint64_t max_body_bytes)
 {
 	pthread_mutex_lock(&s->lock);

@@ -74,6 +74,15 @@ struct web_server *web_server_new(const struct web_config *cfg, struct auth *aut
 				  struct sf_err *err);
 int web_route_add(struct web_server *s, const char *method, const char *pattern,
 		  enum web_access access, enum web_body body, web_handler_fn fn, void *user);
+/* A module's route table, added in order with one user pointer. */
+struct web_route_spec {
+	const char *method, *pattern;
+	enum web_access access;
+	enum web_body body;
+	web_handler_fn fn;
+};
+int web_routes_add(struct web_server *s, const struct web_route_spec *spec, size_t n,
+		   void *user);
 /* added: serve on fd, a socket that already listens (systemd socket
  * activation), instead of binding cfg->listen; the address in cfg->listen
  * should then describe fd. */
