@@ -4,10 +4,13 @@
  * on the emulated V2 (tests/stlink_emu/, through its C API: the same
  * model bench/stlink_vs_openocd.sh drives through libusb) and the
  * simulated nRF52840 and nRF52832, a 256 KiB pseudo-random image on an
- * erased chip. Per phase: USB commands, bulk transfers and modelled time
- * (the emulator's usb_ns + swd_ns: 160 us a command, 52.6 us a further
- * 64-byte packet, the SWD cycles at the clock set; stlink_emu.h says where
- * the figures come from). The NVMC floor is words x t_WRITE (41 us on the
+ * erased chip. Per phase: USB commands, bulk transfers and modelled time:
+ * the chip's simulated time, which every command advances by its USB cost
+ * (160 us a command, 52.6 us a further 64-byte packet; stlink_emu.h says
+ * where the figures come from) and its SWD cycles at the clock set, and
+ * which the host's sleeps advance too (the engine's clock here is the
+ * chip's: a host that waits for the NVMC or for its on-target writer
+ * spends that time, as on hardware). The NVMC floor is words x t_WRITE (41 us on the
  * 52840, 67.5 us on the 52832, nrf52_priv.h).
  *
  *   build/rel/bench/stlink_phases OUT.json */
@@ -45,6 +48,21 @@ static int emu_run(void *ctx, struct stlink_io *io, size_t n, unsigned timeout_m
 
 static const struct stlink_xport_ops emu_ops = { .run = emu_run, .free = NULL };
 
+/* The engine's clock is the chip's: sleeping advances simulated time. */
+static uint64_t chip_now_us(void *ctx)
+{
+	(void)ctx;
+	return sim_time_ns(stlink_emu_chip(emu)) / 1000;
+}
+
+static void chip_sleep_us(void *ctx, uint32_t us)
+{
+	(void)ctx;
+	sim_delay_ns(stlink_emu_chip(emu), 1000ULL * us);
+}
+
+static const struct swd_clock_ops chip_clock_ops = { chip_now_us, chip_sleep_us };
+
 struct phase {
 	uint64_t ns, commands, transfers;
 };
@@ -57,7 +75,8 @@ static void sample(struct phase *p)
 {
 	const struct stlink_emu_counters *c = stlink_emu_counters(emu);
 
-	p->ns = c->modelled_ns;
+	(void)c;
+	p->ns = sim_time_ns(stlink_emu_chip(emu));
 	p->commands = c->commands;
 	p->transfers = c->bulk_out + c->bulk_in;
 }
@@ -89,7 +108,7 @@ static int progress(void *user, enum nrf52_phase p, uint64_t done, uint64_t tota
 
 static int one(FILE *out, const char *part, double t_write_us, int last)
 {
-	static struct swd_clock mono = { &stlink_clock_ops, NULL };
+	static struct swd_clock chip_clock = { &chip_clock_ops, NULL };
 	char e[256], sim[64];
 	struct sf_err err = { 0 };
 	struct stlink_xport xp = { &emu_ops, NULL };
@@ -119,7 +138,7 @@ static int one(FILE *out, const char *part, double t_write_us, int last)
 		fprintf(stderr, "stlink_phases: %s\n", err.msg);
 		return 1;
 	}
-	n = nrf52_new(&dap, &mono, NULL, NULL);
+	n = nrf52_new(&dap, &chip_clock, NULL, NULL);
 	nrf52_set_progress(n, progress, NULL);
 	if (nrf52_identify(n, NULL, &err) || nrf52_flash(n, &img, &o, &st, &err)) {
 		fprintf(stderr, "stlink_phases: %s: %s\n", part, err.msg);
@@ -134,13 +153,13 @@ static int one(FILE *out, const char *part, double t_write_us, int last)
 	printf("%-9s %5u kHz  program %6.3f s  floor %6.3f s  x floor %5.3f  cmds/KiB %5.2f  "
 	       "xfers/KiB %5.2f  verify %6.3f s  whole %6.3f s\n", part, info.khz, prog_s, floor_s,
 	       prog_s / floor_s, p->commands / kib, p->transfers / kib, v->ns / 1e9,
-	       c->modelled_ns / 1e9);
+	       sim_time_ns(stlink_emu_chip(emu)) / 1e9);
 	fprintf(out, "    \"%s\": {\"swd_khz\": %u, \"image_kib\": %.0f, \"program_s\": %.4f, "
 		"\"nvmc_floor_s\": %.4f, \"program_over_floor\": %.4f, "
 		"\"program_commands_per_kib\": %.2f, \"program_transfers_per_kib\": %.2f, "
 		"\"verify_s\": %.4f, \"whole_s\": %.4f, \"waits_reported\": %llu}%s\n", part,
 		info.khz, kib, prog_s, floor_s, prog_s / floor_s, p->commands / kib,
-		p->transfers / kib, v->ns / 1e9, c->modelled_ns / 1e9,
+		p->transfers / kib, v->ns / 1e9, sim_time_ns(stlink_emu_chip(emu)) / 1e9,
 		(unsigned long long)c->swd_waits_reported, last ? "" : ",");
 	nrf52_free(n);
 	dap.ops->free(dap.ctx);
@@ -165,9 +184,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("ST-Link V2 (emulated), 256 KiB random image on an erased chip, erase auto, "
-	       "verify; modelled time (USB + SWD)\n");
+	       "verify; modelled time (USB + SWD + the host's sleeps)\n");
 	fprintf(out, "{\"stlink_phases\": {\n  \"model\": \"emulated V2J37S7 at its top SWD clock; "
-		"modelled = 160 us per command + 52.6 us per further 64-byte packet + SWD cycles\",\n"
+		"modelled = simulated time: 160 us per command + 52.6 us per further 64-byte packet + SWD cycles + the host's sleeps\",\n"
 		"  \"parts\": {\n");
 	rc = one(out, "nrf52840", 41.0, 0) || one(out, "nrf52832", 67.5, 1);
 	fprintf(out, "  }\n}}\n");

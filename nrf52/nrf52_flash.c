@@ -46,6 +46,7 @@ struct nrf52_unit {
 	uint32_t vlo, vhi;         /* word range to verify */
 	int crc_differs;           /* the on-target CRC said the chip differs */
 	int crc_blank;             /* ... and that [lo, hi) is erased */
+	int written;               /* programmed by the flash writer */
 };
 
 struct nrf52_plan {
@@ -556,8 +557,9 @@ out:
 	return rc;
 }
 
+/* Program the unit's words on the wire. */
 static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_write,
-			      struct nrf52_stats *st, struct sf_err *err)
+			      struct sf_err *err)
 {
 	uint32_t words = u->size / 4, w = 0;
 
@@ -572,32 +574,97 @@ static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_wr
 			end++;
 		if (end == w)
 			break;
-		/* UICR (at most 256 words) stays on the wire */
-		if (!u->uicr && nrf52_tgt_prefer_writer(n)) {
-			struct sf_err terr = { 0 };
-
-			rc = nrf52_tgt_write(n, u->addr + 4 * w, (const uint32_t *)(const void *)
-					     (u->want + 4 * w), end - w, &terr);
-			if (!rc) {
-				st->words_ram_writer += end - w;
-				w = end;
-				continue;
-			}
-			nrf52_tgt_disable(n, terr.msg);
-			st->target_fallback = 1;
-			rc = nrf52_unit_rescue(n, u, full_write, err);
-			if (rc)
-				return sf_err_prefix(err, "programming %s on the wire after the flash "
-						      "writer failed (%s)", u->uicr ? "UICR" : "flash",
-						      terr.msg);
-			return 0;
-		}
 		rc = nrf52_unit_write_wire(n, u, w, end, err);
 		if (rc)
 			return sf_err_prefix(err, "programming %s", u->uicr ? "UICR" : "flash");
 		w = end;
 	}
 	return 0;
+}
+
+/* Every code page of the plan in one run of the RAM-ring writer (UICR, at
+ * most 256 words, stays on the wire). Sets u->written for what it
+ * programmed. 0 (also when it had nothing to do, or the routines are
+ * off: the wire path does the rest), SF_E_CANCELLED, or a wire error
+ * from rescuing after a failed run: then every page of the run is read
+ * back and finished on the wire (nrf52_unit_rescue). */
+static int nrf52_plan_program_writer(struct nrf52 *n, struct nrf52_plan *p, int full_write,
+				     struct nrf52_stats *st, struct sf_err *err)
+{
+	struct nrf52_tgt_progress pr = { 0, 0, p->img_bytes };
+	struct nrf52_tgt_run *r = NULL;
+	struct sf_err terr = { 0 };
+	size_t nr = 0, cap = 0;
+	uint64_t words = 0;
+	int rc = 0;
+
+	if (!nrf52_tgt_prefer_writer(n))
+		return 0;
+	for (size_t i = 0; i < p->n; i++) {
+		struct nrf52_unit *u = &p->u[i];
+		uint32_t nw = u->size / 4;
+
+		if (u->uicr || !u->nwrite)
+			continue;
+		for (uint32_t w = 0, end; w < nw; w = end) {
+			while (w < nw && !nrf52_word_writes(u, w, full_write))
+				w++;
+			for (end = w; end < nw && nrf52_word_writes(u, end, full_write); end++)
+				;
+			if (end == w)
+				break;
+			if (nr == cap) {
+				size_t nc = cap ? 2 * cap : 64;
+				struct nrf52_tgt_run *nrr = realloc(r, nc * sizeof(*nrr));
+
+				if (!nrr) {
+					free(r);
+					return sf_err_set(err, SF_E_NOMEM, "out of memory");
+				}
+				r = nrr;
+				cap = nc;
+			}
+			r[nr].addr = u->addr + 4 * w;
+			r[nr].nwords = end - w;
+			r[nr++].data = (const uint32_t *)(const void *)(u->want + 4 * w);
+			words += end - w;
+		}
+		pr.span += u->img_bytes;
+	}
+	if (!nr)
+		goto out;
+	rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_WEN, err);
+	if (!rc)
+		rc = nrf52_tgt_write(n, r, nr, &pr, &terr);
+	if (rc == SF_E_CANCELLED || rc == SF_E_DISCONNECTED) {
+		*err = terr;  /* nothing to rescue with: cancelled, or the probe is gone */
+		goto out;
+	}
+	if (!rc) {
+		st->words_ram_writer += words;
+		for (size_t i = 0; i < p->n; i++)
+			p->u[i].written = !p->u[i].uicr && p->u[i].nwrite;
+		goto out;
+	}
+	/* what the routine wrote is unknown: finish every page it had */
+	nrf52_tgt_disable(n, terr.msg);
+	st->target_fallback = 1;
+	rc = 0;
+	for (size_t i = 0; i < p->n && !rc; i++) {
+		struct nrf52_unit *u = &p->u[i];
+
+		if (u->uicr || !u->nwrite)
+			continue;
+		rc = nrf52_unit_rescue(n, u, full_write, err);
+		if (rc)
+			rc = sf_err_prefix(err, "programming flash on the wire after the flash "
+					   "writer failed (%s)", terr.msg);
+		else
+			u->written = 1;
+	}
+out:
+	free(r);
+	return rc;
 }
 
 static int nrf52_unit_verify(struct nrf52 *n, const struct nrf52_unit *u, uint32_t *buf,
@@ -862,24 +929,32 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 	}
 	st.us_erase = nrf52_now_us(n) - t;
 
-	/* program */
+	/* program: the code pages through the writer where it pays, the rest
+	 * on the wire */
 	t = nrf52_now_us(n);
+	if ((rc = nrf52_plan_program_writer(n, &plan, o->full_write, &st, err)))
+		goto out;
 	done = 0;
 	for (size_t i = 0; i < plan.n; i++) {
 		struct nrf52_unit *u = &plan.u[i];
 
+		if (u->written)
+			done += u->img_bytes;
 		if ((rc = nrf52_report(n, NRF52_PHASE_PROGRAM, done, plan.img_bytes, err)))
 			goto out;
-		if (u->nwrite) {
+		if (u->nwrite && !u->written) {
 			rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_WEN, err);
 			if (!rc)
-				rc = nrf52_unit_program(n, u, o->full_write, &st, err);
+				rc = nrf52_unit_program(n, u, o->full_write, err);
 			if (rc)
 				goto out;
+		}
+		if (u->nwrite) {
 			st.bytes_written += 4ULL * u->nwrite;
 			st.pages_written += !u->uicr;
 		}
-		done += u->img_bytes;
+		if (!u->written)
+			done += u->img_bytes;
 	}
 	/* READY at the end: CONFIG back to read-only waits for the last word */
 	rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_REN, err);

@@ -205,12 +205,25 @@ void nrf52_tgt_disable(struct nrf52 *n, const char *why);
  * wire path. SF_E_CANCELLED is never returned from here. */
 int nrf52_tgt_crc(struct nrf52 *n, const struct nrf52_crc_range *r, size_t nr, uint32_t *crc,
 		  struct sf_err *err);
-/* Program nwords at addr (NVMC CONFIG=Wen already) through the RAM ring.
- * 0 when the routine finished correctly; else negative, and the words
- * may be partly written. */
-int nrf52_tgt_write(struct nrf52 *n, uint32_t addr, const uint32_t *data, uint32_t nwords,
-		    struct sf_err *err);
-/* Should program use the writer: a probe without WAIT-paced writes. */
+/* One run of words for the flash writer: nwords (> 0) at addr. */
+struct nrf52_tgt_run {
+	uint32_t addr, nwords;
+	const uint32_t *data;
+};
+/* Progress while the writer runs: base + span * (fraction taken), of
+ * total (nrf52_report, NRF52_PHASE_PROGRAM). */
+struct nrf52_tgt_progress {
+	uint64_t base, span, total;
+};
+/* Program every run (NVMC CONFIG=Wen already) in one run of the RAM-ring
+ * writer. 0 when the routine finished correctly; else negative
+ * (SF_E_CANCELLED when pr's report was cancelled), the core halted, and
+ * the runs may be partly written. */
+int nrf52_tgt_write(struct nrf52 *n, const struct nrf52_tgt_run *r, size_t nr,
+		    const struct nrf52_tgt_progress *pr, struct sf_err *err);
+/* Should program use the writer: a probe without WAIT-paced writes, or
+ * one whose every command is a USB round trip (DAP_CAP_USB_LATENCY: the
+ * ring hides the round trips behind the NVMC). */
 int nrf52_tgt_prefer_writer(struct nrf52 *n);
 
 /* The engine object. */

@@ -381,13 +381,20 @@ int nrf52_tgt_crc(struct nrf52 *n, const struct nrf52_crc_range *r, size_t nr, u
 
 int nrf52_tgt_prefer_writer(struct nrf52 *n)
 {
-	/* WAIT-paced writes already keep the NVMC busy (1.00x its floor at
-	 * 4 MHz, make bench); the writer is for probes without them */
-	return nrf52_tgt_usable(n) && !(n->dap->caps & DAP_CAP_WAIT_PACED);
+	/* WAIT-paced writes keep the NVMC busy on a wire-level link (1.00x
+	 * its floor at 4 MHz, make bench); through a USB probe every block
+	 * ends in a round trip while the NVMC idles (1.13x on the nRF52840,
+	 * 1.76x on the 52832, whose writes stall the dongle into WAIT: make
+	 * bench, stlink_phases), which one writer run hides */
+	return nrf52_tgt_usable(n) && (!(n->dap->caps & DAP_CAP_WAIT_PACED) || n->dap->call_us);
 }
 
-static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords, uint32_t *left,
-		      struct sf_err *err)
+/* Feed the stream into the ring while the routine takes it. Progress is
+ * reported as pr->base + pr->span * (words taken / nwords); a cancel
+ * returns SF_E_CANCELLED with the routine still running (the caller
+ * aborts it). *left: words the routine had not taken at the last look. */
+static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords,
+		      const struct nrf52_tgt_progress *pr, uint32_t *left, struct sf_err *err)
 {
 	const uint32_t slots = NRF52_WA_WRITER_BUF_SIZE / 4;
 	uint32_t tw = n->part ? n->part->t_write_us : NRF52_T_WRITE_US;
@@ -414,8 +421,11 @@ static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords, ui
 		if (consumed > sent)
 			return sf_err_set(err, SF_E_PROTOCOL, "the flash writer took %u words of %u "
 					   "sent", consumed, sent);
+		if (pr && (rc = nrf52_report(n, NRF52_PHASE_PROGRAM, pr->base + pr->span * consumed /
+					     nwords, pr->total, err)))
+			return rc;
 		free_slots = slots - 1 - (sent - consumed);
-		if (free_slots == 0) {
+		if (free_slots < slots / 4 && nwords - sent > free_slots) {
 			if (nrf52_now_us(n) - last_move > stall_limit) {
 				if (!tgt_is_halted(n, &halted, err) && halted)
 					n->halted = 1;
@@ -424,8 +434,10 @@ static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords, ui
 						   (unsigned long long)stall_limit,
 						   n->halted ? " (the core stopped)" : "");
 			}
-			/* let half the ring drain */
-			nrf52_sleep(n, tw * (slots / 2));
+			/* nearly full: let a quarter of the ring drain rather than
+			 * send a small block per round trip (what stays is enough
+			 * NVMC work to cover the refill) */
+			nrf52_sleep(n, tw * (slots / 4));
 			continue;
 		}
 		chunk = nwords - sent < free_slots ? nwords - sent : free_slots;
@@ -439,7 +451,7 @@ static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords, ui
 		if ((rc = dap_write32(n->dap, NRF52_WA_WRITER_CTL, NRF52_WA_WRITER_BUF + 4 * wp, err)))
 			return sf_err_prefix(err, "advancing the writer's buffer");
 	}
-	/* how much the routine still has to write */
+	/* how much the routine still has to take */
 	if ((rc = dap_read32(n->dap, NRF52_WA_WRITER_CTL + 4, &rp_addr, err)))
 		return sf_err_prefix(err, "reading the writer's position");
 	k = (rp_addr - NRF52_WA_WRITER_BUF) / 4;
@@ -449,42 +461,81 @@ static int tgt_stream(struct nrf52 *n, const uint32_t *data, uint32_t nwords, ui
 	return 0;
 }
 
-int nrf52_tgt_write(struct nrf52 *n, uint32_t addr, const uint32_t *data, uint32_t nwords,
-		    struct sf_err *err)
+/* The stream of nrf52_target/flash_writer.S: {n, address, n words} per
+ * run, then 0. */
+static uint32_t *tgt_build_stream(const struct nrf52_tgt_run *r, size_t nr, uint32_t *len)
+{
+	uint64_t total = 1;
+	uint32_t *s, *p;
+
+	for (size_t i = 0; i < nr; i++)
+		total += 2ULL + r[i].nwords;
+	if (total > 0x3FFFFFFFU || !(s = malloc(4 * total)))
+		return NULL;
+	p = s;
+	for (size_t i = 0; i < nr; i++) {
+		*p++ = r[i].nwords;
+		*p++ = r[i].addr;
+		memcpy(p, r[i].data, 4ULL * r[i].nwords);
+		p += r[i].nwords;
+	}
+	*p = 0;
+	*len = (uint32_t)total;
+	return s;
+}
+
+int nrf52_tgt_write(struct nrf52 *n, const struct nrf52_tgt_run *r, size_t nr,
+		    const struct nrf52_tgt_progress *pr, struct sf_err *err)
 {
 	uint32_t tw = n->part ? n->part->t_write_us : NRF52_T_WRITE_US;
-	uint32_t regs[5], ctl[2] = { NRF52_WA_WRITER_BUF, NRF52_WA_WRITER_BUF }, r0, r1, left = 0;
+	uint32_t regs[5], ctl[2] = { NRF52_WA_WRITER_BUF, NRF52_WA_WRITER_BUF };
+	uint32_t r0, r1, r8, left = 0, len = 0, *stream, end_addr = 0, runs = 0;
 	int rc;
 
 	if (!nrf52_tgt_usable(n))
 		return sf_err_set(err, SF_E_UNSUPPORTED, "on-target routines are off");
-	if ((rc = tgt_take(n, err)) || (rc = tgt_keep_ram(n, NRF52_WA_SIZE, err)) || (rc = tgt_load(n, TGT_WRITER, err)))
-		return rc;
-	if ((rc = nrf52_write_words(n, NRF52_WA_WRITER_CTL, ctl, 2, err)))
-		return sf_err_prefix(err, "setting up the writer's buffer");
-	regs[0] = addr;
-	regs[1] = nwords;
+	for (size_t i = 0; i < nr; i++) {
+		if (!r[i].nwords || (r[i].addr & 3U))
+			return sf_err_set(err, SF_E_ARG, "flash writer run %zu: %u words at 0x%08x",
+					  i, r[i].nwords, r[i].addr);
+		end_addr = r[i].addr + 4 * r[i].nwords;
+		runs++;
+	}
+	if (!runs)
+		return 0;
+	if (!(stream = tgt_build_stream(r, nr, &len)))
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
+	if ((rc = tgt_take(n, err)) || (rc = tgt_keep_ram(n, NRF52_WA_SIZE, err)) ||
+	    (rc = tgt_load(n, TGT_WRITER, err)))
+		goto out;
+	if ((rc = nrf52_write_words(n, NRF52_WA_WRITER_CTL, ctl, 2, err))) {
+		rc = sf_err_prefix(err, "setting up the writer's buffer");
+		goto out;
+	}
+	regs[0] = 0;
+	regs[1] = 0;
 	regs[2] = NRF52_WA_WRITER_BUF;
 	regs[3] = NRF52_WA_WRITER_BUF + NRF52_WA_WRITER_BUF_SIZE;
 	regs[4] = NRF52_WA_WRITER_CTL;
 	rc = tgt_start(n, NRF52_WA_WRITER_CODE + NRF52_TARGET_FLASH_WRITER_ENTRY,
 		       NRF52_WA_WRITER_CODE + NRF52_TARGET_FLASH_WRITER_EXIT, regs, 5, err);
 	if (!rc)
-		rc = tgt_stream(n, data, nwords, &left, err);
+		rc = tgt_stream(n, stream, len, pr, &left, err);
 	/* what was still in the ring at the last look takes t_WRITE a word */
 	if (!rc)
 		rc = tgt_finish(n, NRF52_WA_WRITER_CODE + NRF52_TARGET_FLASH_WRITER_EXIT,
 				(uint64_t)tw * left, "flash writer", err);
 	if (!rc && !(rc = tgt_reg_read(n, 0, &r0, err)) && !(rc = tgt_reg_read(n, 1, &r1, err)) &&
-	    (r0 != addr + 4 * nwords || r1 != 0))
-		rc = sf_err_set(err, SF_E_PROTOCOL, "the flash writer stopped with r0=0x%08x r1=%u, "
-				 "not 0x%08x and 0", r0, r1, addr + 4 * nwords);
-	if (rc) {
-		tgt_abort(n);
-		return rc;
-	}
-	if (n->tgt.state == 0)
+	    !(rc = tgt_reg_read(n, 8, &r8, err)) && (r0 != end_addr || r1 != 0 || r8 != runs))
+		rc = sf_err_set(err, SF_E_PROTOCOL, "the flash writer stopped with r0=0x%08x r1=%u "
+				 "r8=%u, not 0x%08x, 0 and %u", r0, r1, r8, end_addr, runs);
+	if (!rc && n->tgt.state == 0)
 		nrf52_debugf(n, "on-target flash writer runs");
-	n->tgt.state = 1;
-	return 0;
+	if (!rc)
+		n->tgt.state = 1;
+out:
+	if (rc)
+		tgt_abort(n);
+	free(stream);
+	return rc;
 }

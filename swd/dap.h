@@ -129,6 +129,11 @@ struct dap {
 	 * when there is nothing to add. May change when the probe learns
 	 * more (an ST-Link that answers BAD_AP drops DAP_CAP_ANY_AP). */
 	const char *note;
+	/* What one call costs before any data moves, in microseconds: a USB
+	 * probe's command round trip (stlink.c), 0 for a wire-level link. The
+	 * engine moves work onto the target where that cost would otherwise
+	 * stand between NVMC operations. */
+	unsigned call_us;
 };
 
 /* Convenience wrappers over the ops. */

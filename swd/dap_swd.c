@@ -426,6 +426,8 @@ int dap_swd_new(struct swd_link *link, struct dap *out, struct sf_err *err)
 	/* The link reaches any AP, does 8/16-bit MEM-AP access, retries WAIT
 	 * and resumes a block at the last good word. */
 	out->caps = DAP_CAP_ANY_AP | DAP_CAP_MEM8 | DAP_CAP_MEM16 | DAP_CAP_WAIT_PACED;
+	out->call_us = 0;  /* every call is wire cycles only */
+	out->note = NULL;
 	if (swd_link_pins(link)->ops->nreset)
 		out->caps |= DAP_CAP_RESET_PIN;
 	return 0;

@@ -1296,6 +1296,10 @@ int stlink_open(struct stlink_xport *xp, const struct stlink_model *model, const
 	s->dap = dap;
 	dap->ops = &stlink_dap_ops;
 	dap->ctx = s;
+	/* about 160 us per command on a full-speed V2 (OpenOCD 0.9 + V2J23
+	 * writing word by word, ../shared/STLINK.md 3.3); a V3's high-speed
+	 * round trip is shorter but not zero [U] */
+	dap->call_us = 160;
 	set_caps(s, dap);
 	*info = s->info;
 	return 0;

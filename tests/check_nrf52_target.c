@@ -215,11 +215,12 @@ START_TEST(test_ram_and_registers_kept)
 END_TEST
 
 /* The RAM-buffered writer on a probe without WAIT-paced writes (at 1 and
- * 4 MHz); verify=read reads it all back. */
+ * 4 MHz, and on the 52832); verify=read reads it all back. */
 START_TEST(test_writer)
 {
 	static uint8_t data[LEN + 100];
-	static const char *const specs[] = { "sim:part=nrf52840", "sim:part=nrf52840,period_ns=250" };
+	static const char *const specs[] = { "sim:part=nrf52840", "sim:part=nrf52840,period_ns=250",
+					     "sim:part=nrf52832" };
 	struct img_segment sg;
 	struct img img;
 	struct nrf52_stats st;
@@ -227,7 +228,7 @@ START_TEST(test_writer)
 	struct fx f;
 
 	o.verify_mode = NRF52_VERIFY_READ;
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		fx_open(&f, specs[k], 1);
 		if (!core_runs(&f)) {
 			fx_close(&f);
@@ -243,6 +244,50 @@ START_TEST(test_writer)
 		ck_assert_uint_eq(sim_counters(fx_sim(&f))->nvmc_writes, (sizeof(data) + 3) / 4);
 		fx_close(&f);
 	}
+}
+END_TEST
+
+static int cancel_mid_program(void *user, enum nrf52_phase p, uint64_t done, uint64_t total)
+{
+	uint64_t *at = user;
+
+	(void)total;
+	return p == NRF52_PHASE_PROGRAM && done >= *at;
+}
+
+/* A cancel while the writer runs (its progress reports come from inside
+ * the run): the job says cancelled, part of the image is written, nothing
+ * claims success; the next job writes the image and the writer still
+ * runs. */
+START_TEST(test_writer_cancel)
+{
+	static uint8_t data[8 * 4096];
+	struct img_segment sg;
+	struct img img;
+	struct nrf52_stats st;
+	uint64_t at = sizeof(data) / 3, writes;
+	struct fx f;
+
+	fx_open(&f, "sim:part=nrf52840", 1);
+	if (!core_runs(&f)) {
+		fx_close(&f);
+		return;
+	}
+	fill_random(data, sizeof(data), 21);
+	img_one(&img, &sg, BASE, data, sizeof(data));
+	nrf52_set_progress(f.n, cancel_mid_program, &at);
+	ck_assert_int_eq(nrf52_flash(f.n, &img, &opts, &st, &f.err), SF_E_CANCELLED);
+	ck_assert_msg(strstr(f.err.msg, "cancelled during program"), "%s", f.err.msg);
+	writes = sim_counters(fx_sim(&f))->nvmc_writes;
+	ck_assert_msg(writes > 0 && writes < sizeof(data) / 4, "%llu words written",
+		      (unsigned long long)writes);
+	ck_assert(!chip_equals(&f, BASE, data, sizeof(data)));
+	nrf52_set_progress(f.n, NULL, NULL);
+	ck_assert_msg(nrf52_flash(f.n, &img, &opts, &st, &f.err) == 0, "%s", f.err.msg);
+	ck_assert(chip_equals(&f, BASE, data, sizeof(data)));
+	ck_assert_uint_gt(st.words_ram_writer, 0);
+	ck_assert_uint_eq(st.target_fallback, 0);
+	fx_close(&f);
 }
 END_TEST
 
@@ -356,9 +401,10 @@ static void run_knob(enum knob kb, int unpaced, const char *spec)
 START_TEST(test_fault_knobs)
 {
 	/* _i: the knob; paced probe at 1 MHz (CRC, wire writes), unpaced
-	 * probe (CRC, RAM writer) */
+	 * probe (CRC, RAM writer) on the 52840 and the 52832 */
 	run_knob((enum knob)_i, 0, "sim:part=nrf52840");
 	run_knob((enum knob)_i, 1, "sim:part=nrf52840");
+	run_knob((enum knob)_i, 1, "sim:part=nrf52832");
 }
 END_TEST
 
@@ -370,6 +416,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_crc_compare_and_verify);
 	tcase_add_test(tc, test_writer);
+	tcase_add_test(tc, test_writer_cancel);
 	tcase_add_test(tc, test_ram_and_registers_kept);
 	tcase_add_test(tc, test_core_hang_and_fault);
 	tcase_add_loop_test(tc, test_fault_knobs, 0, K_COUNT);

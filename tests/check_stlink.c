@@ -230,12 +230,18 @@ END_TEST
 
 /* ---- the engine through the ST-Link ---- */
 
-static void flash_and_check(const char *emuspec, unsigned khz, size_t len, uint64_t *stops)
+/* Flash len random bytes through the emulated dongle onto SIM (sim spec)
+ * and read them back; *stops: WAITs the dongle reported, *ram: words the
+ * on-target writer programmed. wire: on-target code off (the engine writes
+ * flash through the MEM-AP, WAIT-paced). */
+static void flash_and_check_on(const char *emuspec, const char *sim, unsigned khz, size_t len,
+			       int wire, uint64_t *stops, uint64_t *ram, int *core)
 {
 	struct rig r;
 	struct sf_err err = { 0 };
 	struct nrf52_info info;
-	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_AUTO, .verify = 1 };
+	struct nrf52_flash_opts o = { .erase = NRF52_ERASE_AUTO, .verify = 1,
+				      .no_target_code = wire };
 	struct nrf52_stats st;
 	struct img img;
 	uint8_t *data = malloc(len), *back = malloc(len);
@@ -243,9 +249,9 @@ static void flash_and_check(const char *emuspec, unsigned khz, size_t len, uint6
 	for (size_t i = 0; i < len; i++)
 		data[i] = (uint8_t)(rand() >> 7);
 	ck_assert_int_eq(img_parse(data, len, IMG_BIN, 0x1000, &img, &err), 0);
-	ck_assert_msg(!rig_open(&r, emuspec, SIM, khz, &err), "%s", err.msg);
+	ck_assert_msg(!rig_open(&r, emuspec, sim, khz, &err), "%s", err.msg);
 	ck_assert_msg(!nrf52_identify(r.eng, &info, &err), "%s", err.msg);
-	ck_assert_str_eq(info.name, "nRF52840");
+	ck_assert_str_eq(info.name, strstr(sim, "52832") ? "nRF52832" : "nRF52840");
 	ck_assert_msg(!nrf52_flash(r.eng, &img, &o, &st, &err), "%s\n%s", err.msg, r.log);
 	ck_assert_int_eq(sim_peek(stlink_emu_chip(r.emu), 0x1000, back, len), 0);
 	ck_assert_mem_eq(data, back, len);
@@ -253,19 +259,53 @@ static void flash_and_check(const char *emuspec, unsigned khz, size_t len, uint6
 	ck_assert_uint_eq(sim_counters(stlink_emu_chip(r.emu))->nvmc_writes, len / 4);
 	if (stops)
 		*stops = stlink_emu_counters(r.emu)->swd_waits_reported;
+	if (ram)
+		*ram = st.words_ram_writer;
+	if (core)
+		*core = sim_core_can_execute(stlink_emu_chip(r.emu));
 	img_free(&img);
 	free(data);
 	free(back);
 	rig_close(&r);
 }
 
+static void flash_and_check(const char *emuspec, unsigned khz, size_t len, uint64_t *stops)
+{
+	flash_and_check_on(emuspec, SIM, khz, len, 0, stops, NULL, NULL);
+}
+
 START_TEST(t_flash_top_clock)
 {
-	uint64_t stops = 0;
+	uint64_t stops = 0, ram = 1;
 
-	/* 4 MHz: the dongle's 4 WAIT retries do not cover a flash word */
-	flash_and_check("model=v2,fw=J37,ap_check=none", 4000, 8192, &stops);
+	/* 4 MHz, writes through the MEM-AP: the dongle's 4 WAIT retries do
+	 * not cover a flash word, and no word is written twice */
+	flash_and_check_on("model=v2,fw=J37,ap_check=none", SIM, 4000, 8192, 1, &stops, &ram,
+			   NULL);
 	ck_assert_uint_gt(stops, 0);
+	ck_assert_uint_eq(ram, 0);
+}
+END_TEST
+
+/* With the core running code, flash is programmed by one on-target writer
+ * run across the pages: each word crosses USB once into RAM, the dongle
+ * never sees a flash WAIT, on the 52840 and on the 52832 (whose every
+ * flash write stalls the bus) */
+START_TEST(t_flash_writer)
+{
+	static const char *const sims[] = { SIM, "part=nrf52832,wallclock=1" };
+
+	for (int k = 0; k < 2; k++) {
+		uint64_t stops = 1, ram = 0;
+		int core = 0;
+
+		flash_and_check_on("model=v2,fw=J37,ap_check=none", sims[k], 4000, 3 * 4096 + 256,
+				   0, &stops, &ram, &core);
+		if (!core)
+			continue;  /* no libunicorn: the wire path, checked above */
+		ck_assert_uint_eq(ram, (3 * 4096 + 256) / 4);
+		ck_assert_uint_eq(stops, 0);
+	}
 }
 END_TEST
 
@@ -412,6 +452,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_clone_zero_volt);
 	tcase_add_test(tc, t_memory_blocks);
 	tcase_add_test(tc, t_flash_top_clock);
+	tcase_add_test(tc, t_flash_writer);
 	tcase_add_test(tc, t_flash_v3);
 	tcase_add_test(tc, t_flash_old_firmware);
 	tcase_add_test(tc, t_old_firmware_no_recover);
