@@ -137,9 +137,11 @@ struct nrf52;
  * before anything is touched): recover and the ctrlap reset need
  * DAP_CAP_ANY_AP (the CTRL-AP is AP 1); the pin reset needs
  * DAP_CAP_RESET_PIN. Without DAP_CAP_ANY_AP, identify tells a locked chip
- * from the MEM-AP alone. Without DAP_CAP_WAIT_PACED flash is written by
- * the on-target RAM-buffered writer when the core runs code, else one
- * word at a time, each followed by a wait for NVMC READY. */
+ * from the MEM-AP alone. Without DAP_CAP_WAIT_PACED, or on a probe whose
+ * calls cost a round trip (dap.call_us), flash is written by the
+ * on-target RAM-buffered writer when the core runs code; otherwise
+ * WAIT-paced block writes, or without them one word at a time, each
+ * followed by a wait for NVMC READY. */
 struct nrf52 *nrf52_new(struct dap *dap, const struct swd_clock *clock,
 			void (*log)(void *user, const char *line), void *log_user);
 void nrf52_free(struct nrf52 *n);

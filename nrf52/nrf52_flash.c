@@ -12,8 +12,12 @@
  *   erase    a unit only when some bit must go 0->1 (or everything with
  *            NVMC ERASEALL for erase=chip); UICR with contents is read,
  *            erased and written back merged, and the log says so
- *   program  CONFIG=Wen once, then one auto-increment block write per run
- *            of words that change, straight into flash: the AHB stalls
+ *   program  through the on-target writer when the core runs code and the
+ *            probe lacks WAIT pacing or pays a USB round trip per call:
+ *            every code page in one routine run fed through a RAM ring
+ *            (nrf52_target.c), the wire and the NVMC working at once.
+ *            Otherwise CONFIG=Wen once, then one auto-increment block write
+ *            per run of words that change, straight into flash: the AHB stalls
  *            (SWD WAIT) while the NVMC writes a word, which paces the
  *            stream; READY is polled only before CONFIG changes and at
  *            the end (../shared/NRF52.md section 5, Black Magic Probe's
@@ -981,6 +985,9 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 			rc = sf_err_set(err, SF_E_NOMEM, "out of memory");
 			goto out;
 		}
+		/* the CRC run is part of verify, in progress and in us_verify */
+		if ((rc = nrf52_report(n, NRF52_PHASE_VERIFY, 0, total, err)))
+			goto out;
 		if (o->verify_mode == NRF52_VERIFY_AUTO &&
 		    (rc = nrf52_plan_verify_crc(n, &plan, vcrc, &st)))
 			goto out;

@@ -140,6 +140,7 @@ int stlink_emu_config_parse(struct stlink_emu_config *cfg, const char *spec, cha
 	snprintf(cfg->serial, sizeof(cfg->serial), "066DFF485550755187121030");
 	cfg->rst_wired = 1;
 	cfg->vtarget_mv = 3300;
+	cfg->cmd_ns = STLINK_EMU_CMD_NS;
 	cfg->start_mode = MODE_DFU;
 	if (!spec)
 		spec = "";
@@ -181,7 +182,7 @@ int stlink_emu_config_parse(struct stlink_emu_config *cfg, const char *spec, cha
 			fw_set = 1;
 		} else if (!strcmp(t, "swim") || !strcmp(t, "msd") || !strcmp(t, "pid") ||
 			   !strcmp(t, "vtarget_mv") || !strcmp(t, "unplug_after") ||
-			   !strcmp(t, "stall") || !strcmp(t, "rst")) {
+			   !strcmp(t, "stall") || !strcmp(t, "rst") || !strcmp(t, "cmd_us")) {
 			if (parse_u(v, &n)) {
 				seterr(err, errlen, "stlink_emu: '%s' is not a number", v);
 				return -1;
@@ -198,6 +199,13 @@ int stlink_emu_config_parse(struct stlink_emu_config *cfg, const char *spec, cha
 				cfg->unplug_after = n;
 			else if (!strcmp(t, "stall"))
 				cfg->stall_ep = (uint8_t)n;
+			else if (!strcmp(t, "cmd_us")) {
+				if (n < 1 || n > 100000) {
+					seterr(err, errlen, "stlink_emu: cmd_us '%s' (want 1..100000)", v);
+					return -1;
+				}
+				cfg->cmd_ns = (uint32_t)n * 1000U;
+			}
 			else
 				cfg->rst_wired = n != 0;
 		} else if (!strcmp(t, "serial")) {
@@ -250,7 +258,7 @@ int stlink_emu_config_parse(struct stlink_emu_config *cfg, const char *spec, cha
 		} else {
 			seterr(err, errlen,
 			       "stlink_emu: unknown key '%s' (model, pid, fw, swim, msd, serial, "
-			       "serial_form, rst, vtarget_mv, ap_check, unplug_after, stall, mode)",
+			       "serial_form, rst, vtarget_mv, ap_check, unplug_after, stall, cmd_us, mode)",
 			       t);
 			return -1;
 		}
@@ -1196,7 +1204,7 @@ static void exec_cmd(struct stlink_emu *e, const uint8_t *c, const uint8_t *data
 	}
 	/* The time model (stlink_emu.h). */
 	extra = dlen + (e->reply_len > e->reply_off ? e->reply_len : 0);
-	usb = STLINK_EMU_CMD_NS;
+	usb = e->cfg.cmd_ns;
 	if (extra > pkt)
 		usb += (uint64_t)((extra + pkt - 1) / pkt - 1) *
 		       (is_v3(e) ? STLINK_EMU_PKT_NS_HS : STLINK_EMU_PKT_NS);
@@ -1540,7 +1548,7 @@ int stlink_emu_counters_json(const struct stlink_emu *e, char *buf, size_t len)
 			(unsigned long long)c->swd_waits_reported, (unsigned long long)c->swd_faults,
 			(unsigned long long)c->nrst_pulses, (unsigned long long)c->usb_ns,
 			(unsigned long long)c->swd_ns, (unsigned long long)c->modelled_ns,
-			(unsigned)e->khz, STLINK_EMU_CMD_NS,
+			(unsigned)e->khz, e->cfg.cmd_ns,
 			is_v3(e) ? STLINK_EMU_PKT_NS_HS : STLINK_EMU_PKT_NS);
 }
 

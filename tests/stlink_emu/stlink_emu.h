@@ -34,6 +34,7 @@
  *                           V2 >= J37 refuses, STLINK.md §6 pyOCD#918)
  *   unplug_after=N          the dongle vanishes after N commands
  *   stall=0xEP              that endpoint is halted (transfers -EPIPE)
+ *   cmd_us=160              the time model's cost of one command (below)
  *   mode=dfu|mass|debug|swim  the mode at power-up (default dfu, V2 J37
  *                           answers GET_CURRENT_MODE 0 before EXIT_DFU)
  *
@@ -93,6 +94,7 @@ struct stlink_emu_config {
 	uint64_t unplug_after;  /* 0 = never */
 	uint8_t stall_ep;       /* 0 = none */
 	int start_mode;         /* GET_CURRENT_MODE value at power-up */
+	uint32_t cmd_ns;        /* the time model's cost of a command (spec cmd_us) */
 };
 
 /* Fills cfg with defaults, then applies spec (may be NULL/""). */
@@ -153,7 +155,11 @@ size_t stlink_emu_in_pending(const struct stlink_emu *emu, uint8_t ep);
  * spends on the wire at the SWCLK the host chose (simulated). The USB
  * part is also added to the chip's simulated time, so the NVMC sees the
  * time pass that the host's polls would take. V3 (high speed): the same
- * per command, 512-byte packets at 13 per 125 us microframe. */
+ * per command, 512-byte packets at 13 per 125 us microframe. The per-command
+ * cost is the one figure with a single data point (STLINK.md §3.3 puts a
+ * command's OUT/IN pair at 0.1-1 ms depending on the host controller):
+ * spec key cmd_us sets another, for a sensitivity run (make bench labels
+ * it). */
 #define STLINK_EMU_CMD_NS 160000u
 #define STLINK_EMU_PKT_NS 52632u
 #define STLINK_EMU_PKT_NS_HS 9615u
