@@ -637,9 +637,9 @@ static int nrf52_plan_program_writer(struct nrf52 *n, struct nrf52_plan *p, int 
 	}
 	if (!nr)
 		goto out;
-	rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_WEN, err);
-	if (!rc)
-		rc = nrf52_tgt_write(n, r, nr, &pr, &terr);
+	if ((rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_WEN, err)))
+		goto out;
+	rc = nrf52_tgt_write(n, r, nr, &pr, &terr);
 	if (rc == SF_E_CANCELLED || rc == SF_E_DISCONNECTED) {
 		*err = terr;  /* nothing to rescue with: cancelled, or the probe is gone */
 		goto out;
