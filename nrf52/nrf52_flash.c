@@ -586,6 +586,30 @@ static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_wr
 	return 0;
 }
 
+/* The runs of words the unit writes, into r when r is not NULL; returns
+ * how many. */
+static size_t nrf52_unit_runs(const struct nrf52_unit *u, int full_write, struct nrf52_tgt_run *r)
+{
+	uint32_t nw = u->size / 4;
+	size_t k = 0;
+
+	for (uint32_t w = 0, end; w < nw; w = end) {
+		while (w < nw && !nrf52_word_writes(u, w, full_write))
+			w++;
+		for (end = w; end < nw && nrf52_word_writes(u, end, full_write); end++)
+			;
+		if (end == w)
+			break;
+		if (r) {
+			r[k].addr = u->addr + 4 * w;
+			r[k].nwords = end - w;
+			r[k].data = (const uint32_t *)(const void *)(u->want + 4 * w);
+		}
+		k++;
+	}
+	return k;
+}
+
 /* Every code page of the plan in one run of the RAM-ring writer (UICR, at
  * most 256 words, stays on the wire). Sets u->written for what it
  * programmed. 0 (also when it had nothing to do, or the routines are
@@ -598,45 +622,29 @@ static int nrf52_plan_program_writer(struct nrf52 *n, struct nrf52_plan *p, int 
 	struct nrf52_tgt_progress pr = { 0, 0, p->img_bytes };
 	struct nrf52_tgt_run *r = NULL;
 	struct sf_err terr = { 0 };
-	size_t nr = 0, cap = 0;
+	size_t nr = 0;
 	uint64_t words = 0;
 	int rc = 0;
 
 	if (!nrf52_tgt_prefer_writer(n))
 		return 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->u[i].uicr && p->u[i].nwrite)
+			nr += nrf52_unit_runs(&p->u[i], full_write, NULL);
+	if (!nr)
+		return 0;
+	if (!(r = calloc(nr, sizeof(*r))))
+		return sf_err_set(err, SF_E_NOMEM, "out of memory");
+	nr = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		struct nrf52_unit *u = &p->u[i];
-		uint32_t nw = u->size / 4;
 
 		if (u->uicr || !u->nwrite)
 			continue;
-		for (uint32_t w = 0, end; w < nw; w = end) {
-			while (w < nw && !nrf52_word_writes(u, w, full_write))
-				w++;
-			for (end = w; end < nw && nrf52_word_writes(u, end, full_write); end++)
-				;
-			if (end == w)
-				break;
-			if (nr == cap) {
-				size_t nc = cap ? 2 * cap : 64;
-				struct nrf52_tgt_run *nrr = realloc(r, nc * sizeof(*nrr));
-
-				if (!nrr) {
-					free(r);
-					return sf_err_set(err, SF_E_NOMEM, "out of memory");
-				}
-				r = nrr;
-				cap = nc;
-			}
-			r[nr].addr = u->addr + 4 * w;
-			r[nr].nwords = end - w;
-			r[nr++].data = (const uint32_t *)(const void *)(u->want + 4 * w);
-			words += end - w;
-		}
+		nr += nrf52_unit_runs(u, full_write, r + nr);
+		words += u->nwrite;
 		pr.span += u->img_bytes;
 	}
-	if (!nr)
-		goto out;
 	if ((rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_WEN, err)))
 		goto out;
 	rc = nrf52_tgt_write(n, r, nr, &pr, &terr);

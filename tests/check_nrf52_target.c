@@ -247,6 +247,36 @@ START_TEST(test_writer)
 }
 END_TEST
 
+/* Which path programs flash on a WAIT-paced probe: the writer on the
+ * nRF52832 (no READYNEXT: a paced stream would wait for each word and
+ * then its transfer), straight WAIT-paced writes on the nRF52840. */
+START_TEST(test_writer_by_part)
+{
+	static uint8_t data[2 * 4096];
+	static const char *const specs[] = { "sim:part=nrf52832", "sim:part=nrf52840" };
+	struct img_segment sg;
+	struct img img;
+	struct nrf52_stats st;
+	struct fx f;
+
+	for (int k = 0; k < 2; k++) {
+		fx_open(&f, specs[k], 0);
+		if (!core_runs(&f)) {
+			fx_close(&f);
+			return;
+		}
+		fill_random(data, sizeof(data), 30 + (uint32_t)k);
+		img_one(&img, &sg, BASE, data, sizeof(data));
+		ck_assert_msg(nrf52_flash(f.n, &img, &opts, &st, &f.err) == 0, "%s", f.err.msg);
+		ck_assert(chip_equals(&f, BASE, data, sizeof(data)));
+		ck_assert_uint_eq(sim_counters(fx_sim(&f))->nvmc_writes, sizeof(data) / 4);
+		ck_assert_msg(st.words_ram_writer == (k ? 0 : sizeof(data) / 4), "%s: %llu words",
+			      specs[k], (unsigned long long)st.words_ram_writer);
+		fx_close(&f);
+	}
+}
+END_TEST
+
 static int cancel_mid_program(void *user, enum nrf52_phase p, uint64_t done, uint64_t total)
 {
 	uint64_t *at = user;
@@ -417,6 +447,7 @@ int main(void)
 	tcase_add_test(tc, test_crc_compare_and_verify);
 	tcase_add_test(tc, test_writer);
 	tcase_add_test(tc, test_writer_cancel);
+	tcase_add_test(tc, test_writer_by_part);
 	tcase_add_test(tc, test_ram_and_registers_kept);
 	tcase_add_test(tc, test_core_hang_and_fault);
 	tcase_add_loop_test(tc, test_fault_knobs, 0, K_COUNT);
