@@ -24,9 +24,11 @@
  * multi-cycle multiplies, divides and branches take more on silicon, so
  * simulated code runs somewhat faster than real code). The core has its
  * own cycle count and is run up to the simulator's time before every
- * debugger access (lazy temporal decoupling), never more than
- * CORE_CATCHUP_MAX_CYC at once: beyond that its clock slips, so a chip
- * left running for an hour costs nothing until someone looks at it. When
+ * debugger access (lazy temporal decoupling), executing at most
+ * CORE_CATCHUP_MAX_CYC cycles at once (cycles stalled on the NVMC or
+ * asleep in WFI are skipped for free and do not count): beyond that its
+ * clock slips, so a chip left running for an hour costs nothing until
+ * someone looks at it. When
  * the wall clock drives simulated time (wallclock=1, realtime=1), a
  * catch-up also spends at most as much host time as passed since the
  * previous one (at most 50 % of a host CPU, and 20 ms at once), slipping
@@ -182,6 +184,7 @@ struct sim_core {
 	uint64_t cyc;        /* core clock cycles since the chip was made */
 	uint64_t host_end;   /* host time the last catch-up ended (wall clock mode) */
 	uint64_t run_cyc;    /* cycles the core spent not halted (DWT_CYCCNT) */
+	uint64_t exec_cyc;   /* cycles spent executing (not stalled, asleep, locked up) */
 	uint64_t cyccnt_at;  /* run_cyc when CYCCNT held cyccnt_val */
 	uint32_t cyccnt_val;
 	uint64_t stall_cyc;  /* stalled (NVMC write) until this cycle */
@@ -1050,6 +1053,7 @@ static uint64_t step_core(struct sim_chip *c, struct sim_core *k, uint64_t max)
 	if (b == 0)
 		b = 1;
 	uint64_t ran = run_slice(c, k, b);
+	k->exec_cyc += ran;
 	retire(c, ran);
 	if (k->reset_req) {
 		k->reset_req = 0;
@@ -1107,8 +1111,11 @@ void sim_core_catch_up(struct sim_chip *c)
 		k->cyc = target;
 		return;
 	}
-	if (target - k->cyc > CORE_CATCHUP_MAX_CYC)
-		slip(k, target - CORE_CATCHUP_MAX_CYC - k->cyc);
+	/* The cap is on cycles executed, not on time: stalled (an NVMC
+	 * write) or asleep (WFI), the core costs the host nothing, and a
+	 * routine writing flash while the debugger sleeps for 80 ms must not
+	 * lose the first 30 of them. */
+	uint64_t exec0 = k->exec_cyc;
 	/* With the wall clock driving time, the core may spend at most as much
 	 * host time as passed since its last run (and CORE_HOST_MAX_NS):
 	 * a busy-waiting core on a loaded host must not starve the debugger
@@ -1124,7 +1131,8 @@ void sim_core_catch_up(struct sim_chip *c)
 	}
 	unsigned guard = 0;
 	while (k->cyc < target && !c->halted && !c->in_reset && !c->dead) {
-		if (wall && host_ns() - h0 > hmax) {
+		if (k->exec_cyc - exec0 >= CORE_CATCHUP_MAX_CYC ||
+		    (wall && host_ns() - h0 > hmax)) {
 			slip(k, target - k->cyc);
 			break;
 		}
