@@ -36,6 +36,7 @@ struct fw {
 };
 
 #include "fw/fw_all.inc"
+#include "../nrf52/target/flash_writer.h"
 
 static const struct fw *fw_get(const char *name)
 {
@@ -344,6 +345,47 @@ START_TEST(t_cpu_flash_write)
 }
 END_TEST
 
+/* A core stalled on NVMC writes while the debugger looks away for longer
+ * than the catch-up cap (50 ms of executed cycles): the stalls cost the
+ * host nothing, so none of the interval is slipped. The engine's flash
+ * writer with 4000 words already in its ring (164 ms of t_WRITE), one
+ * debugger access after 200 ms: it has written them all and stopped. A
+ * cap on simulated time would have run only the last 50 ms (~1200 words). */
+START_TEST(t_stalled_core_not_slipped)
+{
+	enum { N = 4000, BUF = 0x20002000u, CTL = 0x20001F00u, CODE = 0x20000080u };
+	struct sim_chip *c = chip("part=nrf52840");
+	uint64_t w0;
+	uint32_t d;
+
+	reset_halt(c);
+	load(c, CODE, nrf52_target_flash_writer, sizeof(nrf52_target_flash_writer));
+	mem_wr(c, BUF, N);
+	mem_wr(c, BUF + 4, 0x10000u);
+	for (uint32_t i = 0; i < N; i++)
+		mem_wr(c, BUF + 8 + 4 * i, 0x5A5A0000u | i);
+	mem_wr(c, BUF + 8 + 4 * N, 0);             /* end of the stream */
+	mem_wr(c, CTL, BUF + 4 * (N + 3));        /* wp: everything is there */
+	mem_wr(c, CTL + 4, BUF);                  /* rp */
+	reg_wr(c, 2, BUF);
+	reg_wr(c, 3, BUF + 4 * (N + 4));
+	reg_wr(c, 4, CTL);
+	reg_wr(c, 15, CODE + NRF52_TARGET_FLASH_WRITER_ENTRY);
+	reg_wr(c, 16, 0x01000000u);
+	mem_wr(c, NVMC_CONFIG, 1);
+	w0 = sim_counters(c)->nvmc_writes;
+	resume(c);
+	sim_delay_ns(c, 200000000u);
+	d = mem_rd(c, DHCSR);
+	ck_assert_msg(d & S_HALT, "still running after 200 ms: %llu words written",
+		      (unsigned long long)(sim_counters(c)->nvmc_writes - w0));
+	ck_assert_uint_eq(sim_counters(c)->nvmc_writes - w0, N);
+	ck_assert_uint_eq(reg_rd(c, 15), CODE + NRF52_TARGET_FLASH_WRITER_EXIT);
+	ck_assert_uint_eq(peek32(c, 0x10000u + 4 * (N - 1)), 0x5A5A0000u | (N - 1));
+	sim_chip_free(c);
+}
+END_TEST
+
 START_TEST(t_fault_handler_lockup)
 {
 	struct sim_chip *c = chip("");
@@ -517,6 +559,7 @@ static Suite *suite(void)
 	tc = tcase_create("chip");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, t_cpu_flash_write);
+	tcase_add_test(tc, t_stalled_core_not_slipped);
 	tcase_add_test(tc, t_approtect_firmware);
 	tcase_add_test(tc, t_knobs);
 	suite_add_tcase(s, tc);
