@@ -75,7 +75,6 @@ static void sample(struct phase *p)
 {
 	const struct stlink_emu_counters *c = stlink_emu_counters(emu);
 
-	(void)c;
 	p->ns = sim_time_ns(stlink_emu_chip(emu));
 	p->commands = c->commands;
 	p->transfers = c->bulk_out + c->bulk_in;

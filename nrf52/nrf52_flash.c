@@ -561,27 +561,31 @@ out:
 	return rc;
 }
 
+/* The next run of words the unit writes at or after *w: [*w, *end).
+ * 0 when there is none. */
+static int nrf52_unit_next_run(const struct nrf52_unit *u, int full_write, uint32_t *w,
+			       uint32_t *end)
+{
+	uint32_t nw = u->size / 4, a = *w, b;
+
+	while (a < nw && !nrf52_word_writes(u, a, full_write))
+		a++;
+	for (b = a; b < nw && nrf52_word_writes(u, b, full_write); b++)
+		;
+	*w = a;
+	*end = b;
+	return b > a;
+}
+
 /* Program the unit's words on the wire. */
 static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_write,
 			      struct sf_err *err)
 {
-	uint32_t words = u->size / 4, w = 0;
+	for (uint32_t w = 0, end; nrf52_unit_next_run(u, full_write, &w, &end); w = end) {
+		int rc = nrf52_unit_write_wire(n, u, w, end, err);
 
-	while (w < words) {
-		uint32_t end;
-		int rc;
-
-		while (w < words && !nrf52_word_writes(u, w, full_write))
-			w++;
-		end = w;
-		while (end < words && nrf52_word_writes(u, end, full_write))
-			end++;
-		if (end == w)
-			break;
-		rc = nrf52_unit_write_wire(n, u, w, end, err);
 		if (rc)
 			return sf_err_prefix(err, "programming %s", u->uicr ? "UICR" : "flash");
-		w = end;
 	}
 	return 0;
 }
@@ -590,24 +594,21 @@ static int nrf52_unit_program(struct nrf52 *n, struct nrf52_unit *u, int full_wr
  * how many. */
 static size_t nrf52_unit_runs(const struct nrf52_unit *u, int full_write, struct nrf52_tgt_run *r)
 {
-	uint32_t nw = u->size / 4;
 	size_t k = 0;
 
-	for (uint32_t w = 0, end; w < nw; w = end) {
-		while (w < nw && !nrf52_word_writes(u, w, full_write))
-			w++;
-		for (end = w; end < nw && nrf52_word_writes(u, end, full_write); end++)
-			;
-		if (end == w)
-			break;
+	for (uint32_t w = 0, end; nrf52_unit_next_run(u, full_write, &w, &end); w = end, k++)
 		if (r) {
 			r[k].addr = u->addr + 4 * w;
 			r[k].nwords = end - w;
 			r[k].data = (const uint32_t *)(const void *)(u->want + 4 * w);
 		}
-		k++;
-	}
 	return k;
+}
+
+/* Does the writer take this unit? Code pages with words to write. */
+static int nrf52_writer_takes(const struct nrf52_unit *u)
+{
+	return !u->uicr && u->nwrite;
 }
 
 /* Every code page of the plan in one run of the RAM-ring writer (UICR, at
@@ -629,7 +630,7 @@ static int nrf52_plan_program_writer(struct nrf52 *n, struct nrf52_plan *p, int 
 	if (!nrf52_tgt_prefer_writer(n))
 		return 0;
 	for (size_t i = 0; i < p->n; i++)
-		if (!p->u[i].uicr && p->u[i].nwrite)
+		if (nrf52_writer_takes(&p->u[i]))
 			nr += nrf52_unit_runs(&p->u[i], full_write, NULL);
 	if (!nr)
 		return 0;
@@ -639,7 +640,7 @@ static int nrf52_plan_program_writer(struct nrf52 *n, struct nrf52_plan *p, int 
 	for (size_t i = 0; i < p->n; i++) {
 		struct nrf52_unit *u = &p->u[i];
 
-		if (u->uicr || !u->nwrite)
+		if (!nrf52_writer_takes(u))
 			continue;
 		nr += nrf52_unit_runs(u, full_write, r + nr);
 		words += u->nwrite;
@@ -655,7 +656,7 @@ static int nrf52_plan_program_writer(struct nrf52 *n, struct nrf52_plan *p, int 
 	if (!rc) {
 		st->words_ram_writer += words;
 		for (size_t i = 0; i < p->n; i++)
-			p->u[i].written = !p->u[i].uicr && p->u[i].nwrite;
+			p->u[i].written = nrf52_writer_takes(&p->u[i]);
 		goto out;
 	}
 	/* what the routine wrote is unknown: finish every page it had */
@@ -665,7 +666,7 @@ static int nrf52_plan_program_writer(struct nrf52 *n, struct nrf52_plan *p, int 
 	for (size_t i = 0; i < p->n && !rc; i++) {
 		struct nrf52_unit *u = &p->u[i];
 
-		if (u->uicr || !u->nwrite)
+		if (!nrf52_writer_takes(u))
 			continue;
 		rc = nrf52_unit_rescue(n, u, full_write, err);
 		if (rc)
@@ -949,10 +950,11 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 	done = 0;
 	for (size_t i = 0; i < plan.n; i++) {
 		struct nrf52_unit *u = &plan.u[i];
+		uint64_t next = done + u->img_bytes;
 
-		if (u->written)
-			done += u->img_bytes;
-		if ((rc = nrf52_report(n, NRF52_PHASE_PROGRAM, done, plan.img_bytes, err)))
+		/* a unit the writer programmed counts as done already */
+		if ((rc = nrf52_report(n, NRF52_PHASE_PROGRAM, u->written ? next : done,
+				       plan.img_bytes, err)))
 			goto out;
 		if (u->nwrite && !u->written) {
 			rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_WEN, err);
@@ -965,8 +967,7 @@ int nrf52_flash(struct nrf52 *n, const struct img *img, const struct nrf52_flash
 			st.bytes_written += 4ULL * u->nwrite;
 			st.pages_written += !u->uicr;
 		}
-		if (!u->written)
-			done += u->img_bytes;
+		done = next;
 	}
 	/* READY at the end: CONFIG back to read-only waits for the last word */
 	rc = nrf52_nvmc_config(n, NRF52_NVMC_CONFIG_REN, err);

@@ -493,20 +493,18 @@ int nrf52_tgt_write(struct nrf52 *n, const struct nrf52_tgt_run *r, size_t nr,
 {
 	uint32_t tw = n->part ? n->part->t_write_us : NRF52_T_WRITE_US;
 	uint32_t regs[5], ctl[2] = { NRF52_WA_WRITER_BUF, NRF52_WA_WRITER_BUF };
-	uint32_t r0, r1, r8, left = 0, len = 0, *stream, end_addr = 0, runs = 0;
+	uint32_t r0, r1, r8, left = 0, len = 0, *stream, end_addr;
 	int rc;
 
 	if (!nrf52_tgt_usable(n))
 		return sf_err_set(err, SF_E_UNSUPPORTED, "on-target routines are off");
-	for (size_t i = 0; i < nr; i++) {
+	if (!nr)
+		return 0;
+	for (size_t i = 0; i < nr; i++)
 		if (!r[i].nwords || (r[i].addr & 3U))
 			return sf_err_set(err, SF_E_ARG, "flash writer run %zu: %u words at 0x%08x",
 					  i, r[i].nwords, r[i].addr);
-		end_addr = r[i].addr + 4 * r[i].nwords;
-		runs++;
-	}
-	if (!runs)
-		return 0;
+	end_addr = r[nr - 1].addr + 4 * r[nr - 1].nwords;
 	if (!(stream = tgt_build_stream(r, nr, &len)))
 		return sf_err_set(err, SF_E_NOMEM, "out of memory");
 	if ((rc = tgt_take(n, err)) || (rc = tgt_keep_ram(n, NRF52_WA_SIZE, err)) ||
@@ -530,9 +528,9 @@ int nrf52_tgt_write(struct nrf52 *n, const struct nrf52_tgt_run *r, size_t nr,
 		rc = tgt_finish(n, NRF52_WA_WRITER_CODE + NRF52_TARGET_FLASH_WRITER_EXIT,
 				(uint64_t)tw * left, "flash writer", err);
 	if (!rc && !(rc = tgt_reg_read(n, 0, &r0, err)) && !(rc = tgt_reg_read(n, 1, &r1, err)) &&
-	    !(rc = tgt_reg_read(n, 8, &r8, err)) && (r0 != end_addr || r1 != 0 || r8 != runs))
+	    !(rc = tgt_reg_read(n, 8, &r8, err)) && (r0 != end_addr || r1 != 0 || r8 != nr))
 		rc = sf_err_set(err, SF_E_PROTOCOL, "the flash writer stopped with r0=0x%08x r1=%u "
-				 "r8=%u, not 0x%08x, 0 and %u", r0, r1, r8, end_addr, runs);
+				 "r8=%u, not 0x%08x, 0 and %zu", r0, r1, r8, end_addr, nr);
 	if (!rc && n->tgt.state == 0)
 		nrf52_debugf(n, "on-target flash writer runs");
 	if (!rc)
